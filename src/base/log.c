@@ -1,0 +1,84 @@
+/*
+ * Line-oriented logging. Each call writes one whole line with a single fwrite under a lock, so
+ * lines from several threads never interleave. Messages are escaped as JSON strings.
+ */
+#include "log.h"
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <string.h>
+#include <time.h>
+
+static enum log_level min_level = LOG_INFO;
+static FILE *log_file;
+static FILE *access_file;
+static int access_off;
+static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void log_set_level(enum log_level level) { min_level = level; }
+void log_set_file(FILE *f) { log_file = f; }
+
+void log_set_access_file(FILE *f)
+{
+	access_file = f;
+	access_off = f == NULL;
+}
+
+static size_t json_escape_into(char *dst, size_t cap, const char *src)
+{
+	size_t n = 0;
+	for (const unsigned char *p = (const unsigned char *)src; *p && n + 7 < cap; p++) {
+		if (*p == '"' || *p == '\\') {
+			dst[n++] = '\\';
+			dst[n++] = (char)*p;
+		} else if (*p < 0x20) {
+			n += (size_t)snprintf(dst + n, cap - n, "\\u%04x", *p);
+		} else {
+			dst[n++] = (char)*p;
+		}
+	}
+	dst[n] = '\0';
+	return n;
+}
+
+void log_write(enum log_level level, const char *component, const char *fmt, ...)
+{
+	static const char *names[] = { "debug", "info", "warn", "error" };
+	if (level < min_level)
+		return;
+	char msg[1024], esc[2048], line[2400], ts[40];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	json_escape_into(esc, sizeof(esc), msg);
+	struct timespec now;
+	struct tm tm;
+	clock_gettime(CLOCK_REALTIME, &now);
+	gmtime_r(&now.tv_sec, &tm);
+	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
+	int len = snprintf(line, sizeof(line),
+			   "{\"time\":\"%s.%03ldZ\",\"level\":\"%s\",\"component\":\"%s\",\"message\":\"%s\"}\n",
+			   ts, now.tv_nsec / 1000000, names[level], component, esc);
+	if (len < 0)
+		return;
+	if ((size_t)len >= sizeof(line))
+		len = sizeof(line) - 1;
+	pthread_mutex_lock(&log_lock);
+	FILE *f = log_file ? log_file : stderr;
+	fwrite(line, 1, (size_t)len, f);
+	fflush(f);
+	pthread_mutex_unlock(&log_lock);
+}
+
+void log_access_line(const char *json_line)
+{
+	if (access_off)
+		return;
+	pthread_mutex_lock(&log_lock);
+	FILE *f = access_file ? access_file : stderr;
+	fputs(json_line, f);
+	fputc('\n', f);
+	fflush(f);
+	pthread_mutex_unlock(&log_lock);
+}

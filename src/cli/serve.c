@@ -1,0 +1,123 @@
+/* lifelong serve: open the store, bring the schema up to date, serve until SIGINT or SIGTERM. */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../auth/auth.h"
+#include "../base/crypto.h"
+#include "../base/log.h"
+#include "../http/metrics.h"
+#include "../http/server.h"
+#include "../store/store.h"
+#include "cli.h"
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+int cmd_serve(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "db", required_argument, NULL, 'd' },        { "key-file", required_argument, NULL, 'k' },
+		{ "listen", required_argument, NULL, 'l' },    { "web", required_argument, NULL, 'w' },
+		{ "threads", required_argument, NULL, 't' },   { "timeout", required_argument, NULL, 'T' },
+		{ "max-per-ip", required_argument, NULL, 'P' }, { "access-log", required_argument, NULL, 'a' },
+		{ "secure-cookies", no_argument, NULL, 'S' },  { "help", no_argument, NULL, 'h' }, { 0 }
+	};
+	static const char help[] =
+		"usage: lifelong serve [--db URL] [--key-file FILE] [--listen ADDR:PORT] [--web DIR]\n\n"
+		"Serves the API and the web portal until interrupted.\n\n" CLI_COMMON_HELP
+		"  --listen ADDR:PORT  address to listen on (default 127.0.0.1:8080; ':8080' for all)\n"
+		"  --web DIR           built portal to serve at / (default web/dist when it exists)\n"
+		"  --threads N         server threads (default 4 per processor)\n"
+		"  --timeout S         seconds an idle or slow connection may stay open (default 30)\n"
+		"  --max-per-ip N      connections one client address may hold (default 256)\n"
+		"  --access-log FILE   one JSON line per request ('-' for stderr, the default; 'off')\n"
+		"  --secure-cookies    mark cookies Secure (when served behind TLS)\n";
+	struct cli_common common;
+	cli_common_init(&common);
+	struct server_options so = { .listen = "127.0.0.1:8080" };
+	const char *web = NULL, *access_log = "-";
+	bool is_secure = false;
+	int c;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': common.db = optarg; break;
+		case 'k': common.key_file = optarg; break;
+		case 'l': so.listen = optarg; break;
+		case 'w': web = optarg; break;
+		case 't': so.threads = (unsigned)atoi(optarg); break;
+		case 'T': so.timeout_s = (unsigned)atoi(optarg); break;
+		case 'P': so.max_per_ip = (unsigned)atoi(optarg); break;
+		case 'a': access_log = optarg; break;
+		case 'S': is_secure = true; break;
+		case 'h': fputs(help, stdout); return 0;
+		default: return 64;
+		}
+	}
+	if (!web && access("web/dist/index.html", R_OK) == 0)
+		web = "web/dist";
+	if (!so.threads) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+		so.threads = (unsigned)(n > 0 ? n : 2) * 4;
+	}
+	FILE *access_file = NULL;
+	if (strcmp(access_log, "off") == 0) {
+		log_set_access_file(NULL);
+	} else if (strcmp(access_log, "-") != 0) {
+		access_file = fopen(access_log, "a");
+		if (!access_file) {
+			fprintf(stderr, "lifelong serve: cannot open access log '%s'\n", access_log);
+			return 73;
+		}
+		log_set_access_file(access_file);
+	}
+	struct ll_store *st = NULL;
+	struct ll_keys *keys = NULL;
+	struct server *srv = NULL;
+	struct app app = { .web_dir = web, .is_cookie_secure = is_secure };
+	enum ll_err err = cli_open(&common, &st, &keys);
+	if (err != LL_OK)
+		goto out;
+	app.st = st;
+	app.keys = keys;
+	app.metrics = metrics_new(routes_count);
+	/* Each hash holds 64 MiB for ~85 ms: as many at once as there are processors, and a short queue
+	 * that leaves most server threads free for everything else. */
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	app.pw_gate = pw_gate_new(ncpu > 0 ? (int)ncpu : 2, (int)so.threads / 2);
+	if (!app.metrics || !app.pw_gate) {
+		err = ll_fail(LL_NOMEM, NULL, NULL);
+		goto out;
+	}
+	err = server_start(&app, &so, &srv);
+	if (err != LL_OK)
+		goto out;
+	struct sigaction sa = { .sa_handler = on_signal };
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	log_info("serve", "listening on %s (port %u), %u threads, portal %s", so.listen, server_port(srv), so.threads,
+		 web ? web : "off");
+	printf("Lifelong is serving on http://%s/\n", so.listen[0] == ':' ? "localhost:8080" : so.listen);
+	fflush(stdout);
+	while (!stop_requested)
+		pause();
+	log_info("serve", "stopping");
+out:
+	srv = server_stop(srv);
+	metrics_free(app.metrics);
+	pw_gate_free(app.pw_gate);
+	store_close(st);
+	keys_free(keys);
+	if (access_file)
+		fclose(access_file);
+	return err == LL_OK ? 0 : cli_report(err);
+}

@@ -1,0 +1,140 @@
+/*
+ * What a module's HTTP handler sees of a request: its path parameters, query, decoded body,
+ * the authenticated caller and an arena, and the calls that set the reply. The server
+ * (server.c) owns the request; handlers allocate from req->arena and free nothing by hand.
+ */
+#ifndef LL_HTTP_H
+#define LL_HTTP_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../auth/roles.h"
+#include "../base/arena.h"
+#include "../base/json.h"
+#include "../base/ll_err.h"
+
+struct ll_store;
+struct ll_keys;
+struct metrics;
+struct pw_gate;
+struct user;
+
+/* What the server process shares with every handler. Read-only after start-up. */
+struct app {
+	struct ll_store *st;
+	struct ll_keys *keys;
+	const char *web_dir;           /* built portal, or NULL */
+	bool is_cookie_secure;         /* add Secure to cookies (behind TLS) */
+	struct metrics *metrics;
+	struct pw_gate *pw_gate;       /* bounds concurrent password hashing */
+	void *daemon;                  /* struct MHD_Daemon *, for connection counts */
+};
+
+/* The authenticated party of a request. Strings are arena-owned. */
+struct caller {
+	bool is_authenticated;
+	enum role role;
+	const char *user_id;
+	const char *login;
+	const char *display_name;
+	const char *institution_id;    /* NULL unless staff of an institution */
+	const char *district_code;     /* NULL unless a district office */
+	const char *person_id;         /* NULL unless a citizen */
+	bool is_elder_mode;
+	const char *locale;
+	const char *csrf_token;        /* session's CSRF token; NULL for API tokens */
+	bool is_via_token;             /* authenticated by an API token, not a cookie */
+	bool is_read_only;             /* API token with read scope */
+	const struct user *user;       /* the whole user row, arena-owned */
+};
+
+#define HTTP_MAX_PARAMS 4
+
+struct route;
+
+struct http_req {
+	struct app *app;
+	void *conn;                    /* struct MHD_Connection * */
+	const struct route *route;
+	struct arena arena;
+	const char *method;
+	const char *path;              /* without the query string */
+	const char *ip;
+	char request_id[24];
+	int n_params;
+	const char *param_names[HTTP_MAX_PARAMS];
+	const char *param_values[HTTP_MAX_PARAMS];
+	char *body;                    /* NUL-terminated, heap; freed by the server */
+	size_t body_len;
+	struct caller caller;
+	int64_t started_us;
+	/* The reply. */
+	int status;
+	json_t *reply_json;            /* owned reference; dumped by the server */
+	const char *reply_raw;         /* arena-owned alternative body */
+	size_t reply_raw_len;
+	const char *content_type;
+	int n_headers;
+	const char *header_names[6];
+	const char *header_values[6];
+	/* Error state set before the handler runs (limits, routing). */
+	enum ll_err early_err;
+	bool is_body_overflow;
+};
+
+typedef enum ll_err (*http_handler)(struct http_req *req);
+
+/* Token scope a route needs: reading routes accept read tokens. */
+enum route_scope { SCOPE_READ, SCOPE_WRITE };
+
+struct route {
+	const char *method;
+	const char *path;                   /* "/api/v1/institutions/{id}/staff" */
+	http_handler handler;
+	unsigned roles;                     /* bits of enum role; 0 means public */
+	size_t max_body;                    /* bytes; 0 means no body is accepted */
+	const char *tag;
+	const char *summary;
+	const struct json_field *body_spec; /* request body, for decoding and the API description */
+	const char *response;               /* name of the response schema in openapi.c, or NULL */
+	int ok_status;                      /* 200 unless given */
+	bool is_csrf_exempt;                /* sign-in: no session exists yet */
+	bool is_hidden;                     /* not part of the API description (static files) */
+};
+
+/* The route table (routes.c) and its length. */
+extern const struct route routes[];
+extern const size_t routes_count;
+
+/* Path parameter by name ("id"), or NULL. */
+const char *http_param(const struct http_req *req, const char *name);
+/* Query argument by name, or NULL. Borrowed from the connection. */
+const char *http_query(const struct http_req *req, const char *name);
+/* Request header by name, or NULL. */
+const char *http_header(const struct http_req *req, const char *name);
+/* Cookie by name, or NULL. */
+const char *http_cookie(const struct http_req *req, const char *name);
+
+/* Parses the body as JSON and decodes it by the route's body_spec into in. *ret_root keeps the
+ * decoded strings alive; the caller releases it with json_decref (NULL when in is not needed). */
+enum ll_err http_body(struct http_req *req, void *in, json_t **ret_root);
+/* Integer query argument with a default and inclusive bounds; LL_BAD_QUERY names it. */
+enum ll_err http_query_int(const struct http_req *req, const char *name, int64_t dflt, int64_t min, int64_t max,
+			   int64_t *ret_value);
+
+/* Sets a JSON reply, taking ownership of body. */
+void http_reply(struct http_req *req, int status, json_t *body);
+/* Sets an empty reply (204). */
+void http_reply_empty(struct http_req *req, int status);
+/* Sets a raw reply; body is arena-owned or static. */
+void http_reply_raw(struct http_req *req, int status, const char *content_type, const char *body, size_t len);
+/* Adds a response header (name and value arena-owned or static). */
+void http_add_header(struct http_req *req, const char *name, const char *value);
+
+/* True if the caller holds any of the roles in mask. */
+bool http_caller_is(const struct http_req *req, unsigned mask);
+
+#endif

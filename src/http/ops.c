@@ -1,0 +1,203 @@
+/*
+ * Health, metrics and the API description. The description is generated from the route table:
+ * each route's method, path, roles, body spec (the same table that decodes the body) and
+ * response schema name, so it cannot drift from what the server does.
+ */
+#include "ops.h"
+
+#include <microhttpd.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../base/buf.h"
+#include "../store/store.h"
+#include "metrics.h"
+
+enum ll_err ops_http_health(struct http_req *req)
+{
+	int version = 0;
+	enum ll_err err = store_schema_version(req->app->st, &version);
+	if (err != LL_OK)
+		return ll_fail(LL_BUSY, NULL, "database unavailable");
+	http_reply(req, 200, json_pack("{s:s, s:i}", "status", "ok", "schema_version", version));
+	return LL_OK;
+}
+
+enum ll_err ops_http_metrics(struct http_req *req)
+{
+	struct buf out;
+	buf_init(&out);
+	unsigned open = 0;
+	if (req->app->daemon) {
+		const union MHD_DaemonInfo *di = MHD_get_daemon_info(req->app->daemon, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+		open = di ? di->num_connections : 0;
+	}
+	metrics_render(req->app->metrics, req->app->st, open, &out);
+	if (out.is_oom) {
+		buf_release(&out);
+		return ll_fail(LL_NOMEM, NULL, NULL);
+	}
+	char *text = arena_memdup(&req->arena, out.data, out.len);
+	size_t len = out.len;
+	buf_release(&out);
+	if (!text)
+		return ll_fail(LL_ARENA_FULL, NULL, NULL);
+	http_reply_raw(req, 200, "text/plain; version=0.0.4; charset=utf-8", text, len);
+	return LL_OK;
+}
+
+static json_t *ref(const char *name)
+{
+	char path[128];
+	snprintf(path, sizeof(path), "#/components/schemas/%s", name);
+	return json_pack("{s:s}", "$ref", path);
+}
+
+static json_t *obj_schema(const char *props_json)
+{
+	json_error_t e;
+	json_t *props = json_loads(props_json, 0, &e);
+	return json_pack("{s:s, s:o}", "type", "object", "properties", props ? props : json_object());
+}
+
+static json_t *components(void)
+{
+	json_t *s = json_object();
+	json_object_set_new(s, "Error", obj_schema(
+		"{\"error\":{\"type\":\"object\",\"properties\":{\"code\":{\"type\":\"string\"},"
+		"\"message\":{\"type\":\"string\"},\"field\":{\"type\":\"string\"}},\"required\":[\"code\",\"message\"]}}"));
+	json_object_set_new(s, "Ref", obj_schema("{\"code\":{\"type\":\"string\"},\"name\":{\"type\":\"string\"}}"));
+	json_object_set_new(s, "Me", obj_schema(
+		"{\"id\":{\"type\":\"string\"},\"login\":{\"type\":\"string\"},\"role\":{\"type\":\"string\"},"
+		"\"display_name\":{\"type\":\"string\"},\"institution\":{\"type\":[\"object\",\"null\"]},"
+		"\"district\":{\"type\":[\"object\",\"null\"]},\"person_id\":{\"type\":[\"string\",\"null\"]},"
+		"\"elder_mode\":{\"type\":\"boolean\"},\"locale\":{\"type\":\"string\"},"
+		"\"csrf_token\":{\"type\":[\"string\",\"null\"]}}"));
+	json_object_set_new(s, "Session", obj_schema(
+		"{\"user\":{\"$ref\":\"#/components/schemas/Me\"},\"csrf_token\":{\"type\":\"string\"}}"));
+	json_object_set_new(s, "Account", obj_schema(
+		"{\"id\":{\"type\":\"string\"},\"account_no\":{\"type\":\"string\"},\"name\":{\"type\":\"string\"},"
+		"\"id_number\":{\"type\":\"string\",\"description\":\"masked unless revealed\"},"
+		"\"phone\":{\"type\":[\"string\",\"null\"]},\"is_revealed\":{\"type\":\"boolean\"},"
+		"\"birth_date\":{\"type\":\"string\",\"format\":\"date\"},\"gender\":{\"type\":\"string\"},"
+		"\"district\":{\"$ref\":\"#/components/schemas/Ref\"},\"subdistrict\":{\"type\":[\"object\",\"null\"]},"
+		"\"committee\":{\"type\":[\"object\",\"null\"]},\"registered_by\":{\"type\":[\"string\",\"null\"]},"
+		"\"is_activated\":{\"type\":\"boolean\"},\"activated_at\":{\"type\":[\"string\",\"null\"]},"
+		"\"created_at\":{\"type\":\"string\",\"format\":\"date-time\"}}"));
+	json_object_set_new(s, "Page", obj_schema(
+		"{\"items\":{\"type\":\"array\",\"items\":{\"type\":\"object\"}},\"next\":{}}"));
+	json_object_set_new(s, "Items", obj_schema("{\"items\":{\"type\":\"array\",\"items\":{\"type\":\"object\"}}}"));
+	json_object_set_new(s, "Institution", obj_schema(
+		"{\"id\":{\"type\":\"string\"},\"name\":{\"type\":\"string\"},\"name_en\":{\"type\":[\"string\",\"null\"]},"
+		"\"type\":{\"type\":\"string\"},\"district\":{\"$ref\":\"#/components/schemas/Ref\"},"
+		"\"created_at\":{\"type\":\"string\"}}"));
+	json_object_set_new(s, "User", obj_schema(
+		"{\"id\":{\"type\":\"string\"},\"login\":{\"type\":\"string\"},\"role\":{\"type\":\"string\"},"
+		"\"display_name\":{\"type\":\"string\"}}"));
+	json_object_set_new(s, "Token", obj_schema(
+		"{\"id\":{\"type\":\"string\"},\"name\":{\"type\":\"string\"},\"scope\":{\"type\":\"string\"},"
+		"\"token\":{\"type\":\"string\",\"description\":\"shown once\"}}"));
+	json_object_set_new(s, "Stats", obj_schema(
+		"{\"total_accounts\":{\"type\":\"integer\"},\"total_activated\":{\"type\":\"integer\"},"
+		"\"districts\":{\"type\":\"array\",\"items\":{\"type\":\"object\"}}}"));
+	json_object_set_new(s, "Health", obj_schema(
+		"{\"status\":{\"type\":\"string\"},\"schema_version\":{\"type\":\"integer\"}}"));
+	json_object_set_new(s, "Text", json_pack("{s:s}", "type", "string"));
+	json_object_set_new(s, "OpenAPI", json_pack("{s:s}", "type", "object"));
+	return s;
+}
+
+/* "/api/v1/institutions/{id}" has one parameter "id". */
+static json_t *path_parameters(const char *path)
+{
+	json_t *params = json_array();
+	for (const char *p = strchr(path, '{'); p; p = strchr(p + 1, '{')) {
+		const char *end = strchr(p, '}');
+		if (!end)
+			break;
+		json_array_append_new(params, json_pack("{s:s%, s:s, s:b, s:{s:s}}", "name", p + 1, (size_t)(end - p - 1),
+							"in", "path", "required", 1, "schema", "type", "string"));
+	}
+	return params;
+}
+
+static const char *method_key(const char *m)
+{
+	static const char *const keys[][2] = { { "GET", "get" }, { "POST", "post" }, { "PUT", "put" },
+					      { "DELETE", "delete" }, { "PATCH", "patch" }, { "HEAD", "head" } };
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (strcmp(keys[i][0], m) == 0)
+			return keys[i][1];
+	return "get";
+}
+
+json_t *openapi_document(void)
+{
+	json_t *paths = json_object();
+	for (size_t i = 0; i < routes_count; i++) {
+		const struct route *r = &routes[i];
+		if (r->is_hidden)
+			continue;
+		json_t *item = json_object_get(paths, r->path);
+		if (!item) {
+			item = json_object();
+			json_object_set_new(paths, r->path, item);
+		}
+		json_t *op = json_object();
+		json_object_set_new(op, "summary", json_string(r->summary ? r->summary : r->path));
+		json_object_set_new(op, "operationId",
+				    json_sprintf("%s_%s", method_key(r->method), r->path));
+		if (r->tag)
+			json_object_set_new(op, "tags", json_pack("[s]", r->tag));
+		json_t *roles = json_array();
+		for (int k = 0; k < ROLE_COUNT; k++)
+			if (r->roles & (unsigned)role_at(k))
+				json_array_append_new(roles, json_string(role_name(role_at(k))));
+		json_object_set_new(op, "x-roles", roles);
+		if (r->roles)
+			json_object_set_new(op, "security", json_pack("[{s:[]}, {s:[]}]", "cookie", "bearer"));
+		else
+			json_object_set_new(op, "security", json_array());
+		json_t *params = path_parameters(r->path);
+		if (json_array_size(params))
+			json_object_set_new(op, "parameters", params);
+		else
+			json_decref(params);
+		if (r->body_spec)
+			json_object_set_new(op, "requestBody",
+					    json_pack("{s:b, s:{s:{s:o}}}", "required", 1, "content", "application/json",
+						      "schema", json_spec_schema(r->body_spec)));
+		json_t *responses = json_object();
+		int ok = r->ok_status ? r->ok_status : 200;
+		char code[8];
+		snprintf(code, sizeof(code), "%d", ok);
+		if (ok == 204) {
+			json_object_set_new(responses, code, json_pack("{s:s}", "description", "done"));
+		} else {
+			const char *ctype = r->response && strcmp(r->response, "Text") == 0 ? "text/plain" : "application/json";
+			json_object_set_new(responses, code,
+					    json_pack("{s:s, s:{s:{s:o}}}", "description", "success", "content", ctype,
+						      "schema", ref(r->response ? r->response : "Items")));
+		}
+		json_object_set_new(responses, "default",
+				    json_pack("{s:s, s:{s:{s:o}}}", "description", "error", "content", "application/json",
+					      "schema", ref("Error")));
+		json_object_set_new(op, "responses", responses);
+		json_object_set_new(item, method_key(r->method), op);
+	}
+	json_t *doc = json_pack("{s:s, s:{s:s, s:s, s:s}, s:o}", "openapi", "3.1.0", "info", "title", "Lifelong API",
+				"version", "1", "description",
+				"Shanghai lifelong learning platform: accounts, institutions, sign-in and the credit bank.",
+				"paths", paths);
+	json_object_set_new(doc, "components",
+			    json_pack("{s:o, s:{s:{s:s, s:s, s:s}, s:{s:s, s:s}}}", "schemas", components(),
+				      "securitySchemes", "cookie", "type", "apiKey", "in", "cookie", "name", "ll_session",
+				      "bearer", "type", "http", "scheme", "bearer"));
+	return doc;
+}
+
+enum ll_err ops_http_openapi(struct http_req *req)
+{
+	http_reply(req, 200, openapi_document());
+	return LL_OK;
+}

@@ -1,0 +1,502 @@
+/*
+ * libmicrohttpd glue: the life of one request from the first header to the access-log line.
+ * A request gets its state when the URI arrives (the URI log callback), is routed and checked
+ * against its limits on the first access-handler call, collects its body on later calls, and is
+ * answered on the last one (never on the first, which would make libmicrohttpd 0.9.75 close the
+ * connection). The completion callback writes the access log, records metrics and frees the
+ * request. No handler runs for a request that failed routing, limits, authentication or
+ * authorisation.
+ */
+#include "server.h"
+
+#include <arpa/inet.h>
+#include <stdatomic.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "../base/clock.h"
+#include "../base/log.h"
+#include "auth_http.h"
+#include "metrics.h"
+#include "router.h"
+#include "static.h"
+
+#define REQUEST_ARENA_CAP (4u << 20)
+#define JSON_BODY_DEPTH 16
+
+struct server {
+	struct MHD_Daemon *daemon;
+	struct app *app;
+	struct server_options opt;
+	uint16_t port;
+};
+
+static _Atomic uint64_t request_counter;
+
+struct request_state {
+	struct http_req req;
+	struct server *srv;
+	bool is_started;      /* first access-handler call done */
+	bool is_answered;
+	size_t body_cap;
+	const char *allow;    /* Allow header for 405 */
+	char ip_buf[64];
+};
+
+static void *uri_log_cb(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+	struct server *srv = cls;
+	struct request_state *rs = calloc(1, sizeof(*rs));
+	if (!rs)
+		return NULL;
+	rs->srv = srv;
+	rs->req.app = srv->app;
+	rs->req.conn = conn;
+	rs->req.started_us = clock_mono_us();
+	rs->req.status = 500;
+	arena_init(&rs->req.arena, REQUEST_ARENA_CAP);
+	uint64_t n = atomic_fetch_add(&request_counter, 1) + 1;
+	snprintf(rs->req.request_id, sizeof(rs->req.request_id), "%08x%012llx", (unsigned)getpid(),
+		 (unsigned long long)n);
+	if (strlen(uri) > srv->opt.max_url_bytes)
+		rs->req.early_err = ll_fail(LL_URL_TOO_LONG, "url", "URL longer than %zu bytes", srv->opt.max_url_bytes);
+	return rs;
+}
+
+static void client_ip(struct request_state *rs)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(rs->req.conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	rs->ip_buf[0] = '\0';
+	if (ci && ci->client_addr) {
+		const struct sockaddr *sa = ci->client_addr;
+		if (sa->sa_family == AF_INET)
+			inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, rs->ip_buf, sizeof(rs->ip_buf));
+		else if (sa->sa_family == AF_INET6)
+			inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, rs->ip_buf, sizeof(rs->ip_buf));
+	}
+	rs->req.ip = rs->ip_buf;
+}
+
+const char *http_param(const struct http_req *req, const char *name)
+{
+	for (int i = 0; i < req->n_params; i++)
+		if (strcmp(req->param_names[i], name) == 0)
+			return req->param_values[i];
+	return NULL;
+}
+
+const char *http_query(const struct http_req *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+const char *http_header(const struct http_req *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+const char *http_cookie(const struct http_req *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_COOKIE_KIND, name);
+}
+
+enum ll_err http_query_int(const struct http_req *req, const char *name, int64_t dflt, int64_t min, int64_t max,
+			   int64_t *ret_value)
+{
+	const char *s = http_query(req, name);
+	if (!s || !*s) {
+		*ret_value = dflt;
+		return LL_OK;
+	}
+	char *end;
+	long long v = strtoll(s, &end, 10);
+	if (*end || v < min || v > max)
+		return ll_fail(LL_BAD_QUERY, name, "%s must be an integer between %lld and %lld", name,
+			       (long long)min, (long long)max);
+	*ret_value = v;
+	return LL_OK;
+}
+
+enum ll_err http_body(struct http_req *req, void *in, json_t **ret_root)
+{
+	const char *ct = http_header(req, MHD_HTTP_HEADER_CONTENT_TYPE);
+	if (!ct || strncasecmp(ct, "application/json", 16) != 0)
+		return ll_fail(LL_UNSUPPORTED_MEDIA, "Content-Type", "body must be sent as application/json");
+	json_t *root;
+	enum ll_err err = json_parse(req->body ? req->body : "", req->body_len, JSON_BODY_DEPTH, &root);
+	if (err != LL_OK)
+		return err;
+	if (req->route->body_spec) {
+		err = json_decode(root, req->route->body_spec, in);
+		if (err != LL_OK) {
+			json_decref(root);
+			return err;
+		}
+	}
+	*ret_root = root;
+	return LL_OK;
+}
+
+void http_reply(struct http_req *req, int status, json_t *body)
+{
+	if (req->reply_json)
+		json_decref(req->reply_json);
+	req->status = status;
+	req->reply_json = body;
+	req->reply_raw = NULL;
+}
+
+void http_reply_empty(struct http_req *req, int status)
+{
+	http_reply(req, status, NULL);
+}
+
+void http_reply_raw(struct http_req *req, int status, const char *content_type, const char *body, size_t len)
+{
+	http_reply(req, status, NULL);
+	req->content_type = content_type;
+	req->reply_raw = body;
+	req->reply_raw_len = len;
+}
+
+void http_add_header(struct http_req *req, const char *name, const char *value)
+{
+	if (req->n_headers < (int)(sizeof(req->header_names) / sizeof(req->header_names[0]))) {
+		req->header_names[req->n_headers] = name;
+		req->header_values[req->n_headers] = value;
+		req->n_headers++;
+	}
+}
+
+bool http_caller_is(const struct http_req *req, unsigned mask)
+{
+	return req->caller.is_authenticated && (req->caller.role & mask) != 0;
+}
+
+static void add_common_headers(struct MHD_Response *resp, struct http_req *req)
+{
+	MHD_add_response_header(resp, "X-Request-Id", req->request_id);
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(resp, "Referrer-Policy", "same-origin");
+	MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+	for (int i = 0; i < req->n_headers; i++)
+		MHD_add_response_header(resp, req->header_names[i], req->header_values[i]);
+}
+
+static enum MHD_Result queue_error(struct request_state *rs, enum ll_err err)
+{
+	struct http_req *req = &rs->req;
+	const struct ll_error *e = ll_error_get(err);
+	json_t *inner = json_pack("{s:s, s:s}", "code", ll_err_code(err), "message", e->message);
+	if (e->field[0])
+		json_object_set_new(inner, "field", json_string(e->field));
+	http_reply(req, ll_err_http_status(err), json_pack("{s:o}", "error", inner));
+	if (err == LL_METHOD_NOT_ALLOWED && rs->allow)
+		http_add_header(req, "Allow", rs->allow);
+	if (err == LL_LOCKED || err == LL_BUSY || err == LL_STORE_BUSY)
+		http_add_header(req, "Retry-After", "5");
+	if (err >= 500 && ll_err_http_status(err) >= 500)
+		log_error("http", "request %s failed: %s", req->request_id, e->message);
+	return MHD_YES;
+}
+
+static enum MHD_Result send_reply(struct request_state *rs)
+{
+	struct http_req *req = &rs->req;
+	struct MHD_Response *resp;
+	rs->is_answered = true;
+	if (req->reply_json) {
+		size_t len;
+		char *text = json_dumps(req->reply_json, JSON_COMPACT);
+		len = text ? strlen(text) : 0;
+		resp = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json; charset=utf-8");
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	} else if (req->reply_raw) {
+		resp = MHD_create_response_from_buffer(req->reply_raw_len, (void *)req->reply_raw,
+						       MHD_RESPMEM_PERSISTENT);
+		if (req->content_type)
+			MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, req->content_type);
+	} else {
+		resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+	}
+	if (!resp)
+		return MHD_NO;
+	add_common_headers(resp, req);
+	enum MHD_Result r = MHD_queue_response(req->conn, (unsigned)req->status, resp);
+	MHD_destroy_response(resp);
+	return r;
+}
+
+/* Decides whether the caller may run the route, authenticating it first. */
+static enum ll_err admit(struct http_req *req)
+{
+	const struct route *r = req->route;
+	enum ll_err err = http_authenticate(req);
+	if (err != LL_OK)
+		return err;
+	if (r->roles == 0)
+		return LL_OK;
+	if (!req->caller.is_authenticated)
+		return ll_fail(LL_UNAUTHENTICATED, NULL, "sign-in required");
+	if (!(req->caller.role & r->roles))
+		return ll_fail(LL_FORBIDDEN, NULL, "role %s may not %s %s", role_name(req->caller.role), r->method,
+			      r->path);
+	bool is_write = strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0;
+	if (is_write && req->caller.is_via_token && req->caller.is_read_only)
+		return ll_fail(LL_TOKEN_SCOPE, NULL, "this API token may only read");
+	return LL_OK;
+}
+
+static enum MHD_Result answer(struct request_state *rs)
+{
+	struct http_req *req = &rs->req;
+	enum ll_err err = req->early_err;
+	ll_error_clear();
+	if (err == LL_OK && req->is_body_overflow)
+		err = ll_fail(LL_BODY_TOO_LARGE, "body", "body larger than %zu bytes", req->route->max_body);
+	if (err == LL_OK && !req->route) {
+		/* No API route: the portal's files, if this is a GET outside the API. */
+		err = static_serve(req);
+		if (err == LL_OK)
+			return send_reply(rs);
+	}
+	if (err == LL_OK)
+		err = admit(req);
+	if (err == LL_OK) {
+		if (req->arena.is_full)
+			err = ll_fail(LL_ARENA_FULL, NULL, NULL);
+		else
+			err = req->route->handler(req);
+		if (err == LL_OK && req->arena.is_full)
+			err = ll_fail(LL_ARENA_FULL, NULL, NULL);
+	}
+	if (err != LL_OK)
+		queue_error(rs, err);
+	return send_reply(rs);
+}
+
+static enum MHD_Result first_call(struct request_state *rs, const char *url, const char *method)
+{
+	struct http_req *req = &rs->req;
+	rs->is_started = true;
+	client_ip(rs);
+	req->method = arena_strdup(&req->arena, method);
+	req->path = arena_strdup(&req->arena, url);
+	if (req->early_err != LL_OK)
+		return MHD_YES;
+	struct route_match m;
+	enum ll_err err = router_match(routes, routes_count, method, url, &req->arena, &m);
+	if (err == LL_OK) {
+		req->route = m.route;
+		req->n_params = m.n_params;
+		for (int i = 0; i < m.n_params; i++) {
+			req->param_names[i] = m.param_names[i];
+			req->param_values[i] = m.param_values[i];
+		}
+	} else if (err == LL_METHOD_NOT_ALLOWED) {
+		rs->allow = arena_strdup(&req->arena, m.allow);
+		req->early_err = ll_fail(err, NULL, "%s is not allowed here; allowed: %s", method, m.allow);
+		return MHD_YES;
+	} else if (strncmp(url, "/api/", 5) == 0 || !req->app->web_dir ||
+		   (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)) {
+		req->early_err = ll_fail(LL_NOT_FOUND, "path", "no route for %s %s", method, url);
+		return MHD_YES;
+	}
+	/* Refuse a declared body over the route's cap before reading any of it. */
+	const char *cl = http_header(req, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	size_t cap = req->route ? req->route->max_body : 0;
+	if (cl && strtoull(cl, NULL, 10) > cap)
+		req->early_err = ll_fail(LL_BODY_TOO_LARGE, "body", "body larger than %zu bytes", cap);
+	rs->body_cap = cap;
+	return MHD_YES;
+}
+
+static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+				 const char *version, const char *upload_data, size_t *upload_data_size,
+				 void **con_cls)
+{
+	struct request_state *rs = *con_cls;
+	if (!rs)
+		return MHD_NO; /* out of memory in the URI callback */
+	if (rs->is_answered)
+		return MHD_YES;
+	if (!rs->is_started)
+		return first_call(rs, url, method);
+	if (*upload_data_size > 0) {
+		struct http_req *req = &rs->req;
+		size_t n = *upload_data_size;
+		*upload_data_size = 0;
+		if (req->early_err != LL_OK || req->is_body_overflow)
+			return MHD_YES; /* discard: the answer is already decided */
+		if (req->body_len + n > rs->body_cap) {
+			req->is_body_overflow = true;
+			return MHD_YES;
+		}
+		char *grown = realloc(req->body, req->body_len + n + 1);
+		if (!grown)
+			return MHD_NO;
+		memcpy(grown + req->body_len, upload_data, n);
+		req->body = grown;
+		req->body_len += n;
+		req->body[req->body_len] = '\0';
+		return MHD_YES;
+	}
+	return answer(rs);
+}
+
+static void access_log_line(struct request_state *rs, int64_t duration_us)
+{
+	struct http_req *req = &rs->req;
+	char ts[32];
+	clock_format_rfc3339(clock_now_us(), ts);
+	json_t *line = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:I, s:s}", "time", ts, "request_id", req->request_id,
+				 "method", req->method ? req->method : "", "route",
+				 req->route ? req->route->path : "", "path", req->path ? req->path : "", "status",
+				 req->status, "duration_us", (json_int_t)duration_us, "ip", req->ip ? req->ip : "");
+	if (!line)
+		return;
+	if (req->caller.is_authenticated) {
+		json_object_set_new(line, "caller", json_string(req->caller.user_id));
+		json_object_set_new(line, "role", json_string(role_name(req->caller.role)));
+	}
+	char *text = json_dumps(line, JSON_COMPACT);
+	if (text)
+		log_access_line(text);
+	free(text);
+	json_decref(line);
+}
+
+static void completed_cb(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_RequestTerminationCode toe)
+{
+	struct request_state *rs = *con_cls;
+	if (!rs)
+		return;
+	struct http_req *req = &rs->req;
+	int64_t duration = clock_mono_us() - req->started_us;
+	if (!rs->is_answered)
+		req->status = 499; /* the client went away or timed out before an answer */
+	if (rs->is_started) {
+		size_t idx = req->route ? (size_t)(req->route - routes) : routes_count;
+		metrics_record(req->app->metrics, idx, req->status, duration);
+		access_log_line(rs, duration);
+	}
+	if (req->reply_json)
+		json_decref(req->reply_json);
+	free(req->body);
+	arena_release(&req->arena);
+	free(rs);
+	*con_cls = NULL;
+}
+
+static enum ll_err parse_listen(const char *listen, struct sockaddr_storage *ss, socklen_t *ret_len)
+{
+	char host[128];
+	const char *colon = strrchr(listen, ':');
+	if (!colon || strlen(listen) >= sizeof(host))
+		return ll_fail(LL_CONFIG, "listen", "listen address must be HOST:PORT");
+	long port = strtol(colon + 1, NULL, 10);
+	if (port < 0 || port > 65535)
+		return ll_fail(LL_CONFIG, "listen", "port out of range");
+	size_t hlen = (size_t)(colon - listen);
+	memcpy(host, listen, hlen);
+	host[hlen] = '\0';
+	memset(ss, 0, sizeof(*ss));
+	if (host[0] == '[') {
+		struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
+		if (hlen < 2 || host[hlen - 1] != ']')
+			return ll_fail(LL_CONFIG, "listen", "bad IPv6 address");
+		host[hlen - 1] = '\0';
+		a6->sin6_family = AF_INET6;
+		a6->sin6_port = htons((uint16_t)port);
+		if (inet_pton(AF_INET6, host + 1, &a6->sin6_addr) != 1)
+			return ll_fail(LL_CONFIG, "listen", "bad IPv6 address");
+		*ret_len = sizeof(*a6);
+		return LL_OK;
+	}
+	struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
+	a4->sin_family = AF_INET;
+	a4->sin_port = htons((uint16_t)port);
+	if (hlen == 0 || strcmp(host, "*") == 0)
+		a4->sin_addr.s_addr = htonl(INADDR_ANY);
+	else if (strcmp(host, "localhost") == 0)
+		a4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	else if (inet_pton(AF_INET, host, &a4->sin_addr) != 1)
+		return ll_fail(LL_CONFIG, "listen", "bad IPv4 address '%s'", host);
+	*ret_len = sizeof(*a4);
+	return LL_OK;
+}
+
+enum ll_err server_start(struct app *app, const struct server_options *opt, struct server **ret_server)
+{
+	enum ll_err err = LL_OK;
+	struct sockaddr_storage ss;
+	socklen_t sslen;
+	struct server *srv = calloc(1, sizeof(*srv));
+	if (!srv)
+		return ll_fail(LL_NOMEM, NULL, NULL);
+	srv->app = app;
+	srv->opt = *opt;
+	if (!srv->opt.threads) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+		srv->opt.threads = n > 0 ? (unsigned)n : 2;
+	}
+	if (!srv->opt.max_connections)
+		srv->opt.max_connections = 1024;
+	if (!srv->opt.max_per_ip)
+		srv->opt.max_per_ip = 256;
+	if (!srv->opt.timeout_s)
+		srv->opt.timeout_s = 30;
+	if (!srv->opt.max_header_bytes)
+		srv->opt.max_header_bytes = 16 * 1024;
+	if (!srv->opt.max_url_bytes)
+		srv->opt.max_url_bytes = 2048;
+	err = parse_listen(srv->opt.listen, &ss, &sslen);
+	if (err != LL_OK)
+		goto out;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+	if (ss.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	/* The connection's memory pool holds the request line and headers; its size is the header cap
+	 * (libmicrohttpd answers 431 or 414 itself past it). Bodies are copied out as they arrive. */
+	srv->daemon = MHD_start_daemon(
+		flags, 0, NULL, NULL, access_cb, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+		MHD_OPTION_THREAD_POOL_SIZE, srv->opt.threads, MHD_OPTION_CONNECTION_LIMIT, srv->opt.max_connections,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT, srv->opt.max_per_ip, MHD_OPTION_CONNECTION_TIMEOUT,
+		srv->opt.timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT, srv->opt.max_header_bytes + 4096,
+		MHD_OPTION_URI_LOG_CALLBACK, uri_log_cb, srv, MHD_OPTION_NOTIFY_COMPLETED, completed_cb, srv,
+		MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, MHD_OPTION_END);
+	if (!srv->daemon) {
+		err = ll_fail(LL_CONFIG, "listen", "cannot listen on %s", srv->opt.listen);
+		goto out;
+	}
+	app->daemon = srv->daemon;
+	const union MHD_DaemonInfo *di = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
+	srv->port = di ? di->port : 0;
+	*ret_server = srv;
+	srv = NULL;
+out:
+	free(srv);
+	return err;
+}
+
+struct server *server_stop(struct server *srv)
+{
+	if (!srv)
+		return NULL;
+	if (srv->daemon)
+		MHD_stop_daemon(srv->daemon);
+	free(srv);
+	return NULL;
+}
+
+uint16_t server_port(const struct server *srv)
+{
+	return srv->port;
+}

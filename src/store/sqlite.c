@@ -1,0 +1,283 @@
+/*
+ * The SQLite engine: WAL journal, a busy timeout, foreign keys on, and prepared statements
+ * cached per connection. $N placeholders are SQLite named parameters, bound by name so that a
+ * statement may use them in any order. It must never be used by two threads at once: the pool in
+ * store.c hands each connection to one transaction at a time.
+ */
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../base/buf.h"
+#include "store_impl.h"
+
+struct store_conn {
+	sqlite3 *db;
+	struct stmt_cache cache;
+};
+
+static enum ll_err sqlite_fail(sqlite3 *db, int rc, const char *what)
+{
+	int base = rc & 0xff;
+	if (base == SQLITE_BUSY || base == SQLITE_LOCKED)
+		return ll_fail(LL_STORE_BUSY, NULL, "%s: database busy", what);
+	if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
+		return ll_fail(LL_CONFLICT, NULL, "%s: %s", what, db ? sqlite3_errmsg(db) : "constraint");
+	return ll_fail(LL_STORE, NULL, "%s: %s", what, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+}
+
+static void sqlite_close(struct store_conn *c)
+{
+	if (!c)
+		return;
+	for (int i = 0; i < STMT_CACHE_SLOTS; i++) {
+		if (c->cache.slots[i].sql) {
+			sqlite3_finalize(c->cache.slots[i].handle);
+			free(c->cache.slots[i].sql);
+		}
+	}
+	sqlite3_close_v2(c->db);
+	free(c);
+}
+
+static enum ll_err sqlite_open(const char *target, const struct store_options *opt, struct store_conn **ret)
+{
+	struct store_conn *c = calloc(1, sizeof(*c));
+	if (!c)
+		return ll_fail(LL_NOMEM, NULL, NULL);
+	int flags = SQLITE_OPEN_NOMUTEX | (opt->is_read_only ? SQLITE_OPEN_READONLY
+							     : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+	int rc = sqlite3_open_v2(target, &c->db, flags, NULL);
+	if (rc != SQLITE_OK) {
+		enum ll_err err = ll_fail(LL_STORE, "db", "cannot open database '%s': %s", target,
+					  c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc));
+		sqlite_close(c);
+		return err;
+	}
+	sqlite3_busy_timeout(c->db, opt->busy_timeout_ms);
+	sqlite3_extended_result_codes(c->db, 1);
+	const char *setup = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+			    "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536;";
+	rc = sqlite3_exec(c->db, setup, NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		enum ll_err err = sqlite_fail(c->db, rc, "cannot set up database");
+		sqlite_close(c);
+		return err;
+	}
+	*ret = c;
+	return LL_OK;
+}
+
+static enum ll_err sqlite_simple(struct store_conn *c, const char *sql)
+{
+	int rc = sqlite3_exec(c->db, sql, NULL, NULL, NULL);
+	return rc == SQLITE_OK ? LL_OK : sqlite_fail(c->db, rc, sql);
+}
+
+static enum ll_err sqlite_begin(struct store_conn *c, enum store_mode mode)
+{
+	/* A writer takes the write lock up front so that it waits in the busy handler rather than
+	 * failing half-way through when a read lock cannot be upgraded. */
+	return sqlite_simple(c, mode == STORE_WRITE ? "BEGIN IMMEDIATE" : "BEGIN");
+}
+
+static enum ll_err sqlite_commit(struct store_conn *c)
+{
+	return sqlite_simple(c, "COMMIT");
+}
+
+static void sqlite_rollback(struct store_conn *c)
+{
+	if (!sqlite3_get_autocommit(c->db))
+		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+static enum ll_err sqlite_prepare(struct store_conn *c, const char *sql, sqlite3_stmt **ret, bool *ret_cached)
+{
+	struct stmt_cache_slot *slot = stmt_cache_find(&c->cache, sql);
+	if (slot && slot->sql) {
+		*ret = slot->handle;
+		*ret_cached = true;
+		return LL_OK;
+	}
+	sqlite3_stmt *s;
+	int rc = sqlite3_prepare_v3(c->db, sql, -1, slot ? SQLITE_PREPARE_PERSISTENT : 0, &s, NULL);
+	if (rc != SQLITE_OK)
+		return sqlite_fail(c->db, rc, "cannot prepare statement");
+	*ret_cached = false;
+	if (slot) {
+		slot->sql = strdup(sql);
+		if (slot->sql) {
+			slot->handle = s;
+			c->cache.count++;
+			*ret_cached = true;
+		}
+	}
+	*ret = s;
+	return LL_OK;
+}
+
+static enum ll_err sqlite_bind(struct store_conn *c, sqlite3_stmt *s, const struct store_val *params, int n)
+{
+	int count = sqlite3_bind_parameter_count(s);
+	for (int i = 1; i <= count; i++) {
+		const char *name = sqlite3_bind_parameter_name(s, i);
+		int idx = name && name[0] == '$' ? atoi(name + 1) : 0;
+		if (idx < 1 || idx > n)
+			return ll_fail(LL_INTERNAL, NULL, "statement parameter %s has no value", name ? name : "?");
+		const struct store_val *v = &params[idx - 1];
+		int rc;
+		switch (v->type) {
+		case STORE_TEXT:
+			rc = sqlite3_bind_text(s, i, v->text, -1, SQLITE_STATIC);
+			break;
+		case STORE_I64:
+			rc = sqlite3_bind_int64(s, i, v->i64);
+			break;
+		case STORE_BLOB:
+			rc = sqlite3_bind_blob64(s, i, v->blob, v->len, SQLITE_STATIC);
+			break;
+		default:
+			rc = sqlite3_bind_null(s, i);
+			break;
+		}
+		if (rc != SQLITE_OK)
+			return sqlite_fail(c->db, rc, "cannot bind parameter");
+	}
+	return LL_OK;
+}
+
+static const struct store_row_ops sqlite_row_ops;
+
+static enum ll_err sqlite_exec(struct store_conn *c, const struct store_stmt *stmt, const struct store_val *params,
+			       int n_params, store_row_fn on_row, void *ctx, int64_t *ret_changes)
+{
+	sqlite3_stmt *s = NULL;
+	bool is_cached = false;
+	enum ll_err err = sqlite_prepare(c, stmt->sql, &s, &is_cached);
+	if (err != LL_OK)
+		return err;
+	err = sqlite_bind(c, s, params, n_params);
+	if (err != LL_OK)
+		goto out;
+	struct store_row row = { .ops = &sqlite_row_ops, .impl = s };
+	for (;;) {
+		int rc = sqlite3_step(s);
+		if (rc == SQLITE_DONE)
+			break;
+		if (rc != SQLITE_ROW) {
+			err = sqlite_fail(c->db, rc, stmt->name);
+			goto out;
+		}
+		if (on_row) {
+			err = on_row(&row, ctx);
+			if (err != LL_OK)
+				goto out;
+		}
+	}
+	*ret_changes = sqlite3_changes64(c->db);
+out:
+	if (is_cached) {
+		sqlite3_reset(s);
+		sqlite3_clear_bindings(s);
+	} else {
+		sqlite3_finalize(s);
+	}
+	return err;
+}
+
+static enum ll_err sqlite_exec_script(struct store_conn *c, const char *sql)
+{
+	char *msg = NULL;
+	int rc = sqlite3_exec(c->db, sql, NULL, NULL, &msg);
+	if (rc == SQLITE_OK)
+		return LL_OK;
+	enum ll_err err = ll_fail(LL_MIGRATION, NULL, "script failed: %s", msg ? msg : sqlite3_errstr(rc));
+	sqlite3_free(msg);
+	return err;
+}
+
+static enum ll_err sqlite_bulk_insert(struct store_conn *c, const char *table, const char *const *cols, int n_cols,
+				      store_next_row_fn next_row, void *ctx, int64_t *ret_rows)
+{
+	struct buf sql;
+	buf_init(&sql);
+	buf_printf(&sql, "INSERT INTO %s (", table);
+	for (int i = 0; i < n_cols; i++)
+		buf_printf(&sql, "%s%s", i ? ", " : "", cols[i]);
+	buf_puts(&sql, ") VALUES (");
+	for (int i = 0; i < n_cols; i++)
+		buf_printf(&sql, "%s$%d", i ? ", " : "", i + 1);
+	buf_puts(&sql, ")");
+	enum ll_err err = LL_OK;
+	struct store_val *vals = calloc((size_t)n_cols, sizeof(*vals));
+	int64_t rows = 0;
+	if (sql.is_oom || !vals) {
+		err = ll_fail(LL_NOMEM, NULL, NULL);
+		goto out;
+	}
+	struct store_stmt stmt = { .name = "bulk insert", .sql = sql.data };
+	int64_t changes;
+	for (;;) {
+		memset(vals, 0, sizeof(*vals) * (size_t)n_cols);
+		if (!next_row(vals, ctx))
+			break;
+		err = sqlite_exec(c, &stmt, vals, n_cols, NULL, NULL, &changes);
+		if (err != LL_OK)
+			goto out;
+		rows++;
+	}
+	*ret_rows = rows;
+out:
+	free(vals);
+	buf_release(&sql);
+	return err;
+}
+
+static int sqlite_row_columns(const struct store_row *row)
+{
+	return sqlite3_column_count(row->impl);
+}
+
+static bool sqlite_row_is_null(const struct store_row *row, int col)
+{
+	return sqlite3_column_type(row->impl, col) == SQLITE_NULL;
+}
+
+static const char *sqlite_row_text(const struct store_row *row, int col)
+{
+	return (const char *)sqlite3_column_text(row->impl, col);
+}
+
+static int64_t sqlite_row_i64(const struct store_row *row, int col)
+{
+	return sqlite3_column_int64(row->impl, col);
+}
+
+static const void *sqlite_row_blob(const struct store_row *row, int col, size_t *ret_len)
+{
+	const void *p = sqlite3_column_blob(row->impl, col);
+	*ret_len = (size_t)sqlite3_column_bytes(row->impl, col);
+	return p;
+}
+
+static const struct store_row_ops sqlite_row_ops = {
+	.columns = sqlite_row_columns,
+	.is_null = sqlite_row_is_null,
+	.text = sqlite_row_text,
+	.i64 = sqlite_row_i64,
+	.blob = sqlite_row_blob,
+};
+
+const struct store_engine_ops store_sqlite_ops = {
+	.name = "sqlite",
+	.conn_open = sqlite_open,
+	.conn_close = sqlite_close,
+	.begin = sqlite_begin,
+	.commit = sqlite_commit,
+	.rollback = sqlite_rollback,
+	.exec = sqlite_exec,
+	.exec_script = sqlite_exec_script,
+	.bulk_insert = sqlite_bulk_insert,
+};

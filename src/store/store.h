@@ -1,0 +1,120 @@
+/*
+ * The one storage interface. A store is opened from a URL (sqlite:PATH or postgres://...) and
+ * holds a pool of connections of one engine. All SQL runs inside store_run(), one transaction
+ * per call, retried a bounded number of times when the engine reports a busy database or a
+ * serialization failure. SQL is portable, with $1, $2, ... placeholders; statements are named
+ * constants that each connection prepares once and caches. Nothing above this header knows
+ * which engine it talks to.
+ */
+#ifndef LL_STORE_H
+#define LL_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../base/ll_err.h"
+
+struct ll_store;
+struct ll_tx;
+struct store_row;
+
+enum store_engine_kind { STORE_ENGINE_SQLITE, STORE_ENGINE_POSTGRES };
+enum store_mode { STORE_READ, STORE_WRITE };
+
+/* A named statement. Define each as a static const in the module's _db.c. */
+struct store_stmt {
+	const char *name;
+	const char *sql;
+};
+
+enum store_type { STORE_NULL = 0, STORE_TEXT, STORE_I64, STORE_BLOB };
+
+/* One parameter value; text and blobs are borrowed for the duration of the call. */
+struct store_val {
+	enum store_type type;
+	const char *text;
+	int64_t i64;
+	const void *blob;
+	size_t len;
+};
+
+#define SV_NULL ((struct store_val){ .type = STORE_NULL })
+static inline struct store_val store_val_text(const char *s)
+{
+	return (struct store_val){ .type = s ? STORE_TEXT : STORE_NULL, .text = s };
+}
+#define SV_TEXT(s) store_val_text(s)
+#define SV_I64(n) ((struct store_val){ .type = STORE_I64, .i64 = (n) })
+#define SV_BOOL(b) ((struct store_val){ .type = STORE_I64, .i64 = (b) ? 1 : 0 })
+#define SV_BLOB(p, n) ((struct store_val){ .type = STORE_BLOB, .blob = (p), .len = (n) })
+/* Expands to "array, count" for store_exec's params and n_params. */
+#define SP(...) (const struct store_val[]){ __VA_ARGS__ }, \
+	(int)(sizeof((const struct store_val[]){ __VA_ARGS__ }) / sizeof(struct store_val))
+#define SP_NONE NULL, 0
+
+struct store_options {
+	int max_connections;  /* pool size; 0 means 8 */
+	int busy_timeout_ms;  /* SQLite busy wait; 0 means 5000 */
+	bool is_read_only;
+};
+
+/* Called once per result row; the row and its values are valid only during the call. Returning
+ * anything but LL_OK stops the statement and store_exec returns that value. */
+typedef enum ll_err (*store_row_fn)(const struct store_row *row, void *ctx);
+/* Body of a transaction; returning anything but LL_OK rolls it back. */
+typedef enum ll_err (*store_txn_fn)(struct ll_tx *tx, void *ctx);
+
+/* Opens the database named by url ("sqlite:PATH", "postgres://..." or "postgresql://...").
+ * opt may be NULL. Caller frees with store_close. */
+enum ll_err store_open(const char *url, const struct store_options *opt, struct ll_store **ret_store);
+/* Closes every connection; accepts NULL; returns NULL. */
+struct ll_store *store_close(struct ll_store *st);
+enum store_engine_kind store_engine(const struct ll_store *st);
+
+/* Runs fn in one transaction on a pooled connection and commits when it returns LL_OK. A busy
+ * database or serialization failure reruns fn, at most a few times, so fn must not keep state
+ * across calls other than through ctx fields it resets. what names the work in logs. */
+enum ll_err store_run(struct ll_store *st, enum store_mode mode, const char *what, store_txn_fn fn,
+		      void *ctx);
+
+/* Runs one statement inside tx. on_row may be NULL. A unique-constraint violation returns
+ * LL_CONFLICT (and in PostgreSQL aborts the transaction, so prefer ON CONFLICT DO NOTHING and
+ * store_changes to detect duplicates). */
+enum ll_err store_exec(struct ll_tx *tx, const struct store_stmt *stmt, const struct store_val *params,
+		       int n_params, store_row_fn on_row, void *ctx);
+/* Rows changed by the latest INSERT, UPDATE or DELETE in tx. */
+int64_t store_changes(const struct ll_tx *tx);
+/* The store a transaction runs in. */
+struct ll_store *store_tx_store(struct ll_tx *tx);
+
+/* Bulk insert into table (columns named by cols, n_cols of them): rows come from next_row, which
+ * fills vals (n_cols entries) and returns false when there are no more. PostgreSQL uses COPY;
+ * SQLite a cached INSERT. Runs inside tx. */
+typedef bool (*store_next_row_fn)(struct store_val *vals, void *ctx);
+enum ll_err store_bulk_insert(struct ll_tx *tx, const char *table, const char *const *cols, int n_cols,
+			      store_next_row_fn next_row, void *ctx, int64_t *ret_rows);
+
+/* Column accessors for a result row; indexes from 0. Text is NUL-terminated and borrowed. */
+int store_row_columns(const struct store_row *row);
+bool store_row_is_null(const struct store_row *row, int col);
+const char *store_row_text(const struct store_row *row, int col);
+int64_t store_row_i64(const struct store_row *row, int col);
+const void *store_row_blob(const struct store_row *row, int col, size_t *ret_len);
+
+/* Applies every migration not yet applied, in order; returns how many ran. */
+enum ll_err store_migrate(struct ll_store *st, int *ret_applied);
+/* Highest applied migration number (0 when none). */
+enum ll_err store_schema_version(struct ll_store *st, int *ret_version);
+
+/* Cumulative time spent in the database, in microseconds, and transaction counts (for /metrics). */
+struct store_stats {
+	uint64_t db_time_us;
+	uint64_t transactions;
+	uint64_t retries;
+	uint64_t failures;
+	int open_connections;
+};
+void store_get_stats(struct ll_store *st, struct store_stats *ret_stats);
+
+#endif

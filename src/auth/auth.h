@@ -96,7 +96,8 @@ enum ll_err auth_sign_in(struct ll_store *st, const struct ll_keys *keys, struct
 			 const char *password, const char *ip, struct arena *a, struct user *ret_user,
 			 const char **ret_token, const char **ret_csrf);
 /* Ends the session whose cookie value is token. */
-enum ll_err auth_sign_out(struct ll_store *st, const struct ll_keys *keys, const char *token);
+enum ll_err auth_sign_out(struct ll_store *st, const struct ll_keys *keys, const char *token,
+			  const struct audit_actor *actor);
 /* Resolves a session cookie. LL_UNAUTHENTICATED if unknown or expired. */
 enum ll_err auth_session_user(struct ll_store *st, const struct ll_keys *keys, const char *token, struct arena *a,
 			      struct user *ret_user, const char **ret_csrf);
@@ -110,7 +111,8 @@ enum ll_err auth_change_password(struct ll_store *st, const struct ll_keys *keys
 /* Sets a password without the current one (activation, administrators). */
 enum ll_err auth_set_password_tx(struct ll_tx *tx, const char *user_id, const char *pw_hash);
 /* Saves display preferences; NULL/negative leaves a value as it is. */
-enum ll_err auth_set_preferences(struct ll_store *st, const char *user_id, int elder_mode, const char *locale);
+enum ll_err auth_set_preferences(struct ll_store *st, const char *user_id, int elder_mode, const char *locale,
+				 const struct audit_actor *actor);
 
 /* Creates an API token for user_id; *ret_token (arena-owned) is shown once. */
 enum ll_err auth_token_create(struct ll_store *st, const struct ll_keys *keys, const char *user_id, const char *name,

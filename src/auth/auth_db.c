@@ -464,6 +464,7 @@ enum ll_err auth_sign_in(struct ll_store *st, const struct ll_keys *keys, struct
 }
 
 struct hash_ctx {
+	const struct audit_actor *actor;
 	unsigned char hash[CRYPTO_HASH_BYTES];
 	unsigned char keep[CRYPTO_HASH_BYTES];
 	const char *user_id;
@@ -474,12 +475,16 @@ struct hash_ctx {
 static enum ll_err sign_out_txn(struct ll_tx *tx, void *ctx)
 {
 	struct hash_ctx *h = ctx;
-	return store_exec(tx, &SESSION_DELETE, SP(SV_BLOB(h->hash, CRYPTO_HASH_BYTES)), NULL, NULL);
+	enum ll_err err = store_exec(tx, &SESSION_DELETE, SP(SV_BLOB(h->hash, CRYPTO_HASH_BYTES)), NULL, NULL);
+	if (err == LL_OK && store_changes(tx) > 0)
+		err = audit_write(tx, h->actor, "session.delete", "user", h->actor->id, NULL);
+	return err;
 }
 
-enum ll_err auth_sign_out(struct ll_store *st, const struct ll_keys *keys, const char *token)
+enum ll_err auth_sign_out(struct ll_store *st, const struct ll_keys *keys, const char *token,
+			  const struct audit_actor *actor)
 {
-	struct hash_ctx h;
+	struct hash_ctx h = { .actor = actor };
 	crypto_token_hash(keys, token, h.hash);
 	return store_run(st, STORE_WRITE, "sign-out", sign_out_txn, &h);
 }
@@ -586,6 +591,7 @@ struct prefs_ctx {
 	const char *user_id;
 	int elder_mode;
 	const char *locale;
+	const struct audit_actor *actor;
 };
 
 static enum ll_err prefs_txn(struct ll_tx *tx, void *ctx)
@@ -596,12 +602,15 @@ static enum ll_err prefs_txn(struct ll_tx *tx, void *ctx)
 		err = store_exec(tx, &USER_SET_ELDER, SP(SV_TEXT(p->user_id), SV_I64(p->elder_mode)), NULL, NULL);
 	if (err == LL_OK && p->locale)
 		err = store_exec(tx, &USER_SET_LOCALE, SP(SV_TEXT(p->user_id), SV_TEXT(p->locale)), NULL, NULL);
+	if (err == LL_OK)
+		err = audit_write(tx, p->actor, "user.preferences", "user", p->user_id, NULL);
 	return err;
 }
 
-enum ll_err auth_set_preferences(struct ll_store *st, const char *user_id, int elder_mode, const char *locale)
+enum ll_err auth_set_preferences(struct ll_store *st, const char *user_id, int elder_mode, const char *locale,
+				 const struct audit_actor *actor)
 {
-	struct prefs_ctx p = { .user_id = user_id, .elder_mode = elder_mode, .locale = locale };
+	struct prefs_ctx p = { .user_id = user_id, .elder_mode = elder_mode, .locale = locale, .actor = actor };
 	return store_run(st, STORE_WRITE, "preferences", prefs_txn, &p);
 }
 

@@ -128,7 +128,9 @@ enum ll_err auth_http_sign_out(struct http_req *req)
 {
 	const char *cookie = http_cookie(req, SESSION_COOKIE);
 	if (cookie && *cookie && !req->caller.is_via_token) {
-		enum ll_err err = auth_sign_out(req->app->st, req->app->keys, cookie);
+		struct audit_actor actor;
+		http_actor(req, &actor);
+		enum ll_err err = auth_sign_out(req->app->st, req->app->keys, cookie, &actor);
 		if (err != LL_OK)
 			return err;
 	}
@@ -153,7 +155,10 @@ enum ll_err auth_http_preferences(struct http_req *req)
 	int elder = json_object_get(root, "elder_mode") && !json_is_null(json_object_get(root, "elder_mode"))
 			    ? (in.elder_mode ? 1 : 0) : -1;
 	json_decref(root);
-	err = auth_set_preferences(req->app->st, req->caller.user_id, elder, in.locale >= 0 ? locales[in.locale] : NULL);
+	struct audit_actor actor;
+	http_actor(req, &actor);
+	err = auth_set_preferences(req->app->st, req->caller.user_id, elder, in.locale >= 0 ? locales[in.locale] : NULL,
+				   &actor);
 	if (err != LL_OK)
 		return err;
 	struct user u;

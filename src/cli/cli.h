@@ -26,6 +26,9 @@ void cli_common_init(struct cli_common *c);
 /* Opens the key file and the database and brings the schema up to date (and loads the reference
  * data). Caller closes both. */
 enum ll_err cli_open(const struct cli_common *c, struct ll_store **ret_st, struct ll_keys **ret_keys);
+/* The same with a pool of max_connections database connections. */
+enum ll_err cli_open_pool(const struct cli_common *c, int max_connections, struct ll_store **ret_st,
+			  struct ll_keys **ret_keys);
 /* Prints the thread's failure detail to stderr as "lifelong: message (field)" and returns the
  * error's exit code. */
 int cli_report(enum ll_err err);

@@ -56,12 +56,19 @@ int cli_report(enum ll_err err)
 
 enum ll_err cli_open(const struct cli_common *c, struct ll_store **ret_st, struct ll_keys **ret_keys)
 {
+	return cli_open_pool(c, 0, ret_st, ret_keys);
+}
+
+enum ll_err cli_open_pool(const struct cli_common *c, int max_connections, struct ll_store **ret_st,
+			  struct ll_keys **ret_keys)
+{
 	struct ll_keys *keys = NULL;
 	struct ll_store *st = NULL;
+	struct store_options opt = { .max_connections = max_connections };
 	enum ll_err err = keys_load(c->key_file, &keys);
 	if (err != LL_OK)
 		goto out;
-	err = store_open(c->db, NULL, &st);
+	err = store_open(c->db, &opt, &st);
 	if (err != LL_OK)
 		goto out;
 	err = store_migrate(st, NULL);

@@ -83,7 +83,8 @@ int cmd_serve(int argc, char **argv)
 	struct ll_keys *keys = NULL;
 	struct server *srv = NULL;
 	struct app app = { .web_dir = web, .is_cookie_secure = is_secure };
-	enum ll_err err = cli_open(&common, &st, &keys);
+	/* One database connection per server thread, and one for the odd background task. */
+	enum ll_err err = cli_open_pool(&common, (int)so.threads + 1, &st, &keys);
 	if (err != LL_OK)
 		goto out;
 	app.st = st;

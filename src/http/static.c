@@ -11,6 +11,10 @@
 #include <unistd.h>
 
 #define STATIC_MAX_FILE (8u << 20)
+/* The portal loads only its own scripts; Element Plus sets inline styles, ECharts draws on canvas. */
+#define PORTAL_CSP                                                                                      \
+	"default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; " \
+	"font-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
 
 static const struct {
 	const char *ext;
@@ -82,6 +86,8 @@ enum ll_err static_serve(struct http_req *req)
 		http_reply_raw(req, 200, mime_for(rel), data, len);
 		http_add_header(req, "Cache-Control", strncmp(rel, "/assets/", 8) == 0
 							  ? "public, max-age=31536000, immutable" : "no-cache");
+		if (strcmp(mime_for(rel), "text/html; charset=utf-8") == 0)
+			http_add_header(req, "Content-Security-Policy", PORTAL_CSP);
 		return LL_OK;
 	}
 	/* A path with an extension is a missing file; anything else is a portal route. */
@@ -92,6 +98,7 @@ enum ll_err static_serve(struct http_req *req)
 	if (full && read_file(req, full, &data, &len)) {
 		http_reply_raw(req, 200, "text/html; charset=utf-8", data, len);
 		http_add_header(req, "Cache-Control", "no-cache");
+		http_add_header(req, "Content-Security-Policy", PORTAL_CSP);
 		return LL_OK;
 	}
 	return ll_fail(LL_NOT_FOUND, "path", "no such page");

@@ -155,7 +155,9 @@ enum ll_err store_run(struct ll_store *st, enum store_mode mode, const char *wha
 			err = fn(&tx, ctx);
 			if (err == LL_OK)
 				err = st->ops->commit(pc->conn);
-			else
+			/* Also after a failed COMMIT: SQLite keeps the transaction open when COMMIT is busy,
+			 * and a retry's BEGIN would then fail on a connection left holding its locks. */
+			if (err != LL_OK)
 				st->ops->rollback(pc->conn);
 		}
 		if (err != LL_STORE_BUSY || attempt + 1 >= STORE_MAX_RETRIES)

@@ -23,6 +23,11 @@ static const struct store_stmt MIGRATIONS_INSERT = {
 	"migrations insert", "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)"
 };
 
+/* PostgreSQL under READ COMMITTED takes no lock for the check below; SQLite's BEGIN IMMEDIATE does. */
+static const struct store_stmt MIGRATIONS_LOCK_PG = {
+	"migrations lock", "SELECT pg_advisory_xact_lock(31001)"
+};
+
 static enum ll_err read_i64(const struct store_row *row, void *ctx)
 {
 	*(int64_t *)ctx = store_row_i64(row, 0);
@@ -51,8 +56,12 @@ static enum ll_err apply_txn(struct ll_tx *tx, void *ctx)
 	struct apply_ctx *a = ctx;
 	int64_t current = 0;
 	a->is_applied = false;
+	enum ll_err err = LL_OK;
+	if (store_engine(tx->st) == STORE_ENGINE_POSTGRES)
+		err = store_exec(tx, &MIGRATIONS_LOCK_PG, SP_NONE, NULL, NULL);
 	/* Another process may have applied it since we looked: check again under the lock. */
-	enum ll_err err = store_exec(tx, &MIGRATIONS_MAX, SP_NONE, read_i64, &current);
+	if (err == LL_OK)
+		err = store_exec(tx, &MIGRATIONS_MAX, SP_NONE, read_i64, &current);
 	if (err != LL_OK || current >= a->version)
 		return err;
 	char *sql = strndup(a->file->data, a->file->len);

@@ -149,15 +149,19 @@ static enum ll_err pg_open(const char *target, const struct store_options *opt, 
 	 * they are not passed on. The password is kept only to scrub it from later messages. */
 	PQconninfoOption *info = PQconninfoParse(target, &parse_msg);
 	if (!info) {
-		err = ll_fail(parse_msg ? LL_CONFIG : LL_NOMEM, "db", "database URL is not a valid PostgreSQL URL");
+		err = parse_msg ? ll_fail(LL_CONFIG, "db", "database URL is not a valid PostgreSQL URL")
+				: ll_fail(LL_NOMEM, NULL, NULL);
 		goto out;
 	}
+	bool is_oom = false;
 	for (const PQconninfoOption *o = info; o->keyword; o++) {
-		if (strcmp(o->keyword, "password") == 0 && o->val && o->val[0])
+		if (strcmp(o->keyword, "password") == 0 && o->val && o->val[0]) {
 			secret = strdup(o->val);
+			is_oom = !secret;
+		}
 	}
 	c = calloc(1, sizeof(*c));
-	if (!c) {
+	if (!c || is_oom) {
 		err = ll_fail(LL_NOMEM, NULL, NULL);
 		goto out;
 	}

@@ -176,7 +176,10 @@ static enum ll_err sqlite_exec(struct store_conn *c, const struct store_stmt *st
 				goto out;
 		}
 	}
-	*ret_changes = sqlite3_changes64(c->db);
+	/* sqlite3_changes64 keeps the count of the latest write, even of an earlier transaction: a read
+	 * leaves the transaction's own count alone, as on PostgreSQL. */
+	if (!sqlite3_stmt_readonly(s))
+		*ret_changes = sqlite3_changes64(c->db);
 out:
 	if (is_cached) {
 		sqlite3_reset(s);

@@ -1,0 +1,927 @@
+/*
+ * The store interface on both engines. Every engine case runs on SQLite (a file in a temporary
+ * folder) and, when LIFELONG_TEST_PG names a server (scripts/pg-test.sh run sets it), again on
+ * PostgreSQL; each case starts from an empty database. A few cases check what only PostgreSQL
+ * does (deadlocks, lost sessions, aborted transactions). Tests never share rows with each other
+ * and never assert from a thread other than the main one.
+ */
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "base/embed.h"
+#include "base/log.h"
+#include "store/store.h"
+
+static const char *g_url;    /* the engine under test */
+static bool g_is_pg;
+static char g_sqlite_dir[64];
+static char g_sqlite_path[128];
+static char g_sqlite_url[160];
+
+/* ---- helpers: one statement in one transaction ---- */
+
+struct one_stmt {
+	struct store_stmt stmt;
+	const struct store_val *params;
+	int n_params;
+	store_row_fn on_row;
+	void *row_ctx;
+	int64_t changes;
+};
+
+static enum ll_err one_stmt_txn(struct ll_tx *tx, void *ctx)
+{
+	struct one_stmt *o = ctx;
+	enum ll_err err = store_exec(tx, &o->stmt, o->params, o->n_params, o->on_row, o->row_ctx);
+	o->changes = store_changes(tx);
+	return err;
+}
+
+/* Runs sql with params in its own write transaction; *ret_changes may be NULL. */
+static enum ll_err run_sql(struct ll_store *st, const char *sql, const struct store_val *params, int n_params,
+			   store_row_fn on_row, void *row_ctx, int64_t *ret_changes)
+{
+	struct one_stmt o = { { "test statement", sql }, params, n_params, on_row, row_ctx, 0 };
+	enum ll_err err = store_run(st, STORE_WRITE, "test", one_stmt_txn, &o);
+	if (err == LL_OK && ret_changes)
+		*ret_changes = o.changes;
+	return err;
+}
+
+static enum ll_err first_i64(const struct store_row *row, void *ctx)
+{
+	*(int64_t *)ctx = store_row_i64(row, 0);
+	return LL_OK;
+}
+
+static enum ll_err count_row(const struct store_row *row, void *ctx)
+{
+	(*(int64_t *)ctx)++;
+	return LL_OK;
+}
+
+/* Runs a query whose first column of its only row is an integer; -1 when it returns no row. */
+static int64_t query_i64(struct ll_store *st, const char *sql, const struct store_val *params, int n_params)
+{
+	int64_t v = -1;
+	assert_int_equal(run_sql(st, sql, params, n_params, first_i64, &v, NULL), LL_OK);
+	return v;
+}
+
+static int64_t counter_value(struct ll_store *st, const char *name)
+{
+	return query_i64(st, "SELECT value FROM counters WHERE name = $1", SP(SV_TEXT(name)));
+}
+
+static int64_t counter_rows(struct ll_store *st)
+{
+	int64_t n = 0;
+	assert_int_equal(run_sql(st, "SELECT name FROM counters", SP_NONE, count_row, &n, NULL), LL_OK);
+	return n;
+}
+
+static void values_table_create(struct ll_store *st)
+{
+	assert_int_equal(run_sql(st, "CREATE TABLE t_values (id BIGINT PRIMARY KEY, t TEXT, n BIGINT, b BYTEA)",
+				 SP_NONE, NULL, NULL, NULL),
+			 LL_OK);
+}
+
+/* ---- fixtures ---- */
+
+static const char *const SCHEMA_RESET[] = { "DROP SCHEMA public CASCADE", "CREATE SCHEMA public" };
+
+static enum ll_err schema_reset_txn(struct ll_tx *tx, void *ctx)
+{
+	(void)ctx;
+	enum ll_err err = LL_OK;
+	for (size_t i = 0; i < sizeof(SCHEMA_RESET) / sizeof(SCHEMA_RESET[0]) && err == LL_OK; i++) {
+		struct store_stmt stmt = { "schema reset", SCHEMA_RESET[i] };
+		err = store_exec(tx, &stmt, SP_NONE, NULL, NULL);
+	}
+	return err;
+}
+
+/* Empties the database under test: a new SQLite file, or an empty public schema. */
+static void database_empty(void)
+{
+	if (!g_is_pg) {
+		const char *suffixes[] = { "", "-wal", "-shm", "-journal" };
+		for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+			char path[160];
+			snprintf(path, sizeof(path), "%s%s", g_sqlite_path, suffixes[i]);
+			unlink(path);
+		}
+		return;
+	}
+	struct ll_store *st = NULL;
+	assert_int_equal(store_open(g_url, NULL, &st), LL_OK);
+	assert_int_equal(store_run(st, STORE_WRITE, "schema reset", schema_reset_txn, NULL), LL_OK);
+	store_close(st);
+}
+
+static int setup_empty(void **state)
+{
+	database_empty();
+	struct ll_store *st = NULL;
+	if (store_open(g_url, NULL, &st) != LL_OK) {
+		fprintf(stderr, "cannot open %s: %s\n", g_is_pg ? "postgres" : g_url,
+			ll_error_get(LL_STORE)->message);
+		return -1;
+	}
+	*state = st;
+	return 0;
+}
+
+static int setup_migrated(void **state)
+{
+	if (setup_empty(state) != 0)
+		return -1;
+	int applied = 0;
+	return store_migrate(*state, &applied) == LL_OK ? 0 : -1;
+}
+
+static int teardown_store(void **state)
+{
+	*state = store_close(*state);
+	return 0;
+}
+
+/* ---- engine-independent cases ---- */
+
+static void test_open_bad_url_is_config_error(void **state)
+{
+	(void)state;
+	struct ll_store *st = NULL;
+	assert_int_equal(store_open("mysql://localhost/db", NULL, &st), LL_CONFIG);
+	assert_int_equal(store_open("sqlite:", NULL, &st), LL_CONFIG);
+	assert_int_equal(store_open("", NULL, &st), LL_CONFIG);
+	assert_null(st);
+}
+
+static void test_open_never_reports_the_password(void **state)
+{
+	(void)state;
+	struct ll_store *st = NULL;
+	/* Nothing listens on port 1: the connection is refused at once. */
+	assert_int_equal(store_open("postgres://lifelong:s3cret-pw@127.0.0.1:1/none", NULL, &st), LL_STORE);
+	const struct ll_error *e = ll_error_get(LL_STORE);
+	assert_non_null(strstr(e->message, "cannot connect to database"));
+	assert_null(strstr(e->message, "s3cret"));
+	/* A URL libpq cannot parse is a configuration error, and its parser's words are not passed
+	 * on since they quote the bad part. */
+	assert_int_equal(store_open("postgres://lifelong:s3cret%zz@127.0.0.1/none", NULL, &st), LL_CONFIG);
+	assert_null(strstr(ll_error_get(LL_CONFIG)->message, "s3cret"));
+	assert_null(st);
+}
+
+static void test_open_missing_sqlite_folder_fails(void **state)
+{
+	(void)state;
+	struct ll_store *st = NULL;
+	assert_int_equal(store_open("sqlite:/nonexistent-folder/x/lifelong.db", NULL, &st), LL_STORE);
+	assert_null(st);
+}
+
+/* ---- cases run on each engine ---- */
+
+static void test_migrations_apply_once(void **state)
+{
+	struct ll_store *st = *state;
+	int count = 0, highest = 0;
+	for (const struct embedded_file *f = embedded_migrations; f->name; f++) {
+		count++;
+		highest = atoi(f->name);
+	}
+	assert_true(count > 0);
+
+	int version = -1, applied = -1;
+	assert_int_equal(store_schema_version(st, &version), LL_OK);
+	assert_int_equal(version, 0);
+	assert_int_equal(store_migrate(st, &applied), LL_OK);
+	assert_int_equal(applied, count);
+	assert_int_equal(store_schema_version(st, &version), LL_OK);
+	assert_int_equal(version, highest);
+	assert_int_equal(store_migrate(st, &applied), LL_OK);
+	assert_int_equal(applied, 0);
+	assert_int_equal(store_schema_version(st, &version), LL_OK);
+	assert_int_equal(version, highest);
+	assert_int_equal(query_i64(st, "SELECT COUNT(*) FROM schema_migrations", SP_NONE), count);
+	assert_int_equal(store_engine(st), g_is_pg ? STORE_ENGINE_POSTGRES : STORE_ENGINE_SQLITE);
+}
+
+struct value_row {
+	int64_t id;
+	const char *text;          /* NULL for SQL NULL */
+	bool is_n_null;
+	int64_t n;
+	const unsigned char *blob; /* NULL for SQL NULL */
+	size_t blob_len;
+};
+
+struct value_check {
+	const struct value_row *want;
+	int rows;
+	int columns;
+	int mismatches;
+};
+
+static bool blob_equal(const void *got, size_t got_len, const void *want, size_t want_len)
+{
+	return got_len == want_len && (want_len == 0 || memcmp(got, want, want_len) == 0);
+}
+
+/* Compares columns t, n, b of a row with want; counts rather than asserts, as it runs inside the
+ * store's call. */
+static enum ll_err value_check_row(const struct store_row *row, void *ctx)
+{
+	struct value_check *c = ctx;
+	const struct value_row *w = c->want;
+	c->rows++;
+	c->columns = store_row_columns(row);
+	bool ok = store_row_is_null(row, 0) == !w->text;
+	if (ok && w->text)
+		ok = store_row_text(row, 0) && strcmp(store_row_text(row, 0), w->text) == 0;
+	if (ok && !w->text)
+		ok = store_row_text(row, 0) == NULL;
+	ok = ok && store_row_is_null(row, 1) == w->is_n_null;
+	if (ok && !w->is_n_null)
+		ok = store_row_i64(row, 1) == w->n;
+	ok = ok && store_row_is_null(row, 2) == !w->blob;
+	size_t len = 99;
+	const void *b = store_row_blob(row, 2, &len);
+	if (ok && w->blob)
+		ok = blob_equal(b, len, w->blob, w->blob_len);
+	if (ok && !w->blob)
+		ok = b == NULL && len == 0;
+	if (!ok)
+		c->mismatches++;
+	return LL_OK;
+}
+
+static struct store_val value_text(const struct value_row *r)
+{
+	return SV_TEXT(r->text);
+}
+
+static struct store_val value_n(const struct value_row *r)
+{
+	return r->is_n_null ? SV_NULL : SV_I64(r->n);
+}
+
+static struct store_val value_blob(const struct value_row *r)
+{
+	return r->blob ? SV_BLOB(r->blob, r->blob_len) : SV_NULL;
+}
+
+static void test_values_round_trip(void **state)
+{
+	struct ll_store *st = *state;
+	static const unsigned char zeros_inside[] = { 0, 1, 0, 255, 0 };
+	static const unsigned char one_zero[] = { 0 };
+	static const unsigned char empty[] = { 0 };
+	const struct value_row rows[] = {
+		{ 1, "hello", false, 0, zeros_inside, sizeof(zeros_inside) },
+		{ 2, "", false, -1, empty, 0 },
+		{ 3, "上海市终身学习 \t\\ 'quoted' \"double\"", false, INT64_MIN, NULL, 0 },
+		{ 4, NULL, false, INT64_MAX, one_zero, 1 },
+		{ 5, NULL, true, 0, NULL, 0 },
+		{ 6, "-42", false, -9007199254740993LL, zeros_inside, 2 },
+	};
+	values_table_create(st);
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		int64_t changes = 0;
+		assert_int_equal(run_sql(st, "INSERT INTO t_values (id, t, n, b) VALUES ($1, $2, $3, $4)",
+					 SP(SV_I64(rows[i].id), value_text(&rows[i]), value_n(&rows[i]),
+					    value_blob(&rows[i])),
+					 NULL, NULL, &changes),
+				 LL_OK);
+		assert_int_equal(changes, 1);
+	}
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct value_check c = { .want = &rows[i] };
+		assert_int_equal(run_sql(st, "SELECT t, n, b FROM t_values WHERE id = $1", SP(SV_I64(rows[i].id)),
+					 value_check_row, &c, NULL),
+				 LL_OK);
+		assert_int_equal(c.rows, 1);
+		assert_int_equal(c.columns, 3);
+		assert_int_equal(c.mismatches, 0);
+	}
+	/* Extremes survive arithmetic and comparison on the server side too. */
+	assert_int_equal(query_i64(st, "SELECT id FROM t_values WHERE n = $1", SP(SV_I64(INT64_MIN))), 3);
+	assert_int_equal(query_i64(st, "SELECT n FROM t_values WHERE id = $1", SP(SV_I64(4))), INT64_MAX);
+	assert_int_equal(query_i64(st, "SELECT COUNT(*) FROM t_values WHERE n < $1", SP(SV_I64(0))), 3);
+}
+
+static void test_params_out_of_order_and_reused(void **state)
+{
+	struct ll_store *st = *state;
+	values_table_create(st);
+	/* $2 comes first and is used twice. */
+	assert_int_equal(run_sql(st, "INSERT INTO t_values (id, t, n) VALUES ($2, $1, $2)",
+				 SP(SV_TEXT("forty-two"), SV_I64(42)), NULL, NULL, NULL),
+			 LL_OK);
+	assert_int_equal(query_i64(st, "SELECT n FROM t_values WHERE id = $2 AND n = $2 AND t = $1",
+				   SP(SV_TEXT("forty-two"), SV_I64(42))),
+			 42);
+	/* A value the statement does not use is ignored, as SQLite does. */
+	assert_int_equal(query_i64(st, "SELECT n FROM t_values WHERE id = $1", SP(SV_I64(42), SV_TEXT("unused"))), 42);
+	/* A parameter without a value is our own mistake on both engines. */
+	assert_int_equal(run_sql(st, "SELECT n FROM t_values WHERE id = $1 AND t = $2", SP(SV_I64(42)), NULL, NULL,
+				 NULL),
+			 LL_INTERNAL);
+}
+
+struct changes_ctx {
+	int64_t after_insert;
+	int64_t after_update;
+	int64_t after_select;
+	int64_t after_delete;
+	int64_t after_delete_none;
+};
+
+static enum ll_err changes_txn(struct ll_tx *tx, void *ctx)
+{
+	struct changes_ctx *c = ctx;
+	static const struct store_stmt insert = {
+		"insert", "INSERT INTO counters (name, value) VALUES ('a', 1), ('b', 2), ('c', 3)"
+	};
+	static const struct store_stmt update = {
+		"update", "UPDATE counters SET value = value + 10 WHERE value >= $1"
+	};
+	static const struct store_stmt select = { "select", "SELECT name FROM counters" };
+	static const struct store_stmt delete = { "delete", "DELETE FROM counters WHERE name = $1" };
+	int64_t n = 0;
+	enum ll_err err = store_exec(tx, &insert, SP_NONE, NULL, NULL);
+	c->after_insert = store_changes(tx);
+	if (err == LL_OK)
+		err = store_exec(tx, &update, SP(SV_I64(2)), NULL, NULL);
+	c->after_update = store_changes(tx);
+	if (err == LL_OK)
+		err = store_exec(tx, &select, SP_NONE, count_row, &n);
+	c->after_select = store_changes(tx);
+	if (err == LL_OK)
+		err = store_exec(tx, &delete, SP(SV_TEXT("a")), NULL, NULL);
+	c->after_delete = store_changes(tx);
+	if (err == LL_OK)
+		err = store_exec(tx, &delete, SP(SV_TEXT("nobody")), NULL, NULL);
+	c->after_delete_none = store_changes(tx);
+	return err;
+}
+
+static void test_changes_counts_writes(void **state)
+{
+	struct ll_store *st = *state;
+	struct changes_ctx c = { 0 };
+	assert_int_equal(store_run(st, STORE_WRITE, "changes", changes_txn, &c), LL_OK);
+	assert_int_equal(c.after_insert, 3);
+	assert_int_equal(c.after_update, 2);
+	assert_int_equal(c.after_select, 2); /* a SELECT leaves the count of the latest write */
+	assert_int_equal(c.after_delete, 1);
+	assert_int_equal(c.after_delete_none, 0);
+	assert_int_equal(counter_value(st, "c"), 13);
+}
+
+static const struct store_stmt COUNTER_INSERT = {
+	"counter insert", "INSERT INTO counters (name, value) VALUES ($1, $2)"
+};
+
+static enum ll_err insert_fresh_then_dup_txn(struct ll_tx *tx, void *ctx)
+{
+	(void)ctx;
+	enum ll_err err = store_exec(tx, &COUNTER_INSERT, SP(SV_TEXT("fresh"), SV_I64(1)), NULL, NULL);
+	if (err == LL_OK)
+		err = store_exec(tx, &COUNTER_INSERT, SP(SV_TEXT("dup"), SV_I64(2)), NULL, NULL);
+	return err;
+}
+
+static void test_unique_violation_is_conflict_and_rolls_back(void **state)
+{
+	struct ll_store *st = *state;
+	assert_int_equal(run_sql(st, COUNTER_INSERT.sql, SP(SV_TEXT("dup"), SV_I64(1)), NULL, NULL, NULL), LL_OK);
+	assert_int_equal(store_run(st, STORE_WRITE, "dup", insert_fresh_then_dup_txn, NULL), LL_CONFLICT);
+	assert_int_equal(counter_rows(st), 1);
+	assert_int_equal(counter_value(st, "fresh"), -1);
+	assert_int_equal(counter_value(st, "dup"), 1);
+	/* The same statements work afterwards on the same pooled connection. */
+	assert_int_equal(run_sql(st, COUNTER_INSERT.sql, SP(SV_TEXT("fresh"), SV_I64(5)), NULL, NULL, NULL), LL_OK);
+	assert_int_equal(counter_value(st, "fresh"), 5);
+}
+
+static void test_on_conflict_do_nothing_changes_nothing(void **state)
+{
+	struct ll_store *st = *state;
+	const char *sql = "INSERT INTO counters (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING";
+	int64_t changes = -1;
+	assert_int_equal(run_sql(st, sql, SP(SV_TEXT("x"), SV_I64(1)), NULL, NULL, &changes), LL_OK);
+	assert_int_equal(changes, 1);
+	assert_int_equal(run_sql(st, sql, SP(SV_TEXT("x"), SV_I64(2)), NULL, NULL, &changes), LL_OK);
+	assert_int_equal(changes, 0);
+	assert_int_equal(counter_value(st, "x"), 1);
+}
+
+static enum ll_err insert_then_fail_txn(struct ll_tx *tx, void *ctx)
+{
+	(void)ctx;
+	enum ll_err err = store_exec(tx, &COUNTER_INSERT, SP(SV_TEXT("one"), SV_I64(1)), NULL, NULL);
+	if (err == LL_OK)
+		err = store_exec(tx, &COUNTER_INSERT, SP(SV_TEXT("two"), SV_I64(2)), NULL, NULL);
+	if (err == LL_OK)
+		err = ll_fail(LL_INVALID_VALUE, "test", "the rule said no");
+	return err;
+}
+
+static void test_txn_error_rolls_back_earlier_writes(void **state)
+{
+	struct ll_store *st = *state;
+	assert_int_equal(store_run(st, STORE_WRITE, "fail", insert_then_fail_txn, NULL), LL_INVALID_VALUE);
+	assert_int_equal(counter_rows(st), 0);
+}
+
+/* ---- bulk insert ---- */
+
+#define BULK_ROWS 10000
+
+struct bulk_gen {
+	int next;
+	char text[256];
+	unsigned char blob[64];
+	struct value_row row;
+};
+
+/* The row with this id, deterministic, with text that COPY must escape. */
+static void bulk_row(struct bulk_gen *g, int id)
+{
+	struct value_row *r = &g->row;
+	memset(r, 0, sizeof(*r));
+	r->id = id;
+	if (id % 7 == 0) {
+		r->text = NULL;
+	} else if (id % 11 == 0) {
+		r->text = "";
+	} else if (id % 13 == 0) {
+		r->text = "\\."; /* COPY's end-of-data marker, as data */
+	} else {
+		snprintf(g->text, sizeof(g->text),
+			 "行 %d\t制表\n换行\\反斜杠\r回车 \\N \\t 终身学习 end\\", id);
+		r->text = g->text;
+	}
+	if (id % 17 == 0) {
+		r->is_n_null = true;
+	} else {
+		r->n = id == 1 ? INT64_MIN : id == 2 ? INT64_MAX : (int64_t)id * (id % 2 ? -7919 : 104729);
+	}
+	if (id % 19 == 0) {
+		r->blob = NULL;
+	} else {
+		r->blob_len = (size_t)(id % 50);
+		for (size_t k = 0; k < r->blob_len; k++)
+			g->blob[k] = (k + (size_t)id) % 5 == 0 ? 0 : (unsigned char)((size_t)id * 31 + k);
+		r->blob = g->blob;
+	}
+}
+
+static bool bulk_next(struct store_val *vals, void *ctx)
+{
+	struct bulk_gen *g = ctx;
+	if (g->next > BULK_ROWS)
+		return false;
+	bulk_row(g, g->next++);
+	vals[0] = SV_I64(g->row.id);
+	vals[1] = value_text(&g->row);
+	vals[2] = value_n(&g->row);
+	vals[3] = value_blob(&g->row);
+	return true;
+}
+
+struct bulk_ctx {
+	int64_t rows;
+};
+
+static enum ll_err bulk_txn(struct ll_tx *tx, void *ctx)
+{
+	struct bulk_ctx *b = ctx;
+	static const char *const cols[] = { "id", "t", "n", "b" };
+	struct bulk_gen g = { .next = 1 };
+	return store_bulk_insert(tx, "t_values", cols, 4, bulk_next, &g, &b->rows);
+}
+
+struct bulk_check {
+	struct bulk_gen g;
+	int rows;
+	int mismatches;
+	int first_bad_id;
+};
+
+static enum ll_err bulk_check_row(const struct store_row *row, void *ctx)
+{
+	struct bulk_check *c = ctx;
+	/* value_check_row reads columns 0..2, so the query puts id last. */
+	int64_t id = store_row_i64(row, 3);
+	bulk_row(&c->g, (int)id);
+	struct value_check one = { .want = &c->g.row };
+	value_check_row(row, &one);
+	c->rows++;
+	if (one.mismatches || id != c->rows) {
+		if (!c->mismatches)
+			c->first_bad_id = (int)id;
+		c->mismatches++;
+	}
+	return LL_OK;
+}
+
+static enum ll_err bulk_read_txn(struct ll_tx *tx, void *ctx)
+{
+	static const struct store_stmt read = { "bulk read", "SELECT t, n, b, id FROM t_values ORDER BY id" };
+	struct bulk_check *c = ctx;
+	c->rows = 0;
+	c->mismatches = 0;
+	return store_exec(tx, &read, SP_NONE, bulk_check_row, c);
+}
+
+static void test_bulk_insert_round_trip(void **state)
+{
+	struct ll_store *st = *state;
+	values_table_create(st);
+	struct bulk_ctx b = { .rows = -1 };
+	assert_int_equal(store_run(st, STORE_WRITE, "bulk", bulk_txn, &b), LL_OK);
+	assert_int_equal(b.rows, BULK_ROWS);
+	struct bulk_check c = { 0 };
+	assert_int_equal(store_run(st, STORE_READ, "bulk read", bulk_read_txn, &c), LL_OK);
+	if (c.mismatches)
+		fprintf(stderr, "first differing row: %d\n", c.first_bad_id);
+	assert_int_equal(c.rows, BULK_ROWS);
+	assert_int_equal(c.mismatches, 0);
+}
+
+static bool bulk_dup_next(struct store_val *vals, void *ctx)
+{
+	int *n = ctx;
+	if (*n >= 3)
+		return false;
+	(*n)++;
+	vals[0] = SV_TEXT("same");
+	vals[1] = SV_I64(*n);
+	return true;
+}
+
+static enum ll_err bulk_dup_txn(struct ll_tx *tx, void *ctx)
+{
+	static const char *const cols[] = { "name", "value" };
+	int n = 0;
+	int64_t rows = 0;
+	return store_bulk_insert(tx, "counters", cols, 2, bulk_dup_next, &n, &rows);
+}
+
+static void test_bulk_insert_duplicate_is_conflict(void **state)
+{
+	struct ll_store *st = *state;
+	assert_int_equal(store_run(st, STORE_WRITE, "bulk dup", bulk_dup_txn, NULL), LL_CONFLICT);
+	assert_int_equal(counter_rows(st), 0);
+	/* The connection is usable afterwards. */
+	assert_int_equal(run_sql(st, COUNTER_INSERT.sql, SP(SV_TEXT("after"), SV_I64(1)), NULL, NULL, NULL), LL_OK);
+}
+
+/* ---- concurrency ---- */
+
+#define WRITERS 4
+#define INCREMENTS 200
+
+struct writer {
+	pthread_t thread;
+	struct ll_store *st;
+	int done;
+	enum ll_err err;
+};
+
+static enum ll_err increment_txn(struct ll_tx *tx, void *ctx)
+{
+	(void)ctx;
+	static const struct store_stmt inc = { "increment", "UPDATE counters SET value = value + 1 WHERE name = $1" };
+	enum ll_err err = store_exec(tx, &inc, SP(SV_TEXT("hits")), NULL, NULL);
+	if (err == LL_OK && store_changes(tx) != 1)
+		err = LL_INTERNAL;
+	return err;
+}
+
+static void *writer_main(void *arg)
+{
+	struct writer *w = arg;
+	for (int i = 0; i < INCREMENTS; i++) {
+		w->err = store_run(w->st, STORE_WRITE, "increment", increment_txn, NULL);
+		if (w->err != LL_OK)
+			break;
+		w->done++;
+	}
+	return NULL;
+}
+
+static void test_concurrent_writers_lose_no_increment(void **state)
+{
+	struct ll_store *st = *state;
+	assert_int_equal(run_sql(st, COUNTER_INSERT.sql, SP(SV_TEXT("hits"), SV_I64(0)), NULL, NULL, NULL), LL_OK);
+	struct writer w[WRITERS];
+	for (int i = 0; i < WRITERS; i++) {
+		w[i] = (struct writer){ .st = st };
+		assert_int_equal(pthread_create(&w[i].thread, NULL, writer_main, &w[i]), 0);
+	}
+	for (int i = 0; i < WRITERS; i++)
+		pthread_join(w[i].thread, NULL);
+	for (int i = 0; i < WRITERS; i++) {
+		assert_int_equal(w[i].err, LL_OK);
+		assert_int_equal(w[i].done, INCREMENTS);
+	}
+	assert_int_equal(counter_value(st, "hits"), WRITERS * INCREMENTS);
+}
+
+/* ---- statistics, the statement cache, callbacks, errors ---- */
+
+static enum ll_err nothing_txn(struct ll_tx *tx, void *ctx)
+{
+	(void)tx;
+	(void)ctx;
+	return LL_OK;
+}
+
+static void test_stats_count_transactions(void **state)
+{
+	struct ll_store *st = *state;
+	struct store_stats before, after;
+	store_get_stats(st, &before);
+	assert_true(before.open_connections >= 1);
+	assert_int_equal(store_run(st, STORE_READ, "nothing", nothing_txn, NULL), LL_OK);
+	assert_int_equal(store_run(st, STORE_WRITE, "nothing", nothing_txn, NULL), LL_OK);
+	assert_int_equal(store_run(st, STORE_WRITE, "fail", insert_then_fail_txn, NULL), LL_INVALID_VALUE);
+	assert_int_equal(run_sql(st, "SELECT no_such_column FROM counters", SP_NONE, NULL, NULL, NULL), LL_STORE);
+	store_get_stats(st, &after);
+	assert_int_equal(after.transactions - before.transactions, 4);
+	assert_int_equal(after.failures - before.failures, 1); /* only the database's own failure */
+	assert_true(after.db_time_us > before.db_time_us);
+}
+
+static enum ll_err many_statements_txn(struct ll_tx *tx, void *ctx)
+{
+	int *mismatches = ctx;
+	/* More distinct statements than the cache holds, so that both paths run, twice. */
+	for (int pass = 0; pass < 2; pass++) {
+		for (int k = 0; k < 300; k++) {
+			char sql[64];
+			snprintf(sql, sizeof(sql), "SELECT $1 + %d", k);
+			struct store_stmt stmt = { "many", sql };
+			int64_t v = -1;
+			enum ll_err err = store_exec(tx, &stmt, SP(SV_I64(1000)), first_i64, &v);
+			if (err != LL_OK)
+				return err;
+			if (v != 1000 + k)
+				(*mismatches)++;
+		}
+	}
+	return LL_OK;
+}
+
+static void test_statement_cache_overflow_still_runs(void **state)
+{
+	struct ll_store *st = *state;
+	int mismatches = 0;
+	assert_int_equal(store_run(st, STORE_READ, "many", many_statements_txn, &mismatches), LL_OK);
+	assert_int_equal(mismatches, 0);
+}
+
+struct stop_ctx {
+	int calls;
+	int64_t after;
+};
+
+static enum ll_err stop_after_two(const struct store_row *row, void *ctx)
+{
+	(void)row;
+	struct stop_ctx *s = ctx;
+	return ++s->calls == 2 ? LL_NOT_FOUND : LL_OK;
+}
+
+static enum ll_err stop_txn(struct ll_tx *tx, void *ctx)
+{
+	struct stop_ctx *s = ctx;
+	static const struct store_stmt all = { "all", "SELECT name FROM counters ORDER BY name" };
+	static const struct store_stmt count = { "count", "SELECT COUNT(*) FROM counters" };
+	enum ll_err err = store_exec(tx, &all, SP_NONE, stop_after_two, s);
+	if (err != LL_NOT_FOUND)
+		return err == LL_OK ? LL_INTERNAL : err;
+	/* The transaction goes on after a callback stopped a statement. */
+	return store_exec(tx, &count, SP_NONE, first_i64, &s->after);
+}
+
+static void test_row_callback_stops_statement(void **state)
+{
+	struct ll_store *st = *state;
+	for (int i = 0; i < 5; i++) {
+		char name[8];
+		snprintf(name, sizeof(name), "r%d", i);
+		assert_int_equal(run_sql(st, COUNTER_INSERT.sql, SP(SV_TEXT(name), SV_I64(i)), NULL, NULL, NULL), LL_OK);
+	}
+	struct stop_ctx s = { 0 };
+	assert_int_equal(store_run(st, STORE_READ, "stop", stop_txn, &s), LL_OK);
+	assert_int_equal(s.calls, 2);
+	assert_int_equal(s.after, 5);
+}
+
+static void test_sql_error_is_store_error_and_store_recovers(void **state)
+{
+	struct ll_store *st = *state;
+	assert_int_equal(run_sql(st, "SELEC nonsense", SP_NONE, NULL, NULL, NULL), LL_STORE);
+	assert_true(strlen(ll_error_get(LL_STORE)->message) > 0);
+	assert_int_equal(run_sql(st, "INSERT INTO no_such_table (x) VALUES ($1)", SP(SV_I64(1)), NULL, NULL, NULL),
+			 LL_STORE);
+	assert_int_equal(counter_rows(st), 0);
+}
+
+/* ---- PostgreSQL only ---- */
+
+struct crosser {
+	pthread_t thread;
+	struct ll_store *st;
+	pthread_barrier_t *barrier;
+	const char *first;
+	const char *second;
+	int attempts;
+	enum ll_err err;
+};
+
+static enum ll_err cross_txn(struct ll_tx *tx, void *ctx)
+{
+	struct crosser *c = ctx;
+	static const struct store_stmt bump = { "bump", "UPDATE counters SET value = value + 1 WHERE name = $1" };
+	enum ll_err err = store_exec(tx, &bump, SP(SV_TEXT(c->first)), NULL, NULL);
+	/* Only the first attempt waits for the other: a retry must not wait for one who is past it. */
+	if (err == LL_OK && c->attempts++ == 0)
+		pthread_barrier_wait(c->barrier);
+	if (err == LL_OK)
+		err = store_exec(tx, &bump, SP(SV_TEXT(c->second)), NULL, NULL);
+	return err;
+}
+
+static void *crosser_main(void *arg)
+{
+	struct crosser *c = arg;
+	c->err = store_run(c->st, STORE_WRITE, "cross", cross_txn, c);
+	return NULL;
+}
+
+static void test_pg_deadlock_is_retried(void **state)
+{
+	struct ll_store *st = *state;
+	assert_int_equal(run_sql(st, COUNTER_INSERT.sql, SP(SV_TEXT("left"), SV_I64(0)), NULL, NULL, NULL), LL_OK);
+	assert_int_equal(run_sql(st, COUNTER_INSERT.sql, SP(SV_TEXT("right"), SV_I64(0)), NULL, NULL, NULL), LL_OK);
+	pthread_barrier_t barrier;
+	pthread_barrier_init(&barrier, NULL, 2);
+	struct crosser c[2] = {
+		{ .st = st, .barrier = &barrier, .first = "left", .second = "right" },
+		{ .st = st, .barrier = &barrier, .first = "right", .second = "left" },
+	};
+	struct store_stats before, after;
+	store_get_stats(st, &before);
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(pthread_create(&c[i].thread, NULL, crosser_main, &c[i]), 0);
+	for (int i = 0; i < 2; i++)
+		pthread_join(c[i].thread, NULL);
+	pthread_barrier_destroy(&barrier);
+	store_get_stats(st, &after);
+	assert_int_equal(c[0].err, LL_OK);
+	assert_int_equal(c[1].err, LL_OK);
+	assert_true(c[0].attempts + c[1].attempts >= 3); /* the deadlock victim ran again */
+	assert_true(after.retries > before.retries);
+	assert_int_equal(counter_value(st, "left"), 2);
+	assert_int_equal(counter_value(st, "right"), 2);
+}
+
+static void test_pg_lost_session_is_replaced(void **state)
+{
+	struct ll_store *st = NULL;
+	const struct store_options one = { .max_connections = 1 };
+	assert_int_equal(store_open(g_url, &one, &st), LL_OK);
+	struct ll_store *killer = *state;
+	struct store_stats before, after;
+
+	/* An idle pooled session killed from outside: the next transaction reconnects and succeeds. */
+	int64_t pid = query_i64(st, "SELECT pg_backend_pid()", SP_NONE);
+	assert_true(pid > 0);
+	assert_int_equal(query_i64(killer, "SELECT COUNT(*) FROM pg_stat_activity WHERE pid = $1 AND "
+					   "pg_terminate_backend($1, 5000)",
+				   SP(SV_I64(pid))),
+			 1);
+	store_get_stats(st, &before);
+	int64_t pid2 = query_i64(st, "SELECT pg_backend_pid()", SP_NONE);
+	assert_true(pid2 > 0);
+	assert_true(pid2 != pid);
+	store_get_stats(st, &after);
+	assert_int_equal(after.failures, before.failures);
+
+	/* A session lost inside a transaction fails that transaction and is replaced. */
+	assert_int_equal(run_sql(st, "SELECT pg_terminate_backend(pg_backend_pid())", SP_NONE, NULL, NULL, NULL),
+			 LL_STORE);
+	assert_true(query_i64(st, "SELECT pg_backend_pid()", SP_NONE) > 0);
+	store_close(st);
+}
+
+static enum ll_err swallow_conflict_txn(struct ll_tx *tx, void *ctx)
+{
+	(void)ctx;
+	enum ll_err err = store_exec(tx, &COUNTER_INSERT, SP(SV_TEXT("kept"), SV_I64(1)), NULL, NULL);
+	if (err != LL_OK)
+		return err;
+	err = store_exec(tx, &COUNTER_INSERT, SP(SV_TEXT("dup"), SV_I64(2)), NULL, NULL);
+	return err == LL_CONFLICT ? LL_OK : LL_INTERNAL; /* the mistake under test */
+}
+
+static void test_pg_commit_after_swallowed_error_fails(void **state)
+{
+	struct ll_store *st = *state;
+	assert_int_equal(run_sql(st, COUNTER_INSERT.sql, SP(SV_TEXT("dup"), SV_I64(1)), NULL, NULL, NULL), LL_OK);
+	assert_int_equal(store_run(st, STORE_WRITE, "swallow", swallow_conflict_txn, NULL), LL_STORE);
+	assert_int_equal(counter_value(st, "kept"), -1);
+}
+
+static void test_pg_read_only_store_refuses_writes(void **state)
+{
+	(void)state;
+	struct ll_store *st = NULL;
+	const struct store_options ro = { .is_read_only = true };
+	assert_int_equal(store_open(g_url, &ro, &st), LL_OK);
+	assert_int_equal(query_i64(st, "SELECT COUNT(*) FROM counters", SP_NONE), 0);
+	assert_int_equal(run_sql(st, COUNTER_INSERT.sql, SP(SV_TEXT("no"), SV_I64(1)), NULL, NULL, NULL), LL_STORE);
+	store_close(st);
+}
+
+/* ---- main ---- */
+
+#define ENGINE_TEST(f, setup) cmocka_unit_test_setup_teardown(f, setup, teardown_store)
+
+static const struct CMUnitTest common_tests[] = {
+	cmocka_unit_test(test_open_bad_url_is_config_error),
+	cmocka_unit_test(test_open_never_reports_the_password),
+	cmocka_unit_test(test_open_missing_sqlite_folder_fails),
+};
+
+static const struct CMUnitTest engine_tests[] = {
+	ENGINE_TEST(test_migrations_apply_once, setup_empty),
+	ENGINE_TEST(test_values_round_trip, setup_migrated),
+	ENGINE_TEST(test_params_out_of_order_and_reused, setup_migrated),
+	ENGINE_TEST(test_changes_counts_writes, setup_migrated),
+	ENGINE_TEST(test_unique_violation_is_conflict_and_rolls_back, setup_migrated),
+	ENGINE_TEST(test_on_conflict_do_nothing_changes_nothing, setup_migrated),
+	ENGINE_TEST(test_txn_error_rolls_back_earlier_writes, setup_migrated),
+	ENGINE_TEST(test_bulk_insert_round_trip, setup_migrated),
+	ENGINE_TEST(test_bulk_insert_duplicate_is_conflict, setup_migrated),
+	ENGINE_TEST(test_concurrent_writers_lose_no_increment, setup_migrated),
+	ENGINE_TEST(test_stats_count_transactions, setup_migrated),
+	ENGINE_TEST(test_statement_cache_overflow_still_runs, setup_migrated),
+	ENGINE_TEST(test_row_callback_stops_statement, setup_migrated),
+	ENGINE_TEST(test_sql_error_is_store_error_and_store_recovers, setup_migrated),
+};
+
+static const struct CMUnitTest pg_tests[] = {
+	ENGINE_TEST(test_pg_deadlock_is_retried, setup_migrated),
+	ENGINE_TEST(test_pg_lost_session_is_replaced, setup_migrated),
+	ENGINE_TEST(test_pg_commit_after_swallowed_error_fails, setup_migrated),
+	ENGINE_TEST(test_pg_read_only_store_refuses_writes, setup_migrated),
+};
+
+int main(void)
+{
+	log_set_level(LOG_ERROR); /* the failures these tests cause on purpose are logged as warnings */
+	int failed = cmocka_run_group_tests_name("store, any engine", common_tests, NULL, NULL);
+
+	snprintf(g_sqlite_dir, sizeof(g_sqlite_dir), "%s", "/tmp/lifelong-test-store.XXXXXX");
+	if (!mkdtemp(g_sqlite_dir)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	snprintf(g_sqlite_path, sizeof(g_sqlite_path), "%s/store.db", g_sqlite_dir);
+	snprintf(g_sqlite_url, sizeof(g_sqlite_url), "sqlite:%s", g_sqlite_path);
+	g_url = g_sqlite_url;
+	g_is_pg = false;
+	failed += cmocka_run_group_tests_name("store on sqlite", engine_tests, NULL, NULL);
+	database_empty();
+	rmdir(g_sqlite_dir);
+
+	const char *pg = getenv("LIFELONG_TEST_PG");
+	if (pg && pg[0]) {
+		g_url = pg;
+		g_is_pg = true;
+		failed += cmocka_run_group_tests_name("store on postgres", engine_tests, NULL, NULL);
+		failed += cmocka_run_group_tests_name("store, postgres only", pg_tests, NULL, NULL);
+	} else {
+		printf("store on postgres: SKIPPED, LIFELONG_TEST_PG is not set "
+		       "(run under scripts/pg-test.sh run)\n");
+	}
+	return failed ? 1 : 0;
+}

@@ -1,0 +1,78 @@
+import { createRouter, createWebHistory } from 'vue-router';
+import { session, loadSession, homeFor, onSessionExpired } from './session.js';
+import { i18n } from './i18n.js';
+import LoginView from './views/LoginView.vue';
+
+const STAFF = ['staff', 'institution_admin'];
+const STATS = ['district_admin', 'city_admin', 'auditor'];
+
+const routes = [
+  { path: '/', name: 'home', redirect: () => homeFor(session.user) },
+  { path: '/login', name: 'login', component: LoginView, meta: { public: true, title: 'login.title' } },
+  {
+    path: '/register',
+    name: 'register',
+    component: () => import('./views/RegisterView.vue'),
+    meta: { public: true, title: 'register.title' },
+  },
+  {
+    path: '/me',
+    name: 'me',
+    component: () => import('./views/MeView.vue'),
+    meta: { roles: ['citizen'], title: 'nav.me' },
+  },
+  {
+    path: '/institution',
+    name: 'institution',
+    component: () => import('./views/InstitutionView.vue'),
+    meta: { roles: STAFF, title: 'nav.institution' },
+  },
+  {
+    path: '/city',
+    name: 'city',
+    component: () => import('./views/CityView.vue'),
+    meta: { roles: STATS, title: 'nav.city' },
+  },
+  {
+    path: '/staff-home',
+    name: 'staff-home',
+    component: () => import('./views/StaffHomeView.vue'),
+    meta: { roles: ['reviewer', ...STAFF, ...STATS], title: 'nav.staffHome' },
+  },
+  {
+    path: '/:pathMatch(.*)*',
+    name: 'not-found',
+    component: () => import('./views/NotFoundView.vue'),
+    meta: { public: true, title: 'notFound.title' },
+  },
+];
+
+const router = createRouter({
+  history: createWebHistory(),
+  routes,
+  scrollBehavior: () => ({ top: 0 }),
+});
+
+router.beforeEach(async (to) => {
+  if (!session.ready) await loadSession();
+  const user = session.user;
+  if (to.name === 'login' && user) return homeFor(user);
+  if (to.meta.public) return true;
+  if (!user) {
+    return { name: 'login', query: to.fullPath !== '/' ? { next: to.fullPath } : {} };
+  }
+  if (to.meta.roles && !to.meta.roles.includes(user.role)) return homeFor(user);
+  return true;
+});
+
+router.afterEach((to) => {
+  const t = i18n.global.t;
+  document.title = to.meta.title ? `${t(to.meta.title)} · ${t('app.name')}` : t('app.name');
+});
+
+onSessionExpired(() => {
+  const cur = router.currentRoute.value;
+  if (!cur.meta.public) router.replace({ name: 'login', query: { next: cur.fullPath, expired: '1' } });
+});
+
+export default router;

@@ -1,13 +1,15 @@
 /*
  * Rules of accounts without I/O: GB 11643 resident ID numbers, phone numbers, account numbers
- * with a Luhn check digit, and masking.
+ * with a Luhn check digit, masking, and the sealed and hashed forms in which they are stored.
  */
 #include "accounts.h"
 
+#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "../base/clock.h"
+#include "../base/crypto.h"
 
 /* Province-level codes of GB/T 2260 that ID numbers begin with. */
 static const int province_codes[] = { 11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43,
@@ -125,4 +127,24 @@ void mask_phone(const char *phone, char out[PHONE_LEN + 1])
 		memcpy(out + 7, phone + 7, 4);
 	}
 	out[PHONE_LEN] = '\0';
+}
+
+void person_secrets_compute(const struct ll_keys *keys, const char *id_number, const char *phone,
+			    struct person_secrets *ret)
+{
+	char id_upper[ID_NUMBER_LEN + 1];
+	memcpy(id_upper, id_number, ID_NUMBER_LEN);
+	id_upper[ID_NUMBER_LEN] = '\0';
+	if (id_upper[17] == 'x')
+		id_upper[17] = 'X';
+	crypto_lookup_hash(keys, CRYPTO_DOMAIN_ID_NUMBER, id_upper, ID_NUMBER_LEN, ret->id_hash);
+	crypto_seal(keys, id_upper, ID_NUMBER_LEN, ret->id_sealed);
+	mask_id_number(id_upper, ret->id_masked);
+	ret->has_phone = phone != NULL;
+	if (phone) {
+		crypto_lookup_hash(keys, CRYPTO_DOMAIN_PHONE, phone, PHONE_LEN, ret->phone_hash);
+		crypto_seal(keys, phone, PHONE_LEN, ret->phone_sealed);
+		mask_phone(phone, ret->phone_masked);
+	}
+	sodium_memzero(id_upper, sizeof(id_upper));
 }

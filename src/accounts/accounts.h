@@ -52,6 +52,22 @@ bool account_no_is_valid(const char *s);
 void mask_id_number(const char *id, char out[ID_NUMBER_LEN + 1]);
 void mask_phone(const char *phone, char out[PHONE_LEN + 1]);
 
+/* The stored forms of a person's ID and phone numbers: sealed, keyed look-up hash, and masked. */
+struct person_secrets {
+	unsigned char id_hash[CRYPTO_HASH_BYTES];
+	unsigned char id_sealed[ID_NUMBER_LEN + CRYPTO_SEAL_OVERHEAD];
+	char id_masked[ID_NUMBER_LEN + 1];
+	bool has_phone;
+	unsigned char phone_hash[CRYPTO_HASH_BYTES];
+	unsigned char phone_sealed[PHONE_LEN + CRYPTO_SEAL_OVERHEAD];
+	char phone_masked[PHONE_LEN + 1];
+};
+/* Computes the stored forms of an already checked ID number (its check character 'x' is stored
+ * as 'X', so that both spellings find the same person) and phone (NULL: none). Seals with a
+ * random nonce, so two calls give different ciphertexts of the same values. */
+void person_secrets_compute(const struct ll_keys *keys, const char *id_number, const char *phone,
+			    struct person_secrets *ret);
+
 /* A person's account, as stored (strings arena-owned). */
 struct account {
 	const char *id;

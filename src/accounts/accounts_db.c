@@ -193,12 +193,7 @@ struct create_ctx {
 	struct id_facts facts;
 	char birth_date[16];
 	char gender[2];
-	unsigned char id_hash[CRYPTO_HASH_BYTES];
-	unsigned char id_sealed[ID_NUMBER_LEN + CRYPTO_SEAL_OVERHEAD];
-	char id_masked[ID_NUMBER_LEN + 1];
-	unsigned char phone_hash[CRYPTO_HASH_BYTES];
-	unsigned char phone_sealed[PHONE_LEN + CRYPTO_SEAL_OVERHEAD];
-	char phone_masked[PHONE_LEN + 1];
+	struct person_secrets sec;
 	const char *pw_hash;
 };
 
@@ -224,13 +219,13 @@ static enum ll_err create_txn(struct ll_tx *tx, void *ctx)
 	char account_no[ACCOUNT_NO_LEN + 1];
 	account_no_format(serial, account_no);
 	int64_t now = clock_now_us();
-	bool has_phone = in->phone != NULL;
+	const struct person_secrets *sec = &c->sec;
 	err = store_exec(tx, &PERSON_INSERT,
-			 SP(SV_TEXT(c->id.s), SV_TEXT(account_no), SV_TEXT(in->name), SV_BLOB(c->id_hash, CRYPTO_HASH_BYTES),
-			    SV_BLOB(c->id_sealed, sizeof(c->id_sealed)), SV_TEXT(c->id_masked),
-			    has_phone ? SV_BLOB(c->phone_hash, CRYPTO_HASH_BYTES) : SV_NULL,
-			    has_phone ? SV_BLOB(c->phone_sealed, sizeof(c->phone_sealed)) : SV_NULL,
-			    has_phone ? SV_TEXT(c->phone_masked) : SV_NULL, SV_TEXT(c->birth_date), SV_TEXT(c->gender),
+			 SP(SV_TEXT(c->id.s), SV_TEXT(account_no), SV_TEXT(in->name), SV_BLOB(sec->id_hash, CRYPTO_HASH_BYTES),
+			    SV_BLOB(sec->id_sealed, sizeof(sec->id_sealed)), SV_TEXT(sec->id_masked),
+			    sec->has_phone ? SV_BLOB(sec->phone_hash, CRYPTO_HASH_BYTES) : SV_NULL,
+			    sec->has_phone ? SV_BLOB(sec->phone_sealed, sizeof(sec->phone_sealed)) : SV_NULL,
+			    sec->has_phone ? SV_TEXT(sec->phone_masked) : SV_NULL, SV_TEXT(c->birth_date), SV_TEXT(c->gender),
 			    SV_TEXT(district.code), SV_TEXT(subdistrict.code), SV_TEXT(committee.code),
 			    SV_TEXT(in->registered_by), SV_BOOL(c->pw_hash != NULL), c->pw_hash ? SV_I64(now) : SV_NULL,
 			    SV_I64(now)),
@@ -259,7 +254,6 @@ enum ll_err account_create(struct ll_store *st, const struct ll_keys *keys, stru
 			   struct account *ret)
 {
 	struct create_ctx c = { .in = in, .actor = actor, .a = a, .out = ret };
-	char id_upper[ID_NUMBER_LEN + 1];
 	char pw_hash[CRYPTO_PWHASH_MAX];
 	enum ll_err err = id_number_check(in->id_number, clock_now_us(), &c.facts);
 	if (err != LL_OK)
@@ -276,32 +270,19 @@ enum ll_err account_create(struct ll_store *st, const struct ll_keys *keys, stru
 		if (err != LL_OK)
 			return err;
 	}
-	/* The check character is stored upper-case so that both spellings find the same person. */
-	memcpy(id_upper, in->id_number, ID_NUMBER_LEN + 1);
-	if (id_upper[17] == 'x')
-		id_upper[17] = 'X';
 	id_new(&c.id);
 	snprintf(c.birth_date, sizeof(c.birth_date), "%04d-%02d-%02d", c.facts.birth_year % 10000,
 		 c.facts.birth_month % 100, c.facts.birth_day % 100);
 	c.gender[0] = c.facts.gender;
 	c.gender[1] = '\0';
-	crypto_lookup_hash(keys, CRYPTO_DOMAIN_ID_NUMBER, id_upper, ID_NUMBER_LEN, c.id_hash);
-	crypto_seal(keys, id_upper, ID_NUMBER_LEN, c.id_sealed);
-	mask_id_number(id_upper, c.id_masked);
-	if (in->phone) {
-		crypto_lookup_hash(keys, CRYPTO_DOMAIN_PHONE, in->phone, PHONE_LEN, c.phone_hash);
-		crypto_seal(keys, in->phone, PHONE_LEN, c.phone_sealed);
-		mask_phone(in->phone, c.phone_masked);
-	}
+	person_secrets_compute(keys, in->id_number, in->phone, &c.sec);
 	if (in->password) {
 		err = pw_gate_hash(g, in->password, pw_hash);
 		if (err != LL_OK)
 			return err;
 		c.pw_hash = pw_hash;
 	}
-	err = store_run(st, STORE_WRITE, "account create", create_txn, &c);
-	sodium_memzero(id_upper, sizeof(id_upper));
-	return err;
+	return store_run(st, STORE_WRITE, "account create", create_txn, &c);
 }
 
 struct activate_ctx {

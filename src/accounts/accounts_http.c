@@ -7,8 +7,10 @@
 
 const struct json_field account_create_spec[] = {
 	JSON_STR("name", struct account_in, name, .min_len = 1, .max_len = 50),
-	JSON_STR("id_number", struct account_in, id_number, .min_len = 18, .max_len = 18,
-		 .doc = "resident ID number (GB 11643)"),
+	/* The length is checked with the rest of the number (id_number_check), so that a digit too
+	 * many or too few is invalid_id_number like any other mistake in it; 32 only bounds input. */
+	JSON_STR("id_number", struct account_in, id_number, .min_len = 1, .max_len = 32,
+		 .doc = "resident ID number (GB 11643): 17 digits and a check character"),
 	JSON_STR("phone", struct account_in, phone, .is_optional = true, .max_len = 11, .doc = "mainland mobile number"),
 	JSON_STR("committee_code", struct account_in, committee_code, .min_len = 12, .max_len = 12,
 		 .doc = "12-digit code of the neighbourhood or village committee of residence"),
@@ -19,7 +21,8 @@ const struct json_field account_create_spec[] = {
 
 const struct json_field account_activate_spec[] = {
 	JSON_STR("account_no", struct activate_in, account_no, .min_len = 16, .max_len = 16),
-	JSON_STR("id_number", struct activate_in, id_number, .min_len = 18, .max_len = 18),
+	JSON_STR("id_number", struct activate_in, id_number, .min_len = 1, .max_len = 32,
+		 .doc = "resident ID number (GB 11643): 17 digits and a check character"),
 	JSON_STR("password", struct activate_in, password, .min_len = 1, .max_len = 128),
 	JSON_END
 };

@@ -31,16 +31,16 @@ static const struct store_stmt USER_INSERT = {
 static const struct store_stmt USER_BY_ID = { "user by id", "SELECT " USER_COLS USER_FROM " WHERE u.id = $1" };
 static const struct store_stmt USER_CRED_BY_LOGIN = {
 	"user credentials by login",
-	"SELECT id, password_hash, failed_count, locked_until, is_disabled FROM users WHERE login = $1"
+	"SELECT id, password_hash, failed_count, locked_until, is_disabled, login FROM users WHERE login = $1"
 };
 static const struct store_stmt USER_CRED_BY_PHONE = {
 	"user credentials by phone",
-	"SELECT u.id, u.password_hash, u.failed_count, u.locked_until, u.is_disabled FROM users u "
+	"SELECT u.id, u.password_hash, u.failed_count, u.locked_until, u.is_disabled, u.login FROM users u "
 	"JOIN persons p ON p.id = u.person_id WHERE p.phone_hash = $1"
 };
 static const struct store_stmt USER_CRED_BY_ID = {
 	"user credentials by id",
-	"SELECT id, password_hash, failed_count, locked_until, is_disabled FROM users WHERE id = $1"
+	"SELECT id, password_hash, failed_count, locked_until, is_disabled, login FROM users WHERE id = $1"
 };
 static const struct store_stmt USER_FAILED = {
 	"user sign-in failed", "UPDATE users SET failed_count = $2, locked_until = $3 WHERE id = $1"
@@ -324,6 +324,7 @@ struct cred {
 	int failed_count;
 	int64_t locked_until;
 	bool is_disabled;
+	char user_login[72];
 };
 
 static enum ll_err cred_row(const struct store_row *row, void *ctx)
@@ -335,6 +336,7 @@ static enum ll_err cred_row(const struct store_row *row, void *ctx)
 	c->failed_count = (int)store_row_i64(row, 2);
 	c->locked_until = store_row_i64(row, 3);
 	c->is_disabled = store_row_i64(row, 4) != 0;
+	snprintf(c->user_login, sizeof(c->user_login), "%s", store_row_text(row, 5));
 	return LL_OK;
 }
 
@@ -431,8 +433,8 @@ enum ll_err auth_sign_in(struct ll_store *st, const struct ll_keys *keys, struct
 	int64_t now = clock_now_us();
 	if (c.is_found && c.locked_until > now) {
 		int64_t wait_s = (c.locked_until - now + 999999) / 1000000;
-		return ll_fail(LL_LOCKED, "login", "too many failed sign-ins; try again in %lld seconds",
-			       (long long)wait_s);
+		ll_fail(LL_LOCKED, "login", "too many failed sign-ins; try again in %lld seconds", (long long)wait_s);
+		return ll_fail_retry_after((int)wait_s);
 	}
 	bool is_ok = false;
 	bool has_password = c.is_found && c.hash[0];
@@ -453,9 +455,11 @@ enum ll_err auth_sign_in(struct ll_store *st, const struct ll_keys *keys, struct
 	if (err != LL_OK)
 		return err;
 	if (!is_ok) {
-		if (c.failed_count + 1 >= AUTH_LOCK_AFTER)
-			return ll_fail(LL_LOCKED, "login", "too many failed sign-ins; the account is locked for %lld minutes",
-				       (long long)(auth_backoff_s(c.failed_count + 1) / 60));
+		if (c.failed_count + 1 >= AUTH_LOCK_AFTER) {
+			ll_fail(LL_LOCKED, "login", "too many failed sign-ins; the account is locked for %lld minutes",
+				(long long)(auth_backoff_s(c.failed_count + 1) / 60));
+			return ll_fail_retry_after((int)auth_backoff_s(c.failed_count + 1));
+		}
 		return ll_fail(LL_BAD_CREDENTIALS, "password", "wrong login or password");
 	}
 	*ret_token = arena_strdup(a, token);
@@ -572,7 +576,7 @@ enum ll_err auth_change_password(struct ll_store *st, const struct ll_keys *keys
 		return err;
 	if (!is_ok)
 		return ll_fail(LL_BAD_CREDENTIALS, "current_password", "current password is wrong");
-	err = auth_check_password(fresh, NULL);
+	err = auth_check_password(fresh, c.user_login);
 	if (err != LL_OK)
 		return ll_fail(err, "new_password", "%s", ll_error_get(err)->message);
 	char hash[CRYPTO_PWHASH_MAX];

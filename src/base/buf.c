@@ -79,6 +79,7 @@ char *buf_steal(struct buf *b, size_t *ret_len)
 {
 	if (!buf_reserve(b, 0))
 		return NULL;
+	b->data[b->len] = '\0'; /* a buffer nothing was appended to has fresh, unterminated memory */
 	char *p = b->data;
 	if (ret_len)
 		*ret_len = b->len;

@@ -36,17 +36,26 @@ static const struct err_row *err_row_find(enum ll_err err)
 
 enum ll_err ll_fail(enum ll_err err, const char *field, const char *fmt, ...)
 {
-	last_error.err = err;
-	snprintf(last_error.field, sizeof(last_error.field), "%s", field ? field : "");
+	/* Format into locals first: a caller may pass the current detail's own field or message
+	 * ("%s", ll_error_get(err)->message) to re-file it under another field. */
+	struct ll_error detail = { .err = err };
+	snprintf(detail.field, sizeof(detail.field), "%s", field ? field : "");
 	if (fmt) {
 		va_list ap;
 		va_start(ap, fmt);
-		vsnprintf(last_error.message, sizeof(last_error.message), fmt, ap);
+		vsnprintf(detail.message, sizeof(detail.message), fmt, ap);
 		va_end(ap);
 	} else {
-		snprintf(last_error.message, sizeof(last_error.message), "%s", ll_err_message(err));
+		snprintf(detail.message, sizeof(detail.message), "%s", ll_err_message(err));
 	}
+	last_error = detail;
 	return err;
+}
+
+enum ll_err ll_fail_retry_after(int seconds)
+{
+	last_error.retry_after_s = seconds;
+	return last_error.err;
 }
 
 void ll_error_clear(void)

@@ -24,12 +24,16 @@ struct ll_error {
 	enum ll_err err;
 	char field[LL_FIELD_MAX];
 	char message[LL_MESSAGE_MAX];
+	int retry_after_s;   /* for busy and locked errors: when to try again (0: unknown) */
 };
 
 /* Records err with its field (may be NULL) and a printf-style message (NULL for the default)
  * as this thread's latest failure, and returns err. */
 enum ll_err ll_fail(enum ll_err err, const char *field, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/* Adds to this thread's latest failure when the caller may try again; returns its err. */
+enum ll_err ll_fail_retry_after(int seconds);
 
 /* Clears this thread's failure detail. */
 void ll_error_clear(void);

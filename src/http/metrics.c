@@ -11,7 +11,7 @@
 #include "http.h"
 
 static const int status_slots[] = { 200, 201, 204, 206, 301, 304, 400, 401, 403, 404, 405, 409, 413,
-				    414, 415, 429, 500, 503 };
+				    414, 415, 429, 500, 503, 431, 499 };
 #define N_STATUS (sizeof(status_slots) / sizeof(status_slots[0]))
 static const double bucket_le_s[] = { 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5 };
 #define N_BUCKETS (sizeof(bucket_le_s) / sizeof(bucket_le_s[0]))

@@ -45,8 +45,18 @@ struct request_state {
 	bool is_answered;
 	size_t body_cap;
 	const char *allow;    /* Allow header for 405 */
+	size_t uri_len;       /* request target with its query, as received */
+	struct ll_error early_detail; /* field and message of req.early_err */
 	char ip_buf[64];
 };
+
+/* Decides the answer before any handler runs. The failure detail is thread-local and the answer
+ * comes on a later call, maybe on another thread, so it is kept with the request. */
+static void fail_early(struct request_state *rs, enum ll_err err)
+{
+	rs->req.early_err = err;
+	rs->early_detail = *ll_error_get(err);
+}
 
 static void *uri_log_cb(void *cls, const char *uri, struct MHD_Connection *conn)
 {
@@ -63,8 +73,9 @@ static void *uri_log_cb(void *cls, const char *uri, struct MHD_Connection *conn)
 	uint64_t n = atomic_fetch_add(&request_counter, 1) + 1;
 	snprintf(rs->req.request_id, sizeof(rs->req.request_id), "%08x%012llx", (unsigned)getpid(),
 		 (unsigned long long)n);
-	if (strlen(uri) > srv->opt.max_url_bytes)
-		rs->req.early_err = ll_fail(LL_URL_TOO_LONG, "url", "URL longer than %zu bytes", srv->opt.max_url_bytes);
+	rs->uri_len = strlen(uri);
+	if (rs->uri_len > srv->opt.max_url_bytes)
+		fail_early(rs, ll_fail(LL_URL_TOO_LONG, "url", "URL longer than %zu bytes", srv->opt.max_url_bytes));
 	return rs;
 }
 
@@ -126,7 +137,9 @@ enum ll_err http_query_int(const struct http_req *req, const char *name, int64_t
 enum ll_err http_body(struct http_req *req, void *in, json_t **ret_root)
 {
 	const char *ct = http_header(req, MHD_HTTP_HEADER_CONTENT_TYPE);
-	if (!ct || strncasecmp(ct, "application/json", 16) != 0)
+	/* "application/json", optionally followed by parameters ("; charset=utf-8"). */
+	size_t n = ct ? strcspn(ct, "; \t") : 0;
+	if (!ct || n != 16 || strncasecmp(ct, "application/json", 16) != 0)
 		return ll_fail(LL_UNSUPPORTED_MEDIA, "Content-Type", "body must be sent as application/json");
 	json_t *root;
 	enum ll_err err = json_parse(req->body ? req->body : "", req->body_len, JSON_BODY_DEPTH, &root);
@@ -200,7 +213,8 @@ static enum MHD_Result queue_error(struct request_state *rs, enum ll_err err)
 	if (err == LL_METHOD_NOT_ALLOWED && rs->allow)
 		http_add_header(req, "Allow", rs->allow);
 	if (err == LL_LOCKED || err == LL_BUSY || err == LL_STORE_BUSY)
-		http_add_header(req, "Retry-After", "5");
+		http_add_header(req, "Retry-After",
+				arena_printf(&req->arena, "%d", e->retry_after_s > 0 ? e->retry_after_s : 5));
 	if (err >= 500 && ll_err_http_status(err) >= 500)
 		log_error("http", "request %s failed: %s", req->request_id, e->message);
 	return MHD_YES;
@@ -259,6 +273,8 @@ static enum MHD_Result answer(struct request_state *rs)
 	struct http_req *req = &rs->req;
 	enum ll_err err = req->early_err;
 	ll_error_clear();
+	if (err != LL_OK)
+		ll_fail(err, rs->early_detail.field[0] ? rs->early_detail.field : NULL, "%s", rs->early_detail.message);
 	if (err == LL_OK && req->is_body_overflow)
 		err = ll_fail(LL_BODY_TOO_LARGE, "body", "body larger than %zu bytes", req->route->max_body);
 	if (err == LL_OK && !req->route) {
@@ -282,6 +298,13 @@ static enum MHD_Result answer(struct request_state *rs)
 	return send_reply(rs);
 }
 
+static enum MHD_Result count_header_bytes(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	(void)kind;
+	*(size_t *)cls += strlen(key) + (value ? strlen(value) : 0) + 4; /* ": " and CRLF */
+	return MHD_YES;
+}
+
 static enum MHD_Result first_call(struct request_state *rs, const char *url, const char *method)
 {
 	struct http_req *req = &rs->req;
@@ -291,6 +314,15 @@ static enum MHD_Result first_call(struct request_state *rs, const char *url, con
 	req->path = arena_strdup(&req->arena, url);
 	if (req->early_err != LL_OK)
 		return MHD_YES;
+	/* libmicrohttpd refuses only what overflows its connection pool, which is larger than the
+	 * cap (it also holds the reply); the cap itself is enforced here. */
+	size_t header_bytes = strlen(method) + rs->uri_len + sizeof(" HTTP/1.1\r\n");
+	MHD_get_connection_values(req->conn, MHD_HEADER_KIND, count_header_bytes, &header_bytes);
+	if (header_bytes > rs->srv->opt.max_header_bytes) {
+		fail_early(rs, ll_fail(LL_HEADERS_TOO_LARGE, "headers", "request line and headers larger than %zu bytes",
+				       rs->srv->opt.max_header_bytes));
+		return MHD_YES;
+	}
 	struct route_match m;
 	enum ll_err err = router_match(routes, routes_count, method, url, &req->arena, &m);
 	if (err == LL_OK) {
@@ -302,18 +334,18 @@ static enum MHD_Result first_call(struct request_state *rs, const char *url, con
 		}
 	} else if (err == LL_METHOD_NOT_ALLOWED) {
 		rs->allow = arena_strdup(&req->arena, m.allow);
-		req->early_err = ll_fail(err, NULL, "%s is not allowed here; allowed: %s", method, m.allow);
+		fail_early(rs, ll_fail(err, NULL, "%s is not allowed here; allowed: %s", method, m.allow));
 		return MHD_YES;
 	} else if (strncmp(url, "/api/", 5) == 0 || !req->app->web_dir ||
 		   (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)) {
-		req->early_err = ll_fail(LL_NOT_FOUND, "path", "no route for %s %s", method, url);
+		fail_early(rs, ll_fail(LL_NOT_FOUND, "path", "no route for %s %s", method, url));
 		return MHD_YES;
 	}
 	/* Refuse a declared body over the route's cap before reading any of it. */
 	const char *cl = http_header(req, MHD_HTTP_HEADER_CONTENT_LENGTH);
 	size_t cap = req->route ? req->route->max_body : 0;
 	if (cl && strtoull(cl, NULL, 10) > cap)
-		req->early_err = ll_fail(LL_BODY_TOO_LARGE, "body", "body larger than %zu bytes", cap);
+		fail_early(rs, ll_fail(LL_BODY_TOO_LARGE, "body", "body larger than %zu bytes", cap));
 	rs->body_cap = cap;
 	return MHD_YES;
 }

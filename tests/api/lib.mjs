@@ -1,0 +1,365 @@
+// Shared helpers of the API scenarios: requests as an anonymous, cookie-signed-in or bearer
+// caller (cookie and CSRF token kept per caller), valid GB 11643 ID numbers, unique logins and
+// phone numbers, and a small world of institutions and users of every role. Every error reply
+// any scenario receives is checked against the error table (src/base/ll_err.def) here, so that
+// a wrongly shaped error fails whichever test met it. Every secret the suite sends or receives
+// (passwords, session cookies, CSRF and API tokens, ID and phone numbers) is written to
+// LIFELONG_SECRETS_FILE, which the access-log scenario greps the log for.
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+export const BASE = (process.env.LIFELONG_URL || 'http://127.0.0.1:8080').replace(/\/+$/, '');
+export const ROOT = process.env.LIFELONG_SOURCE_ROOT || path.resolve(here, '../..');
+export const ROLES = ['citizen', 'staff', 'institution_admin', 'reviewer', 'district_admin', 'city_admin', 'auditor'];
+export const XUHUI = '310104000000';
+export const CHANGNING = '310105000000';
+export const XUHUI_COMMITTEE = '310104003001'; // 天平路街道 上海新村居委会
+export const CHANGNING_COMMITTEE = '310105001001'; // 华阳路街道 华一居委会
+export const CSRF_HEADER = 'x-csrf-token';
+export const SESSION_COOKIE = 'll_session';
+
+// Stable error name -> HTTP status, read from the one error table of the server.
+export const ERROR_STATUS = (() => {
+  const text = fs.readFileSync(path.join(ROOT, 'src/base/ll_err.def'), 'utf8');
+  const map = new Map();
+  for (const m of text.matchAll(/^LL_ERR\(\s*\w+\s*,\s*\d+\s*,\s*(\d+)\s*,\s*\d+\s*,\s*"([a-z_]+)"/gm))
+    map.set(m[2], Number(m[1]));
+  if (map.size < 10) throw new Error('cannot read the error table from src/base/ll_err.def');
+  return map;
+})();
+
+export function fixtures() {
+  const file = process.env.LIFELONG_FIXTURES;
+  if (!file) throw new Error('LIFELONG_FIXTURES is not set; run the suite with tests/api/run.sh');
+  return JSON.parse(fs.readFileSync(file, 'utf8'));
+}
+
+// --- secrets ---------------------------------------------------------------------------------
+
+const SECRET_KEYS = new Set(['password', 'current_password', 'new_password', 'id_number', 'phone', 'token', 'csrf_token']);
+
+export function remember(...values) {
+  const file = process.env.LIFELONG_SECRETS_FILE;
+  const lines = values.filter((v) => typeof v === 'string' && v.length >= 8 && !v.includes('*'));
+  if (file && lines.length) fs.appendFileSync(file, lines.join('\n') + '\n');
+}
+
+function rememberIn(value) {
+  if (!value || typeof value !== 'object') return;
+  for (const [k, v] of Object.entries(value)) {
+    if (SECRET_KEYS.has(k) && typeof v === 'string') remember(v);
+    else if (v && typeof v === 'object') rememberIn(v);
+  }
+}
+
+export function secrets() {
+  const file = process.env.LIFELONG_SECRETS_FILE;
+  if (!file || !fs.existsSync(file)) return [];
+  return [...new Set(fs.readFileSync(file, 'utf8').split('\n').filter(Boolean))];
+}
+
+// --- error replies ---------------------------------------------------------------------------
+
+// Asserts the one error shape: exactly {"error":{"code","message"[,"field"]}}, with the status
+// the error table gives the code.
+export function checkErrorShape(res, what = '') {
+  const where = `${what} -> ${res.status} ${res.text.slice(0, 300)}`;
+  assert.ok(res.json && typeof res.json === 'object' && !Array.isArray(res.json), `error body is not a JSON object: ${where}`);
+  assert.deepEqual(Object.keys(res.json), ['error'], `error body must hold only "error": ${where}`);
+  const e = res.json.error;
+  assert.ok(e && typeof e === 'object', `"error" must be an object: ${where}`);
+  const keys = Object.keys(e).sort();
+  assert.ok(
+    JSON.stringify(keys) === '["code","message"]' || JSON.stringify(keys) === '["code","field","message"]',
+    `error keys must be code, message[, field]; got ${keys}: ${where}`,
+  );
+  assert.equal(typeof e.code, 'string', where);
+  assert.equal(typeof e.message, 'string', where);
+  assert.ok(e.message.length > 0, `empty message: ${where}`);
+  if ('field' in e) assert.ok(typeof e.field === 'string' && e.field.length > 0, `field must be a non-empty string: ${where}`);
+  assert.ok(ERROR_STATUS.has(e.code), `unknown error code ${e.code}: ${where}`);
+  assert.equal(res.status, ERROR_STATUS.get(e.code), `status does not match code ${e.code}: ${where}`);
+}
+
+// Asserts an error reply with status, code and (when given) field.
+export function assertError(res, status, code, field) {
+  const what = `${res.method} ${res.path}`;
+  assert.equal(res.status, status, `${what}: want ${status} ${code}, got ${res.status} ${res.text.slice(0, 300)}`);
+  assert.match(res.headers.get('content-type') || '', /^application\/json/, `${what}: error must be JSON`);
+  checkErrorShape(res, what);
+  assert.equal(res.json.error.code, code, `${what}: ${res.text}`);
+  if (field !== undefined) assert.equal(res.json.error.field, field, `${what}: ${res.text}`);
+}
+
+export function assertStatus(res, status) {
+  assert.equal(res.status, status, `${res.method} ${res.path}: want ${status}, got ${res.status} ${res.text.slice(0, 300)}`);
+}
+
+// --- callers ---------------------------------------------------------------------------------
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+export { sleep };
+
+export class Client {
+  constructor({ cookie = null, csrf = null, bearer = null, user = null, login = null, password = null } = {}) {
+    this.cookie = cookie;
+    this.csrf = csrf;
+    this.bearer = bearer;
+    this.user = user;
+    this.login = login;
+    this.password = password;
+  }
+
+  get role() {
+    return this.user ? this.user.role : null;
+  }
+
+  // opts: json (encoded as the body), body (raw), headers, csrf (false: leave the CSRF header
+  // out), contentType.
+  async request(method, p, opts = {}) {
+    const headers = { ...(opts.headers || {}) };
+    if (this.bearer) headers.authorization = `Bearer ${this.bearer}`;
+    if (this.cookie) headers.cookie = `${SESSION_COOKIE}=${this.cookie}`;
+    const isWrite = method !== 'GET' && method !== 'HEAD';
+    if (isWrite && this.csrf && opts.csrf !== false) headers[CSRF_HEADER] = this.csrf;
+    let body = opts.body;
+    if (opts.json !== undefined) {
+      body = JSON.stringify(opts.json);
+      rememberIn(opts.json);
+      headers['content-type'] = opts.contentType || 'application/json';
+    } else if (opts.contentType) {
+      headers['content-type'] = opts.contentType;
+    }
+    const res = await fetch(BASE + p, { method, headers, body, redirect: 'manual', ...(opts.fetch || {}) });
+    const text = await res.text();
+    const out = { method, path: p, status: res.status, headers: res.headers, text, json: null };
+    if (/^application\/json/.test(res.headers.get('content-type') || '') && text) out.json = JSON.parse(text);
+    if (out.json) rememberIn(out.json);
+    for (const c of res.headers.getSetCookie()) remember(c.split(';')[0].split('=').slice(1).join('='));
+    if (res.status >= 400 && out.json) checkErrorShape(out, `${method} ${p}`);
+    return out;
+  }
+
+  get(p, opts) {
+    return this.request('GET', p, opts);
+  }
+  post(p, json, opts = {}) {
+    return this.request('POST', p, { ...opts, json });
+  }
+  put(p, json, opts = {}) {
+    return this.request('PUT', p, { ...opts, json });
+  }
+  del(p, opts) {
+    return this.request('DELETE', p, opts);
+  }
+}
+
+export const anon = () => new Client();
+
+// Signs in; returns the reply (with .client when it succeeded). Retries while the server's
+// password gate says it is busy, as a real client would after Retry-After.
+export async function trySignIn(login, password) {
+  for (let i = 0; ; i++) {
+    const res = await anon().post('/api/v1/session', { login, password });
+    if (res.status === 503 && i < 40) {
+      await sleep(250);
+      continue;
+    }
+    if (res.status === 200) {
+      const setCookie = res.headers.getSetCookie().find((c) => c.startsWith(SESSION_COOKIE + '='));
+      const cookie = setCookie.split(';')[0].slice(SESSION_COOKIE.length + 1);
+      res.setCookie = setCookie;
+      res.client = new Client({ cookie, csrf: res.json.csrf_token, user: res.json.user, login, password });
+    }
+    return res;
+  }
+}
+
+export async function signIn(login, password) {
+  const res = await trySignIn(login, password);
+  assertStatus(res, 200);
+  return res.client;
+}
+
+export async function signInFixture(name) {
+  const f = fixtures()[name];
+  assert.ok(f, `no fixture user ${name}`);
+  return signIn(f.login, f.password);
+}
+
+// --- test data -------------------------------------------------------------------------------
+
+let seq = 0;
+const rnd = (n) => crypto.randomBytes(n).toString('hex');
+
+// A login nobody has used: lowercase, 3-64 of [a-z0-9._-@].
+export function uniqueLogin(prefix = 'u') {
+  return `${prefix}-${process.pid.toString(36)}-${(++seq).toString(36)}${rnd(3)}`.toLowerCase();
+}
+
+export function uniqueName(prefix) {
+  return `${prefix} ${process.pid.toString(36)}-${(++seq).toString(36)}${rnd(3)}`;
+}
+
+// A password the policy accepts (letters, digits and other characters, 8+ characters).
+export function password() {
+  const p = `Pw-${rnd(8)}-7`;
+  remember(p);
+  return p;
+}
+
+// GB 11643: weights 7,9,10,5,8,4,2,1,6,3,7,9,10,5,8,4,2 over the first 17 digits; check
+// character "10X98765432"[sum % 11].
+export function idCheckChar(first17) {
+  const w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+  let sum = 0;
+  for (let i = 0; i < 17; i++) sum += Number(first17[i]) * w[i];
+  return '10X98765432'[sum % 11];
+}
+
+const usedIds = new Set();
+// A valid ID number for region (6 digits) and birth date (YYYYMMDD); random when not given.
+export function idNumber({ region = '310104', birth } = {}) {
+  for (;;) {
+    let b = birth;
+    if (!b) {
+      const d = new Date(Date.UTC(1940, 0, 1) + crypto.randomInt(0, 65 * 365) * 86400000);
+      b = d.toISOString().slice(0, 10).replaceAll('-', '');
+    }
+    const first17 = region + b + String(crypto.randomInt(0, 1000)).padStart(3, '0');
+    const id = first17 + idCheckChar(first17);
+    if (usedIds.has(id)) continue;
+    usedIds.add(id);
+    remember(id);
+    return id;
+  }
+}
+
+// A mainland mobile number (11 digits, 13x-19x).
+export function phone() {
+  const p = '13' + String(crypto.randomInt(0, 1e9)).padStart(9, '0');
+  remember(p);
+  return p;
+}
+
+// --- the world -------------------------------------------------------------------------------
+
+export async function createInstitution(admin, district = XUHUI, type = 'community_school') {
+  const res = await admin.post('/api/v1/institutions', { name: uniqueName('机构'), type, district_code: district });
+  assertStatus(res, 201);
+  return res.json;
+}
+
+// Creates a staff user with the given client (city admin: POST /users or the staff route;
+// institution admin: the staff route) and signs them in.
+export async function createStaff(creator, role, institutionId) {
+  const login = uniqueLogin(role.replace('_', ''));
+  const pw = password();
+  let res;
+  for (let i = 0; i < 40; i++) {
+    if (institutionId)
+      res = await creator.post(`/api/v1/institutions/${institutionId}/staff`, { login, display_name: `${role} ${login}`, password: pw, role });
+    else res = await creator.post('/api/v1/users', { login, display_name: `${role} ${login}`, password: pw, role });
+    if (res.status !== 503) break;
+    await sleep(250);
+  }
+  assertStatus(res, 201);
+  return signIn(login, pw);
+}
+
+// Registers a person as themself (with a password) and signs them in by account number.
+export async function registerCitizen({ committee = XUHUI_COMMITTEE, withPhone = true } = {}) {
+  const id = idNumber({ region: committee.slice(0, 6) });
+  const ph = withPhone ? phone() : undefined;
+  const pw = password();
+  const body = { name: '市民' + rnd(2), id_number: id, committee_code: committee, password: pw };
+  if (ph) body.phone = ph;
+  let res;
+  for (let i = 0; i < 40; i++) {
+    res = await anon().post('/api/v1/accounts', body);
+    if (res.status !== 503) break;
+    await sleep(250);
+  }
+  assertStatus(res, 201);
+  const client = await signIn(res.json.account_no, pw);
+  return { client, account: res.json, idNumber: id, phone: ph, password: pw };
+}
+
+// Registers a person as staff (no password: not yet activated).
+export async function registerPerson(staff, { committee = XUHUI_COMMITTEE } = {}) {
+  const id = idNumber({ region: committee.slice(0, 6) });
+  const ph = phone();
+  const res = await staff.post('/api/v1/accounts', { name: '学员' + rnd(2), id_number: id, phone: ph, committee_code: committee });
+  assertStatus(res, 201);
+  return { account: res.json, idNumber: id, phone: ph };
+}
+
+// Institution A in 徐汇区 and B in 长宁区, a signed-in user of every role (staff, institution
+// admin and reviewer of A; staff of B; the district admin of 徐汇区), and one citizen of 徐汇区.
+export async function makeWorld() {
+  const city = await signInFixture('fx-city-admin');
+  const auditor = await signInFixture('fx-auditor');
+  const xuhui = await signInFixture('fx-xuhui-admin');
+  const changning = await signInFixture('fx-changning-admin');
+  const instA = await createInstitution(city, XUHUI);
+  const instB = await createInstitution(city, CHANGNING);
+  const instAdminA = await createStaff(city, 'institution_admin', instA.id);
+  const staffA = await createStaff(instAdminA, 'staff', instA.id);
+  const reviewer = await createStaff(city, 'reviewer');
+  const instAdminB = await createStaff(city, 'institution_admin', instB.id);
+  const staffB = await createStaff(instAdminB, 'staff', instB.id);
+  const citizen = await registerCitizen();
+  return {
+    city, auditor, xuhui, changning, instA, instB, instAdminA, staffA, reviewer, instAdminB, staffB, citizen,
+    byRole: {
+      citizen: citizen.client,
+      staff: staffA,
+      institution_admin: instAdminA,
+      reviewer,
+      district_admin: xuhui,
+      city_admin: city,
+      auditor,
+    },
+  };
+}
+
+// The city admin's view of how many accounts exist and are activated.
+export async function activationStats(city) {
+  const res = await city.get('/api/v1/stats/activations');
+  assertStatus(res, 200);
+  return res.json;
+}
+
+// Audit rows newer than the RFC 3339 time after (all when null), newest first.
+export async function auditSince(city, after, query = '') {
+  const res = await city.get('/api/v1/audit?limit=500' + query);
+  assertStatus(res, 200);
+  return res.json.items.filter((r) => !after || r.at > after);
+}
+
+// The time of the newest audit row, to diff against later.
+export async function auditMark(city) {
+  const res = await city.get('/api/v1/audit?limit=1');
+  assertStatus(res, 200);
+  return res.json.items.length ? res.json.items[0].at : null;
+}
+
+// An account number for a serial: "31", 13 digits, and a Luhn check digit (as the server makes).
+export function accountNo(serial) {
+  const body = '31' + String(serial).padStart(13, '0');
+  let sum = 0;
+  for (let i = 0; i < body.length; i++) {
+    let v = Number(body[body.length - 1 - i]);
+    if (i % 2 === 0) {
+      v *= 2;
+      if (v > 9) v -= 9;
+    }
+    sum += v;
+  }
+  return body + String((10 - (sum % 10)) % 10);
+}

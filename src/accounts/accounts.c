@@ -48,8 +48,9 @@ enum ll_err id_number_check(const char *id, int64_t now_us, struct id_facts *ret
 	d = (id[12] - '0') * 10 + (id[13] - '0');
 	if (!clock_is_valid_date(y, m, d) || y < 1900)
 		return ll_fail(LL_INVALID_ID_NUMBER, "id_number", "ID number has an impossible birth date");
-	int64_t birth_us = clock_days_from_civil(y, (unsigned)m, (unsigned)d) * 86400LL * 1000000LL;
-	if (birth_us > now_us)
+	/* Birth dates are dates in China Standard Time (UTC+8): compare with today's date there. */
+	int64_t today_cst = (now_us / 1000000 + 8 * 3600) / 86400;
+	if (clock_days_from_civil(y, (unsigned)m, (unsigned)d) > today_cst)
 		return ll_fail(LL_INVALID_ID_NUMBER, "id_number", "ID number has a birth date in the future");
 	if (ret_facts) {
 		ret_facts->birth_year = y;

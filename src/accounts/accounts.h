@@ -28,6 +28,8 @@ struct audit_actor;
 #define ACCOUNT_NO_LEN 16
 #define ACCOUNT_NO_PREFIX "31"
 #define PHONE_LEN 11
+/* Serials fit the 13 digits between the prefix and the check digit. */
+#define ACCOUNT_SERIAL_LIMIT 10000000000000LL
 
 /* What a valid ID number says about its holder. */
 struct id_facts {

@@ -178,9 +178,12 @@ enum ll_err account_reserve_serials(struct ll_tx *tx, int64_t n, int64_t *ret_fi
 	enum ll_err err = store_exec(tx, &COUNTER_SEED, SP(SV_TEXT("account_no")), NULL, NULL);
 	if (err == LL_OK)
 		err = store_exec(tx, &COUNTER_ADD, SP(SV_TEXT("account_no"), SV_I64(n)), i64_row, &last);
-	if (err == LL_OK)
-		*ret_first = last - n + 1;
-	return err;
+	if (err != LL_OK)
+		return err;
+	if (n < 1 || last >= ACCOUNT_SERIAL_LIMIT)
+		return ll_fail(LL_INTERNAL, NULL, "account numbers are exhausted");
+	*ret_first = last - n + 1;
+	return LL_OK;
 }
 
 /* Everything about a new person that can be computed before the transaction. */

@@ -47,6 +47,21 @@ static bool path_matches(const char *pattern, const char *path, struct arena *ar
 	}
 }
 
+/* True if the comma-separated list holds method as a whole word. */
+static bool allow_has(const char *list, const char *method)
+{
+	size_t n = strlen(method);
+	for (const char *p = list; *p;) {
+		size_t len = strcspn(p, ",");
+		if (len == n && memcmp(p, method, n) == 0)
+			return true;
+		p += len;
+		while (*p == ',' || *p == ' ')
+			p++;
+	}
+	return false;
+}
+
 enum ll_err router_match(const struct route *table, size_t n, const char *method, const char *path,
 			 struct arena *arena, struct route_match *ret)
 {
@@ -69,7 +84,7 @@ enum ll_err router_match(const struct route *table, size_t n, const char *method
 		}
 		is_path_known = true;
 		size_t mlen = strlen(r->method);
-		if (!strstr(ret->allow, r->method) && allow_len + mlen + 3 < sizeof(ret->allow)) {
+		if (!allow_has(ret->allow, r->method) && allow_len + mlen + 3 < sizeof(ret->allow)) {
 			if (allow_len) {
 				memcpy(ret->allow + allow_len, ", ", 2);
 				allow_len += 2;

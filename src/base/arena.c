@@ -36,6 +36,11 @@ void arena_reset(struct arena *a)
 			free(next);
 		}
 		c->used = 0;
+		/* An outsized chunk from one large request is not worth keeping for the next. */
+		if (c->size > 4 * ARENA_MIN_CHUNK) {
+			free(c);
+			a->head = NULL;
+		}
 	}
 	a->used = 0;
 	a->is_full = 0;

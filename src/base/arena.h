@@ -20,7 +20,7 @@ struct arena {
 
 /* Prepares an empty arena that hands out at most cap bytes (0: no cap). */
 void arena_init(struct arena *a, size_t cap);
-/* Frees every chunk but the first and forgets every allocation. */
+/* Forgets every allocation and frees every chunk but one of ordinary size, kept for reuse. */
 void arena_reset(struct arena *a);
 /* Frees every chunk. The arena may be initialised again. */
 void arena_release(struct arena *a);

@@ -13,6 +13,7 @@
 #include <stdatomic.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,21 +59,63 @@ static void fail_early(struct request_state *rs, enum ll_err err)
 	rs->early_detail = *ll_error_get(err);
 }
 
+/* Each server thread keeps one finished request's state, arena chunk included, for the next
+ * request it starts: libmicrohttpd runs a connection's callbacks on the thread that owns it, so
+ * a request ends on the thread it began on. The key's destructor frees the spare when a thread
+ * exits. */
+static pthread_key_t spare_key;
+static pthread_once_t spare_once = PTHREAD_ONCE_INIT;
+static unsigned process_id;
+
+static void spare_free(void *p)
+{
+	struct request_state *rs = p;
+	arena_release(&rs->req.arena);
+	free(rs);
+}
+
+static void spare_init(void)
+{
+	pthread_key_create(&spare_key, spare_free);
+	process_id = (unsigned)getpid();
+}
+
+static struct request_state *request_state_new(void)
+{
+	struct request_state *rs = pthread_getspecific(spare_key);
+	if (!rs)
+		return calloc(1, sizeof(*rs));
+	pthread_setspecific(spare_key, NULL);
+	struct arena kept = rs->req.arena;
+	memset(rs, 0, sizeof(*rs));
+	rs->req.arena = kept;
+	return rs;
+}
+
+static void request_state_done(struct request_state *rs)
+{
+	arena_reset(&rs->req.arena);
+	if (!pthread_getspecific(spare_key) && pthread_setspecific(spare_key, rs) == 0)
+		return;
+	spare_free(rs);
+}
+
 static void *uri_log_cb(void *cls, const char *uri, struct MHD_Connection *conn)
 {
 	struct server *srv = cls;
-	struct request_state *rs = calloc(1, sizeof(*rs));
+	struct request_state *rs = request_state_new();
 	if (!rs)
 		return NULL;
+	bool is_reused = rs->req.arena.head != NULL;
 	rs->srv = srv;
 	rs->req.app = srv->app;
 	rs->req.conn = conn;
 	rs->req.started_us = clock_mono_us();
 	rs->req.status = 500;
-	arena_init(&rs->req.arena, REQUEST_ARENA_CAP);
+	if (!is_reused)
+		arena_init(&rs->req.arena, REQUEST_ARENA_CAP);
 	uint64_t n = atomic_fetch_add(&request_counter, 1) + 1;
-	snprintf(rs->req.request_id, sizeof(rs->req.request_id), "%08x%012llx", (unsigned)getpid(),
-		 (unsigned long long)n);
+	snprintf(rs->req.request_id, sizeof(rs->req.request_id), "%08x%012llx", process_id, (unsigned long long)n);
 	rs->uri_len = strlen(uri);
 	if (rs->uri_len > srv->opt.max_url_bytes)
 		fail_early(rs, ll_fail(LL_URL_TOO_LONG, "url", "URL longer than %zu bytes", srv->opt.max_url_bytes));
@@ -422,8 +465,7 @@ static void completed_cb(void *cls, struct MHD_Connection *conn, void **con_cls,
 	if (req->reply_json)
 		json_decref(req->reply_json);
 	free(req->body);
-	arena_release(&req->arena);
-	free(rs);
+	request_state_done(rs);
 	*con_cls = NULL;
 }
 
@@ -470,6 +512,7 @@ enum ll_err server_start(struct app *app, const struct server_options *opt, stru
 	enum ll_err err = LL_OK;
 	struct sockaddr_storage ss;
 	socklen_t sslen;
+	pthread_once(&spare_once, spare_init);
 	struct server *srv = calloc(1, sizeof(*srv));
 	if (!srv)
 		return ll_fail(LL_NOMEM, NULL, NULL);
@@ -503,7 +546,7 @@ enum ll_err server_start(struct app *app, const struct server_options *opt, stru
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT, srv->opt.max_per_ip, MHD_OPTION_CONNECTION_TIMEOUT,
 		srv->opt.timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT, srv->opt.max_header_bytes + 4096,
 		MHD_OPTION_URI_LOG_CALLBACK, uri_log_cb, srv, MHD_OPTION_NOTIFY_COMPLETED, completed_cb, srv,
-		MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, MHD_OPTION_END);
+		MHD_OPTION_END);
 	if (!srv->daemon) {
 		err = ll_fail(LL_CONFIG, "listen", "cannot listen on %s", srv->opt.listen);
 		goto out;

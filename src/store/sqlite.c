@@ -257,6 +257,73 @@ out:
 	return err;
 }
 
+static enum ll_err sqlite_indexes_suspend(struct store_conn *c, const char *table, char **ret_restore)
+{
+	/* Indexes a constraint needs have no SQL in the schema table, so they are never listed. */
+	static const char list_sql[] =
+		"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ?1 AND sql IS NOT NULL "
+		"ORDER BY name";
+	struct buf probe, drop, restore;
+	buf_init(&probe);
+	buf_init(&drop);
+	buf_init(&restore);
+	sqlite3_stmt *s = NULL;
+	enum ll_err err = LL_OK;
+	int rc;
+	*ret_restore = NULL;
+	/* Only an empty table: rebuilding the index of a large one would cost more than the load saves. */
+	buf_printf(&probe, "SELECT 1 FROM \"%s\" LIMIT 1", table);
+	if (probe.is_oom) {
+		err = ll_fail(LL_NOMEM, NULL, NULL);
+		goto out;
+	}
+	rc = sqlite3_prepare_v2(c->db, probe.data, -1, &s, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	s = NULL;
+	if (rc == SQLITE_ROW)
+		goto out;
+	if (rc != SQLITE_DONE) {
+		err = sqlite_fail(c->db, rc, "index suspend");
+		goto out;
+	}
+	rc = sqlite3_prepare_v2(c->db, list_sql, -1, &s, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_text(s, 1, table, -1, SQLITE_STATIC);
+	while (rc == SQLITE_OK || rc == SQLITE_ROW) {
+		rc = sqlite3_step(s);
+		if (rc != SQLITE_ROW)
+			break;
+		buf_printf(&drop, "DROP INDEX \"%s\";", (const char *)sqlite3_column_text(s, 0));
+		buf_printf(&restore, "%s;", (const char *)sqlite3_column_text(s, 1));
+	}
+	if (rc != SQLITE_DONE) {
+		err = sqlite_fail(c->db, rc, "index suspend");
+		goto out;
+	}
+	if (drop.is_oom || restore.is_oom) {
+		err = ll_fail(LL_NOMEM, NULL, NULL);
+		goto out;
+	}
+	if (drop.len == 0)
+		goto out;
+	rc = sqlite3_exec(c->db, drop.data, NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		err = sqlite_fail(c->db, rc, "index suspend");
+		goto out;
+	}
+	*ret_restore = buf_steal(&restore, NULL);
+	if (!*ret_restore)
+		err = ll_fail(LL_NOMEM, NULL, NULL); /* the transaction rolls back and the indexes stay */
+out:
+	sqlite3_finalize(s);
+	buf_release(&probe);
+	buf_release(&drop);
+	buf_release(&restore);
+	return err;
+}
+
 static int sqlite_row_columns(const struct store_row *row)
 {
 	return sqlite3_column_count(row->impl);
@@ -302,4 +369,5 @@ const struct store_engine_ops store_sqlite_ops = {
 	.exec = sqlite_exec,
 	.exec_script = sqlite_exec_script,
 	.bulk_insert = sqlite_bulk_insert,
+	.indexes_suspend = sqlite_indexes_suspend,
 };

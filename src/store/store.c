@@ -200,6 +200,21 @@ enum ll_err store_bulk_insert(struct ll_tx *tx, const char *table, const char *c
 	return tx->st->ops->bulk_insert(tx->conn, table, cols, n_cols, next_row, ctx, ret_rows);
 }
 
+enum ll_err store_indexes_suspend(struct ll_tx *tx, const char *table, char **ret_restore)
+{
+	*ret_restore = NULL;
+	if (!tx->st->ops->indexes_suspend)
+		return LL_OK;
+	return tx->st->ops->indexes_suspend(tx->conn, table, ret_restore);
+}
+
+enum ll_err store_indexes_restore(struct ll_tx *tx, const char *restore)
+{
+	if (!restore)
+		return LL_OK;
+	return tx->st->ops->exec_script(tx->conn, restore);
+}
+
 void store_get_stats(struct ll_store *st, struct store_stats *ret_stats)
 {
 	ret_stats->db_time_us = atomic_load(&st->db_time_us);

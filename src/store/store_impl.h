@@ -42,6 +42,10 @@ struct store_engine_ops {
 	enum ll_err (*exec_script)(struct store_conn *c, const char *sql);
 	enum ll_err (*bulk_insert)(struct store_conn *c, const char *table, const char *const *cols, int n_cols,
 				   store_next_row_fn next_row, void *ctx, int64_t *ret_rows);
+	/* Drops the secondary indexes of an empty table and writes a script that rebuilds them to
+	 * *ret_restore (malloc-owned, NULL when nothing was dropped). NULL for an engine whose bulk
+	 * load does not gain from it. */
+	enum ll_err (*indexes_suspend)(struct store_conn *c, const char *table, char **ret_restore);
 };
 
 extern const struct store_engine_ops store_sqlite_ops;

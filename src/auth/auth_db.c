@@ -14,6 +14,7 @@
 #include "../base/json.h"
 #include "../store/store.h"
 #include "auth.h"
+#include "auth_cache.h"
 
 #define USER_COLS                                                                                   \
 	"u.id, u.login, u.role, u.display_name, u.institution_id, i.name, i.type, u.district_code, " \
@@ -36,7 +37,7 @@ static const struct store_stmt USER_CRED_BY_LOGIN = {
 static const struct store_stmt USER_CRED_BY_PHONE = {
 	"user credentials by phone",
 	"SELECT u.id, u.password_hash, u.failed_count, u.locked_until, u.is_disabled, u.login FROM users u "
-	"JOIN persons p ON p.id = u.person_id WHERE p.phone_hash = $1"
+	"JOIN persons p ON p.id = u.person_id WHERE p.phone_hash = $1 LIMIT 2"
 };
 static const struct store_stmt USER_CRED_BY_ID = {
 	"user credentials by id",
@@ -315,6 +316,7 @@ enum ll_err auth_institution_staff(struct ll_store *st, const char *institution_
 /* --- sign-in --- */
 
 struct cred {
+	bool is_ambiguous;
 	const char *login;
 	const unsigned char *phone_hash;
 	const char *user_id;
@@ -330,6 +332,12 @@ struct cred {
 static enum ll_err cred_row(const struct store_row *row, void *ctx)
 {
 	struct cred *c = ctx;
+	if (c->is_found) {
+		/* A phone shared by several accounts (a family's, say) names none of them. */
+		c->is_found = false;
+		c->is_ambiguous = true;
+		return LL_OK;
+	}
 	c->is_found = true;
 	snprintf(c->id, sizeof(c->id), "%s", store_row_text(row, 0));
 	snprintf(c->hash, sizeof(c->hash), "%s", store_row_is_null(row, 1) ? "" : store_row_text(row, 1));
@@ -344,6 +352,7 @@ static enum ll_err cred_txn(struct ll_tx *tx, void *ctx)
 {
 	struct cred *c = ctx;
 	c->is_found = false;
+	c->is_ambiguous = false;
 	if (c->user_id)
 		return store_exec(tx, &USER_CRED_BY_ID, SP(SV_TEXT(c->user_id)), cred_row, c);
 	enum ll_err err = store_exec(tx, &USER_CRED_BY_LOGIN, SP(SV_TEXT(c->login)), cred_row, c);
@@ -430,6 +439,9 @@ enum ll_err auth_sign_in(struct ll_store *st, const struct ll_keys *keys, struct
 	enum ll_err err = store_run(st, STORE_READ, "sign-in look-up", cred_txn, &c);
 	if (err != LL_OK)
 		return err;
+	if (c.is_ambiguous)
+		return ll_fail(LL_BAD_CREDENTIALS, "login",
+			       "this phone number belongs to several accounts; sign in with your account number");
 	int64_t now = clock_now_us();
 	if (c.is_found && c.locked_until > now) {
 		int64_t wait_s = (c.locked_until - now + 999999) / 1000000;
@@ -490,6 +502,7 @@ enum ll_err auth_sign_out(struct ll_store *st, const struct ll_keys *keys, const
 {
 	struct hash_ctx h = { .actor = actor };
 	crypto_token_hash(keys, token, h.hash);
+	auth_cache_forget(h.hash);
 	return store_run(st, STORE_WRITE, "sign-out", sign_out_txn, &h);
 }
 
@@ -504,12 +517,17 @@ enum ll_err auth_session_user(struct ll_store *st, const struct ll_keys *keys, c
 			      struct user *ret_user, const char **ret_csrf)
 {
 	struct hash_ctx h = { .o = { .a = a, .u = ret_user } };
+	bool is_read_only;
 	crypto_token_hash(keys, token, h.hash);
+	/* Sessions are cached with their CSRF token, API tokens without: neither passes for the other. */
+	if (auth_cache_get(h.hash, a, ret_user, ret_csrf, &is_read_only) && *ret_csrf)
+		return LL_OK;
 	enum ll_err err = store_run(st, STORE_READ, "session look-up", session_txn, &h);
 	if (err != LL_OK)
 		return err;
 	if (!h.o.is_found || h.o.expires_at <= clock_now_us())
 		return ll_fail(LL_UNAUTHENTICATED, NULL, "session expired or unknown; sign in again");
+	auth_cache_put(h.hash, ret_user, h.o.csrf, false, h.o.expires_at);
 	*ret_csrf = h.o.csrf;
 	return LL_OK;
 }
@@ -525,13 +543,17 @@ enum ll_err auth_token_user(struct ll_store *st, const struct ll_keys *keys, con
 			    struct user *ret_user, bool *ret_is_read_only)
 {
 	struct hash_ctx h = { .o = { .a = a, .u = ret_user } };
+	const char *csrf;
 	crypto_token_hash(keys, token, h.hash);
+	if (auth_cache_get(h.hash, a, ret_user, &csrf, ret_is_read_only) && !csrf)
+		return LL_OK;
 	enum ll_err err = store_run(st, STORE_READ, "token look-up", token_txn, &h);
 	if (err != LL_OK)
 		return err;
 	if (!h.o.is_found || h.o.revoked_at || (h.o.expires_at && h.o.expires_at <= clock_now_us()))
 		return ll_fail(LL_UNAUTHENTICATED, NULL, "API token unknown, expired or revoked");
 	*ret_is_read_only = h.o.scope && strcmp(h.o.scope, "read") == 0;
+	auth_cache_put(h.hash, ret_user, NULL, *ret_is_read_only, h.o.expires_at);
 	return LL_OK;
 }
 
@@ -588,7 +610,9 @@ enum ll_err auth_change_password(struct ll_store *st, const struct ll_keys *keys
 		crypto_token_hash(keys, keep_token, p.keep);
 	else
 		memset(p.keep, 0, sizeof(p.keep));
-	return store_run(st, STORE_WRITE, "password change", password_txn, &p);
+	err = store_run(st, STORE_WRITE, "password change", password_txn, &p);
+	auth_cache_forget_user(user_id);
+	return err;
 }
 
 struct prefs_ctx {
@@ -615,7 +639,9 @@ enum ll_err auth_set_preferences(struct ll_store *st, const char *user_id, int e
 				 const struct audit_actor *actor)
 {
 	struct prefs_ctx p = { .user_id = user_id, .elder_mode = elder_mode, .locale = locale, .actor = actor };
-	return store_run(st, STORE_WRITE, "preferences", prefs_txn, &p);
+	enum ll_err err = store_run(st, STORE_WRITE, "preferences", prefs_txn, &p);
+	auth_cache_forget_user(user_id);
+	return err;
 }
 
 struct token_ctx {
@@ -717,5 +743,7 @@ enum ll_err auth_token_revoke(struct ll_store *st, const char *user_id, const ch
 			      const struct audit_actor *actor)
 {
 	struct token_ctx t = { .id = token_id, .user_id = user_id, .actor = actor };
-	return store_run(st, STORE_WRITE, "token revoke", token_revoke_txn, &t);
+	enum ll_err err = store_run(st, STORE_WRITE, "token revoke", token_revoke_txn, &t);
+	auth_cache_forget_user(user_id);
+	return err;
 }

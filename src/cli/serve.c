@@ -109,11 +109,15 @@ int cmd_serve(int argc, char **argv)
 		 web ? web : "off");
 	printf("Lifelong is serving on http://%s/\n", so.listen[0] == ':' ? "localhost:8080" : so.listen);
 	fflush(stdout);
-	while (!stop_requested)
-		pause();
+	/* The main thread's only work: write out buffered access-log lines a few times a second. */
+	while (!stop_requested) {
+		usleep(250 * 1000);
+		log_flush();
+	}
 	log_info("serve", "stopping");
 out:
 	srv = server_stop(srv);
+	log_flush();
 	metrics_free(app.metrics);
 	pw_gate_free(app.pw_gate);
 	store_close(st);

@@ -429,23 +429,22 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn, const c
 static void access_log_line(struct request_state *rs, int64_t duration_us)
 {
 	struct http_req *req = &rs->req;
-	char ts[32];
+	char ts[32], path[600], method[48], line[1200], caller[160] = "";
 	clock_format_rfc3339(clock_now_us(), ts);
-	json_t *line = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:I, s:s}", "time", ts, "request_id", req->request_id,
-				 "method", req->method ? req->method : "", "route",
-				 req->route ? req->route->path : "", "path", req->path ? req->path : "", "status",
-				 req->status, "duration_us", (json_int_t)duration_us, "ip", req->ip ? req->ip : "");
-	if (!line)
-		return;
-	if (req->caller.is_authenticated) {
-		json_object_set_new(line, "caller", json_string(req->caller.user_id));
-		json_object_set_new(line, "role", json_string(role_name(req->caller.role)));
-	}
-	char *text = json_dumps(line, JSON_COMPACT);
-	if (text)
-		log_access_line(text);
-	free(text);
-	json_decref(line);
+	log_json_escape(path, sizeof(path), req->path ? req->path : "");
+	log_json_escape(method, sizeof(method), req->method ? req->method : "");
+	if (req->caller.is_authenticated)
+		snprintf(caller, sizeof(caller), ",\"caller\":\"%s\",\"role\":\"%s\"", req->caller.user_id,
+			 role_name(req->caller.role));
+	/* Route, id and address come from the route table or the socket; what the client sent is escaped. */
+	int n = snprintf(line, sizeof(line),
+			 "{\"time\":\"%s\",\"request_id\":\"%s\",\"method\":\"%s\",\"route\":\"%s\","
+			 "\"path\":\"%s\",\"status\":%d,\"duration_us\":%lld,\"ip\":\"%s\"%s}",
+			 ts, req->request_id, method,
+			 req->route ? req->route->path : "", path, req->status, (long long)duration_us,
+			 req->ip ? req->ip : "", caller);
+	if (n > 0 && (size_t)n < sizeof(line))
+		log_access_line(line);
 }
 
 static void completed_cb(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_RequestTerminationCode toe)

@@ -114,6 +114,15 @@ describe('API tokens', () => {
     assert.equal(me.json.role, 'staff');
   });
 
+  test('an API token is no session cookie, and a session cookie is no API token, even just after use', async () => {
+    const res = await staff.post('/api/v1/tokens', { name: 'not a cookie', scope: 'write' });
+    assertStatus(res, 201);
+    assertStatus(await new Client({ bearer: res.json.token }).get('/api/v1/me'), 200);
+    assertError(await new Client({ cookie: res.json.token }).get('/api/v1/me'), 401, 'unauthenticated');
+    assertStatus(await staff.get('/api/v1/me'), 200);
+    assertError(await new Client({ bearer: staff.cookie }).get('/api/v1/me'), 401, 'unauthenticated');
+  });
+
   test('the token list never shows a secret', async () => {
     const made = await staff.post('/api/v1/tokens', { name: 'listed', scope: 'read' });
     assertStatus(made, 201);

@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 
 import {
-  Client, anon, assertError, assertStatus, createInstitution, createStaff, fixtures, password,
-  registerCitizen, signIn, trySignIn,
+  Client, XUHUI_COMMITTEE, anon, assertError, assertStatus, createInstitution, createStaff, fixtures, idNumber,
+  password, registerCitizen, signIn, trySignIn,
 } from './lib.mjs';
 
 describe('sign-in', () => {
@@ -90,6 +90,20 @@ describe('sign-in', () => {
     assertStatus(byPhone, 200);
     assert.equal(byPhone.json.user.id, byNo.json.user.id);
     assertError(await trySignIn(c.phone, c.password + 'x'), 401, 'bad_credentials');
+  });
+
+  test('a phone shared by two accounts signs neither in; the account numbers still work', async () => {
+    const first = await registerCitizen({ withPhone: true });
+    const id = idNumber({ region: '310104' });
+    const pw = password();
+    const res = await anon().post('/api/v1/accounts',
+      { name: '家人', id_number: id, phone: first.phone, committee_code: XUHUI_COMMITTEE, password: pw });
+    assertStatus(res, 201);
+    const byPhone = await trySignIn(first.phone, first.password);
+    assertError(byPhone, 401, 'bad_credentials', 'login');
+    assert.match(byPhone.json.error.message, /several accounts/);
+    assertStatus(await trySignIn(first.account.account_no, first.password), 200);
+    assertStatus(await trySignIn(res.json.account_no, pw), 200);
   });
 
   test('a missing login or password is 400, not a sign-in attempt', async () => {

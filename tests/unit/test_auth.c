@@ -15,6 +15,8 @@
 #include <cmocka.h>
 
 #include "auth/auth.h"
+#include "auth/auth_cache.h"
+#include "base/clock.h"
 #include "auth/roles.h"
 #include "base/crypto.h"
 
@@ -350,6 +352,116 @@ static void test_role_name_refuses_non_roles(void **state)
 	assert_int_equal(r, ROLE_STAFF);
 }
 
+/* --- the credential cache --- */
+
+static void cache_hash(unsigned char h[CRYPTO_HASH_BYTES], unsigned char seed)
+{
+	for (int i = 0; i < CRYPTO_HASH_BYTES; i++)
+		h[i] = (unsigned char)(seed * 31 + i);
+}
+
+static struct user cache_user(const char *id)
+{
+	struct user u = { .id = id, .login = "li.lei", .role = ROLE_INSTITUTION_ADMIN, .display_name = "李雷",
+			  .institution_id = "inst-1", .institution_name = "上海开放大学", .institution_type = "open_university",
+			  .locale = "zh-CN", .is_elder_mode = true, .created_at = 1234 };
+	return u;
+}
+
+static void test_cache_returns_what_was_put(void **state)
+{
+	(void)state;
+	unsigned char h[CRYPTO_HASH_BYTES];
+	cache_hash(h, 1);
+	struct user u = cache_user("user-1"), got;
+	auth_cache_put(h, &u, "csrf-1", false, 0);
+	struct arena a;
+	arena_init(&a, 0);
+	const char *csrf = NULL;
+	bool ro = true;
+	assert_true(auth_cache_get(h, &a, &got, &csrf, &ro));
+	assert_string_equal(got.id, "user-1");
+	assert_string_equal(got.display_name, "李雷");
+	assert_string_equal(got.institution_name, "上海开放大学");
+	assert_null(got.district_code);
+	assert_null(got.person_id);
+	assert_int_equal(got.role, ROLE_INSTITUTION_ADMIN);
+	assert_true(got.is_elder_mode);
+	assert_int_equal(got.created_at, 1234);
+	assert_string_equal(csrf, "csrf-1");
+	assert_false(ro);
+	arena_release(&a);
+}
+
+static void test_cache_entries_expire_after_ttl_and_with_credential(void **state)
+{
+	(void)state;
+	unsigned char h1[CRYPTO_HASH_BYTES], h2[CRYPTO_HASH_BYTES];
+	cache_hash(h1, 2);
+	cache_hash(h2, 3);
+	struct user u = cache_user("user-2"), got;
+	struct arena a;
+	arena_init(&a, 0);
+	const char *csrf;
+	bool ro;
+	ll_time_us t0 = 1800000000000000LL;
+	clock_set_fixed(t0);
+	auth_cache_put(h1, &u, "c", false, 0);
+	auth_cache_put(h2, &u, "c", false, t0 + 1000);
+	clock_set_fixed(t0 + AUTH_CACHE_TTL_US - 1);
+	assert_true(auth_cache_get(h1, &a, &got, &csrf, &ro));
+	assert_false(auth_cache_get(h2, &a, &got, &csrf, &ro)); /* the session itself ended */
+	clock_set_fixed(t0 + AUTH_CACHE_TTL_US);
+	assert_false(auth_cache_get(h1, &a, &got, &csrf, &ro));
+	clock_set_fixed(0);
+	arena_release(&a);
+}
+
+static void test_cache_forgets_a_credential_and_a_user(void **state)
+{
+	(void)state;
+	unsigned char h1[CRYPTO_HASH_BYTES], h2[CRYPTO_HASH_BYTES], h3[CRYPTO_HASH_BYTES];
+	cache_hash(h1, 4);
+	cache_hash(h2, 5);
+	cache_hash(h3, 6);
+	struct user a_user = cache_user("user-a"), b_user = cache_user("user-b"), got;
+	struct arena a;
+	arena_init(&a, 0);
+	const char *csrf;
+	bool ro;
+	auth_cache_put(h1, &a_user, "c", false, 0);
+	auth_cache_put(h2, &a_user, NULL, true, 0);
+	auth_cache_put(h3, &b_user, "c", false, 0);
+	auth_cache_forget(h1);
+	assert_false(auth_cache_get(h1, &a, &got, &csrf, &ro));
+	assert_true(auth_cache_get(h2, &a, &got, &csrf, &ro));
+	assert_null(csrf);
+	assert_true(ro);
+	auth_cache_forget_user("user-a");
+	assert_false(auth_cache_get(h2, &a, &got, &csrf, &ro));
+	assert_true(auth_cache_get(h3, &a, &got, &csrf, &ro));
+	arena_release(&a);
+}
+
+static void test_cache_skips_users_too_long_to_hold(void **state)
+{
+	(void)state;
+	unsigned char h[CRYPTO_HASH_BYTES];
+	cache_hash(h, 7);
+	char long_name[1200];
+	memset(long_name, 'x', sizeof(long_name) - 1);
+	long_name[sizeof(long_name) - 1] = '\0';
+	struct user u = cache_user("user-long"), got;
+	u.institution_name = long_name;
+	auth_cache_put(h, &u, "c", false, 0);
+	struct arena a;
+	arena_init(&a, 0);
+	const char *csrf;
+	bool ro;
+	assert_false(auth_cache_get(h, &a, &got, &csrf, &ro));
+	arena_release(&a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -371,6 +483,10 @@ int main(void)
 		cmocka_unit_test(test_gate_two_slots_run_together),
 		cmocka_unit_test(test_gate_verify),
 		cmocka_unit_test(test_role_names_round_trip),
+		cmocka_unit_test(test_cache_returns_what_was_put),
+		cmocka_unit_test(test_cache_entries_expire_after_ttl_and_with_credential),
+		cmocka_unit_test(test_cache_forgets_a_credential_and_a_user),
+		cmocka_unit_test(test_cache_skips_users_too_long_to_hold),
 		cmocka_unit_test(test_role_name_refuses_non_roles),
 	};
 	return cmocka_run_group_tests(tests, group_setup, NULL);

@@ -234,8 +234,9 @@ between the two servers.
 
 \`wrk -t2 -c64 -d${seconds}s\` on the same machine, with the session cookie header; both servers
 use libmicrohttpd's internal polling thread with epoll and a pool of $threads threads (four per
-processor, \`lifelong serve\`'s default). lifelong answers from its SQLite database (session
-look-up, user look-up, JSON encoding, access log to a file); bench/bare_mhd.c answers a fixed
+processor, \`lifelong serve\`'s default). lifelong resolves the session cookie (keyed hash, then its
+credential cache, which holds a resolved session for 2 s before asking SQLite again), encodes
+the user as JSON and writes an access-log line to a file; bench/bare_mhd.c answers a fixed
 body of the same shape.
 
 | server | requests/s (median) | rounds | mean latency per round | server CPU per request | non-2xx or socket errors | body bytes |

@@ -45,7 +45,7 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 suite unit meson test -C build --print-errorlogs --num-processes 2
 suite cli node --test tests/cli/
 suite api-sqlite tests/api/run.sh
-suite api-postgres sh -c 'psql -q "$LIFELONG_TEST_PG" -c "DROP SCHEMA public CASCADE; CREATE SCHEMA public" >/dev/null && tests/api/run.sh "$LIFELONG_TEST_PG"'
+suite api-postgres sh -c 'PGOPTIONS=--client-min-messages=warning psql -q "$LIFELONG_TEST_PG" -c "DROP SCHEMA public CASCADE; CREATE SCHEMA public" >/dev/null && tests/api/run.sh "$LIFELONG_TEST_PG"'
 suite e2e tests/e2e/run.sh
 suite asan-build asan_build
 suite asan-unit meson test -C build-asan --print-errorlogs --num-processes 2

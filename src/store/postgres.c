@@ -607,6 +607,57 @@ out:
 	return err;
 }
 
+static enum ll_err pg_indexes_suspend(struct store_conn *c, const char *table, char **ret_restore)
+{
+	/* Indexes that back a constraint (primary key, unique) stay; the others are dropped, and
+	 * their definitions kept to rebuild them. Only an empty table: a large one costs more to
+	 * re-index than the load saves. */
+	static const char list_sql[] =
+		"SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.schemaname = current_schema() "
+		"AND i.tablename = $1 AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conname = i.indexname) "
+		"AND NOT EXISTS (SELECT 1 FROM \"%s\" LIMIT 1) ORDER BY i.indexname";
+	struct buf query, drop, restore;
+	buf_init(&query);
+	buf_init(&drop);
+	buf_init(&restore);
+	PGresult *res = NULL;
+	enum ll_err err = LL_OK;
+	*ret_restore = NULL;
+	buf_printf(&query, list_sql, table);
+	if (query.is_oom) {
+		err = ll_fail(LL_NOMEM, NULL, NULL);
+		goto out;
+	}
+	const char *values[1] = { table };
+	res = PQexecParams(c->pg, query.data, 1, NULL, values, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		err = pg_fail(c, res, "index suspend");
+		goto out;
+	}
+	for (int r = 0; r < PQntuples(res); r++) {
+		buf_printf(&drop, "DROP INDEX \"%s\";", PQgetvalue(res, r, 0));
+		buf_printf(&restore, "%s;", PQgetvalue(res, r, 1));
+	}
+	if (drop.is_oom || restore.is_oom) {
+		err = ll_fail(LL_NOMEM, NULL, NULL);
+		goto out;
+	}
+	if (drop.len == 0)
+		goto out;
+	err = pg_command(c, drop.data, "index suspend");
+	if (err != LL_OK)
+		goto out;
+	*ret_restore = buf_steal(&restore, NULL);
+	if (!*ret_restore)
+		err = ll_fail(LL_NOMEM, NULL, NULL); /* the transaction rolls back and the indexes stay */
+out:
+	PQclear(res);
+	buf_release(&query);
+	buf_release(&drop);
+	buf_release(&restore);
+	return err;
+}
+
 static int pg_row_columns(const struct store_row *row)
 {
 	return PQnfields(row->impl);
@@ -666,4 +717,5 @@ const struct store_engine_ops store_postgres_ops = {
 	.exec = pg_exec,
 	.exec_script = pg_exec_script,
 	.bulk_insert = pg_bulk_insert,
+	.indexes_suspend = pg_indexes_suspend,
 };

@@ -95,9 +95,8 @@ typedef bool (*store_next_row_fn)(struct store_val *vals, void *ctx);
 enum ll_err store_bulk_insert(struct ll_tx *tx, const char *table, const char *const *cols, int n_cols,
 			      store_next_row_fn next_row, void *ctx, int64_t *ret_rows);
 
-/* Before a bulk load into table, inside tx: when the table is empty and the engine gains from
- * it (SQLite), drops the table's secondary indexes (those no constraint needs; unique and
- * primary keys stay) so that the load does not maintain them row by row. *ret_restore is a
+/* Before a bulk load into table, inside tx: when the table is empty, drops the table's secondary
+ * indexes (those no constraint needs; unique and primary keys stay) so that the load does not maintain them row by row. *ret_restore is a
  * script that rebuilds them (caller frees with free(); NULL when nothing was dropped). Give it
  * to store_indexes_restore once the rows are in: building an index from finished rows costs a
  * fraction of keeping it up to date. Until then, queries on those columns scan the table. */

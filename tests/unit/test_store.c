@@ -861,6 +861,63 @@ static void test_pg_read_only_store_refuses_writes(void **state)
 	store_close(st);
 }
 
+/* ---- index suspension for bulk loads ---- */
+
+struct suspend_ctx {
+	char *restore;
+	const char *restore_in;
+};
+
+static enum ll_err suspend_txn(struct ll_tx *tx, void *ctx)
+{
+	struct suspend_ctx *c = ctx;
+	return store_indexes_suspend(tx, "t_load", &c->restore);
+}
+
+static enum ll_err restore_txn(struct ll_tx *tx, void *ctx)
+{
+	struct suspend_ctx *c = ctx;
+	return store_indexes_restore(tx, c->restore_in);
+}
+
+/* How many indexes of t_load the engine's catalogue lists by the given name. */
+static int64_t index_named(struct ll_store *st, const char *name)
+{
+	return query_i64(st, g_is_pg ? "SELECT COUNT(*) FROM pg_indexes WHERE tablename = 't_load' AND indexname = $1"
+				     : "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = $1",
+			 SP(SV_TEXT(name)));
+}
+
+static void test_indexes_suspend_and_restore_around_a_load(void **state)
+{
+	struct ll_store *st = *state;
+	assert_int_equal(run_sql(st, "CREATE TABLE t_load (id TEXT PRIMARY KEY, b TEXT, c TEXT UNIQUE)", SP_NONE, NULL,
+				 NULL, NULL), LL_OK);
+	assert_int_equal(run_sql(st, "CREATE INDEX t_load_b ON t_load (b)", SP_NONE, NULL, NULL, NULL), LL_OK);
+
+	struct suspend_ctx c = { 0 };
+	assert_int_equal(store_run(st, STORE_WRITE, "suspend", suspend_txn, &c), LL_OK);
+	assert_non_null(c.restore);
+	assert_non_null(strstr(c.restore, "t_load_b"));
+	assert_int_equal(index_named(st, "t_load_b"), 0);
+	/* The unique constraint still holds while the secondary index is gone. */
+	assert_int_equal(run_sql(st, "INSERT INTO t_load (id, b, c) VALUES ('1', 'x', 'u')", SP_NONE, NULL, NULL, NULL),
+			 LL_OK);
+	assert_int_equal(run_sql(st, "INSERT INTO t_load (id, b, c) VALUES ('2', 'y', 'u')", SP_NONE, NULL, NULL, NULL),
+			 LL_CONFLICT);
+
+	c.restore_in = c.restore;
+	assert_int_equal(store_run(st, STORE_WRITE, "restore", restore_txn, &c), LL_OK);
+	assert_int_equal(index_named(st, "t_load_b"), 1);
+	free(c.restore);
+
+	/* A table with rows keeps its indexes. */
+	struct suspend_ctx again = { 0 };
+	assert_int_equal(store_run(st, STORE_WRITE, "suspend", suspend_txn, &again), LL_OK);
+	assert_null(again.restore);
+	assert_int_equal(index_named(st, "t_load_b"), 1);
+}
+
 /* ---- main ---- */
 
 #define ENGINE_TEST(f, setup) cmocka_unit_test_setup_teardown(f, setup, teardown_store)
@@ -886,6 +943,7 @@ static const struct CMUnitTest engine_tests[] = {
 	ENGINE_TEST(test_statement_cache_overflow_still_runs, setup_migrated),
 	ENGINE_TEST(test_row_callback_stops_statement, setup_migrated),
 	ENGINE_TEST(test_sql_error_is_store_error_and_store_recovers, setup_migrated),
+	ENGINE_TEST(test_indexes_suspend_and_restore_around_a_load, setup_migrated),
 };
 
 static const struct CMUnitTest pg_tests[] = {

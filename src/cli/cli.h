@@ -23,6 +23,15 @@ struct cli_common {
 
 /* Fills defaults from the environment, then the built-in defaults. */
 void cli_common_init(struct cli_common *c);
+/* Takes a getopt_long result that is one of the shared options (CLI_COMMON_OPTIONS); false if
+ * opt is none of them. */
+bool cli_common_option(struct cli_common *c, int opt, const char *arg);
+
+/* The shared entries of a command's struct option table. */
+#define CLI_OPT_DB 0x1001
+#define CLI_OPT_KEY_FILE 0x1002
+#define CLI_COMMON_OPTIONS { "db", required_argument, NULL, CLI_OPT_DB }, \
+	{ "key-file", required_argument, NULL, CLI_OPT_KEY_FILE }
 /* Opens the key file and the database and brings the schema up to date (and loads the reference
  * data). Caller closes both. */
 enum ll_err cli_open(const struct cli_common *c, struct ll_store **ret_st, struct ll_keys **ret_keys);

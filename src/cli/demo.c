@@ -94,7 +94,7 @@ static bool parse_i64(const char *s, int64_t min, int64_t max, int64_t *ret)
 int cmd_demo(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "db", required_argument, NULL, 'd' },      { "key-file", required_argument, NULL, 'k' },
+		CLI_COMMON_OPTIONS,
 		{ "persons", required_argument, NULL, 'n' }, { "seed", required_argument, NULL, 's' },
 		{ "batch-rows", required_argument, NULL, 'b' }, { "help", no_argument, NULL, 'h' }, { 0 }
 	};
@@ -105,12 +105,6 @@ int cmd_demo(int argc, char **argv)
 	int c;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'd':
-			common.db = optarg;
-			break;
-		case 'k':
-			common.key_file = optarg;
-			break;
 		case 'n':
 			if (!parse_i64(optarg, 1, DEMO_MAX_PERSONS, &opt.persons)) {
 				fprintf(stderr, "lifelong demo: --persons must be a whole number from 1 to %lld\n",
@@ -136,7 +130,9 @@ int cmd_demo(int argc, char **argv)
 			fputs(help, stdout);
 			return 0;
 		default:
-			return 64;
+			if (!cli_common_option(&common, c, optarg))
+				return 64;
+			break;
 		}
 	}
 	if (optind < argc) {

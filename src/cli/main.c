@@ -44,6 +44,20 @@ void cli_common_init(struct cli_common *c)
 	c->key_file = key && *key ? key : CLI_DEFAULT_KEY_FILE;
 }
 
+bool cli_common_option(struct cli_common *c, int opt, const char *arg)
+{
+	switch (opt) {
+	case CLI_OPT_DB:
+		c->db = arg;
+		return true;
+	case CLI_OPT_KEY_FILE:
+		c->key_file = arg;
+		return true;
+	default:
+		return false;
+	}
+}
+
 int cli_report(enum ll_err err)
 {
 	const struct ll_error *e = ll_error_get(err);

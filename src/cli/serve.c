@@ -25,7 +25,7 @@ static void on_signal(int sig)
 int cmd_serve(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "db", required_argument, NULL, 'd' },        { "key-file", required_argument, NULL, 'k' },
+		CLI_COMMON_OPTIONS,
 		{ "listen", required_argument, NULL, 'l' },    { "web", required_argument, NULL, 'w' },
 		{ "threads", required_argument, NULL, 't' },   { "timeout", required_argument, NULL, 'T' },
 		{ "max-per-ip", required_argument, NULL, 'P' }, { "access-log", required_argument, NULL, 'a' },
@@ -49,8 +49,6 @@ int cmd_serve(int argc, char **argv)
 	int c;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'd': common.db = optarg; break;
-		case 'k': common.key_file = optarg; break;
 		case 'l': so.listen = optarg; break;
 		case 'w': web = optarg; break;
 		case 't': so.threads = (unsigned)atoi(optarg); break;
@@ -59,7 +57,10 @@ int cmd_serve(int argc, char **argv)
 		case 'a': access_log = optarg; break;
 		case 'S': is_secure = true; break;
 		case 'h': fputs(help, stdout); return 0;
-		default: return 64;
+		default:
+			if (!cli_common_option(&common, c, optarg))
+				return 64;
+			break;
 		}
 	}
 	if (!web && access("web/dist/index.html", R_OK) == 0)

@@ -57,26 +57,20 @@ int cmd_keygen(int argc, char **argv)
 
 int cmd_migrate(int argc, char **argv)
 {
-	static const struct option opts[] = { { "db", required_argument, NULL, 'd' },
-					      { "key-file", required_argument, NULL, 'k' },
-					      { "help", no_argument, NULL, 'h' }, { 0 } };
+	static const struct option opts[] = { CLI_COMMON_OPTIONS, { "help", no_argument, NULL, 'h' }, { 0 } };
 	struct cli_common common;
 	cli_common_init(&common);
 	int c;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'd':
-			common.db = optarg;
-			break;
-		case 'k':
-			common.key_file = optarg;
-			break;
 		case 'h':
 			printf("usage: lifelong migrate [--db URL] [--key-file FILE]\n\nApplies every schema migration not yet "
 			       "applied and loads the division reference data.\n\n" CLI_COMMON_HELP);
 			return 0;
 		default:
-			return 64;
+			if (!cli_common_option(&common, c, optarg))
+				return 64;
+			break;
 		}
 	}
 	struct ll_keys *keys = NULL;
@@ -118,7 +112,7 @@ static enum ll_err read_password_file(const char *path, char *out, size_t cap)
 int cmd_user(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "db", required_argument, NULL, 'd' },       { "key-file", required_argument, NULL, 'k' },
+		CLI_COMMON_OPTIONS,
 		{ "role", required_argument, NULL, 'r' },     { "login", required_argument, NULL, 'l' },
 		{ "name", required_argument, NULL, 'n' },     { "password-file", required_argument, NULL, 'p' },
 		{ "institution", required_argument, NULL, 'i' }, { "district", required_argument, NULL, 's' },
@@ -147,8 +141,6 @@ int cmd_user(int argc, char **argv)
 	int c;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'd': common.db = optarg; break;
-		case 'k': common.key_file = optarg; break;
 		case 'r': role = optarg; break;
 		case 'l': in.login = optarg; break;
 		case 'n': in.display_name = optarg; break;
@@ -156,7 +148,10 @@ int cmd_user(int argc, char **argv)
 		case 'i': in.institution_id = optarg; break;
 		case 's': in.district_code = optarg; break;
 		case 'h': fputs(help, stdout); return 0;
-		default: return 64;
+		default:
+			if (!cli_common_option(&common, c, optarg))
+				return 64;
+			break;
 		}
 	}
 	if (!role || !in.login || !pw_file) {

@@ -364,6 +364,7 @@ static enum ll_err cred_txn(struct ll_tx *tx, void *ctx)
 struct outcome_ctx {
 	struct cred *c;
 	bool is_ok;
+	const char *failed_action;  /* audit action of a failure; "session.failed" when NULL */
 	const char *ip;
 	unsigned char token_hash[CRYPTO_HASH_BYTES];
 	const char *csrf;
@@ -382,7 +383,8 @@ static enum ll_err outcome_txn(struct ll_tx *tx, void *ctx)
 		int64_t until = now + auth_backoff_s(count) * 1000000;
 		err = store_exec(tx, &USER_FAILED, SP(SV_TEXT(o->c->id), SV_I64(count), SV_I64(until)), NULL, NULL);
 		if (err == LL_OK)
-			err = audit_write(tx, &actor, count >= AUTH_LOCK_AFTER ? "session.locked" : "session.failed",
+			err = audit_write(tx, &actor, count >= AUTH_LOCK_AFTER ? "session.locked"
+						  : o->failed_action ? o->failed_action : "session.failed",
 					  "user", o->c->id, NULL);
 		return err;
 	}
@@ -593,11 +595,24 @@ enum ll_err auth_change_password(struct ll_store *st, const struct ll_keys *keys
 	bool is_ok = false;
 	if (!c.is_found || !c.hash[0])
 		return ll_fail(LL_BAD_CREDENTIALS, "current_password", "current password is wrong");
+	/* Guessing the current password through this route counts like guessing it at sign-in. */
+	int64_t now = clock_now_us();
+	if (c.locked_until > now) {
+		ll_fail(LL_LOCKED, "current_password", "too many wrong passwords; try again in %lld seconds",
+			(long long)((c.locked_until - now + 999999) / 1000000));
+		return ll_fail_retry_after((int)((c.locked_until - now + 999999) / 1000000));
+	}
 	err = pw_gate_verify(g, c.hash, current, &is_ok);
 	if (err != LL_OK)
 		return err;
-	if (!is_ok)
+	if (!is_ok) {
+		struct outcome_ctx o = { .c = &c, .is_ok = false, .failed_action = "user.password_failed",
+					 .ip = actor->ip };
+		err = store_run(st, STORE_WRITE, "password failure", outcome_txn, &o);
+		if (err != LL_OK)
+			return err;
 		return ll_fail(LL_BAD_CREDENTIALS, "current_password", "current password is wrong");
+	}
 	err = auth_check_password(fresh, c.user_login);
 	if (err != LL_OK)
 		return ll_fail(err, "new_password", "%s", ll_error_get(err)->message);

@@ -127,6 +127,22 @@ describe('password change', () => {
     assertStatus(await trySignIn(user.login, user.password), 200);
   });
 
+  test('guessing the current password locks the login like failed sign-ins do', async () => {
+    const f = fixtures()['fx-city-admin'];
+    const city = await signIn(f.login, f.password);
+    const inst = await createInstitution(city);
+    const guesser = await createStaff(city, 'staff', inst.id);
+    let last;
+    for (let i = 0; i < 5; i++) {
+      last = await guesser.post('/api/v1/me/password', { current_password: `wrong-guess-${i}`, new_password: password() });
+      if (last.status === 429) break;
+    }
+    // Back-off starts after the third wrong password: the guesser is stopped before the fifth.
+    assertError(last, 429, 'locked');
+    assert.ok(Number(last.headers.get('retry-after')) >= 1);
+    assertError(await trySignIn(guesser.login, guesser.password), 429, 'locked');
+  });
+
   test('a weak new password is 400 weak_password on new_password and changes nothing', async () => {
     for (const weak of ['short1!', 'onlyletters', '1234567890']) {
       const res = await user.post('/api/v1/me/password', { current_password: user.password, new_password: weak });

@@ -16,6 +16,12 @@ const routes = [
     meta: { public: true, title: 'register.title' },
   },
   {
+    path: '/activate',
+    name: 'activate',
+    component: () => import('./views/ActivateView.vue'),
+    meta: { public: true, title: 'activate.title' },
+  },
+  {
     path: '/me',
     name: 'me',
     component: () => import('./views/MeView.vue'),

@@ -9,6 +9,24 @@ export function groupDigits(s) {
     .replace(/(.{4})(?=.)/g, '$1 ');
 }
 
+// A learning account number as typed (spaces or dashes between the groups allowed) -> its
+// digits, or '' when it is not 16 digits with a right Luhn check digit (so that a mistyped
+// digit is caught before anything is sent; the server checks it again).
+export function accountDigits(s) {
+  const d = String(s || '').replace(/[\s-]/g, '');
+  if (!/^\d{16}$/.test(d)) return '';
+  let sum = 0;
+  for (let i = 0; i < 16; i++) {
+    let v = +d[15 - i];
+    if (i % 2 === 1) {
+      v *= 2;
+      if (v > 9) v -= 9;
+    }
+    sum += v;
+  }
+  return sum % 10 === 0 ? d : '';
+}
+
 // Turns what a person typed as a login into what the server knows: an account number or a
 // phone number may be typed with spaces or dashes between groups of digits.
 export function normaliseLogin(s) {

@@ -5,9 +5,10 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, statSync, chmodSync, writeFileSync, readFileSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-const BIN = process.env.LIFELONG_BIN || resolve(import.meta.dirname, '../../build/src/cli/lifelong');
+const BIN = process.env.LIFELONG_BIN || resolve(dirname(fileURLToPath(import.meta.url)), '../../build/src/cli/lifelong');
 const COMMANDS = ['serve', 'migrate', 'demo', 'user', 'keygen', 'version'];
 
 function run(args, opts = {}) {

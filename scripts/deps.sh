@@ -29,8 +29,11 @@ npm_install() { # folder
   local dir=$1
   [ -f "$dir/package.json" ] || return 0
   if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
-    echo "deps: npm ci in $dir"
-    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+    echo "deps: npm install in $dir"
+    # 'npm install' with the lockfile rather than 'npm ci': ci insists on every platform's optional
+    # packages (rollup's builds for other systems) being in the lockfile, and a registry mirror may
+    # not carry them all; install takes the locked versions of what this machine needs.
+    (cd "$dir" && npm install --no-audit --no-fund --loglevel=error)
   fi
 }
 npm_install web

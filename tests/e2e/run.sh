@@ -46,7 +46,7 @@ if [ -z "${LIFELONG_URL:-}" ]; then
 		exit 1
 	fi
 	if [ ! -f "$root/web/dist/index.html" ]; then
-		(cd "$root/web" && { [ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error; } && npm run build)
+		(cd "$root/web" && { [ -d node_modules ] || npm install --no-audit --no-fund --loglevel=error; } && npm run build)
 	fi
 	tmp="$(mktemp -d)"
 	export LIFELONG_DB="sqlite:$tmp/lifelong.db" LIFELONG_KEY_FILE="$tmp/lifelong.key"

@@ -36,6 +36,6 @@ for src in tests/fuzz/fuzz_*.c; do
 	# shellcheck disable=SC2086 # word splitting of the flag lists is intended
 	"$CC_FUZZ" -std=c17 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Werror -Wno-unused-parameter \
 		-Wmissing-prototypes -fsanitize=fuzzer $san -Isrc $cflags \
-		"$src" "$out/liblifelong_core.a" $libs -lm -pthread -o "$out/fuzz/$name"
+		"$src" "$out/liblifelong_core.a" $libs -lcsv -lm -pthread -o "$out/fuzz/$name"
 	echo "built $out/fuzz/$name"
 done

@@ -1,10 +1,11 @@
 /*
  * RFC 9162 Merkle tree hashing and proofs over leaf hashes the caller supplies, and signed tree
  * heads. Proofs are built by walking the tree top-down as the definitions in RFC 9162 §2.1.3.1
- * and §2.1.4.1 recurse, hashing each subtree they name from its leaves through a frontier;
- * verification follows the RFC's own algorithms (§2.1.3.2, §2.1.4.2) step by step, so that the
- * two sides are written independently of each other. Nothing here does I/O, allocates (beyond
- * the jansson values it returns) or keeps state between calls.
+ * and §2.1.4.1 recurse, hashing each subtree they name through a frontier, fed either with its
+ * leaves or with the stored nodes of the aligned perfect subtrees that tile it; verification
+ * follows the RFC's own algorithms (§2.1.3.2, §2.1.4.2) step by step, so that the two sides are
+ * written independently of each other. Nothing here does I/O, allocates (beyond the jansson
+ * values it returns) or keeps state between calls.
  */
 #include "merkle.h"
 
@@ -58,23 +59,55 @@ void merkle_frontier_init(struct merkle_frontier *f)
 	memset(f, 0, sizeof(*f));
 }
 
-enum ll_err merkle_frontier_append(struct merkle_frontier *f, const unsigned char leaf_hash[MERKLE_HASH_BYTES])
+enum ll_err merkle_frontier_append_emit(struct merkle_frontier *f, const unsigned char leaf_hash[MERKLE_HASH_BYTES],
+					merkle_emit_fn emit, void *ctx)
 {
 	if (f->size >= MERKLE_SIZE_MAX)
 		return ll_fail(LL_OUT_OF_RANGE, "tree_size", "merkle tree is full at %llu leaves",
 			       (unsigned long long)f->size);
+	uint64_t new_size = f->size + 1;
 	unsigned char h[MERKLE_HASH_BYTES];
 	memcpy(h, leaf_hash, MERKLE_HASH_BYTES);
 	/* Each set low bit of size is a finished subtree as high as h: merge and carry, as in
-	 * binary addition. size < 2^63 keeps level below MERKLE_LEVELS. */
+	 * binary addition. size < 2^63 keeps level below MERKLE_LEVELS. The merges only read f, and
+	 * f is written once after the last emit, so a failed emit leaves it untouched without the
+	 * cost of copying all 2 KiB of it on every append. */
 	unsigned level = 0;
+	for (;;) {
+		if (emit) {
+			enum ll_err err = emit(ctx, level, (new_size >> level) - 1, h);
+			if (err != LL_OK)
+				return err;
+		}
+		if (!((f->size >> level) & 1))
+			break;
+		merkle_hash_children(f->nodes[level], h, h);
+		level++;
+	}
+	memcpy(f->nodes[level], h, MERKLE_HASH_BYTES);
+	f->size = new_size;
+	return LL_OK;
+}
+
+enum ll_err merkle_frontier_append(struct merkle_frontier *f, const unsigned char leaf_hash[MERKLE_HASH_BYTES])
+{
+	return merkle_frontier_append_emit(f, leaf_hash, NULL, NULL);
+}
+
+/* Appends the hash of 2^level leaves as one piece. The caller sees to it that f->size is a
+ * multiple of 2^level (so the piece is a node of f's tree) and that the sum stays within
+ * MERKLE_SIZE_MAX. */
+static void frontier_append_node(struct merkle_frontier *f, unsigned level, const unsigned char hash[MERKLE_HASH_BYTES])
+{
+	unsigned char h[MERKLE_HASH_BYTES];
+	uint64_t added = UINT64_C(1) << level;
+	memcpy(h, hash, MERKLE_HASH_BYTES);
 	while ((f->size >> level) & 1) {
 		merkle_hash_children(f->nodes[level], h, h);
 		level++;
 	}
 	memcpy(f->nodes[level], h, MERKLE_HASH_BYTES);
-	f->size++;
-	return LL_OK;
+	f->size += added;
 }
 
 void merkle_frontier_root(const struct merkle_frontier *f, unsigned char ret_root[MERKLE_HASH_BYTES])
@@ -96,6 +129,44 @@ void merkle_frontier_root(const struct merkle_frontier *f, unsigned char ret_roo
 
 /* ---- Leaves ---- */
 
+/* Trailing zero bits of x, with 0 counted as divisible by every power of two a tree holds. */
+static unsigned low_zeros(uint64_t x)
+{
+	return x == 0 ? MERKLE_LEVELS - 1 : (unsigned)__builtin_ctzll(x);
+}
+
+/* Appends leaves [begin, end) to into from stored nodes. A node (L, b >> L) can stand for its
+ * 2^L leaves only where it is a node of both trees: of the stored tree (b a multiple of 2^L) and
+ * of into's (into->size a multiple of 2^L), and where it fits (b + 2^L <= end). Taking the
+ * highest such L each time tiles the range greedily. When begin is a multiple of the largest
+ * power of two <= end - begin and into starts empty, b and into->size stay multiples of every
+ * piece still to come, so the pieces are the set bits of end - begin, highest first:
+ * popcount(end - begin) reads. When into continues the stored tree (into->size == begin), the
+ * pieces are the compact range of [begin, end): at most 2 * 63. Anything else is still right,
+ * only slower; at worst (begin odd, into empty) every piece is one leaf. */
+static enum ll_err nodes_read(const struct merkle_leaves *leaves, uint64_t begin, uint64_t end,
+			      struct merkle_frontier *into)
+{
+	unsigned char h[MERKLE_HASH_BYTES];
+	for (uint64_t b = begin; b < end;) {
+		unsigned level = 63 - (unsigned)__builtin_clzll(end - b);
+		unsigned z = low_zeros(b);
+		if (z < level)
+			level = z;
+		z = low_zeros(into->size);
+		if (z < level)
+			level = z;
+		enum ll_err err = leaves->node(leaves->ctx, level, b >> level, h);
+		if (err != LL_OK)
+			return err;
+		frontier_append_node(into, level, h);
+		b += UINT64_C(1) << level;
+	}
+	return LL_OK;
+}
+
+/* Appends leaves [begin, end) to into from the first source leaves has. into->size + (end -
+ * begin) must not pass MERKLE_SIZE_MAX, which every caller's range check ensures. */
 static enum ll_err leaves_read(const struct merkle_leaves *leaves, uint64_t begin, uint64_t end,
 			       struct merkle_frontier *into)
 {
@@ -110,8 +181,10 @@ static enum ll_err leaves_read(const struct merkle_leaves *leaves, uint64_t begi
 		}
 		return LL_OK;
 	}
+	if (leaves->node)
+		return nodes_read(leaves, begin, end, into);
 	if (!leaves->read)
-		return ll_fail(LL_INTERNAL, NULL, "merkle leaf source has neither hashes nor a reader");
+		return ll_fail(LL_INTERNAL, NULL, "merkle leaf source has neither hashes nor nodes nor a reader");
 	uint64_t before = into->size;
 	err = leaves->read(leaves->ctx, begin, end, into);
 	if (err != LL_OK)
@@ -160,6 +233,25 @@ enum ll_err merkle_frontier_extend(struct merkle_frontier *f, const struct merkl
 	return LL_OK;
 }
 
+enum ll_err merkle_frontier_from_nodes(struct merkle_frontier *ret_f, uint64_t size,
+				       const struct merkle_leaves *leaves)
+{
+	struct merkle_frontier f;
+	merkle_frontier_init(&f);
+	/* From an empty frontier nodes_read takes the set bits of size, highest first, each landing
+	 * at its own level without a merge: popcount(size) reads and no hashes. */
+	enum ll_err err = merkle_frontier_extend(&f, leaves, size);
+	if (err != LL_OK)
+		return err;
+	/* Appending leaf by leaf strands merged nodes in the levels of unset bits; clear them so
+	 * that the result does not depend on the source and compares equal byte for byte. */
+	for (unsigned level = 0; level < MERKLE_LEVELS; level++)
+		if (!((size >> level) & 1))
+			memset(f.nodes[level], 0, MERKLE_HASH_BYTES);
+	*ret_f = f;
+	return LL_OK;
+}
+
 /* ---- Proofs ---- */
 
 /* The largest power of two smaller than n, for n >= 2: where RFC 9162 splits n leaves. */
@@ -168,7 +260,17 @@ static uint64_t split_point(uint64_t n)
 	return UINT64_C(1) << (63 - __builtin_clzll(n - 1));
 }
 
-/* Appends MTH(D[begin:end)) to proof. */
+/* Appends MTH(D[begin:end)) to proof.
+ *
+ * From nodes this costs popcount(end - begin) reads because every range the two walks below
+ * push is aligned: begin is a multiple of the largest power of two <= end - begin. Both walks
+ * start at lo = 0 and only ever add k to lo when descending right, after which n - k <= k, so
+ * every later split point k' and range length is at most that k: lo stays a multiple of every
+ * power of two a later range can have as its largest. The ranges pushed are then [lo, lo + k)
+ * (a perfect subtree, 1 read), [lo + k, lo + n) (lo + k is a multiple of k and n - k <= k), and
+ * the consistency walk's last [lo, lo + m) (m <= the current n, so m's largest power of two
+ * divides lo). Descending left makes n the power of two k, after which every range is a perfect
+ * subtree; so an inclusion proof has at most one range that is not, a consistency proof two. */
 static enum ll_err proof_push(struct merkle_proof *proof, const struct merkle_leaves *leaves, uint64_t begin,
 			      uint64_t end)
 {

@@ -4,7 +4,9 @@
  * frontier that keeps the log head in O(log n) state as leaves are appended, and signed tree
  * heads (Ed25519) with their canonical bytes and JSON form. Pure rules: nothing here opens a
  * file or a database or allocates beyond jansson values the caller asks for; leaf hashes come
- * from the caller, as an array or through a callback that streams a range of them.
+ * from the caller, as an array, through a callback that streams a range of them, or as stored
+ * interior nodes read one at a time. A log that stores every node merkle_frontier_append_emit
+ * hands it gets roots and proofs in O(log n) node reads instead of O(n) leaf reads.
  *
  * Hashes (RFC 9162 §2.1.1): leaf = SHA-256(0x00 || leaf bytes), interior node =
  * SHA-256(0x01 || left || right), the empty tree = SHA-256(""), and a list of n > 1 leaves
@@ -45,10 +47,11 @@ void merkle_hash_empty(unsigned char out[MERKLE_HASH_BYTES]);
  *
  * The roots of the perfect subtrees that make up a tree of `size` leaves: when bit i of size is
  * set, nodes[i] is the hash of the 2^i leaves [a, a + 2^i) where a is size with bits 0..i
- * cleared; the other entries mean nothing. Appending costs O(1) amortised hashes and the root O(log n), so the server
- * keeps the log head without reading old leaves. The struct is plain data the caller owns: to
- * resume after a restart, save size and the nodes of its set bits beside a tree head and put them
- * back, then merkle_frontier_extend with the leaves appended since. */
+ * cleared; the other entries mean nothing. Appending costs O(1) amortised hashes and the root
+ * O(log n), so the server keeps the log head without reading old leaves. The struct is plain data
+ * the caller owns: to resume after a restart, save size and the nodes of its set bits beside a
+ * tree head and put them back, then merkle_frontier_extend with the leaves appended since; or,
+ * when the log stores its nodes, rebuild it with merkle_frontier_from_nodes. */
 struct merkle_frontier {
 	uint64_t size;
 	unsigned char nodes[MERKLE_LEVELS][MERKLE_HASH_BYTES];
@@ -58,6 +61,23 @@ struct merkle_frontier {
 void merkle_frontier_init(struct merkle_frontier *f);
 /* Appends one leaf hash. LL_OUT_OF_RANGE (f unchanged) when f already holds MERKLE_SIZE_MAX. */
 enum ll_err merkle_frontier_append(struct merkle_frontier *f, const unsigned char leaf_hash[MERKLE_HASH_BYTES]);
+
+/* Receives one node an append completed: the hash of the perfect subtree at `level` number
+ * `index` (the 2^level leaves [index << level, (index + 1) << level); level 0 is the leaf
+ * itself). Returns LL_OK, or an error (with ll_fail) that the append passes on. */
+typedef enum ll_err (*merkle_emit_fn)(void *ctx, unsigned level, uint64_t index,
+				      const unsigned char hash[MERKLE_HASH_BYTES]);
+/* Appends one leaf hash as merkle_frontier_append does and hands emit(ctx, ...) every node the
+ * append completes, lowest first: the leaf (level 0, index = the old f->size), then for each
+ * level L = 1, 2, ... whose subtree the leaf finishes, (L, (new size >> L) - 1). That is 1 +
+ * (trailing one bits of the old size) calls; over a log's life every perfect subtree is emitted
+ * exactly once, which is the table a merkle_node_fn answers from. emit may be NULL (a plain
+ * append). When emit fails its error is returned and *f is left as it was, so the caller may
+ * retry the same leaf; the nodes emitted before the failure are handed out again then, with the
+ * same hashes, so a store that kept them must roll them back or accept the duplicates.
+ * LL_OUT_OF_RANGE (nothing emitted) when f already holds MERKLE_SIZE_MAX. */
+enum ll_err merkle_frontier_append_emit(struct merkle_frontier *f, const unsigned char leaf_hash[MERKLE_HASH_BYTES],
+					merkle_emit_fn emit, void *ctx);
 /* The root hash of the f->size leaves appended so far (the empty-tree hash for none). */
 void merkle_frontier_root(const struct merkle_frontier *f, unsigned char ret_root[MERKLE_HASH_BYTES]);
 
@@ -70,26 +90,51 @@ void merkle_frontier_root(const struct merkle_frontier *f, unsigned char ret_roo
  * (a bug, or a row gone from the table) makes the calling function fail with LL_INTERNAL. */
 typedef enum ll_err (*merkle_read_fn)(void *ctx, uint64_t begin, uint64_t end, struct merkle_frontier *into);
 
-/* A tree's leaf hashes: the array `hashes` when it is not NULL (leaf i at hashes + 32 * i, at
- * least as many leaves as any size asked of it; borrowed), otherwise read(ctx, ...). */
+/* Writes the hash of the perfect subtree at `level` number `index`, MTH(D[index << level :
+ * (index + 1) << level)), into out (level 0 is leaf `index`'s hash) and returns LL_OK; or returns
+ * an error (with ll_fail: a missing row, a failed query), which the caller passes on. Callers ask
+ * only for nodes inside the tree they were given (with (index + 1) << level <= its size) and
+ * level < MERKLE_LEVELS - 1. A database answers from a table of (level, index, hash) rows filled
+ * by merkle_frontier_append_emit, with one primary-key look-up. */
+typedef enum ll_err (*merkle_node_fn)(void *ctx, unsigned level, uint64_t index, unsigned char out[MERKLE_HASH_BYTES]);
+
+/* A tree's leaf hashes, from the first of these that is set: the array `hashes` (leaf i at
+ * hashes + 32 * i, at least as many leaves as any size asked of it; borrowed); stored nodes,
+ * node(ctx, ...); or read(ctx, ...). With node, a range [begin, end) whose begin is a multiple of
+ * the largest power of two <= end - begin (every range a root or proof needs) costs
+ * popcount(end - begin) node reads; any other range is still hashed right, from smaller aligned
+ * nodes, at worst one level-0 read a leaf. */
 struct merkle_leaves {
 	const unsigned char *hashes;
 	merkle_read_fn read;
 	void *ctx;
+	merkle_node_fn node;
 };
 
 /* ---- Tree hashes ---- */
 
 /* MTH(D[begin:end)): the root of the tree of leaves begin..end-1 (the empty-tree hash when begin
- * == end). Reads each of those leaves once, in order; O(end - begin) hashes, O(log n) memory.
+ * == end). From leaves: reads each of those leaves once, in order; O(end - begin) hashes. From
+ * nodes: popcount(end - begin) node reads and as many hashes when the range is aligned (see
+ * struct merkle_leaves), O(end - begin) reads at worst otherwise. O(log n) memory either way.
  * LL_OUT_OF_RANGE if begin > end or end > MERKLE_SIZE_MAX; otherwise the reader's errors. */
 enum ll_err merkle_range_hash(const struct merkle_leaves *leaves, uint64_t begin, uint64_t end,
 			      unsigned char ret_hash[MERKLE_HASH_BYTES]);
-/* The root of the first `size` leaves: merkle_range_hash(leaves, 0, size, ret_root). */
+/* The root of the first `size` leaves: merkle_range_hash(leaves, 0, size, ret_root); from nodes,
+ * popcount(size) reads. */
 enum ll_err merkle_root(const struct merkle_leaves *leaves, uint64_t size, unsigned char ret_root[MERKLE_HASH_BYTES]);
-/* Extends *f from f->size to size leaves, reading leaves [f->size, size). On failure *f is left as
- * it was. LL_OUT_OF_RANGE if size < f->size or size > MERKLE_SIZE_MAX. */
+/* Extends *f from f->size to size leaves, reading leaves [f->size, size), or from nodes the at
+ * most 2 * 63 aligned subtrees that cover them. On failure *f is left as it was.
+ * LL_OUT_OF_RANGE if size < f->size or size > MERKLE_SIZE_MAX. */
 enum ll_err merkle_frontier_extend(struct merkle_frontier *f, const struct merkle_leaves *leaves, uint64_t size);
+/* The frontier of the first `size` leaves into *ret_f (written only on success): with
+ * leaves->node (and no hashes array), exactly popcount(size) node reads, one a set bit of size,
+ * which is how a server resumes its log head from the node table after a restart. Without
+ * nodes it falls back to reading all `size` leaves, as merkle_frontier_extend from an empty
+ * frontier does. Entries of unset bits are zero. LL_OUT_OF_RANGE if size > MERKLE_SIZE_MAX;
+ * otherwise the reader's errors. */
+enum ll_err merkle_frontier_from_nodes(struct merkle_frontier *ret_f, uint64_t size,
+				       const struct merkle_leaves *leaves);
 
 /* ---- Proofs ---- */
 
@@ -101,9 +146,10 @@ struct merkle_proof {
 };
 
 /* The inclusion proof (audit path, RFC 9162 §2.1.3.1) of leaf `index` in the tree of the first
- * `size` leaves. Cost: every leaf of the tree but `index` is read once (O(size) hashes), because
- * the path's subtree hashes are computed from leaves rather than from stored interior nodes;
- * storing nodes would make it O(log size) and is left for when the benchmark asks for it.
+ * `size` leaves. Cost from leaves: every leaf of the tree but `index` is read once (O(size)
+ * hashes), one read call a path hash. Cost from nodes: at most 2 * 63 node reads (each path hash
+ * is one stored node, except the first right sibling that is not a perfect subtree, which takes
+ * one read a set bit of its size) and as many hashes.
  * LL_OUT_OF_RANGE (field "leaf_index" or "tree_size") unless index < size <= MERKLE_SIZE_MAX. */
 enum ll_err merkle_inclusion_proof(const struct merkle_leaves *leaves, uint64_t size, uint64_t index,
 				   struct merkle_proof *ret_proof);
@@ -114,9 +160,10 @@ bool merkle_inclusion_verify(uint64_t index, uint64_t size, const unsigned char 
 			     const struct merkle_proof *proof, const unsigned char root[MERKLE_HASH_BYTES]);
 
 /* The consistency proof (RFC 9162 §2.1.4.1) that the tree of the first `first` leaves is a prefix
- * of the tree of the first `second`. Empty when first is 0 or equals second. Cost: O(second)
- * hashes, each leaf read at most once. LL_OUT_OF_RANGE (field "first" or "second") unless
- * first <= second <= MERKLE_SIZE_MAX. */
+ * of the tree of the first `second`. Empty when first is 0 or equals second. Cost from leaves:
+ * O(second) hashes, each leaf read at most once. Cost from nodes: at most 3 * 63 node reads (as
+ * for inclusion, plus the old root's own subtree). LL_OUT_OF_RANGE (field "first" or "second")
+ * unless first <= second <= MERKLE_SIZE_MAX. */
 enum ll_err merkle_consistency_proof(const struct merkle_leaves *leaves, uint64_t first, uint64_t second,
 				     struct merkle_proof *ret_proof);
 /* True if proof shows that the tree of `first` leaves with root first_root is a prefix of the tree

@@ -776,6 +776,474 @@ static void test_reader_failures_pass_through(void **state)
 	free(hs);
 }
 
+/* ---- Stored nodes ---- */
+
+/* Compares what a frontier means: its size and the nodes of the set bits of its size. */
+static void assert_frontier_equal(const struct merkle_frontier *a, const struct merkle_frontier *b)
+{
+	assert_int_equal(a->size, b->size);
+	for (int level = 0; level < MERKLE_LEVELS; level++)
+		if ((a->size >> level) & 1)
+			assert_memory_equal(a->nodes[level], b->nodes[level], HB);
+}
+
+static unsigned popcount(uint64_t x)
+{
+	return (unsigned)__builtin_popcountll(x);
+}
+
+enum { TABLE_LEAVES = 130, TABLE_LEVELS = 8 };
+
+/* The node table a database keeps: every (level, index) merkle_frontier_append_emit hands out,
+ * answered back by table_node. Reads must stay inside the tree of `limit` leaves, as the header
+ * promises; fail_with makes every read after the first fail_after fail. */
+struct node_table {
+	unsigned char hash[TABLE_LEVELS][TABLE_LEAVES][HB];
+	bool is_stored[TABLE_LEVELS][TABLE_LEAVES];
+	uint64_t limit, reads, fail_after;
+	enum ll_err fail_with;
+};
+
+static enum ll_err table_emit(void *ctx, unsigned level, uint64_t index, const unsigned char hash[HB])
+{
+	struct node_table *t = ctx;
+	assert_true(level < TABLE_LEVELS);
+	assert_true(index < TABLE_LEAVES);
+	/* Every perfect subtree exactly once. */
+	assert_false(t->is_stored[level][index]);
+	memcpy(t->hash[level][index], hash, HB);
+	t->is_stored[level][index] = true;
+	return LL_OK;
+}
+
+static enum ll_err table_node(void *ctx, unsigned level, uint64_t index, unsigned char out[HB])
+{
+	struct node_table *t = ctx;
+	t->reads++;
+	assert_true(level < TABLE_LEVELS);
+	assert_true((index + 1) << level <= t->limit);
+	if (t->fail_with != LL_OK && t->reads > t->fail_after)
+		return ll_fail(t->fail_with, NULL, "cannot read merkle node");
+	if (index >= TABLE_LEAVES || !t->is_stored[level][index])
+		return ll_fail(LL_NOT_FOUND, NULL, "merkle node %u/%llu is not stored", level, (unsigned long long)index);
+	memcpy(out, t->hash[level][index], HB);
+	return LL_OK;
+}
+
+/* A table holding every node of the first n leaves of hs, filled by appending them with emit.
+ * Caller frees. */
+static struct node_table *table_fill(const unsigned char *hs, uint64_t n)
+{
+	struct node_table *t = calloc(1, sizeof(*t));
+	assert_non_null(t);
+	struct merkle_frontier f;
+	merkle_frontier_init(&f);
+	for (uint64_t i = 0; i < n; i++)
+		assert_int_equal(merkle_frontier_append_emit(&f, hs + i * HB, table_emit, t), LL_OK);
+	t->limit = n;
+	return t;
+}
+
+/* What one append emitted, in order; the call numbered fail_at (from 0) fails when fail_with is
+ * set. */
+struct emit_log {
+	size_t len, fail_at;
+	unsigned level[MERKLE_LEVELS];
+	uint64_t index[MERKLE_LEVELS];
+	unsigned char hash[MERKLE_LEVELS][HB];
+	enum ll_err fail_with;
+};
+
+static enum ll_err log_emit(void *ctx, unsigned level, uint64_t index, const unsigned char hash[HB])
+{
+	struct emit_log *lg = ctx;
+	if (lg->fail_with != LL_OK && lg->len == lg->fail_at)
+		return ll_fail(lg->fail_with, NULL, "cannot store merkle node");
+	assert_true(lg->len < MERKLE_LEVELS);
+	lg->level[lg->len] = level;
+	lg->index[lg->len] = index;
+	memcpy(lg->hash[lg->len], hash, HB);
+	lg->len++;
+	return LL_OK;
+}
+
+static void test_append_emit_order_and_every_subtree_once(void **state)
+{
+	enum { N = 64 };
+	unsigned char *hs = make_leaves(N);
+	struct node_table *t = calloc(1, sizeof(*t));
+	struct merkle_frontier f, plain;
+	unsigned char want[HB];
+	size_t emitted = 0;
+	assert_non_null(t);
+	merkle_frontier_init(&f);
+	merkle_frontier_init(&plain);
+	for (uint64_t n = 1; n <= N; n++) {
+		/* Appending leaf n - 1 completes the leaf and one subtree per trailing one bit of
+		 * n - 1, lowest first: (L, (n >> L) - 1) for L = 0 .. ctz(n). */
+		struct emit_log lg = { .len = 0 };
+		assert_int_equal(merkle_frontier_append_emit(&f, hs + (n - 1) * HB, log_emit, &lg), LL_OK);
+		assert_int_equal(lg.len, (size_t)__builtin_ctzll(n) + 1);
+		/* The second bound is for the compiler, which cannot see the first one's limit. */
+		for (size_t i = 0; i < lg.len && i < MERKLE_LEVELS; i++) {
+			assert_int_equal(lg.level[i], i);
+			assert_int_equal(lg.index[i], (n >> i) - 1);
+			ref_mth(hs + (lg.index[i] << i) * HB, UINT64_C(1) << i, want);
+			assert_memory_equal(lg.hash[i], want, HB);
+			assert_int_equal(table_emit(t, lg.level[i], lg.index[i], lg.hash[i]), LL_OK);
+		}
+		emitted += lg.len;
+		/* The same frontier as a plain append, byte for byte. */
+		assert_int_equal(merkle_frontier_append(&plain, hs + (n - 1) * HB), LL_OK);
+		assert_memory_equal(&f, &plain, sizeof(f));
+
+		/* So far: every perfect subtree inside the first n leaves, and nothing else (table_emit
+		 * refuses a second emit of the same node). */
+		size_t want_count = 0;
+		for (unsigned level = 0; level < TABLE_LEVELS; level++)
+			for (uint64_t index = 0; index < TABLE_LEAVES; index++) {
+				bool is_inside = (index + 1) << level <= n;
+				assert_int_equal(t->is_stored[level][index], is_inside);
+				want_count += is_inside;
+			}
+		assert_int_equal(emitted, want_count);
+	}
+	assert_int_equal(emitted, 2 * N - 1);
+	/* A NULL emit is a plain append. */
+	assert_int_equal(merkle_frontier_append_emit(&f, hs, NULL, NULL), LL_OK);
+	assert_int_equal(merkle_frontier_append(&plain, hs), LL_OK);
+	assert_memory_equal(&f, &plain, sizeof(f));
+	free(t);
+	free(hs);
+}
+
+static void test_emit_failure_leaves_frontier_unchanged(void **state)
+{
+	enum { N = 130 };
+	unsigned char *hs = make_leaves(N);
+	static const uint64_t sizes[] = { 0, 1, 2, 3, 6, 7, 15, 63, 64, 127 };
+	for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
+		struct merkle_frontier f, before, want;
+		merkle_frontier_init(&f);
+		for (uint64_t i = 0; i < sizes[s]; i++)
+			assert_int_equal(merkle_frontier_append(&f, hs + i * HB), LL_OK);
+		want = f;
+		assert_int_equal(merkle_frontier_append(&want, hs + sizes[s] * HB), LL_OK);
+		size_t calls = (size_t)__builtin_ctzll(sizes[s] + 1) + 1;
+		/* Fail at each of the calls this append makes: the error comes back, f is as it was,
+		 * and a retry of the same leaf emits the same nodes and succeeds. */
+		for (size_t at = 0; at < calls; at++) {
+			struct emit_log lg = { .fail_at = at, .fail_with = LL_STORE };
+			before = f;
+			assert_int_equal(merkle_frontier_append_emit(&f, hs + sizes[s] * HB, log_emit, &lg), LL_STORE);
+			assert_int_equal(lg.len, at);
+			assert_memory_equal(&f, &before, sizeof(f));
+		}
+		struct emit_log lg = { .len = 0 };
+		assert_int_equal(merkle_frontier_append_emit(&f, hs + sizes[s] * HB, log_emit, &lg), LL_OK);
+		assert_int_equal(lg.len, calls);
+		assert_memory_equal(&f, &want, sizeof(f));
+	}
+
+	/* A full tree emits nothing and is refused as a plain append is. */
+	struct merkle_frontier f, before;
+	struct emit_log lg = { .len = 0 };
+	merkle_frontier_init(&f);
+	f.size = MERKLE_SIZE_MAX;
+	before = f;
+	assert_int_equal(merkle_frontier_append_emit(&f, hs, log_emit, &lg), LL_OUT_OF_RANGE);
+	assert_string_equal(ll_error_get(LL_OUT_OF_RANGE)->field, "tree_size");
+	assert_int_equal(lg.len, 0);
+	assert_memory_equal(&f, &before, sizeof(f));
+	free(hs);
+}
+
+/* Every root, range hash, inclusion proof, consistency proof, frontier extension and rebuilt
+ * frontier of every tree up to 130 leaves is the same from stored nodes as from the array, and
+ * aligned ranges cost one read per set bit. */
+static void test_nodes_match_arrays_up_to_130(void **state)
+{
+	enum { N = TABLE_LEAVES, NC = 70 };
+	unsigned char *hs = make_leaves(N);
+	struct node_table *t = table_fill(hs, N);
+	struct merkle_leaves arr = array_leaves(hs);
+	struct merkle_leaves nd = { .node = table_node, .ctx = t };
+	struct merkle_frontier *appended = malloc((N + 1) * sizeof(*appended)), f, g;
+	unsigned char a[HB], b[HB];
+
+	assert_non_null(appended);
+	merkle_frontier_init(&appended[0]);
+	for (uint64_t n = 1; n <= N; n++) {
+		appended[n] = appended[n - 1];
+		assert_int_equal(merkle_frontier_append(&appended[n], hs + (n - 1) * HB), LL_OK);
+	}
+
+	for (uint64_t n = 0; n <= N; n++) {
+		t->limit = n;
+		t->reads = 0;
+		assert_int_equal(merkle_root(&nd, n, a), LL_OK);
+		assert_int_equal(t->reads, popcount(n));
+		assert_int_equal(merkle_root(&arr, n, b), LL_OK);
+		assert_memory_equal(a, b, HB);
+
+		/* Rebuilt from popcount(n) nodes: the appended frontier, the levels of unset bits zero. */
+		t->reads = 0;
+		memset(&f, 0xee, sizeof(f));
+		assert_int_equal(merkle_frontier_from_nodes(&f, n, &nd), LL_OK);
+		assert_int_equal(t->reads, popcount(n));
+		assert_frontier_equal(&f, &appended[n]);
+		for (int level = 0; level < MERKLE_LEVELS; level++)
+			if (!((n >> level) & 1))
+				assert_true(sodium_is_zero(f.nodes[level], HB));
+
+		for (uint64_t m = 0; m < n; m++) {
+			struct merkle_proof p, q;
+			t->reads = 0;
+			assert_int_equal(merkle_inclusion_proof(&nd, n, m, &p), LL_OK);
+			assert_true(t->reads <= 2 * 8);
+			assert_int_equal(merkle_inclusion_proof(&arr, n, m, &q), LL_OK);
+			assert_proof_equal(&p, &q);
+		}
+
+		/* Extending any smaller frontier, however it was made, reaches the same one. */
+		for (uint64_t m = 0; m <= n; m++) {
+			f = appended[m];
+			t->reads = 0;
+			assert_int_equal(merkle_frontier_extend(&f, &nd, n), LL_OK);
+			assert_true(t->reads <= 2 * 8);
+			assert_frontier_equal(&f, &appended[n]);
+		}
+	}
+
+	for (uint64_t n = 0; n <= NC; n++) {
+		t->limit = n;
+		for (uint64_t m = 0; m <= n; m++) {
+			struct merkle_proof p, q;
+			t->reads = 0;
+			assert_int_equal(merkle_consistency_proof(&nd, m, n, &p), LL_OK);
+			assert_true(t->reads <= 3 * 8);
+			assert_int_equal(merkle_consistency_proof(&arr, m, n, &q), LL_OK);
+			assert_proof_equal(&p, &q);
+		}
+	}
+
+	/* Every range, aligned or not: aligned ones take one read a set bit of their length, the
+	 * others are still right. */
+	t->limit = N;
+	for (uint64_t begin = 0; begin <= N; begin++) {
+		for (uint64_t end = begin; end <= N; end++) {
+			t->reads = 0;
+			assert_int_equal(merkle_range_hash(&nd, begin, end, a), LL_OK);
+			assert_int_equal(merkle_range_hash(&arr, begin, end, b), LL_OK);
+			assert_memory_equal(a, b, HB);
+			uint64_t len = end - begin;
+			bool is_aligned = len == 0 || begin % (UINT64_C(1) << (63 - __builtin_clzll(len))) == 0;
+			if (is_aligned)
+				assert_int_equal(t->reads, popcount(len));
+			else
+				assert_true(t->reads <= len);
+		}
+	}
+	/* An odd begin can use nothing above level 0. */
+	t->reads = 0;
+	assert_int_equal(merkle_range_hash(&nd, 1, N, a), LL_OK);
+	assert_int_equal(t->reads, N - 1);
+
+	/* from_nodes on a source without nodes reads the leaves instead, to the same frontier. */
+	struct reader rd = { .hs = hs };
+	struct merkle_leaves cb = { .read = reader_read, .ctx = &rd };
+	assert_int_equal(merkle_frontier_from_nodes(&f, 100, &cb), LL_OK);
+	assert_int_equal(rd.leaves, 100);
+	assert_int_equal(merkle_frontier_from_nodes(&g, 100, &nd), LL_OK);
+	assert_memory_equal(&f, &g, sizeof(f));
+	assert_int_equal(merkle_frontier_from_nodes(&f, 100, &arr), LL_OK);
+	assert_memory_equal(&f, &g, sizeof(f));
+	free(appended);
+	free(t);
+	free(hs);
+}
+
+static enum ll_err reader_never(void *ctx, uint64_t begin, uint64_t end, struct merkle_frontier *into)
+{
+	(void)ctx;
+	(void)into;
+	fail_msg("leaf reader called for [%llu, %llu) although another source comes first",
+		 (unsigned long long)begin, (unsigned long long)end);
+	return LL_INTERNAL;
+}
+
+/* The array comes first, then nodes, then the leaf reader. */
+static void test_leaf_source_precedence(void **state)
+{
+	enum { N = 40 };
+	unsigned char *hs = make_leaves(N);
+	struct node_table *t = table_fill(hs, N);
+	struct reader rd = { .hs = hs };
+	struct merkle_proof p, q;
+	struct merkle_frontier f;
+	unsigned char a[HB], b[HB];
+	struct merkle_leaves all = { .hashes = hs, .read = reader_never, .node = table_node, .ctx = t };
+	assert_int_equal(merkle_root(&all, N, a), LL_OK);
+	assert_int_equal(merkle_inclusion_proof(&all, N, 7, &p), LL_OK);
+	assert_int_equal(merkle_frontier_from_nodes(&f, N, &all), LL_OK);
+	assert_int_equal(t->reads, 0);
+
+	struct merkle_leaves nodes_and_reader = { .read = reader_never, .node = table_node, .ctx = t };
+	assert_int_equal(merkle_root(&nodes_and_reader, N, b), LL_OK);
+	assert_memory_equal(a, b, HB);
+	assert_int_equal(t->reads, popcount(N));
+	assert_int_equal(merkle_inclusion_proof(&nodes_and_reader, N, 7, &q), LL_OK);
+	assert_proof_equal(&p, &q);
+	struct merkle_leaves reader_only = { .read = reader_read, .ctx = &rd };
+	assert_int_equal(merkle_root(&reader_only, N, b), LL_OK);
+	assert_memory_equal(a, b, HB);
+	free(t);
+	free(hs);
+}
+
+static void test_node_reader_failures_pass_through(void **state)
+{
+	enum { N = 100 };
+	unsigned char *hs = make_leaves(N);
+	struct node_table *t = table_fill(hs, N);
+	struct merkle_leaves nd = { .node = table_node, .ctx = t };
+	struct merkle_proof p, sentinel;
+	struct merkle_frontier f, before;
+	unsigned char h[HB];
+	memset(&sentinel, 0x5a, sizeof(sentinel));
+
+	/* Failing on the first read, and on a later one part-way through. */
+	for (uint64_t after = 0; after <= 2; after += 2) {
+		t->fail_with = LL_STORE;
+		t->fail_after = after;
+		t->reads = 0;
+		assert_int_equal(merkle_root(&nd, N, h), LL_STORE);
+		t->reads = 0;
+		assert_int_equal(merkle_range_hash(&nd, 3, 77, h), LL_STORE);
+		t->reads = 0;
+		p = sentinel;
+		assert_int_equal(merkle_inclusion_proof(&nd, N, 37, &p), LL_STORE);
+		assert_memory_equal(&p, &sentinel, sizeof(p));
+		t->reads = 0;
+		assert_int_equal(merkle_consistency_proof(&nd, 37, N, &p), LL_STORE);
+		assert_memory_equal(&p, &sentinel, sizeof(p));
+		t->reads = 0;
+		merkle_frontier_init(&f);
+		for (uint64_t i = 0; i < 5; i++)
+			assert_int_equal(merkle_frontier_append(&f, hs + i * HB), LL_OK);
+		before = f;
+		assert_int_equal(merkle_frontier_extend(&f, &nd, N), LL_STORE);
+		assert_memory_equal(&f, &before, sizeof(f));
+		t->reads = 0;
+		memset(&f, 0x5a, sizeof(f));
+		before = f;
+		assert_int_equal(merkle_frontier_from_nodes(&f, N, &nd), LL_STORE);
+		assert_memory_equal(&f, &before, sizeof(f));
+	}
+
+	/* A row missing from the table: the reader's own error, with its message. */
+	t->fail_with = LL_OK;
+	t->is_stored[5][2] = false;
+	t->reads = 0;
+	/* 100 = 64 + 32 + 4: the root reads 6/0, 5/2 (leaves [64, 96)) and 2/24. */
+	assert_int_equal(merkle_root(&nd, N, h), LL_NOT_FOUND);
+	assert_non_null(strstr(ll_error_get(LL_NOT_FOUND)->message, "merkle node 5/2 is not stored"));
+	assert_int_equal(merkle_inclusion_proof(&nd, N, 0, &p), LL_NOT_FOUND);
+	assert_int_equal(merkle_inclusion_proof(&nd, N, 99, &p), LL_NOT_FOUND);
+	/* A proof inside [64, 96) needs the nodes under 5/2, not 5/2 itself. */
+	assert_int_equal(merkle_inclusion_proof(&nd, N, 70, &p), LL_OK);
+	free(t);
+	free(hs);
+}
+
+/* A tree whose leaves are all one hash: its node at level L is the same at every index, so a
+ * node reader for any size costs nothing to build. Checks that each read lies inside the tree
+ * and counts the reads. */
+struct uniform_tree {
+	unsigned char level_hash[MERKLE_LEVELS][HB];
+	uint64_t size, reads;
+};
+
+static enum ll_err uniform_node(void *ctx, unsigned level, uint64_t index, unsigned char out[HB])
+{
+	struct uniform_tree *u = ctx;
+	u->reads++;
+	assert_true(level < MERKLE_LEVELS - 1);
+	assert_true(index < (u->size >> level));
+	memcpy(out, u->level_hash[level], HB);
+	return LL_OK;
+}
+
+/* Proofs from stored nodes cost O(log n) reads at any size: the header's 2 * 63 and 3 * 63, and
+ * at a million leaves (20 levels) well within 2 * 20 and 3 * 20. The proofs verify against
+ * roots from the same nodes, and the root of a million against one built by appending. */
+static void test_node_reads_are_logarithmic(void **state)
+{
+	struct uniform_tree u = { .size = 0 };
+	struct merkle_leaves nd = { .node = uniform_node, .ctx = &u };
+	struct merkle_frontier f, g;
+	struct merkle_proof p;
+	unsigned char root[HB], old_root[HB], want[HB];
+	merkle_hash_leaf("same", 4, u.level_hash[0]);
+	for (int level = 1; level < MERKLE_LEVELS; level++)
+		merkle_hash_children(u.level_hash[level - 1], u.level_hash[level - 1], u.level_hash[level]);
+
+	enum { MILLION = 1000000 };
+	merkle_frontier_init(&f);
+	for (uint64_t i = 0; i < MILLION; i++)
+		assert_int_equal(merkle_frontier_append(&f, u.level_hash[0]), LL_OK);
+	merkle_frontier_root(&f, want);
+	u.size = MILLION;
+	assert_int_equal(merkle_root(&nd, MILLION, root), LL_OK);
+	assert_memory_equal(root, want, HB);
+	assert_int_equal(u.reads, popcount(MILLION));
+	u.reads = 0;
+	assert_int_equal(merkle_frontier_from_nodes(&g, MILLION, &nd), LL_OK);
+	assert_int_equal(u.reads, popcount(MILLION));
+	assert_frontier_equal(&g, &f);
+
+	static const uint64_t sizes[] = { MILLION, 10000000, (UINT64_C(1) << 40) + 12345, MERKLE_SIZE_MAX };
+	for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
+		uint64_t n = sizes[s];
+		uint64_t bound = (n == MILLION) ? 20 : 63;
+		u.size = n;
+		assert_int_equal(merkle_root(&nd, n, root), LL_OK);
+		uint64_t picks[] = { 0, 1, 2, n / 3, n / 2, (n - 1) & ~UINT64_C(0xffff), n - 2, n - 1 };
+		for (size_t i = 0; i < sizeof(picks) / sizeof(picks[0]); i++) {
+			uint64_t m = picks[i];
+			u.reads = 0;
+			assert_int_equal(merkle_inclusion_proof(&nd, n, m, &p), LL_OK);
+			assert_true(u.reads <= 2 * bound);
+			assert_true(merkle_inclusion_verify(m, n, u.level_hash[0], &p, root));
+
+			uint64_t first = m + 1;
+			u.size = first;
+			assert_int_equal(merkle_root(&nd, first, old_root), LL_OK);
+			u.size = n;
+			u.reads = 0;
+			assert_int_equal(merkle_consistency_proof(&nd, first, n, &p), LL_OK);
+			assert_true(u.reads <= 3 * bound);
+			assert_true(merkle_consistency_verify(first, n, old_root, root, &p));
+
+			u.size = first;
+			assert_int_equal(merkle_frontier_from_nodes(&g, first, &nd), LL_OK);
+			u.size = n;
+			u.reads = 0;
+			assert_int_equal(merkle_frontier_extend(&g, &nd, n), LL_OK);
+			assert_true(u.reads <= 2 * bound);
+			merkle_frontier_root(&g, want);
+			assert_memory_equal(want, root, HB);
+		}
+	}
+	/* The worst inclusion path: a leaf 62 levels down whose first left turn leaves a sibling of
+	 * 62 set bits. */
+	u.size = MERKLE_SIZE_MAX;
+	u.reads = 0;
+	assert_int_equal(merkle_inclusion_proof(&nd, MERKLE_SIZE_MAX, 0, &p), LL_OK);
+	assert_int_equal(p.len, 63);
+	assert_int_equal(u.reads, 62 + 62);
+}
+
 /* ---- Edges ---- */
 
 static void test_edge_sizes(void **state)
@@ -1160,6 +1628,12 @@ int main(void)
 		cmocka_unit_test(test_frontier_full),
 		cmocka_unit_test(test_reader_gives_same_results_and_reads_each_leaf_once),
 		cmocka_unit_test(test_reader_failures_pass_through),
+		cmocka_unit_test(test_append_emit_order_and_every_subtree_once),
+		cmocka_unit_test(test_emit_failure_leaves_frontier_unchanged),
+		cmocka_unit_test(test_nodes_match_arrays_up_to_130),
+		cmocka_unit_test(test_leaf_source_precedence),
+		cmocka_unit_test(test_node_reader_failures_pass_through),
+		cmocka_unit_test(test_node_reads_are_logarithmic),
 		cmocka_unit_test(test_edge_sizes),
 		cmocka_unit_test(test_longest_proofs_fit),
 		cmocka_unit_test(test_sth_message_layout),

@@ -9,6 +9,7 @@
 #include "../base/crypto.h"
 #include "../base/log.h"
 #include "../store/store.h"
+#include "../ledger/ledger.h"
 #include "../org/org.h"
 #include "cli.h"
 
@@ -23,6 +24,7 @@ static const struct command commands[] = {
 	{ "migrate", cmd_migrate, "bring the database schema up to date" },
 	{ "demo", cmd_demo, "fill the database with a synthetic Shanghai" },
 	{ "user", cmd_user, "manage staff users (user add)" },
+	{ "ledger", cmd_ledger, "check the credit bank's ledger (ledger verify)" },
 	{ "keygen", cmd_keygen, "create a key file with new secrets" },
 	{ "version", cmd_version, "print the version" },
 };
@@ -89,6 +91,9 @@ enum ll_err cli_open_pool(const struct cli_common *c, int max_connections, struc
 	if (err != LL_OK)
 		goto out;
 	err = org_load_reference(st, NULL);
+	if (err != LL_OK)
+		goto out;
+	err = ledger_seed_reference(st);
 	if (err != LL_OK)
 		goto out;
 	*ret_st = st;

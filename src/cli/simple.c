@@ -8,6 +8,7 @@
 #include "../audit/audit.h"
 #include "../auth/auth.h"
 #include "../base/crypto.h"
+#include "../ledger/ledger.h"
 #include "../org/org.h"
 #include "../store/store.h"
 #include "cli.h"
@@ -86,6 +87,8 @@ int cmd_migrate(int argc, char **argv)
 	if (err == LL_OK) {
 		int loaded = 0;
 		err = org_load_reference(st, &loaded);
+		if (err == LL_OK)
+			err = ledger_seed_reference(st);
 		if (err == LL_OK)
 			printf("schema version %d (%d migrations applied, %d divisions loaded)\n", version, applied, loaded);
 	}

@@ -99,6 +99,8 @@ struct route {
 	const char *tag;
 	const char *summary;
 	const struct json_field *body_spec; /* request body, for decoding and the API description */
+	const char *body_schema;            /* a JSON body decoded by the handler: its schema's name in ops.c */
+	const char *body_media;             /* a raw body: its media types, "application/pdf, image/png" */
 	const char *response;               /* name of the response schema in openapi.c, or NULL */
 	int ok_status;                      /* 200 unless given */
 	bool is_csrf_exempt;                /* sign-in: no session exists yet */

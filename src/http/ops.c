@@ -102,6 +102,54 @@ static json_t *components(void)
 		"\"districts\":{\"type\":\"array\",\"items\":{\"type\":\"object\"}}}"));
 	json_object_set_new(s, "Health", obj_schema(
 		"{\"status\":{\"type\":\"string\"},\"schema_version\":{\"type\":\"integer\"}}"));
+	json_object_set_new(s, "StandardRules", obj_schema(
+		"{\"required\":{\"type\":\"array\",\"items\":{\"type\":\"string\",\"enum\":[\"code\",\"level\","
+		"\"credits_milli\",\"hours_milli\",\"result\",\"started_on\",\"certificate_no\",\"evidence\"]}},"
+		"\"credits_milli\":{\"$ref\":\"#/components/schemas/Range\"},\"hours_milli\":{\"$ref\":\"#/components/schemas/Range\"},"
+		"\"level\":{\"$ref\":\"#/components/schemas/Range\"},"
+		"\"institution_types\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}},"
+		"\"review\":{\"type\":\"string\",\"enum\":[\"auto\",\"manual\"]},"
+		"\"max_age_years\":{\"type\":\"integer\",\"minimum\":0,\"maximum\":100},"
+		"\"description\":{\"type\":\"string\"},\"description_en\":{\"type\":\"string\"}}"));
+	json_object_set_new(s, "Range", obj_schema("{\"min\":{\"type\":\"integer\"},\"max\":{\"type\":\"integer\"}}"));
+	json_object_set_new(s, "Standard", obj_schema(
+		"{\"kind\":{\"type\":\"string\"},\"version\":{\"type\":\"integer\"},"
+		"\"rules\":{\"$ref\":\"#/components/schemas/StandardRules\"}}"));
+	json_object_set_new(s, "Evidence", obj_schema(
+		"{\"id\":{\"type\":\"string\"},\"sha256\":{\"type\":\"string\"},\"size\":{\"type\":\"integer\"},"
+		"\"media_type\":{\"type\":\"string\"},\"name\":{\"type\":[\"string\",\"null\"]}}"));
+	json_object_set_new(s, "Deposit", obj_schema(
+		"{\"submission_id\":{\"type\":\"string\"},\"status\":{\"type\":\"string\","
+		"\"enum\":[\"pending\",\"returned\",\"rejected\",\"stored\"]},\"entry_id\":{\"type\":[\"string\",\"null\"]},"
+		"\"outcome_id\":{\"type\":[\"string\",\"null\"]},\"is_existing\":{\"type\":\"boolean\"}}"));
+	json_object_set_new(s, "Revocation", obj_schema(
+		"{\"outcome_id\":{\"type\":\"string\"},\"entry_id\":{\"type\":\"string\"}}"));
+	json_object_set_new(s, "Submission", obj_schema(
+		"{\"id\":{\"type\":\"string\"},\"op\":{\"type\":\"string\"},\"status\":{\"type\":\"string\"},"
+		"\"person\":{\"type\":\"object\"},\"institution\":{\"type\":\"object\"},\"kind\":{\"type\":\"string\"},"
+		"\"title\":{\"type\":\"string\"},\"standard_version\":{\"type\":\"integer\"},"
+		"\"submitted_at\":{\"type\":\"string\"},\"age_s\":{\"type\":\"integer\"},"
+		"\"decision_reason\":{\"type\":[\"string\",\"null\"]},\"entry_id\":{\"type\":[\"string\",\"null\"]}}"));
+	json_object_set_new(s, "TreeHead", obj_schema(
+		"{\"tree_size\":{\"type\":\"integer\"},\"timestamp\":{\"type\":\"string\"},"
+		"\"timestamp_us\":{\"type\":\"integer\"},\"root_hash\":{\"type\":\"string\"},"
+		"\"signature\":{\"type\":\"string\"},\"public_key\":{\"type\":\"string\"},"
+		"\"algorithm\":{\"type\":\"string\"}}"));
+	json_object_set_new(s, "Entry", obj_schema(
+		"{\"entry\":{\"type\":\"object\",\"description\":\"every field of the entry; its hash is SHA-256(0x00 || "
+		"the entry without entry_hash, created_at and created_at_us, with created_at_us as created_at, as JSON with "
+		"sorted keys and no spaces)\"},\"leaf_index\":{\"type\":\"integer\"},"
+		"\"tree_head\":{\"$ref\":\"#/components/schemas/TreeHead\"},"
+		"\"inclusion_proof\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}}}"));
+	json_object_set_new(s, "Consistency", obj_schema(
+		"{\"first\":{\"type\":\"integer\"},\"second\":{\"type\":\"integer\"},"
+		"\"consistency_proof\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}}}"));
+	json_object_set_new(s, "Transcript", obj_schema(
+		"{\"person\":{\"type\":\"object\"},\"generated_at\":{\"type\":\"string\"},"
+		"\"items\":{\"type\":\"array\",\"items\":{\"type\":\"object\"}},\"totals\":{\"type\":\"object\"},"
+		"\"by_kind\":{\"type\":\"array\"},\"by_level\":{\"type\":\"array\"},\"by_year\":{\"type\":\"array\"}}"));
+	json_object_set_new(s, "Csv", json_pack("{s:s}", "type", "string"));
+	json_object_set_new(s, "Binary", json_pack("{s:s, s:s}", "type", "string", "format", "binary"));
 	json_object_set_new(s, "Text", json_pack("{s:s}", "type", "string"));
 	json_object_set_new(s, "OpenAPI", json_pack("{s:s}", "type", "object"));
 	return s;
@@ -167,6 +215,15 @@ json_t *openapi_document(void)
 			json_object_set_new(op, "requestBody",
 					    json_pack("{s:b, s:{s:{s:o}}}", "required", 1, "content", "application/json",
 						      "schema", json_spec_schema(r->body_spec)));
+		else if (r->body_schema)
+			json_object_set_new(op, "requestBody",
+					    json_pack("{s:b, s:{s:{s:o}}}", "required", 1, "content", "application/json",
+						      "schema", ref(r->body_schema)));
+		else if (r->body_media)
+			json_object_set_new(op, "requestBody",
+					    json_pack("{s:b, s:s, s:{s:{s:{s:s, s:s}}}}", "required", 1, "description",
+						      r->body_media, "content", "application/octet-stream", "schema", "type",
+						      "string", "format", "binary"));
 		json_t *responses = json_object();
 		int ok = r->ok_status ? r->ok_status : 200;
 		char code[8];
@@ -174,7 +231,11 @@ json_t *openapi_document(void)
 		if (ok == 204) {
 			json_object_set_new(responses, code, json_pack("{s:s}", "description", "done"));
 		} else {
-			const char *ctype = r->response && strcmp(r->response, "Text") == 0 ? "text/plain" : "application/json";
+			const char *resp = r->response ? r->response : "Items";
+			const char *ctype = strcmp(resp, "Text") == 0     ? "text/plain"
+					    : strcmp(resp, "Csv") == 0    ? "text/csv"
+					    : strcmp(resp, "Binary") == 0 ? "application/octet-stream"
+									  : "application/json";
 			json_object_set_new(responses, code,
 					    json_pack("{s:s, s:{s:{s:o}}}", "description", "success", "content", ctype,
 						      "schema", ref(r->response ? r->response : "Items")));

@@ -5,12 +5,17 @@
  */
 #include "../accounts/accounts.h"
 #include "../audit/audit.h"
+#include "../ledger/ledger.h"
 #include "../auth/auth.h"
 #include "../org/org.h"
 #include "http.h"
 #include "ops.h"
 
 #define KB 1024
+#define MB (1024 * KB)
+#define ROLES_DEPOSIT (ROLE_STAFF | ROLE_INSTITUTION_ADMIN)
+#define ROLES_REVIEW (ROLE_REVIEWER | ROLE_CITY_ADMIN)
+#define ROLES_LEDGER_READ (ROLES_DEPOSIT | ROLES_REVIEW | ROLE_AUDITOR | ROLE_DISTRICT_ADMIN | ROLE_CITIZEN)
 
 const struct route routes[] = {
 	{ "GET", "/healthz", ops_http_health, 0, .tag = "ops", .summary = "Liveness and database check", .response = "Health" },
@@ -72,6 +77,67 @@ const struct route routes[] = {
 	  .tag = "monitoring", .summary = "Accounts and activations by district", .response = "Stats" },
 	{ "GET", "/api/v1/audit", audit_http_list, ROLE_CITY_ADMIN | ROLE_AUDITOR, .tag = "monitoring",
 	  .summary = "The audit log of writes (?target_type=&target_id=&before=&limit=)", .response = "Page" },
+
+	{ "GET", "/api/v1/ledger/levels", ledger_http_levels, 0, .tag = "credit bank",
+	  .summary = "Levels of the learning-outcomes framework", .response = "Items" },
+	{ "PUT", "/api/v1/ledger/levels/{level}", ledger_http_level_update, ROLE_CITY_ADMIN, .max_body = 8 * KB,
+	  .tag = "credit bank", .summary = "Edit a level's names and descriptor", .body_spec = level_spec,
+	  .response = "Items" },
+	{ "GET", "/api/v1/ledger/standards", ledger_http_standards, 0, .tag = "credit bank",
+	  .summary = "The current entry standard of every kind of outcome", .response = "Items" },
+	{ "GET", "/api/v1/ledger/standards/{kind}", ledger_http_standard_versions, 0, .tag = "credit bank",
+	  .summary = "Every version of one kind's entry standard, newest first", .response = "Items" },
+	{ "PUT", "/api/v1/ledger/standards/{kind}", ledger_http_standard_publish, ROLE_CITY_ADMIN, .max_body = 8 * KB,
+	  .tag = "credit bank", .summary = "Publish a new version of a kind's entry standard",
+	  .body_schema = "StandardRules", .response = "Standard", .ok_status = 201 },
+	{ "POST", "/api/v1/ledger/evidence", ledger_http_evidence_upload, ROLES_DEPOSIT, .max_body = 5 * MB,
+	  .tag = "credit bank", .summary = "Upload an evidence file (?name=); its SHA-256 is kept",
+	  .body_media = "application/pdf, image/png, image/jpeg, image/webp", .response = "Evidence",
+	  .ok_status = 201 },
+	{ "GET", "/api/v1/ledger/evidence/{id}", ledger_http_evidence_get, ROLES_LEDGER_READ, .tag = "credit bank",
+	  .summary = "Download an evidence file", .response = "Binary" },
+	{ "POST", "/api/v1/ledger/outcomes", ledger_http_deposit, ROLES_DEPOSIT, .max_body = 8 * KB,
+	  .tag = "credit bank", .summary = "Deposit a learning outcome (idempotent by external_id)",
+	  .body_spec = outcome_spec, .response = "Deposit", .ok_status = 201 },
+	{ "GET", "/api/v1/ledger/outcomes/{id}/history", ledger_http_history, ROLES_LEDGER_READ, .tag = "credit bank",
+	  .summary = "Every version of a stored outcome, oldest first", .response = "Items" },
+	{ "POST", "/api/v1/ledger/outcomes/{id}/corrections", ledger_http_correct, ROLES_DEPOSIT, .max_body = 8 * KB,
+	  .tag = "credit bank", .summary = "Submit a corrected version of a stored outcome, with a reason",
+	  .body_spec = outcome_spec, .response = "Deposit", .ok_status = 201 },
+	{ "POST", "/api/v1/ledger/outcomes/{id}/revocation", ledger_http_revoke, ROLES_DEPOSIT | ROLES_REVIEW,
+	  .max_body = 2 * KB, .tag = "credit bank", .summary = "Revoke a stored outcome, with a reason",
+	  .body_spec = revoke_spec, .response = "Revocation", .ok_status = 201 },
+	{ "GET", "/api/v1/ledger/submissions", ledger_http_submissions, ROLES_DEPOSIT | ROLES_REVIEW | ROLE_AUDITOR,
+	  .tag = "credit bank", .summary = "Submissions (?status=&kind=&institution=&after=&limit=); pending oldest first",
+	  .response = "Page" },
+	{ "POST", "/api/v1/ledger/submissions/decisions", ledger_http_decide_bulk, ROLES_REVIEW, .max_body = 16 * KB,
+	  .tag = "credit bank", .summary = "Decide many pending submissions at once", .body_spec = decide_bulk_spec,
+	  .response = "Items" },
+	{ "GET", "/api/v1/ledger/submissions/{id}", ledger_http_submission_get, ROLES_LEDGER_READ, .tag = "credit bank",
+	  .summary = "One submission", .response = "Submission" },
+	{ "PUT", "/api/v1/ledger/submissions/{id}", ledger_http_resubmit, ROLES_DEPOSIT, .max_body = 8 * KB,
+	  .tag = "credit bank", .summary = "Resubmit a submission returned for correction", .body_spec = outcome_spec,
+	  .response = "Deposit" },
+	{ "POST", "/api/v1/ledger/submissions/{id}/decision", ledger_http_decide, ROLES_REVIEW, .max_body = 2 * KB,
+	  .tag = "credit bank", .summary = "Approve, reject or return a pending submission", .body_spec = decide_spec,
+	  .response = "Submission" },
+	{ "GET", "/api/v1/ledger/entries/{id}", ledger_http_entry, ROLES_LEDGER_READ, .tag = "credit bank",
+	  .summary = "A ledger entry; ?proof=true adds its inclusion proof against the latest signed tree head",
+	  .response = "Entry" },
+	{ "GET", "/api/v1/ledger/tree-head", ledger_http_sth, 0, .tag = "credit bank",
+	  .summary = "The latest signed tree head of the ledger and the node's public key", .response = "TreeHead" },
+	{ "GET", "/api/v1/ledger/consistency", ledger_http_consistency, 0, .tag = "credit bank",
+	  .summary = "Consistency proof between two tree sizes (?first=&second=)", .response = "Consistency" },
+	{ "GET", "/api/v1/me/transcript", ledger_http_my_transcript, ROLE_CITIZEN, .tag = "credit bank",
+	  .summary = "The caller's transcript (?kind=&level=&from=&to=&include_revoked=)", .response = "Transcript" },
+	{ "GET", "/api/v1/me/transcript.csv", ledger_http_my_transcript_csv, ROLE_CITIZEN, .tag = "credit bank",
+	  .summary = "The caller's transcript as CSV (?lang=en for English headings)", .response = "Csv" },
+	{ "GET", "/api/v1/accounts/{id}/transcript", ledger_http_transcript,
+	  ROLES_DEPOSIT | ROLES_REVIEW | ROLE_AUDITOR | ROLE_DISTRICT_ADMIN, .tag = "credit bank",
+	  .summary = "A person's transcript, as far as the caller may see it", .response = "Transcript" },
+	{ "GET", "/api/v1/accounts/{id}/transcript.csv", ledger_http_transcript_csv,
+	  ROLES_DEPOSIT | ROLES_REVIEW | ROLE_AUDITOR | ROLE_DISTRICT_ADMIN, .tag = "credit bank",
+	  .summary = "A person's transcript as CSV", .response = "Csv" },
 };
 
 const size_t routes_count = sizeof(routes) / sizeof(routes[0]);

@@ -143,6 +143,28 @@ static void test_request_bodies_match_specs(void **state)
 		if (r->is_hidden)
 			continue;
 		json_t *body = json_object_get(operation(r), "requestBody");
+		/* A route that accepts a body describes it: by a spec, a named schema or its media types. */
+		if (r->max_body > 0 && !r->body_spec && !r->body_schema && !r->body_media)
+			fail_msg("route %s %s accepts a body but does not describe it", r->method, r->path);
+		if (!r->body_spec && r->body_schema) {
+			json_t *schema = json_object_get(
+				json_object_get(json_object_get(body, "content"), "application/json"), "schema");
+			const char *ref = json_string_value(json_object_get(schema, "$ref"));
+			char want[128];
+			snprintf(want, sizeof(want), "#/components/schemas/%s", r->body_schema);
+			if (!ref || strcmp(ref, want) != 0)
+				fail_msg("route %s %s: requestBody does not name schema %s", r->method, r->path, r->body_schema);
+			json_t *components = json_object_get(json_object_get(g_doc, "components"), "schemas");
+			if (!json_object_get(components, r->body_schema))
+				fail_msg("route %s %s: schema %s is not among the components", r->method, r->path,
+					 r->body_schema);
+			continue;
+		}
+		if (!r->body_spec && r->body_media) {
+			if (!json_object_get(json_object_get(body, "content"), "application/octet-stream"))
+				fail_msg("route %s %s: raw body is not described", r->method, r->path);
+			continue;
+		}
 		if (!r->body_spec) {
 			if (body)
 				fail_msg("route %s %s has no body spec but describes a body", r->method, r->path);

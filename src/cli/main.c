@@ -24,6 +24,7 @@ static const struct command commands[] = {
 	{ "migrate", cmd_migrate, "bring the database schema up to date" },
 	{ "demo", cmd_demo, "fill the database with a synthetic Shanghai" },
 	{ "user", cmd_user, "manage staff users (user add)" },
+	{ "import", cmd_import, "import learning outcomes from a file (import outcomes)" },
 	{ "ledger", cmd_ledger, "check the credit bank's ledger (ledger verify)" },
 	{ "keygen", cmd_keygen, "create a key file with new secrets" },
 	{ "version", cmd_version, "print the version" },

@@ -1,5 +1,6 @@
 /* lifelong serve: open the store, bring the schema up to date, serve until SIGINT or SIGTERM. */
 #include <getopt.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,15 +12,37 @@
 #include "../base/log.h"
 #include "../http/metrics.h"
 #include "../http/server.h"
+#include "../ledger/ledger.h"
 #include "../store/store.h"
 #include "cli.h"
 
 static volatile sig_atomic_t stop_requested;
+/* The background worker's stop flag: set after the HTTP server stops taking requests. */
+static volatile int worker_stop;
 
 static void on_signal(int sig)
 {
 	(void)sig;
 	stop_requested = 1;
+}
+
+/* The background worker: runs import jobs one after another (those uploaded here, those another
+ * server left unfinished), and looks again a few times a second when none waits. */
+static void *worker_main(void *arg)
+{
+	struct ll_store *st = arg;
+	char host[64] = "localhost", worker[96];
+	gethostname(host, sizeof(host) - 1);
+	snprintf(worker, sizeof(worker), "%s:%ld", host, (long)getpid());
+	while (!worker_stop) {
+		bool ran = false;
+		enum ll_err err = import_run(st, NULL, worker, &worker_stop, NULL, NULL, &ran);
+		if (err != LL_OK && !worker_stop)
+			log_error("import", "import worker: %s", ll_error_get(err)->message);
+		if (!ran || err != LL_OK)
+			usleep(200 * 1000);
+	}
+	return NULL;
 }
 
 int cmd_serve(int argc, char **argv)
@@ -102,6 +125,10 @@ int cmd_serve(int argc, char **argv)
 	err = server_start(&app, &so, &srv);
 	if (err != LL_OK)
 		goto out;
+	pthread_t worker;
+	bool has_worker = pthread_create(&worker, NULL, worker_main, st) == 0;
+	if (!has_worker)
+		log_error("serve", "cannot start the background worker: imports wait for another server");
 	struct sigaction sa = { .sa_handler = on_signal };
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
@@ -116,6 +143,9 @@ int cmd_serve(int argc, char **argv)
 		log_flush();
 	}
 	log_info("serve", "stopping");
+	worker_stop = 1;
+	if (has_worker)
+		pthread_join(worker, NULL);
 out:
 	srv = server_stop(srv);
 	log_flush();

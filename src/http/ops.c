@@ -148,6 +148,13 @@ static json_t *components(void)
 		"{\"person\":{\"type\":\"object\"},\"generated_at\":{\"type\":\"string\"},"
 		"\"items\":{\"type\":\"array\",\"items\":{\"type\":\"object\"}},\"totals\":{\"type\":\"object\"},"
 		"\"by_kind\":{\"type\":\"array\"},\"by_level\":{\"type\":\"array\"},\"by_year\":{\"type\":\"array\"}}"));
+	json_object_set_new(s, "ImportJob", obj_schema(
+		"{\"id\":{\"type\":\"string\"},\"status\":{\"type\":\"string\",\"enum\":[\"queued\",\"validating\","
+		"\"writing\",\"done\",\"rejected\",\"failed\"]},\"mode\":{\"type\":\"string\"},\"format\":{\"type\":\"string\"},"
+		"\"percent\":{\"type\":\"integer\"},\"rows_per_s\":{\"type\":\"integer\"},\"rows_read\":{\"type\":\"integer\"},"
+		"\"rows_stored\":{\"type\":\"integer\"},\"rows_pending\":{\"type\":\"integer\"},"
+		"\"rows_existing\":{\"type\":\"integer\"},\"rows_rejected\":{\"type\":\"integer\"},"
+		"\"error\":{\"type\":[\"string\",\"null\"]}}"));
 	json_object_set_new(s, "Csv", json_pack("{s:s}", "type", "string"));
 	json_object_set_new(s, "Binary", json_pack("{s:s, s:s}", "type", "string", "format", "binary"));
 	json_object_set_new(s, "Text", json_pack("{s:s}", "type", "string"));

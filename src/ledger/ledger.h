@@ -21,6 +21,7 @@
 
 #include "../base/arena.h"
 #include "../base/buf.h"
+#include "../base/csv.h"
 #include "../base/json.h"
 #include "../base/ll_err.h"
 #include "merkle.h"
@@ -353,6 +354,59 @@ enum ll_err transcript_get(struct ll_store *st, const struct ledger_caller *c, c
 enum ll_err transcript_csv(struct ll_store *st, const struct ledger_caller *c, const char *person_id,
 			   const struct transcript_filter *f, struct buf *out);
 
+/* ---- Bulk import (import.c: rows to outcomes; import_db.c: jobs) ----
+ *
+ * A file is uploaded whole into an import job (kept in the database in chunks, so that any
+ * server can run it) and read by a worker in batches. Each batch commits its rows, their errors
+ * and the job's checkpoint (the last line done) in one transaction, guarded by the job's owner
+ * and checkpoint; a worker that resumes a job after a crash skips the lines before the checkpoint,
+ * so every row lands exactly once. All-or-nothing jobs first read the whole file without writing
+ * and store nothing if any row fails. */
+
+enum import_mode { IMPORT_PARTIAL, IMPORT_ALL_OR_NOTHING };
+extern const char *const import_modes[];      /* "partial", "all_or_nothing" */
+/* The columns of an outcome file, with their Chinese headings as aliases. */
+extern const struct csv_column import_columns[];
+#define IMPORT_MAX_BYTES (256 << 20)
+#define IMPORT_BATCH_ROWS 2000
+
+/* Turns a row (cells in import_columns order) into an outcome: kind by name or Chinese label,
+ * credits and hours as decimals ("2.5"), result kind by name or label. Strings borrowed from row
+ * are copied into a. Errors name the column. */
+enum ll_err import_row_outcome(const struct csv_row *row, struct arena *a, struct outcome *ret);
+
+struct import_job_in {
+	enum csv_format format;
+	enum import_mode mode;
+	const char *filename;
+	const void *data;
+	size_t len;
+};
+/* Creates a job for the caller's institution holding the file; *ret_id (arena-owned) names it. */
+enum ll_err import_job_create(struct ll_store *st, const struct ledger_caller *c, const struct import_job_in *in,
+			      const struct audit_actor *actor, struct arena *a, const char **ret_id);
+/* A job as JSON: status, counts, percent, rows per second. */
+enum ll_err import_job_get(struct ll_store *st, const struct ledger_caller *c, const char *id, json_t **ret_obj);
+enum ll_err import_job_list(struct ll_store *st, const struct ledger_caller *c, int limit, json_t **ret_page);
+/* Rejected rows in line order after after_line, as a page, or all of them as CSV. */
+enum ll_err import_job_errors(struct ll_store *st, const struct ledger_caller *c, const char *id, int64_t after_line,
+			      int limit, json_t **ret_page);
+enum ll_err import_job_errors_csv(struct ll_store *st, const struct ledger_caller *c, const char *id, bool is_english,
+				  struct buf *out);
+
+/* Called after each batch with the job's progress. */
+struct import_progress {
+	uint64_t bytes_done, total_bytes;
+	uint64_t rows_read, rows_stored, rows_pending, rows_existing, rows_rejected;
+	const char *phase;            /* "validating" or "writing" */
+};
+typedef void (*import_progress_fn)(void *ctx, const struct import_progress *p);
+/* Runs job id (or, when id is NULL, the oldest job that waits or whose worker's lease ran out)
+ * to its end under the name worker. Checks *stop between batches and leaves the job to be
+ * resumed when it is set. *ret_ran says whether a job was run. */
+enum ll_err import_run(struct ll_store *st, const char *id, const char *worker, const volatile int *stop,
+		       import_progress_fn progress, void *ctx, bool *ret_ran);
+
 /* ---- HTTP (ledger_http.c) ---- */
 enum ll_err ledger_http_levels(struct http_req *req);
 enum ll_err ledger_http_level_update(struct http_req *req);
@@ -377,6 +431,11 @@ enum ll_err ledger_http_my_transcript(struct http_req *req);
 enum ll_err ledger_http_my_transcript_csv(struct http_req *req);
 enum ll_err ledger_http_transcript(struct http_req *req);
 enum ll_err ledger_http_transcript_csv(struct http_req *req);
+enum ll_err ledger_http_import_create(struct http_req *req);
+enum ll_err ledger_http_import_list(struct http_req *req);
+enum ll_err ledger_http_import_get(struct http_req *req);
+enum ll_err ledger_http_import_errors(struct http_req *req);
+enum ll_err ledger_http_import_errors_csv(struct http_req *req);
 
 extern const struct json_field revoke_spec[];
 extern const struct json_field decide_spec[];

@@ -13,6 +13,7 @@
 #include "../base/clock.h"
 #include "../base/crypto.h"
 #include "../base/log.h"
+#include "../base/strmap.h"
 #include "ledger_db.h"
 
 /* A new tree head is signed at most this often unless a proof needs one. */
@@ -305,18 +306,19 @@ static enum ll_err last_row(const struct store_row *row, void *ctx)
 	return LL_OK;
 }
 
-/* Links entry i to the person's previous entry: an earlier one of this batch, else the stored
- * last one. Batches are small or sorted by the caller, so the backwards scan stays short. */
-static enum ll_err link_person(struct ll_tx *tx, struct ledger_entry *entries, int i)
+/* Links entry i to the person's previous entry: an earlier one of this batch (found through
+ * in_batch, person id to index), else the stored last one; then records i as the person's last. */
+static enum ll_err link_person(struct ll_tx *tx, struct ledger_entry *entries, int i, struct strmap *in_batch)
 {
 	struct ledger_entry *e = &entries[i];
-	for (int j = i - 1; j >= 0; j--) {
-		if (strcmp(entries[j].person_id, e->person_id) == 0) {
-			e->person_seq = entries[j].person_seq + 1;
-			memcpy(e->prev_hash, entries[j].entry_hash, ENTRY_HASH_BYTES);
-			return LL_OK;
-		}
+	int64_t j;
+	if (strmap_get(in_batch, e->person_id, &j)) {
+		e->person_seq = entries[j].person_seq + 1;
+		memcpy(e->prev_hash, entries[j].entry_hash, ENTRY_HASH_BYTES);
+		return strmap_put(in_batch, e->person_id, i) ? LL_OK : LL_NOMEM;
 	}
+	if (!strmap_put(in_batch, e->person_id, i))
+		return LL_NOMEM;
 	struct last_ctx last = { 0 };
 	enum ll_err err = store_exec(tx, &PERSON_LAST, SP(SV_TEXT(e->person_id)), last_row, &last);
 	if (err != LL_OK)
@@ -334,8 +336,11 @@ enum ll_err ledger_append(struct ll_tx *tx, struct ledger_entry *entries, int n)
 	struct append_ctx c = { .entries = entries, .n = n };
 	int64_t size = -1, rows;
 	enum ll_err err;
+	struct strmap *in_batch = NULL;
 	if (n <= 0)
 		return LL_OK;
+	if (!(in_batch = strmap_new()))
+		return LL_NOMEM;
 	/* Taking the head row first serialises appenders across servers until commit. */
 	err = store_exec(tx, &HEAD_ADVANCE, SP(SV_I64(n)), i64_row, &size);
 	if (err != LL_OK)
@@ -353,7 +358,7 @@ enum ll_err ledger_append(struct ll_tx *tx, struct ledger_entry *entries, int n)
 	for (int i = 0; i < n; i++) {
 		struct ledger_entry *e = &entries[i];
 		e->seq = (int64_t)(first + (uint64_t)i);
-		if ((err = link_person(tx, entries, i)) != LL_OK || (err = entry_compute_hash(e, e->entry_hash)) != LL_OK ||
+		if ((err = link_person(tx, entries, i, in_batch)) != LL_OK || (err = entry_compute_hash(e, e->entry_hash)) != LL_OK ||
 		    (err = merkle_frontier_append_emit(&f, e->entry_hash, node_emit, &c)) != LL_OK)
 			goto out;
 	}
@@ -364,6 +369,7 @@ enum ll_err ledger_append(struct ll_tx *tx, struct ledger_entry *entries, int n)
 	c.next = 0;
 	err = store_bulk_insert(tx, "ledger_nodes", node_cols, 3, next_node_row, &c, &rows);
 out:
+	strmap_free(in_batch);
 	free(c.nodes);
 	return err;
 }

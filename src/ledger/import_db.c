@@ -480,7 +480,7 @@ struct runner {
 	struct entry_standard standards[KIND_COUNT];
 	/* Lasting across batches. */
 	struct strmap *accounts;           /* account_no -> index into person_ids */
-	char (*person_ids)[LL_ID_LEN + 1];
+	const char **person_ids;           /* strings in job_arena: they stay put as the array grows */
 	size_t n_persons, cap_persons;
 	struct strmap *externals;          /* external id -> content hash, rows committed by this run */
 	int64_t checkpoint_line;
@@ -569,7 +569,8 @@ static enum ll_err resolve_account(struct ll_tx *tx, struct runner *r, const cha
 		r->person_ids = p;
 		r->cap_persons = cap;
 	}
-	snprintf(r->person_ids[r->n_persons], LL_ID_LEN + 1, "%s", t.text);
+	if (!(r->person_ids[r->n_persons] = arena_strdup(&r->job_arena, t.text)))
+		return LL_NOMEM;
 	if (!strmap_put(r->accounts, account_no, (int64_t)r->n_persons))
 		return LL_NOMEM;
 	*ret = r->person_ids[r->n_persons++];

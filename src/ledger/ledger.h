@@ -354,6 +354,24 @@ enum ll_err transcript_get(struct ll_store *st, const struct ledger_caller *c, c
 enum ll_err transcript_csv(struct ll_store *st, const struct ledger_caller *c, const char *person_id,
 			   const struct transcript_filter *f, struct buf *out);
 
+/* ---- Sharing with an employer, and an institution's learning archive ---- */
+
+struct share_in {
+	const char *institution_id;
+};
+extern const struct json_field share_spec[];
+/* The person lets an institution (an employer) see their whole record, until they end it. */
+enum ll_err share_create(struct ll_store *st, const char *person_id, const char *institution_id,
+			 const struct audit_actor *actor);
+enum ll_err share_end(struct ll_store *st, const char *person_id, const char *institution_id,
+		      const struct audit_actor *actor);
+enum ll_err share_list(struct ll_store *st, const char *person_id, json_t **ret_items);
+/* The learning archive (在职人员学习档案) of an institution: the persons it deposited outcomes for
+ * or who shared their record with it, with what it deposited for each, by person id after
+ * the cursor. */
+enum ll_err archive_list(struct ll_store *st, const char *institution_id, const char *after, int limit,
+			 json_t **ret_page);
+
 /* ---- Bulk import (import.c: rows to outcomes; import_db.c: jobs) ----
  *
  * A file is uploaded whole into an import job (kept in the database in chunks, so that any
@@ -431,6 +449,10 @@ enum ll_err ledger_http_my_transcript(struct http_req *req);
 enum ll_err ledger_http_my_transcript_csv(struct http_req *req);
 enum ll_err ledger_http_transcript(struct http_req *req);
 enum ll_err ledger_http_transcript_csv(struct http_req *req);
+enum ll_err ledger_http_share_create(struct http_req *req);
+enum ll_err ledger_http_share_list(struct http_req *req);
+enum ll_err ledger_http_share_end(struct http_req *req);
+enum ll_err ledger_http_archive(struct http_req *req);
 enum ll_err ledger_http_import_create(struct http_req *req);
 enum ll_err ledger_http_import_list(struct http_req *req);
 enum ll_err ledger_http_import_get(struct http_req *req);

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../auth/roles.h"
 #include "../base/crypto.h"
 #include "../http/auth_http.h"
 #include "../http/http.h"
@@ -586,4 +587,76 @@ enum ll_err ledger_http_transcript(struct http_req *req)
 enum ll_err ledger_http_transcript_csv(struct http_req *req)
 {
 	return transcript_csv_reply(req, http_param(req, "id"));
+}
+
+/* ---- Shares and archives ---- */
+
+const struct json_field share_spec[] = {
+	JSON_STR("institution_id", struct share_in, institution_id, .min_len = 36, .max_len = 36,
+		 .doc = "the institution (an employer) that may see the whole record"),
+	JSON_END
+};
+
+enum ll_err ledger_http_share_create(struct http_req *req)
+{
+	const char *pid = NULL;
+	struct share_in in = { 0 };
+	json_t *root, *items;
+	enum ll_err err = my_person(req, &pid);
+	if (err == LL_OK)
+		err = http_body(req, &in, &root);
+	if (err != LL_OK)
+		return err;
+	struct audit_actor actor;
+	http_actor(req, &actor);
+	err = share_create(req->app->st, pid, in.institution_id, &actor);
+	json_decref(root);
+	if (err == LL_OK)
+		err = share_list(req->app->st, pid, &items);
+	if (err == LL_OK)
+		http_reply(req, 201, json_pack("{s:o}", "items", items));
+	return err;
+}
+
+enum ll_err ledger_http_share_list(struct http_req *req)
+{
+	const char *pid = NULL;
+	json_t *items;
+	enum ll_err err = my_person(req, &pid);
+	if (err == LL_OK)
+		err = share_list(req->app->st, pid, &items);
+	if (err == LL_OK)
+		http_reply(req, 200, json_pack("{s:o}", "items", items));
+	return err;
+}
+
+enum ll_err ledger_http_share_end(struct http_req *req)
+{
+	const char *pid = NULL;
+	enum ll_err err = my_person(req, &pid);
+	if (err != LL_OK)
+		return err;
+	struct audit_actor actor;
+	http_actor(req, &actor);
+	err = share_end(req->app->st, pid, http_param(req, "id"), &actor);
+	if (err == LL_OK)
+		http_reply_empty(req, 204);
+	return err;
+}
+
+enum ll_err ledger_http_archive(struct http_req *req)
+{
+	const char *id = http_param(req, "id");
+	/* An institution's own staff, and the credit bank's administrators and auditors. */
+	if (!http_caller_is(req, ROLE_CITY_ADMIN | ROLE_AUDITOR) &&
+	    !(req->caller.institution_id && strcmp(req->caller.institution_id, id) == 0))
+		return ll_fail(LL_NOT_FOUND, NULL, "no institution archive you may read has this id");
+	int64_t limit;
+	json_t *page;
+	enum ll_err err = http_query_int(req, "limit", 100, 1, 500, &limit);
+	if (err == LL_OK)
+		err = archive_list(req->app->st, id, http_query(req, "after"), (int)limit, &page);
+	if (err == LL_OK)
+		http_reply(req, 200, page);
+	return err;
 }

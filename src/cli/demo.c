@@ -17,20 +17,23 @@
 #include "cli.h"
 
 static const char help[] =
-	"usage: lifelong demo [--persons N] [--seed S] [--db URL] [--key-file FILE] [--batch-rows N]\n\n"
+	"usage: lifelong demo [--persons N] [--seed S] [--db URL] [--key-file FILE] [--batch-rows N] [--no-outcomes]\n\n"
 	"Fills a database (migrated first) with a synthetic Shanghai: institutions of every type in the 16\n"
 	"districts, one staff user per role, and N residents spread over the districts as the 2020\n"
 	"census counts them, with valid ID numbers, account numbers, committees, phones (about 70%)\n"
-	"and activations (about a third). The same seed on an empty database gives the same data.\n"
+	"and activations (about a third), and each resident's learning history in the credit bank's\n"
+	"ledger: a couple of dozen outcomes on average across kinds, institutions and years, some\n"
+	"corrected or revoked. The same seed on an empty database gives the same data.\n"
 	"Every demo user, and every activated resident (by account number or phone), signs in with\n"
 	"the password " DEMO_PASSWORD "; the run ends with a table of one sign-in per role.\n\n"
 	"The demo refuses a database that already holds demo data (user '" DEMO_MARKER_LOGIN "'),\n"
 	"with error 'conflict' (exit status 65). A run that fails half-way leaves what it wrote:\n"
-	"start again on an empty database. On SQLite the secondary indexes of persons are dropped\n"
-	"while the persons are written into the empty table and rebuilt at the end.\n\n"
+	"start again on an empty database. The secondary indexes of persons and ledger entries are\n"
+	"dropped while the rows are written into the empty tables and rebuilt at the end.\n\n"
 	"  --persons N       residents to create (default 10000; at most 100000000)\n"
 	"  --seed S          seed of the generator (default 1)\n"
-	"  --batch-rows N    residents per transaction (default 50000)\n" CLI_COMMON_HELP;
+	"  --batch-rows N    residents per transaction (default 50000)\n"
+	"  --no-outcomes     residents only, no learning histories\n" CLI_COMMON_HELP;
 
 /* Draws a progress bar on a terminal, or a plain line every tenth without one. */
 struct progress {
@@ -96,11 +99,12 @@ int cmd_demo(int argc, char **argv)
 	static const struct option opts[] = {
 		CLI_COMMON_OPTIONS,
 		{ "persons", required_argument, NULL, 'n' }, { "seed", required_argument, NULL, 's' },
-		{ "batch-rows", required_argument, NULL, 'b' }, { "help", no_argument, NULL, 'h' }, { 0 }
+		{ "batch-rows", required_argument, NULL, 'b' }, { "no-outcomes", no_argument, NULL, 'O' },
+		{ "help", no_argument, NULL, 'h' }, { 0 }
 	};
 	struct cli_common common;
 	cli_common_init(&common);
-	struct demo_options opt = { .persons = 10000, .seed = 1 };
+	struct demo_options opt = { .persons = 10000, .seed = 1, .with_outcomes = true };
 	int64_t v;
 	int c;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -125,6 +129,9 @@ int cmd_demo(int argc, char **argv)
 				return 64;
 			}
 			opt.batch_rows = (int)v;
+			break;
+		case 'O':
+			opt.with_outcomes = false;
 			break;
 		case 'h':
 			fputs(help, stdout);
@@ -159,6 +166,8 @@ int cmd_demo(int argc, char **argv)
 	printf("Demo city: %lld persons (%lld activated, %lld with a phone), %d institutions, %lld users.\n",
 	       (long long)sum.persons, (long long)sum.activated, (long long)sum.with_phone, sum.institutions,
 	       (long long)sum.users);
+	if (sum.entries > 0)
+		printf("Credit bank: %lld ledger entries of learning outcomes.\n", (long long)sum.entries);
 	printf("Written in %.1f s (%.0f persons/s).\n\n", secs, secs > 0 ? (double)sum.persons / secs : 0.0);
 	printf("Demo sign-ins, all with the password %s:\n\n", DEMO_PASSWORD);
 	printf("  %-18s %-18s %s\n", "ROLE", "LOGIN", "WHO");

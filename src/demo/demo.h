@@ -17,6 +17,7 @@
 
 #include "../accounts/accounts.h"
 #include "../base/id.h"
+#include "../ledger/ledger.h"
 #include "../base/ll_err.h"
 #include "../org/org.h"
 
@@ -126,12 +127,38 @@ void demo_gen_release(struct demo_gen *g);
  * activated, living in DEMO_DISTRICT_CODE, with phone DEMO_CITIZEN_PHONE. */
 bool demo_gen_next(struct demo_gen *g, struct demo_person *ret);
 
+/* --- learning histories (demo_ledger.c) --- */
+
+#define DEMO_INSTITUTION_TYPES 16
+#define DEMO_PER_TYPE 64
+
+/* A batch of persons' outcomes as ledger entries (ids, chains and hashes are the ledger's to
+ * fill when they are appended). Strings live in arena or in static tables. */
+struct demo_outcomes {
+	uint64_t seed;
+	const struct demo_institution *institutions;
+	int of_type[DEMO_INSTITUTION_TYPES][DEMO_PER_TYPE];
+	int n_of_type[DEMO_INSTITUTION_TYPES];
+	struct ledger_entry *entries;
+	size_t n, cap;
+	struct arena arena;
+};
+void demo_outcomes_init(struct demo_outcomes *d, uint64_t seed, const struct demo_institution *institutions,
+			int n_institutions);
+void demo_outcomes_release(struct demo_outcomes *d);
+/* Empties the batch (keeps the memory). */
+void demo_outcomes_reset(struct demo_outcomes *d);
+/* Appends person p's learning history: a couple of dozen outcomes on average, fewer for the young,
+ * oldest first, with the odd correction or revocation after what it changes. */
+enum ll_err demo_outcomes_add(struct demo_outcomes *d, const struct demo_person *p);
+
 /* --- writing the city (demo_db.c) --- */
 
 struct demo_options {
 	int64_t persons;
 	uint64_t seed;
 	int batch_rows;                  /* persons per transaction; 0: DEMO_BATCH_ROWS */
+	bool with_outcomes;              /* deposit each person's learning history in the ledger */
 	/* Called now and then from the calling thread: phase "persons" with persons written so far,
 	 * then once phase "indexes" (done and total 0) while the indexes are rebuilt. May be NULL. */
 	void (*on_progress)(const char *phase, int64_t done, int64_t total, void *ctx);
@@ -151,6 +178,7 @@ struct demo_summary {
 	int64_t with_phone;
 	int institutions;
 	int64_t users;
+	int64_t entries;                 /* ledger entries of the learning histories */
 	struct demo_sign_in sign_ins[DEMO_SIGN_INS];
 	int n_sign_ins;
 	int64_t elapsed_us;              /* the whole run, password hashing included */

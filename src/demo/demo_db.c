@@ -148,6 +148,7 @@ struct setup_ctx {
 	const char *pw_hash;
 	int64_t first_serial;
 	char *restore_indexes;    /* what store_indexes_suspend dropped; malloc-owned */
+	char *restore_entry_indexes;
 };
 
 static enum ll_err found_row(const struct store_row *row, void *ctx)
@@ -196,6 +197,10 @@ static enum ll_err setup_txn(struct ll_tx *tx, void *ctx)
 	s->restore_indexes = NULL;
 	if (err == LL_OK)
 		err = store_indexes_suspend(tx, "persons", &s->restore_indexes);
+	free(s->restore_entry_indexes);
+	s->restore_entry_indexes = NULL;
+	if (err == LL_OK && s->opt->with_outcomes)
+		err = store_indexes_suspend(tx, "ledger_entries", &s->restore_entry_indexes);
 	if (err == LL_OK) {
 		char detail[96];
 		snprintf(detail, sizeof(detail), "persons=%lld seed=%llu", (long long)s->opt->persons,
@@ -246,7 +251,12 @@ struct insert_ctx {
 	int64_t next;          /* row of b the bulk insert reads next */
 	int64_t done_before;   /* persons committed by earlier batches */
 	const struct demo_options *opt;
+	struct demo_outcomes *outcomes;  /* NULL: persons only */
+	int64_t entries;       /* ledger entries this batch appended */
 };
+
+/* Persons whose histories go into the ledger in one append: bounds the memory of a batch. */
+#define OUTCOME_CHUNK_PERSONS 4000
 
 static bool person_next(struct store_val *v, void *ctx)
 {
@@ -307,12 +317,24 @@ static enum ll_err insert_txn(struct ll_tx *tx, void *ctx)
 	if (err != LL_OK)
 		return err;
 	c->next = 0;
-	return store_bulk_insert(tx, "users", user_cols, N_USER_COLS, user_next, c, &rows);
+	err = store_bulk_insert(tx, "users", user_cols, N_USER_COLS, user_next, c, &rows);
+	c->entries = 0;
+	for (int64_t i = 0; err == LL_OK && c->outcomes && i < c->b->count; i += OUTCOME_CHUNK_PERSONS) {
+		demo_outcomes_reset(c->outcomes);
+		for (int64_t k = i; err == LL_OK && k < c->b->count && k < i + OUTCOME_CHUNK_PERSONS; k++)
+			err = demo_outcomes_add(c->outcomes, &c->b->rows[k]);
+		/* Every person of the demo is new: their chains start here. */
+		if (err == LL_OK)
+			err = ledger_append_ex(tx, c->outcomes->entries, (int)c->outcomes->n, LEDGER_APPEND_NEW_PERSONS);
+		c->entries += (int64_t)c->outcomes->n;
+	}
+	return err;
 }
 
 /* Generates and writes every person, a batch a transaction, the next batch generated meanwhile. */
 static enum ll_err persons_write(struct ll_store *st, struct demo_gen *g, const struct demo_options *opt,
-				 const char *pw_hash, struct demo_summary *sum, struct demo_person *ret_citizen)
+				 const char *pw_hash, struct demo_outcomes *outcomes, struct demo_summary *sum,
+				 struct demo_person *ret_citizen)
 {
 	int64_t cap = opt->batch_rows > 0 ? opt->batch_rows : DEMO_BATCH_ROWS;
 	if (cap > opt->persons)
@@ -332,13 +354,15 @@ static enum ll_err persons_write(struct ll_store *st, struct demo_gen *g, const 
 		bool has_thread = pthread_create(&job.thread, NULL, fill_thread, &job) == 0;
 		if (!has_thread)
 			batch_fill(g, job.b, cap); /* no thread to spare: generate in turn */
-		struct insert_ctx c = { .b = &b[cur], .pw_hash = pw_hash, .done_before = sum->persons, .opt = opt };
+		struct insert_ctx c = { .b = &b[cur], .pw_hash = pw_hash, .done_before = sum->persons, .opt = opt,
+					.outcomes = outcomes };
 		err = store_run(st, STORE_WRITE, "demo persons", insert_txn, &c);
 		if (has_thread)
 			pthread_join(job.thread, NULL);
 		if (err != LL_OK)
 			goto out;
 		sum->persons += b[cur].count;
+		sum->entries += c.entries;
 		sum->activated += b[cur].activated;
 		sum->with_phone += b[cur].with_phone;
 		if (opt->on_progress)
@@ -420,13 +444,22 @@ enum ll_err demo_generate(struct ll_store *st, const struct ll_keys *keys, const
 	sum.users = N_STAFF;
 	err = demo_gen_init(&g, opt->seed, opt->persons, s.first_serial, keys, districts, institutions, n_institutions);
 	struct demo_person citizen;
+	struct demo_outcomes outcomes;
+	demo_outcomes_init(&outcomes, opt->seed, institutions, n_institutions);
 	if (err == LL_OK)
-		err = persons_write(st, &g, opt, pw_hash, &sum, &citizen);
+		err = persons_write(st, &g, opt, pw_hash, opt->with_outcomes ? &outcomes : NULL, &sum, &citizen);
+	demo_outcomes_release(&outcomes);
 	/* From here on the indexes are rebuilt whatever happened, so that what was written stays usable. */
 	if (s.restore_indexes) {
 		if (opt->on_progress)
 			opt->on_progress("indexes", 0, 0, opt->progress_ctx);
 		enum ll_err restore_err = store_run(st, STORE_WRITE, "demo indexes", restore_txn, s.restore_indexes);
+		if (err == LL_OK)
+			err = restore_err;
+	}
+	if (s.restore_entry_indexes) {
+		enum ll_err restore_err = store_run(st, STORE_WRITE, "demo ledger indexes", restore_txn,
+						    s.restore_entry_indexes);
 		if (err == LL_OK)
 			err = restore_err;
 	}
@@ -440,6 +473,7 @@ out:
 	sodium_memzero(pw_hash, sizeof(pw_hash));
 	demo_gen_release(&g);
 	free(s.restore_indexes);
+	free(s.restore_entry_indexes);
 	free(institutions);
 	arena_release(&a);
 	return err;

@@ -301,6 +301,10 @@ enum ll_err evidence_load(struct ll_store *st, const struct ledger_caller *c, co
 /* Appends entries inside tx: assigns seq, person_seq and prev_hash, computes each hash, writes
  * the entries and the tree nodes they complete. The caller fills everything else. */
 enum ll_err ledger_append(struct ll_tx *tx, struct ledger_entry *entries, int n);
+/* The caller vouches that no person of the batch has an entry yet (a bulk load of new persons):
+ * their chains start in the batch, and no lookup is made. */
+#define LEDGER_APPEND_NEW_PERSONS 1u
+enum ll_err ledger_append_ex(struct ll_tx *tx, struct ledger_entry *entries, int n, unsigned flags);
 /* The latest signed tree head, signing a new one first when the log has grown since it and
  * either it is older than a second or it does not yet cover min_size leaves. */
 enum ll_err ledger_sth_current(struct ll_store *st, const struct ll_keys *keys, uint64_t min_size,

@@ -61,6 +61,10 @@ static const struct store_stmt VERIFY_STHS = {
 	"SELECT tree_size, timestamp_us, root_hash, signature FROM ledger_sth WHERE tree_size >= $1 AND tree_size < $2 "
 	"ORDER BY tree_size"
 };
+static const struct store_stmt VERIFY_STHS_BEYOND = {
+	"ledger verify sths beyond head",
+	"SELECT MIN(tree_size) FROM ledger_sth WHERE tree_size > (SELECT size FROM ledger_head WHERE id = 1)"
+};
 static const struct store_stmt VERIFY_CHAINS = {
 	"ledger verify chains",
 	"SELECT person_id, person_seq, prev_hash, entry_hash, seq FROM ledger_entries "
@@ -205,6 +209,13 @@ static enum ll_err i64_row(const struct store_row *row, void *ctx)
 	return LL_OK;
 }
 
+static enum ll_err i64_or_null_row(const struct store_row *row, void *ctx)
+{
+	if (!store_row_is_null(row, 0))
+		*(int64_t *)ctx = store_row_i64(row, 0);
+	return LL_OK;
+}
+
 /* ---- Appending ---- */
 
 struct node_rec {
@@ -308,7 +319,8 @@ static enum ll_err last_row(const struct store_row *row, void *ctx)
 
 /* Links entry i to the person's previous entry: an earlier one of this batch (found through
  * in_batch, person id to index), else the stored last one; then records i as the person's last. */
-static enum ll_err link_person(struct ll_tx *tx, struct ledger_entry *entries, int i, struct strmap *in_batch)
+static enum ll_err link_person(struct ll_tx *tx, struct ledger_entry *entries, int i, struct strmap *in_batch,
+			       bool is_new)
 {
 	struct ledger_entry *e = &entries[i];
 	int64_t j;
@@ -320,7 +332,7 @@ static enum ll_err link_person(struct ll_tx *tx, struct ledger_entry *entries, i
 	if (!strmap_put(in_batch, e->person_id, i))
 		return LL_NOMEM;
 	struct last_ctx last = { 0 };
-	enum ll_err err = store_exec(tx, &PERSON_LAST, SP(SV_TEXT(e->person_id)), last_row, &last);
+	enum ll_err err = is_new ? LL_OK : store_exec(tx, &PERSON_LAST, SP(SV_TEXT(e->person_id)), last_row, &last);
 	if (err != LL_OK)
 		return err;
 	e->person_seq = last.is_found ? last.person_seq + 1 : 1;
@@ -332,6 +344,11 @@ static enum ll_err link_person(struct ll_tx *tx, struct ledger_entry *entries, i
 }
 
 enum ll_err ledger_append(struct ll_tx *tx, struct ledger_entry *entries, int n)
+{
+	return ledger_append_ex(tx, entries, n, 0);
+}
+
+enum ll_err ledger_append_ex(struct ll_tx *tx, struct ledger_entry *entries, int n, unsigned flags)
 {
 	struct append_ctx c = { .entries = entries, .n = n };
 	int64_t size = -1, rows;
@@ -358,7 +375,7 @@ enum ll_err ledger_append(struct ll_tx *tx, struct ledger_entry *entries, int n)
 	for (int i = 0; i < n; i++) {
 		struct ledger_entry *e = &entries[i];
 		e->seq = (int64_t)(first + (uint64_t)i);
-		if ((err = link_person(tx, entries, i, in_batch)) != LL_OK || (err = entry_compute_hash(e, e->entry_hash)) != LL_OK ||
+		if ((err = link_person(tx, entries, i, in_batch, flags & LEDGER_APPEND_NEW_PERSONS)) != LL_OK || (err = entry_compute_hash(e, e->entry_hash)) != LL_OK ||
 		    (err = merkle_frontier_append_emit(&f, e->entry_hash, node_emit, &c)) != LL_OK)
 			goto out;
 	}
@@ -733,6 +750,12 @@ static enum ll_err verify_log_txn(struct ll_tx *tx, void *ctx)
 		return err;
 	if (beyond > 0)
 		return verify_fail(v, "%lld tree nodes lie outside the log", (long long)beyond);
+	/* A head signed for a longer log than there is: entries were taken away. */
+	beyond = -1;
+	if ((err = store_exec(tx, &VERIFY_STHS_BEYOND, SP_NONE, i64_or_null_row, &beyond)) != LL_OK)
+		return err;
+	if (beyond > 0)
+		return verify_fail(v, "signed tree head of size %lld: the log is shorter than that", (long long)beyond);
 	return LL_OK;
 }
 

@@ -40,6 +40,7 @@ struct transcript_ctx {
 	bool is_found;
 	const char *account_no, *name, *district_code;
 	bool is_shared;
+	int64_t visible;            /* outcomes the caller may see, before filters */
 	/* Rows */
 	json_t *items;
 	struct totals all, by_kind[KIND_COUNT], by_level[FRAMEWORK_LEVEL_MAX + 1];
@@ -196,7 +197,10 @@ static enum ll_err transcript_row(const struct store_row *row, void *ctx)
 	enum ll_err err = ledger_entry_from_row(row, &t->a, &e);
 	if (err != LL_OK)
 		return err;
-	if (!is_visible(t, &e) || !is_selected(t->f, &e))
+	if (!is_visible(t, &e))
+		return LL_OK;
+	t->visible++;
+	if (!is_selected(t->f, &e))
 		return LL_OK;
 	const char *institution_name = store_row_text(row, ENTRY_N_COLS);
 	if (t->csv) {
@@ -227,6 +231,7 @@ static enum ll_err transcript_txn(struct ll_tx *tx, void *ctx)
 	const struct ledger_caller *c = t->c;
 	/* store_run may run this again: start from nothing each time. */
 	t->is_found = t->is_shared = false;
+	t->visible = 0;
 	memset(&t->all, 0, sizeof(t->all));
 	memset(t->by_kind, 0, sizeof(t->by_kind));
 	memset(t->by_level, 0, sizeof(t->by_level));
@@ -252,7 +257,12 @@ static enum ll_err transcript_txn(struct ll_tx *tx, void *ctx)
 	}
 	if (!may)
 		return ll_fail(LL_NOT_FOUND, NULL, "no learning account with this id");
-	return store_exec(tx, &TRANSCRIPT, SP(SV_TEXT(t->person_id)), transcript_row, t);
+	err = store_exec(tx, &TRANSCRIPT, SP(SV_TEXT(t->person_id)), transcript_row, t);
+	/* An institution that deposited nothing for the person, and was shown nothing, learns
+	 * nothing about them, not even that their account exists. */
+	if (err == LL_OK && (c->role & (ROLE_STAFF | ROLE_INSTITUTION_ADMIN)) && !t->is_shared && t->visible == 0)
+		err = ll_fail(LL_NOT_FOUND, NULL, "no learning account with this id");
+	return err;
 }
 
 static const char *const csv_head_zh[] = { "类别", "名称", "代码", "等级", "学分", "学时", "成绩", "获得日期",

@@ -972,3 +972,22 @@ enum csv_format csv_format_from_name(const char *filename)
 	}
 	return CSV_FORMAT_CSV;
 }
+
+void csv_write_field(struct buf *b, const char *s, bool is_last)
+{
+	s = s ? s : "";
+	bool is_formula = strchr("=+-@\t\r", s[0]) != NULL && s[0] != '\0';
+	bool is_quoted = is_formula || strpbrk(s, ",\"\r\n") != NULL;
+	if (is_quoted)
+		buf_putc(b, '"');
+	if (is_formula)
+		buf_putc(b, '\'');
+	for (const char *p = s; *p; p++) {
+		if (*p == '"')
+			buf_putc(b, '"');
+		buf_putc(b, *p);
+	}
+	if (is_quoted)
+		buf_putc(b, '"');
+	buf_puts(b, is_last ? "\r\n" : ",");
+}

@@ -34,6 +34,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buf.h"
 #include "ll_err.h"
 #include "textenc.h"
 
@@ -138,5 +139,13 @@ enum ll_err csv_read_file(const char *path, const struct csv_reader_options *opt
 /* CSV_FORMAT_JSONL for a name ending in .jsonl or .ndjson (any case); CSV_FORMAT_CSV otherwise,
  * .json included, as a JSON document is not JSON Lines. */
 enum csv_format csv_format_from_name(const char *filename);
+
+/* ---- Writing ---- */
+
+/* Appends s (NULL: empty) as one CSV value and then a comma, or CRLF when is_last: quoted when
+ * it holds a comma, quote or line break. A value that a spreadsheet would run as a formula
+ * (starting with =, +, -, @, tab or CR) gets a leading apostrophe, so that a downloaded report
+ * shows it as text. */
+void csv_write_field(struct buf *b, const char *s, bool is_last);
 
 #endif

@@ -360,23 +360,6 @@ struct errors_ctx {
 	int n;
 };
 
-static void csv_cell(struct buf *b, const char *s, bool is_last)
-{
-	s = s ? s : "";
-	if (strpbrk(s, ",\"\r\n")) {
-		buf_putc(b, '"');
-		for (; *s; s++) {
-			if (*s == '"')
-				buf_putc(b, '"');
-			buf_putc(b, *s);
-		}
-		buf_putc(b, '"');
-	} else {
-		buf_puts(b, s);
-	}
-	buf_puts(b, is_last ? "\r\n" : ",");
-}
-
 static enum ll_err error_row(const struct store_row *row, void *ctx)
 {
 	struct errors_ctx *e = ctx;
@@ -386,10 +369,10 @@ static enum ll_err error_row(const struct store_row *row, void *ctx)
 	if (e->csv) {
 		char line[24];
 		snprintf(line, sizeof(line), "%lld", (long long)e->last_line);
-		csv_cell(e->csv, line, false);
-		csv_cell(e->csv, field, false);
-		csv_cell(e->csv, store_row_text(row, 2), false);
-		csv_cell(e->csv, store_row_text(row, 3), true);
+		csv_write_field(e->csv, line, false);
+		csv_write_field(e->csv, field, false);
+		csv_write_field(e->csv, store_row_text(row, 2), false);
+		csv_write_field(e->csv, store_row_text(row, 3), true);
 		return LL_OK;
 	}
 	json_t *o = json_pack("{s:I, s:s?, s:s, s:s}", "line", (json_int_t)e->last_line, "field", field, "code",

@@ -390,7 +390,7 @@ extern const char *const import_modes[];      /* "partial", "all_or_nothing" */
 /* The columns of an outcome file, with their Chinese headings as aliases. */
 extern const struct csv_column import_columns[];
 #define IMPORT_MAX_BYTES (256 << 20)
-#define IMPORT_BATCH_ROWS 2000
+#define IMPORT_BATCH_ROWS 10000
 
 /* Turns a row (cells in import_columns order) into an outcome: kind by name or Chinese label,
  * credits and hours as decimals ("2.5"), result kind by name or label. Strings borrowed from row

@@ -99,7 +99,7 @@ static const struct store_stmt SUB_INSERT = {
 	"submission insert",
 	"INSERT INTO submissions (id, op, person_id, institution_id, outcome_id, " SUB_CONTENT ", standard_version, "
 	"status, reason, submitted_by, submitted_at, decided_at, entry_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
-	"$10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25)"
+	"$10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25) ON CONFLICT DO NOTHING"
 };
 static const struct store_stmt SUB_BY_EXTERNAL = {
 	"submission by external id", "SELECT " SUB_COLS SUB_FROM " WHERE s.institution_id = $1 AND s.external_id = $2"
@@ -119,10 +119,14 @@ static const struct store_stmt SUB_RESUBMIT = {
 	"WHERE id = $1 AND status = 'returned'"
 };
 /* The filters are "'' means any": one cached statement serves every combination. */
+/* Oldest first is by the time of (re)submission, the cursor the last id of the page before. */
 static const struct store_stmt SUB_LIST_OLDEST = {
 	"submission list oldest",
 	"SELECT " SUB_COLS SUB_FROM " WHERE ($1 = '' OR s.status = $1) AND ($2 = '' OR s.kind = $2) "
-	"AND ($3 = '' OR s.institution_id = $3) AND ($4 = '' OR s.person_id = $4) AND s.id > $5 ORDER BY s.id LIMIT $6"
+	"AND ($3 = '' OR s.institution_id = $3) AND ($4 = '' OR s.person_id = $4) AND ($5 = '' OR "
+	"s.submitted_at > (SELECT c.submitted_at FROM submissions c WHERE c.id = $5) OR "
+	"(s.submitted_at = (SELECT c.submitted_at FROM submissions c WHERE c.id = $5) AND s.id > $5)) "
+	"ORDER BY s.submitted_at, s.id LIMIT $6"
 };
 static const struct store_stmt SUB_LIST_NEWEST = {
 	"submission list newest",
@@ -765,6 +769,8 @@ static void entry_for(struct ledger_entry *e, enum entry_op op, const char *entr
 	e->created_at = clock_now_us();
 }
 
+static enum ll_err deposit_existing(struct ll_tx *tx, struct deposit_ctx *d);
+
 /* Checks the content against the current standard and either appends the entry (automatic
  * acceptance) or leaves the submission pending; writes or rewrites the submission row. */
 static enum ll_err deposit_route(struct ll_tx *tx, struct deposit_ctx *d)
@@ -828,6 +834,9 @@ static enum ll_err deposit_route(struct ll_tx *tx, struct deposit_ctx *d)
 				    SV_TEXT(submission_statuses[is_stored ? SUB_STORED : SUB_PENDING]), SV_TEXT(d->reason),
 				    SV_TEXT(d->c->user_id), SV_I64(now), is_stored ? SV_I64(now) : SV_NULL, SV_TEXT(eid)),
 				 NULL, NULL);
+		/* The same external id committed by another request since this one looked: a resend. */
+		if (err == LL_OK && store_changes(tx) == 0)
+			return deposit_existing(tx, d);
 	}
 	if (err != LL_OK)
 		return err;
@@ -852,6 +861,24 @@ static enum ll_err deposit_route(struct ll_tx *tx, struct deposit_ctx *d)
 			   "submission", sid, is_stored ? "stored" : "pending");
 }
 
+/* The deposit of the same institution and external id is already there: the same content is a
+ * resend that changes nothing, other content a conflict. LL_NOT_FOUND when there is none. */
+static enum ll_err deposit_existing(struct ll_tx *tx, struct deposit_ctx *d)
+{
+	struct sub_rows r = { .a = d->a };
+	enum ll_err err = store_exec(tx, &SUB_BY_EXTERNAL, SP(SV_TEXT(d->o.institution_id), SV_TEXT(d->o.external_id)),
+				     sub_row, &r);
+	if (err != LL_OK)
+		return err;
+	if (!r.is_found)
+		return ll_fail(LL_NOT_FOUND, NULL, "no deposit has this external id");
+	if (!outcome_same(&r.one.o, &d->o))
+		return ll_fail(LL_DUPLICATE_EXTERNAL_ID, "external_id", "this external id was deposited before with different content");
+	d->r = (struct deposit_result){ .submission_id = r.one.id, .status = r.one.status, .entry_id = r.one.entry_id,
+					.outcome_id = r.one.outcome_id, .is_existing = true };
+	return LL_OK;
+}
+
 static enum ll_err resolve_person(struct ll_tx *tx, struct deposit_ctx *d)
 {
 	struct person_row p = { .a = d->a };
@@ -873,19 +900,9 @@ static enum ll_err deposit_txn(struct ll_tx *tx, void *ctx)
 	if (err != LL_OK)
 		return err;
 	if (d->o.external_id) {
-		struct sub_rows r = { .a = d->a };
-		err = store_exec(tx, &SUB_BY_EXTERNAL, SP(SV_TEXT(d->o.institution_id), SV_TEXT(d->o.external_id)), sub_row, &r);
-		if (err != LL_OK)
+		err = deposit_existing(tx, d);
+		if (err != LL_NOT_FOUND)
 			return err;
-		if (r.is_found) {
-			if (!outcome_same(&r.one.o, &d->o))
-				return ll_fail(LL_DUPLICATE_EXTERNAL_ID, "external_id",
-					       "this external id was deposited before with different content");
-			d->r = (struct deposit_result){ .submission_id = r.one.id, .status = r.one.status,
-							.entry_id = r.one.entry_id, .outcome_id = r.one.outcome_id,
-							.is_existing = true };
-			return LL_OK;
-		}
 	}
 	return deposit_route(tx, d);
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "../auth/roles.h"
+#include "../base/clock.h"
 #include "../base/crypto.h"
 #include "../http/auth_http.h"
 #include "../http/http.h"
@@ -504,7 +505,10 @@ static enum ll_err transcript_filter_of(const struct http_req *req, struct trans
 	for (int i = 0; i < 2; i++) {
 		const char *d = http_query(req, dates[i]);
 		if (d && *d) {
-			if (strlen(d) != 10 || d[4] != '-' || d[7] != '-')
+			int y, m, day;
+			char tail;
+			if (strlen(d) != 10 || d[4] != '-' || d[7] != '-' ||
+			    sscanf(d, "%4d-%2d-%2d%c", &y, &m, &day, &tail) != 3 || !clock_is_valid_date(y, m, day))
 				return ll_fail(LL_BAD_QUERY, dates[i], "%s must be a date YYYY-MM-DD", dates[i]);
 			*dst[i] = d;
 		}

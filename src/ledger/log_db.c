@@ -32,6 +32,8 @@ static const struct store_stmt PERSON_LAST = {
 static const struct store_stmt NODE_GET = {
 	"ledger node get", "SELECT hash FROM ledger_nodes WHERE last_leaf = $1 AND level = $2"
 };
+/* Leaves are the entries' own hashes: ledger_nodes holds only the levels above them. */
+static const struct store_stmt LEAF_GET = { "ledger leaf get", "SELECT entry_hash FROM ledger_entries WHERE seq = $1" };
 static const struct store_stmt STH_LATEST = {
 	"ledger sth latest",
 	"SELECT tree_size, timestamp_us, root_hash, signature FROM ledger_sth ORDER BY tree_size DESC LIMIT 1"
@@ -190,8 +192,9 @@ static enum ll_err node_row(const struct store_row *row, void *ctx)
 static enum ll_err node_read(void *ctx, unsigned level, uint64_t index, unsigned char out[MERKLE_HASH_BYTES])
 {
 	struct node_read_ctx c = { .tx = ctx, .out = out };
-	enum ll_err err = store_exec(c.tx, &NODE_GET, SP(SV_I64(node_last_leaf(level, index)), SV_I64(level)),
-				     node_row, &c);
+	enum ll_err err = level == 0 ? store_exec(c.tx, &LEAF_GET, SP(SV_I64((int64_t)index)), node_row, &c)
+				     : store_exec(c.tx, &NODE_GET, SP(SV_I64(node_last_leaf(level, index)), SV_I64(level)),
+						  node_row, &c);
 	if (err == LL_OK && !c.is_found)
 		err = ll_fail(LL_LEDGER_BROKEN, NULL, "tree node (level %u, index %llu) is missing", level,
 			      (unsigned long long)index);
@@ -235,6 +238,8 @@ struct append_ctx {
 static enum ll_err node_emit(void *ctx, unsigned level, uint64_t index, const unsigned char hash[MERKLE_HASH_BYTES])
 {
 	struct append_ctx *c = ctx;
+	if (level == 0)
+		return LL_OK; /* the entry row holds it */
 	if (c->n_nodes == c->cap_nodes) {
 		size_t cap = c->cap_nodes ? 2 * c->cap_nodes : 64;
 		struct node_rec *p = realloc(c->nodes, cap * sizeof(*p));
@@ -430,6 +435,10 @@ static enum ll_err sth_current_txn(struct ll_tx *tx, void *ctx)
 		err = store_exec(tx, &STH_LATEST, SP_NONE, sth_row, &latest);
 	if (err != LL_OK)
 		return err;
+	/* A head already signed for a longer log means entries were taken away: never sign a fork. */
+	if (latest.is_found && latest.sth.tree_size > (uint64_t)size)
+		return ll_fail(LL_LEDGER_BROKEN, NULL, "the log holds %lld entries but a tree head of %llu was signed",
+			       (long long)size, (unsigned long long)latest.sth.tree_size);
 	int64_t now = clock_now_us();
 	if (latest.is_found && (latest.sth.tree_size == (uint64_t)size ||
 				(latest.sth.tree_size >= c->min_size && now - latest.sth.timestamp_us < STH_MIN_INTERVAL_US))) {

@@ -112,25 +112,6 @@ static const char *status_of(const struct ledger_entry *e)
 	return e->op == OP_REVOKE ? "revoked" : e->op == OP_CORRECT ? "corrected" : "stored";
 }
 
-/* Appends one CSV field, quoted when it holds a comma, quote or line break. */
-static void csv_field(struct buf *b, const char *s, bool is_last)
-{
-	if (!s)
-		s = "";
-	if (strpbrk(s, ",\"\r\n")) {
-		buf_putc(b, '"');
-		for (const char *p = s; *p; p++) {
-			if (*p == '"')
-				buf_putc(b, '"');
-			buf_putc(b, *p);
-		}
-		buf_putc(b, '"');
-	} else {
-		buf_puts(b, s);
-	}
-	buf_puts(b, is_last ? "\r\n" : ",");
-}
-
 /* 2500 thousandths as "2.5"; "" for none. */
 static void milli_text(int64_t v, char out[32])
 {
@@ -161,7 +142,7 @@ static void csv_row(struct transcript_ctx *t, const struct ledger_entry *e, cons
 	};
 	size_t n = sizeof(fields) / sizeof(fields[0]);
 	for (size_t i = 0; i < n; i++)
-		csv_field(t->csv, fields[i], i + 1 == n);
+		csv_write_field(t->csv, fields[i], i + 1 == n);
 }
 
 static json_t *item_json(const struct ledger_entry *e, const char *institution_name, int64_t first_stored_at)
@@ -350,7 +331,7 @@ enum ll_err transcript_csv(struct ll_store *st, const struct ledger_caller *c, c
 	const char *const *head = f->is_english ? csv_head_en : csv_head_zh;
 	size_t n = sizeof(csv_head_zh) / sizeof(csv_head_zh[0]);
 	for (size_t i = 0; i < n; i++)
-		csv_field(out, head[i], i + 1 == n);
+		csv_write_field(out, head[i], i + 1 == n);
 	t->csv_start = out->len;
 	enum ll_err err = run(st, t);
 	if (err == LL_OK && out->is_oom)

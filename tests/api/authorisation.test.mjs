@@ -22,6 +22,9 @@ for (const [path, item] of Object.entries(doc.paths))
 const isSignOut = (o) => o.method === 'DELETE' && o.path === '/api/v1/session';
 ops.sort((a, b) => Number(isSignOut(a)) - Number(isSignOut(b)));
 
+const DEPOSIT = ['staff', 'institution_admin'];
+const REVIEW = ['reviewer', 'city_admin'];
+
 // The roles the route table gave each route when this suite was written. A change here is a
 // change of who may do what: review it, then update this list. Routes added later are walked
 // like the rest but not pinned.
@@ -52,10 +55,45 @@ const REVIEWED = {
   'GET /api/v1/accounts/{id}': ROLES.slice(1),
   'GET /api/v1/stats/activations': ['district_admin', 'city_admin', 'auditor'],
   'GET /api/v1/audit': ['city_admin', 'auditor'],
+  // The credit bank: depositors are an institution's staff and admins, deciders reviewers and the
+  // city admin; every role reads what it may see of the ledger; reference data and the log's
+  // tree heads are public.
+  'GET /api/v1/ledger/levels': [],
+  'PUT /api/v1/ledger/levels/{level}': ['city_admin'],
+  'GET /api/v1/ledger/standards': [],
+  'GET /api/v1/ledger/standards/{kind}': [],
+  'PUT /api/v1/ledger/standards/{kind}': ['city_admin'],
+  'POST /api/v1/ledger/evidence': DEPOSIT,
+  'GET /api/v1/ledger/evidence/{id}': ROLES,
+  'POST /api/v1/ledger/outcomes': DEPOSIT,
+  'GET /api/v1/ledger/outcomes/{id}/history': ROLES,
+  'POST /api/v1/ledger/outcomes/{id}/corrections': DEPOSIT,
+  'POST /api/v1/ledger/outcomes/{id}/revocation': [...DEPOSIT, ...REVIEW],
+  'GET /api/v1/ledger/submissions': [...DEPOSIT, ...REVIEW, 'auditor'],
+  'POST /api/v1/ledger/submissions/decisions': REVIEW,
+  'GET /api/v1/ledger/submissions/{id}': ROLES,
+  'PUT /api/v1/ledger/submissions/{id}': DEPOSIT,
+  'POST /api/v1/ledger/submissions/{id}/decision': REVIEW,
+  'GET /api/v1/ledger/entries/{id}': ROLES,
+  'GET /api/v1/ledger/tree-head': [],
+  'GET /api/v1/ledger/consistency': [],
+  'GET /api/v1/me/transcript': ['citizen'],
+  'GET /api/v1/me/transcript.csv': ['citizen'],
+  'POST /api/v1/ledger/imports': DEPOSIT,
+  'GET /api/v1/ledger/imports': [...DEPOSIT, ...REVIEW, 'auditor'],
+  'GET /api/v1/ledger/imports/{id}': [...DEPOSIT, ...REVIEW, 'auditor'],
+  'GET /api/v1/ledger/imports/{id}/errors': [...DEPOSIT, ...REVIEW, 'auditor'],
+  'GET /api/v1/ledger/imports/{id}/errors.csv': [...DEPOSIT, ...REVIEW, 'auditor'],
+  'GET /api/v1/me/shares': ['citizen'],
+  'POST /api/v1/me/shares': ['citizen'],
+  'DELETE /api/v1/me/shares/{id}': ['citizen'],
+  'GET /api/v1/institutions/{id}/archive': [...DEPOSIT, 'city_admin', 'auditor'],
+  'GET /api/v1/accounts/{id}/transcript': [...DEPOSIT, ...REVIEW, 'auditor', 'district_admin'],
+  'GET /api/v1/accounts/{id}/transcript.csv': [...DEPOSIT, ...REVIEW, 'auditor', 'district_admin'],
 };
 
 describe('authorisation walk over every route of the API description', () => {
-  let w, person;
+  let w, person, ledger;
   const tokens = {};
   before(async () => {
     w = await makeWorld();
@@ -67,7 +105,42 @@ describe('authorisation walk over every route of the API description', () => {
       assertStatus(res, 201);
       tokens[role] = res.json.id;
     }
+    ledger = await makeLedger();
   });
+
+  // Credit-bank records of the citizen of the world, deposited by institution A (a community
+  // school), so that every role that may read them addresses real ones: an outcome with its entry
+  // and submission, an evidence file a pending submission of the citizen names, an outcome to
+  // revoke for each role that may revoke, a returned submission for each depositor to resubmit, a
+  // pending one for each reviewer to decide, and one for the bulk decision.
+  const community = (title) => ({ account_no: w.citizen.account.account_no, kind: 'community_education', title, hours_milli: 12000, awarded_on: '2024-04-01' });
+  const otherLearning = (evidenceId) => ({ account_no: w.citizen.account.account_no, kind: 'other_learning', title: '社区志愿服务', hours_milli: 8000, evidence_id: evidenceId, awarded_on: '2024-05-01' });
+  async function makeLedger() {
+    const deposit = async (body) => {
+      const res = await w.staffA.post('/api/v1/ledger/outcomes', body);
+      assertStatus(res, 201);
+      return res.json;
+    };
+    const up = await w.staffA.request('POST', '/api/v1/ledger/evidence', { body: pdf(), contentType: 'application/pdf' });
+    assertStatus(up, 201);
+    const out = { evidence: up.json.id, revoke: {}, resubmit: {}, decide: {} };
+    const stored = await deposit(community('巡检：社区课程'));
+    Object.assign(out, { outcome: stored.outcome_id, entry: stored.entry_id, submission: stored.submission_id });
+    for (const role of [...DEPOSIT, ...REVIEW]) out.revoke[role] = (await deposit(community(`巡检：撤销 ${role}`))).outcome_id;
+    for (const role of DEPOSIT) {
+      const id = (await deposit(otherLearning(out.evidence))).submission_id;
+      assertStatus(await w.reviewer.post(`/api/v1/ledger/submissions/${id}/decision`, { decision: 'return', reason: 'walk' }), 200);
+      out.resubmit[role] = id;
+    }
+    for (const role of REVIEW) out.decide[role] = (await deposit(otherLearning(out.evidence))).submission_id;
+    out.bulk = (await deposit(otherLearning(out.evidence))).submission_id;
+    const levels = await anon().get('/api/v1/ledger/levels');
+    out.level = levels.json.items.find((l) => l.level === 5);
+    const standards = await anon().get('/api/v1/ledger/standards');
+    out.rules = standards.json.items.find((x) => x.kind === 'other_learning').rules;
+    return out;
+  }
+  const pdf = () => Buffer.concat([Buffer.from('%PDF-1.4\n'), crypto.randomBytes(64), Buffer.from('\n%%EOF\n')]);
 
   test('the API description lists operations with x-roles drawn from the seven roles', () => {
     assert.ok(ops.length >= 20, `only ${ops.length} operations`);
@@ -90,9 +163,24 @@ describe('authorisation walk over every route of the API description', () => {
   });
 
   // A real id the caller could legitimately use for each path parameter.
-  function concretePath(path, role) {
+  function concretePath(method, path, role) {
     const caller = role ? w.byRole[role] : null;
     return path.replace(/\{(\w+)\}/g, (_, name) => {
+      if (name === 'level') return String(ledger.level.level);
+      if (name === 'kind') return 'other_learning';
+      // The share the citizen made just before (POST /api/v1/me/shares comes first).
+      if (name === 'id' && path === '/api/v1/me/shares/{id}') return w.instB.id;
+      if (name === 'id' && path.startsWith('/api/v1/ledger/')) {
+        if (path === '/api/v1/ledger/evidence/{id}') return ledger.evidence;
+        if (path === '/api/v1/ledger/outcomes/{id}/revocation') return ledger.revoke[role] || ledger.outcome;
+        if (path.startsWith('/api/v1/ledger/outcomes/')) return ledger.outcome;
+        if (path === '/api/v1/ledger/submissions/{id}/decision') return ledger.decide[role] || ledger.bulk;
+        if (path === '/api/v1/ledger/submissions/{id}' && method === 'PUT') return ledger.resubmit[role] || ledger.submission;
+        if (path === '/api/v1/ledger/submissions/{id}') return ledger.submission;
+        if (path === '/api/v1/ledger/entries/{id}') return ledger.entry;
+      }
+      // A transcript the depositor, the citizen's district and the city's roles may read.
+      if (name === 'id' && /^\/api\/v1\/accounts\/\{id\}\/transcript/.test(path)) return w.citizen.account.id;
       if (name === 'id' && path.startsWith('/api/v1/institutions/'))
         return caller?.user?.institution?.id || w.instA.id;
       if (name === 'id' && path.startsWith('/api/v1/accounts/'))
@@ -112,6 +200,19 @@ describe('authorisation walk over every route of the API description', () => {
     'POST /api/v1/institutions': (c) => ({ name: uniqueName('巡检机构'), type: 'learning_point', district_code: c?.user?.district?.code || XUHUI }),
     'POST /api/v1/institutions/{id}/staff': () => ({ login: uniqueLogin('walk'), display_name: 'walk', password: password(), role: 'staff' }),
     'POST /api/v1/users': () => ({ login: uniqueLogin('walk'), display_name: 'walk', password: password(), role: 'staff', institution_id: w.instA.id }),
+    'PUT /api/v1/ledger/levels/{level}': () => {
+      const { name, name_en, descriptor, descriptor_en } = ledger.level;
+      return { name, name_en, descriptor, descriptor_en };
+    },
+    'PUT /api/v1/ledger/standards/{kind}': () => ledger.rules,
+    'POST /api/v1/ledger/evidence': () => ({ raw: pdf(), contentType: 'application/pdf' }),
+    'POST /api/v1/ledger/outcomes': () => community('巡检：存入'),
+    'POST /api/v1/ledger/outcomes/{id}/corrections': () => ({ ...community('巡检：社区课程'), hours_milli: 13000, reason: 'walk' }),
+    'POST /api/v1/ledger/outcomes/{id}/revocation': () => ({ reason: 'walk' }),
+    'POST /api/v1/ledger/submissions/decisions': () => ({ ids: [ledger.bulk], decision: 'reject', reason: 'walk' }),
+    'PUT /api/v1/ledger/submissions/{id}': () => otherLearning(ledger.evidence),
+    'POST /api/v1/ledger/submissions/{id}/decision': () => ({ decision: 'approve' }),
+    'POST /api/v1/me/shares': () => ({ institution_id: w.instB.id }),
   };
   const bodyFor = (method, path, op, caller) => {
     const make = BODIES[`${method} ${path}`];
@@ -126,9 +227,10 @@ describe('authorisation walk over every route of the API description', () => {
       const problems = [];
       for (const role of [null, ...ROLES]) {
         const caller = role ? w.byRole[role] : anon();
-        const p = concretePath(path, role);
+        const p = concretePath(method, path, role);
         const body = bodyFor(method, path, op, role ? caller : null);
-        const res = await caller.request(method, p, body === undefined ? {} : { json: body });
+        const opts = body === undefined ? {} : body.raw ? { body: body.raw, contentType: body.contentType } : { json: body };
+        const res = await caller.request(method, p, opts);
         const who = role || 'no credentials';
         const got = `${res.status} ${res.json?.error?.code || ''}`.trim();
         if (res.status >= 500) problems.push(`${who}: ${got} ${res.text.slice(0, 200)}`);

@@ -1,6 +1,6 @@
 -- The credit bank. Reference data (framework levels, entry standards) is small and read
 -- everywhere. Submissions carry the review workflow; ledger_entries is append-only (no statement
--- updates or deletes a row) and person-scoped; ledger_nodes holds every perfect subtree of the
+-- updates or deletes a row) and person-scoped; ledger_nodes holds every perfect subtree above the leaves (a leaf is its entry's hash) of the
 -- global Merkle log, keyed by its last leaf so that the verifier reads it in the order it grows.
 CREATE TABLE framework_levels (
     level INTEGER PRIMARY KEY,

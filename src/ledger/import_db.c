@@ -117,11 +117,6 @@ static const struct store_stmt ERRORS_PAGE = {
 static const struct store_stmt ACCOUNT = {
 	"import account", "SELECT id FROM persons WHERE account_no = $1"
 };
-static const struct store_stmt EXISTING = {
-	"import existing",
-	"SELECT person_id, kind, title, code, level, credits_milli, hours_milli, result_kind, result, started_on, "
-	"awarded_on, certificate_no, evidence_id FROM submissions WHERE institution_id = $1 AND external_id = $2"
-};
 static const struct store_stmt INSTITUTION_TYPE = {
 	"import institution type", "SELECT type FROM institutions WHERE id = $1"
 };
@@ -494,6 +489,7 @@ struct batch_out {
 	struct rejected *rejected;
 	int n_rejected;
 	struct strmap *seen;               /* external ids of this batch */
+	struct strmap *stored_ids;         /* external id -> content hash of the deposit already stored */
 	int64_t stored, pending, existing;
 };
 
@@ -532,7 +528,7 @@ static enum ll_err text_row(const struct store_row *row, void *ctx)
 static enum ll_err resolve_account(struct ll_tx *tx, struct runner *r, const char *account_no, const char **ret)
 {
 	int64_t at;
-	if (strmap_get(r->accounts, account_no, &at)) {
+	if (strmap_get(r->accounts, account_no, &at) && at >= -1) {
 		*ret = at < 0 ? NULL : r->person_ids[at];
 		return LL_OK;
 	}
@@ -566,28 +562,119 @@ struct existing_ctx {
 	bool is_found;
 };
 
-static enum ll_err existing_row(const struct store_row *row, void *ctx)
+/* A submission's content from columns at (person_id, kind, ... evidence_id). */
+static enum ll_err existing_row_at(const struct store_row *row, int at, struct existing_ctx *x)
 {
-	struct existing_ctx *x = ctx;
 	struct arena *a = x->a;
 	outcome_init(&x->o);
-	x->o.person_id = ledger_col_text(a, row, 0);
-	int kind = names_find(outcome_kinds, store_row_text(row, 1));
+	x->o.person_id = ledger_col_text(a, row, at);
+	int kind = names_find(outcome_kinds, store_row_text(row, at + 1));
 	x->o.kind = kind < 0 ? KIND_COUNT : (enum outcome_kind)kind;
-	x->o.title = ledger_col_text(a, row, 2);
-	x->o.code = ledger_col_text(a, row, 3);
-	x->o.level = ledger_col_i64(row, 4);
-	x->o.credits_milli = ledger_col_i64(row, 5);
-	x->o.hours_milli = ledger_col_i64(row, 6);
-	int rk = store_row_is_null(row, 7) ? 0 : names_find(result_kinds, store_row_text(row, 7));
+	x->o.title = ledger_col_text(a, row, at + 2);
+	x->o.code = ledger_col_text(a, row, at + 3);
+	x->o.level = ledger_col_i64(row, at + 4);
+	x->o.credits_milli = ledger_col_i64(row, at + 5);
+	x->o.hours_milli = ledger_col_i64(row, at + 6);
+	int rk = store_row_is_null(row, at + 7) ? 0 : names_find(result_kinds, store_row_text(row, at + 7));
 	x->o.result_kind = (enum result_kind)(rk < 0 ? 0 : rk);
-	x->o.result = ledger_col_text(a, row, 8);
-	x->o.started_on = ledger_col_text(a, row, 9);
-	x->o.awarded_on = ledger_col_text(a, row, 10);
-	x->o.certificate_no = ledger_col_text(a, row, 11);
-	x->o.evidence_id = ledger_col_text(a, row, 12);
+	x->o.result = ledger_col_text(a, row, at + 8);
+	x->o.started_on = ledger_col_text(a, row, at + 9);
+	x->o.awarded_on = ledger_col_text(a, row, at + 10);
+	x->o.certificate_no = ledger_col_text(a, row, at + 11);
+	x->o.evidence_id = ledger_col_text(a, row, at + 12);
 	x->is_found = true;
 	return LL_OK;
+}
+
+/* ---- Look-ups of a whole batch at once ---- */
+
+struct prefetch {
+	struct runner *r;
+	struct batch_out *b;
+};
+
+static enum ll_err account_row(const struct store_row *row, void *ctx)
+{
+	struct runner *r = ctx;
+	if (r->n_persons == r->cap_persons) {
+		size_t cap = r->cap_persons ? 2 * r->cap_persons : 1024;
+		void *p = realloc(r->person_ids, cap * sizeof(*r->person_ids));
+		if (!p)
+			return LL_NOMEM;
+		r->person_ids = p;
+		r->cap_persons = cap;
+	}
+	if (!(r->person_ids[r->n_persons] = arena_strdup(&r->job_arena, store_row_text(row, 1))))
+		return LL_NOMEM;
+	return strmap_put(r->accounts, store_row_text(row, 0), (int64_t)r->n_persons++) ? LL_OK : LL_NOMEM;
+}
+
+static enum ll_err existing_batch_row(const struct store_row *row, void *ctx)
+{
+	struct prefetch *p = ctx;
+	struct existing_ctx x = { .a = &p->r->batch_arena };
+	enum ll_err err = existing_row_at(row, 1, &x);
+	if (err != LL_OK)
+		return err;
+	/* Evidence makes a deposit that no row of a file can repeat. */
+	int64_t h = x.o.evidence_id || x.o.kind == KIND_COUNT ? 0 : (int64_t)content_hash(&x.o);
+	return strmap_put(p->b->stored_ids, store_row_text(row, 0), h) ? LL_OK : LL_NOMEM;
+}
+
+/* Resolves the batch's new account numbers and finds its external ids already deposited, a few
+ * hundred to a statement. */
+static enum ll_err batch_prefetch(struct ll_tx *tx, struct batch_out *b)
+{
+	struct runner *r = b->r;
+	const char **accounts = malloc(sizeof(*accounts) * (r->n_items ? r->n_items : 1));
+	const char **externals = malloc(sizeof(*externals) * (r->n_items ? r->n_items : 1));
+	size_t n_accounts = 0, n_externals = 0;
+	enum ll_err err = LL_NOMEM;
+	strmap_clear(b->stored_ids);
+	if (!accounts || !externals)
+		goto out;
+	for (size_t i = 0; i < r->n_items; i++) {
+		const struct batch_item *it = &r->items[i];
+		int64_t v;
+		if (it->is_error)
+			continue;
+		/* -3: an earlier attempt of this batch failed before it knew. */
+		if (!strmap_get(r->accounts, it->o.account_no, &v) || v == -3) {
+			if (!strmap_put(r->accounts, it->o.account_no, -2))
+				goto out;
+			accounts[n_accounts++] = it->o.account_no;
+		}
+		if (it->o.external_id)
+			externals[n_externals++] = it->o.external_id;
+	}
+	err = ledger_exec_in(tx, "import accounts", "SELECT account_no, id FROM persons WHERE account_no IN ", "", NULL, 0,
+			     accounts, n_accounts, account_row, r);
+	/* What the look-up did not find has no account: -1 from now on. */
+	for (size_t i = 0; err == LL_OK && i < n_accounts; i++) {
+		int64_t v;
+		if (strmap_get(r->accounts, accounts[i], &v) && v == -2 && !strmap_put(r->accounts, accounts[i], -1))
+			err = LL_NOMEM;
+	}
+	struct prefetch p = { .r = r, .b = b };
+	struct store_val inst = SV_TEXT(r->job.institution_id);
+	if (err == LL_OK)
+		err = ledger_exec_in(tx, "import existing",
+				     "SELECT external_id, person_id, kind, title, code, level, credits_milli, hours_milli, "
+				     "result_kind, result, started_on, awarded_on, certificate_no, evidence_id FROM submissions "
+				     "WHERE institution_id = $1 AND external_id IN ",
+				     "", &inst, 1, externals, n_externals, existing_batch_row, &p);
+out:
+	if (err != LL_OK) {
+		/* Forget the accounts this attempt was resolving, so that a retry asks again. */
+		for (size_t i = 0; i < n_accounts; i++) {
+			int64_t v;
+			if (strmap_get(r->accounts, accounts[i], &v) && v == -2)
+				strmap_put(r->accounts, accounts[i], -3);
+		}
+	}
+	free(accounts);
+	free(externals);
+	return err;
 }
 
 static void reject(struct batch_out *b, int64_t line, enum ll_err err)
@@ -635,12 +722,9 @@ static enum ll_err batch_row(struct ll_tx *tx, struct batch_out *b, struct batch
 							    "this external id appears before with different content"));
 			return LL_OK;
 		}
-		struct existing_ctx x = { .a = &r->batch_arena };
-		err = store_exec(tx, &EXISTING, SP(SV_TEXT(o.institution_id), SV_TEXT(o.external_id)), existing_row, &x);
-		if (err != LL_OK)
-			return err;
-		if (x.is_found) {
-			bool is_same = x.o.kind == o.kind && content_hash(&x.o) == h && !x.o.evidence_id;
+		int64_t stored;
+		if (strmap_get(b->stored_ids, o.external_id, &stored)) {
+			bool is_same = (uint64_t)stored == h && stored != 0;
 			if (is_same)
 				b->existing++;
 			else
@@ -721,6 +805,8 @@ static enum ll_err batch_txn(struct ll_tx *tx, void *ctx)
 	b->n_entries = b->n_subs = b->next_sub = b->n_rejected = 0;
 	b->stored = b->pending = b->existing = 0;
 	strmap_clear(b->seen);
+	if ((err = batch_prefetch(tx, b)) != LL_OK)
+		return err;
 	for (size_t i = 0; i < r->n_items && err == LL_OK; i++) {
 		struct batch_item *it = &r->items[i];
 		if (it->is_error) {
@@ -773,7 +859,8 @@ static enum ll_err batch_flush(struct runner *r)
 	b.subs = calloc(r->n_items * SUBMISSION_N_COLS, sizeof(*b.subs));
 	b.rejected = calloc(r->n_items, sizeof(*b.rejected));
 	b.seen = strmap_new();
-	if (b.entries && b.subs && b.rejected && b.seen)
+	b.stored_ids = strmap_new();
+	if (b.entries && b.subs && b.rejected && b.seen && b.stored_ids)
 		err = store_run(r->st, STORE_WRITE, "import batch", batch_txn, &b);
 	if (err == LL_OK) {
 		/* Committed: what this batch saw counts for the batches after it. */
@@ -817,6 +904,7 @@ static enum ll_err batch_flush(struct runner *r)
 	free(b.subs);
 	free(b.rejected);
 	strmap_free(b.seen);
+	strmap_free(b.stored_ids);
 	r->n_items = 0;
 	arena_reset(&r->batch_arena);
 	if (err == LL_OK && r->progress) {

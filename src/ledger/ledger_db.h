@@ -33,3 +33,13 @@ enum ll_err ledger_may_read(struct ll_tx *tx, const struct ledger_caller *c, con
 			    const char *institution_id, bool *ret_ok);
 
 #endif
+
+/* Keys a look-up sends in one statement: "... IN ($k, ..., $k+LEDGER_IN_MAX-1)". A short last
+ * chunk repeats its first key, so that one statement text serves every call. */
+#define LEDGER_IN_MAX 256
+/* Runs "head (list) tail" for keys[0..n_keys) in chunks, the fixed parameters first ($1..) and
+ * the chunk's keys after them, calling on_row for every row of every chunk. name names the
+ * statement in logs. Duplicates in keys are harmless. */
+enum ll_err ledger_exec_in(struct ll_tx *tx, const char *name, const char *head, const char *tail,
+			   const struct store_val *fixed, int n_fixed, const char *const *keys, size_t n_keys,
+			   store_row_fn on_row, void *ctx);

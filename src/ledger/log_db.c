@@ -25,10 +25,6 @@ static const struct store_stmt HEAD_ADVANCE = {
 	"ledger head advance", "UPDATE ledger_head SET size = size + $1 WHERE id = 1 RETURNING size"
 };
 static const struct store_stmt HEAD_SIZE = { "ledger head size", "SELECT size FROM ledger_head WHERE id = 1" };
-static const struct store_stmt PERSON_LAST = {
-	"ledger person last",
-	"SELECT person_seq, entry_hash FROM ledger_entries WHERE person_id = $1 ORDER BY person_seq DESC LIMIT 1"
-};
 static const struct store_stmt NODE_GET = {
 	"ledger node get", "SELECT hash FROM ledger_nodes WHERE last_leaf = $1 AND level = $2"
 };
@@ -306,46 +302,86 @@ static bool next_node_row(struct store_val *v, void *ctx)
 	return true;
 }
 
-struct last_ctx {
-	int64_t person_seq;
-	unsigned char hash[ENTRY_HASH_BYTES];
-	bool is_found;
+/* The chain heads of the persons a batch continues, fetched in one look-up per LEDGER_IN_MAX. */
+struct heads {
+	struct strmap *at;          /* person id -> index into seq/hash */
+	int64_t *person_seq;
+	unsigned char (*hash)[ENTRY_HASH_BYTES];
+	size_t n, cap;
+	enum ll_err err;
 };
 
-static enum ll_err last_row(const struct store_row *row, void *ctx)
+static enum ll_err head_row(const struct store_row *row, void *ctx)
 {
-	struct last_ctx *c = ctx;
-	c->person_seq = store_row_i64(row, 0);
-	if (!copy_hash(row, 1, c->hash))
+	struct heads *h = ctx;
+	if (h->n == h->cap)
+		return LL_INTERNAL; /* more heads than persons asked for: a person has two last entries */
+	if (!copy_hash(row, 2, h->hash[h->n]))
 		return ll_fail(LL_LEDGER_BROKEN, NULL, "a stored entry hash is malformed");
-	c->is_found = true;
+	h->person_seq[h->n] = store_row_i64(row, 1);
+	if (!strmap_put(h->at, store_row_text(row, 0), (int64_t)h->n))
+		return LL_NOMEM;
+	h->n++;
 	return LL_OK;
+}
+
+/* Fetches the last entry of every person of entries whose chain does not start in the batch. */
+static enum ll_err heads_fetch(struct ll_tx *tx, const struct ledger_entry *entries, int n, struct heads *h)
+{
+	const char **keys = malloc(sizeof(*keys) * (size_t)n);
+	struct strmap *seen = strmap_new();
+	enum ll_err err = LL_NOMEM;
+	size_t n_keys = 0;
+	h->at = strmap_new();
+	if (!keys || !seen || !h->at)
+		goto out;
+	for (int i = 0; i < n; i++) {
+		int64_t v;
+		if (strmap_get(seen, entries[i].person_id, &v))
+			continue;
+		if (!strmap_put(seen, entries[i].person_id, i))
+			goto out;
+		keys[n_keys++] = entries[i].person_id;
+	}
+	h->cap = n_keys;
+	h->person_seq = malloc(sizeof(*h->person_seq) * (n_keys ? n_keys : 1));
+	h->hash = malloc(sizeof(*h->hash) * (n_keys ? n_keys : 1));
+	if (!h->person_seq || !h->hash)
+		goto out;
+	err = ledger_exec_in(tx, "ledger chain heads",
+			     "SELECT e.person_id, e.person_seq, e.entry_hash FROM ledger_entries e WHERE e.person_seq = "
+			     "(SELECT MAX(x.person_seq) FROM ledger_entries x WHERE x.person_id = e.person_id) AND e.person_id IN ",
+			     "", NULL, 0, keys, n_keys, head_row, h);
+out:
+	free(keys);
+	strmap_free(seen);
+	return err;
+}
+
+static void heads_release(struct heads *h)
+{
+	strmap_free(h->at);
+	free(h->person_seq);
+	free(h->hash);
 }
 
 /* Links entry i to the person's previous entry: an earlier one of this batch (found through
  * in_batch, person id to index), else the stored last one; then records i as the person's last. */
-static enum ll_err link_person(struct ll_tx *tx, struct ledger_entry *entries, int i, struct strmap *in_batch,
-			       bool is_new)
+static enum ll_err link_person(struct ledger_entry *entries, int i, struct strmap *in_batch, const struct heads *h)
 {
 	struct ledger_entry *e = &entries[i];
 	int64_t j;
 	if (strmap_get(in_batch, e->person_id, &j)) {
 		e->person_seq = entries[j].person_seq + 1;
 		memcpy(e->prev_hash, entries[j].entry_hash, ENTRY_HASH_BYTES);
-		return strmap_put(in_batch, e->person_id, i) ? LL_OK : LL_NOMEM;
-	}
-	if (!strmap_put(in_batch, e->person_id, i))
-		return LL_NOMEM;
-	struct last_ctx last = { 0 };
-	enum ll_err err = is_new ? LL_OK : store_exec(tx, &PERSON_LAST, SP(SV_TEXT(e->person_id)), last_row, &last);
-	if (err != LL_OK)
-		return err;
-	e->person_seq = last.is_found ? last.person_seq + 1 : 1;
-	if (last.is_found)
-		memcpy(e->prev_hash, last.hash, ENTRY_HASH_BYTES);
-	else
+	} else if (h->at && strmap_get(h->at, e->person_id, &j)) {
+		e->person_seq = h->person_seq[j] + 1;
+		memcpy(e->prev_hash, h->hash[j], ENTRY_HASH_BYTES);
+	} else {
+		e->person_seq = 1;
 		memset(e->prev_hash, 0, ENTRY_HASH_BYTES);
-	return LL_OK;
+	}
+	return strmap_put(in_batch, e->person_id, i) ? LL_OK : LL_NOMEM;
 }
 
 enum ll_err ledger_append(struct ll_tx *tx, struct ledger_entry *entries, int n)
@@ -359,6 +395,7 @@ enum ll_err ledger_append_ex(struct ll_tx *tx, struct ledger_entry *entries, int
 	int64_t size = -1, rows;
 	enum ll_err err;
 	struct strmap *in_batch = NULL;
+	struct heads heads = { 0 };
 	if (n <= 0)
 		return LL_OK;
 	if (!(in_batch = strmap_new()))
@@ -372,6 +409,10 @@ enum ll_err ledger_append_ex(struct ll_tx *tx, struct ledger_entry *entries, int
 		goto out;
 	}
 	uint64_t first = (uint64_t)(size - n);
+	/* Every person of the batch is new to the ledger, on the caller's word, or their heads are
+	 * looked up together. */
+	if (!(flags & LEDGER_APPEND_NEW_PERSONS) && (err = heads_fetch(tx, entries, n, &heads)) != LL_OK)
+		goto out;
 	struct merkle_frontier f;
 	struct merkle_leaves tree = stored_tree(tx);
 	err = merkle_frontier_from_nodes(&f, first, &tree);
@@ -380,7 +421,7 @@ enum ll_err ledger_append_ex(struct ll_tx *tx, struct ledger_entry *entries, int
 	for (int i = 0; i < n; i++) {
 		struct ledger_entry *e = &entries[i];
 		e->seq = (int64_t)(first + (uint64_t)i);
-		if ((err = link_person(tx, entries, i, in_batch, flags & LEDGER_APPEND_NEW_PERSONS)) != LL_OK || (err = entry_compute_hash(e, e->entry_hash)) != LL_OK ||
+		if ((err = link_person(entries, i, in_batch, &heads)) != LL_OK || (err = entry_compute_hash(e, e->entry_hash)) != LL_OK ||
 		    (err = merkle_frontier_append_emit(&f, e->entry_hash, node_emit, &c)) != LL_OK)
 			goto out;
 	}
@@ -391,6 +432,7 @@ enum ll_err ledger_append_ex(struct ll_tx *tx, struct ledger_entry *entries, int
 	c.next = 0;
 	err = store_bulk_insert(tx, "ledger_nodes", node_cols, 3, next_node_row, &c, &rows);
 out:
+	heads_release(&heads);
 	strmap_free(in_batch);
 	free(c.nodes);
 	return err;

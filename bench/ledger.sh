@@ -146,7 +146,8 @@ verify_rate=$(awk -v n="$entries" -v s="$verify_secs" 'BEGIN {printf "%.0f", n /
 
 # A signed-in resident whose record holds about 50 outcomes.
 account=$(sqlite3 "$work/ledger.db" "SELECT p.account_no FROM persons p JOIN users u ON u.person_id = p.id
-	WHERE (SELECT COUNT(*) FROM ledger_entries e WHERE e.person_id = p.id) BETWEEN 50 AND 54 LIMIT 1")
+	JOIN (SELECT person_id, COUNT(*) AS n FROM ledger_entries GROUP BY person_id) c ON c.person_id = p.id
+	ORDER BY ABS(c.n - 50), p.id LIMIT 1")
 person=$(sqlite3 "$work/ledger.db" "SELECT id FROM persons WHERE account_no = '$account'")
 entry=$(sqlite3 "$work/ledger.db" "SELECT id FROM ledger_entries WHERE person_id = '$person' ORDER BY person_seq LIMIT 1")
 "$bin" serve --listen "127.0.0.1:$port" --db "sqlite:$work/ledger.db" --access-log off >"$work/serve.out" 2>"$work/serve.log" &

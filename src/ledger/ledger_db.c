@@ -90,7 +90,11 @@ static const struct store_stmt EVIDENCE_GET = {
 	"s.credits_milli, s.hours_milli, s.result_kind, s.result, s.started_on, s.awarded_on, "              \
 	"s.certificate_no, s.evidence_id, s.external_id, s.standard_version, s.status, s.reason, "           \
 	"s.submitted_by, s.submitted_at, s.decided_by, s.decided_at, s.decision_reason, s.entry_id, "        \
-	"p.account_no, p.name, i.name, ev.sha256"
+	"p.account_no, p.name, i.name, ev.sha256, i.name_en, " HEAD_OF("op") ", " HEAD_OF("id")
+/* A column of the current entry of the submission's outcome (NULL until it is stored). */
+#define HEAD_OF(col)                                                                                   \
+	"(SELECT h." col " FROM ledger_entries h WHERE h.outcome_id = s.outcome_id AND NOT EXISTS "      \
+	"(SELECT 1 FROM ledger_entries n WHERE n.supersedes = h.id))"
 #define SUB_FROM                                                                                   \
 	" FROM submissions s JOIN persons p ON p.id = s.person_id JOIN institutions i ON i.id = s.institution_id" \
 	" LEFT JOIN evidence ev ON ev.id = s.evidence_id"
@@ -570,7 +574,9 @@ struct submission {
 	const char *decision_reason;
 	const char *entry_id;
 	const char *person_name;
-	const char *institution_name;
+	const char *institution_name, *institution_name_en;
+	const char *outcome_op;       /* op of the outcome's current entry: deposit, correct, revoke */
+	const char *current_entry_id;
 };
 
 static enum ll_err submission_from_row(const struct store_row *row, struct arena *a, struct submission *ret)
@@ -613,6 +619,9 @@ static enum ll_err submission_from_row(const struct store_row *row, struct arena
 	s.person_name = ledger_col_text(a, row, 28);
 	s.institution_name = ledger_col_text(a, row, 29);
 	s.o.evidence_sha256 = ledger_col_text(a, row, 30);
+	s.institution_name_en = ledger_col_text(a, row, 31);
+	s.outcome_op = ledger_col_text(a, row, 32);
+	s.current_entry_id = ledger_col_text(a, row, 33);
 	*ret = s;
 	return LL_OK;
 }
@@ -644,8 +653,8 @@ static json_t *submission_json(const struct submission *s)
 	json_set_str(o, "status", submission_statuses[s->status]);
 	json_object_set_new(o, "person", json_pack("{s:s?, s:s?, s:s?}", "id", s->o.person_id, "account_no",
 						   s->o.account_no, "name", s->person_name));
-	json_object_set_new(o, "institution", json_pack("{s:s?, s:s?}", "id", s->o.institution_id, "name",
-							s->institution_name));
+	json_object_set_new(o, "institution", json_pack("{s:s?, s:s?, s:s?}", "id", s->o.institution_id, "name",
+							s->institution_name, "name_en", s->institution_name_en));
 	outcome_json_into(o, &s->o);
 	json_object_set_new(o, "standard_version", json_integer(s->standard_version));
 	json_set_str(o, "reason", s->reason);
@@ -658,6 +667,12 @@ static json_t *submission_json(const struct submission *s)
 	json_set_str(o, "decision_reason", s->decision_reason);
 	json_set_str(o, "entry_id", s->entry_id);
 	json_set_str(o, "outcome_id", s->outcome_id);
+	/* What became of the stored outcome since: the transcript's status words. */
+	const char *now = !s->outcome_op ? NULL
+			  : strcmp(s->outcome_op, "revoke") == 0 ? "revoked"
+			  : strcmp(s->outcome_op, "correct") == 0 ? "corrected" : "stored";
+	json_set_str(o, "outcome_status", now);
+	json_set_str(o, "current_entry_id", s->current_entry_id);
 	return o;
 }
 

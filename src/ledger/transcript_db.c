@@ -13,7 +13,8 @@
 
 static const struct store_stmt TRANSCRIPT = {
 	"transcript",
-	"SELECT " ENTRY_COLS ", i.name, (SELECT MIN(f.created_at) FROM ledger_entries f WHERE f.outcome_id = e.outcome_id) "
+	"SELECT " ENTRY_COLS ", i.name, (SELECT MIN(f.created_at) FROM ledger_entries f WHERE f.outcome_id = e.outcome_id), "
+	"(SELECT s.evidence_id FROM submissions s WHERE s.id = e.submission_id), i.name_en "
 	"FROM ledger_entries e JOIN institutions i ON i.id = e.institution_id "
 	"WHERE e.person_id = $1 AND NOT EXISTS (SELECT 1 FROM ledger_entries n WHERE n.supersedes = e.id) "
 	"ORDER BY e.kind, e.awarded_on DESC, e.seq DESC"
@@ -145,7 +146,7 @@ static void csv_row(struct transcript_ctx *t, const struct ledger_entry *e, cons
 		csv_write_field(t->csv, fields[i], i + 1 == n);
 }
 
-static json_t *item_json(const struct ledger_entry *e, const char *institution_name, int64_t first_stored_at)
+static json_t *item_json(const struct ledger_entry *e, const struct store_row *row)
 {
 	json_t *o = json_object();
 	json_set_str(o, "outcome_id", e->outcome_id);
@@ -163,10 +164,14 @@ static json_t *item_json(const struct ledger_entry *e, const char *institution_n
 	json_set_str(o, "awarded_on", e->o.awarded_on);
 	json_set_str(o, "certificate_no", e->o.certificate_no);
 	json_set_str(o, "evidence_sha256", e->o.evidence_sha256);
-	json_object_set_new(o, "institution", json_pack("{s:s?, s:s?}", "id", e->o.institution_id, "name", institution_name));
+	const char *evidence_id = store_row_is_null(row, ENTRY_N_COLS + 2) ? NULL : store_row_text(row, ENTRY_N_COLS + 2);
+	const char *name_en = store_row_is_null(row, ENTRY_N_COLS + 3) ? NULL : store_row_text(row, ENTRY_N_COLS + 3);
+	json_set_str(o, "evidence_id", evidence_id);
+	json_object_set_new(o, "institution", json_pack("{s:s?, s:s?, s:s?}", "id", e->o.institution_id, "name",
+							store_row_text(row, ENTRY_N_COLS), "name_en", name_en));
 	json_set_str(o, "op", entry_ops[e->op]);
 	json_set_str(o, "reason", e->reason);
-	json_set_time(o, "stored_at", first_stored_at);
+	json_set_time(o, "stored_at", store_row_i64(row, ENTRY_N_COLS + 1));
 	json_set_time(o, "updated_at", e->created_at);
 	return o;
 }
@@ -188,7 +193,7 @@ static enum ll_err transcript_row(const struct store_row *row, void *ctx)
 		csv_row(t, &e, institution_name);
 		return LL_OK;
 	}
-	json_array_append_new(t->items, item_json(&e, institution_name, store_row_i64(row, ENTRY_N_COLS + 1)));
+	json_array_append_new(t->items, item_json(&e, row));
 	if (e.op == OP_REVOKE)
 		return LL_OK;
 	add(&t->all, &e.o);

@@ -5,6 +5,7 @@ import LoginView from './views/LoginView.vue';
 
 const STAFF = ['staff', 'institution_admin'];
 const STATS = ['district_admin', 'city_admin', 'auditor'];
+const REVIEW = ['reviewer', 'city_admin'];
 
 const routes = [
   { path: '/', name: 'home', redirect: () => homeFor(session.user) },
@@ -28,10 +29,35 @@ const routes = [
     meta: { roles: ['citizen'], title: 'nav.me' },
   },
   {
+    path: '/me/transcript',
+    name: 'transcript',
+    component: () => import('./views/TranscriptView.vue'),
+    meta: { roles: ['citizen'], title: 'nav.transcript' },
+  },
+  {
     path: '/institution',
     name: 'institution',
     component: () => import('./views/InstitutionView.vue'),
     meta: { roles: STAFF, title: 'nav.institution' },
+  },
+  {
+    path: '/institution/outcomes',
+    name: 'outcomes',
+    component: () => import('./views/OutcomesView.vue'),
+    meta: { roles: STAFF, title: 'nav.outcomes' },
+  },
+  {
+    path: '/review',
+    name: 'review',
+    component: () => import('./views/ReviewView.vue'),
+    meta: { roles: REVIEW, title: 'nav.review' },
+  },
+  {
+    // Anyone may read the entry standards; the city admin edits them on the same page.
+    path: '/standards',
+    name: 'standards',
+    component: () => import('./views/StandardsView.vue'),
+    meta: { public: true, title: 'nav.standards' },
   },
   {
     path: '/city',

@@ -43,7 +43,7 @@ const REVIEWED = {
   'POST /api/v1/tokens': ROLES.slice(1),
   'DELETE /api/v1/tokens/{id}': ROLES.slice(1),
   'GET /api/v1/divisions': [],
-  'GET /api/v1/institutions': ROLES.slice(1),
+  'GET /api/v1/institutions': ROLES,
   'POST /api/v1/institutions': ['district_admin', 'city_admin'],
   'GET /api/v1/institutions/{id}': ROLES.slice(1),
   'GET /api/v1/institutions/{id}/staff': ['institution_admin', 'city_admin'],

@@ -133,6 +133,11 @@ void http_reply(struct http_req *req, int status, json_t *body);
 void http_reply_empty(struct http_req *req, int status);
 /* Sets a raw reply; body is arena-owned or static. */
 void http_reply_raw(struct http_req *req, int status, const char *content_type, const char *body, size_t len);
+/* Replies 200 with the bytes of b (copied into the arena) as a download named filename (ASCII,
+ * static); LL_ARENA_FULL when the arena cannot hold them. */
+struct buf;
+enum ll_err http_reply_download(struct http_req *req, const char *content_type, const struct buf *b,
+				const char *filename);
 /* Adds a response header (name and value arena-owned or static). */
 void http_add_header(struct http_req *req, const char *name, const char *value);
 

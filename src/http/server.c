@@ -213,6 +213,18 @@ void http_reply_empty(struct http_req *req, int status)
 	http_reply(req, status, NULL);
 }
 
+enum ll_err http_reply_download(struct http_req *req, const char *content_type, const struct buf *b,
+				const char *filename)
+{
+	const char *copy = b->len ? arena_memdup(&req->arena, b->data, b->len) : "";
+	char *disposition = arena_printf(&req->arena, "attachment; filename=\"%s\"", filename);
+	if (!copy || !disposition)
+		return ll_fail(LL_ARENA_FULL, NULL, "the download is larger than a request may hold");
+	http_reply_raw(req, 200, content_type, copy, b->len);
+	http_add_header(req, "Content-Disposition", disposition);
+	return LL_OK;
+}
+
 void http_reply_raw(struct http_req *req, int status, const char *content_type, const char *body, size_t len)
 {
 	http_reply(req, status, NULL);

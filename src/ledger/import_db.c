@@ -53,21 +53,21 @@ static const struct store_stmt JOB_LIST = {
 	"import job list",
 	"SELECT " JOB_COLS JOB_FROM " WHERE ($1 = '' OR j.institution_id = $1) ORDER BY j.created_at DESC LIMIT $2"
 };
+/* Taking a job: the worker ($w), its lease ($lease), the time ($now); a queued job starts with
+ * validation (all-or-nothing) or writing. */
+#define CLAIM_SET(w, lease, now)                                                                                 \
+	"UPDATE import_jobs SET worker = " w ", lease_until = " lease ", run_started_at = " now ", run_rows = rows_read, " \
+	"started_at = COALESCE(started_at, " now "), status = CASE WHEN status = 'queued' THEN "                   \
+	"(CASE WHEN mode = 'all_or_nothing' THEN 'validating' ELSE 'writing' END) ELSE status END "
 static const struct store_stmt JOB_CLAIM_ONE = {
 	"import job claim one",
-	"UPDATE import_jobs SET worker = $2, lease_until = $3, run_started_at = $4, run_rows = rows_read, "
-	"started_at = COALESCE(started_at, $4), "
-	"status = CASE WHEN status = 'queued' THEN (CASE WHEN mode = 'all_or_nothing' THEN 'validating' ELSE 'writing' END) "
-	"ELSE status END "
+	CLAIM_SET("$2", "$3", "$4")
 	"WHERE id = $1 AND status IN ('queued', 'validating', 'writing') AND (worker IS NULL OR lease_until < $4 OR worker = $2) "
 	"RETURNING id"
 };
 static const struct store_stmt JOB_CLAIM_NEXT = {
 	"import job claim next",
-	"UPDATE import_jobs SET worker = $1, lease_until = $2, run_started_at = $3, run_rows = rows_read, "
-	"started_at = COALESCE(started_at, $3), "
-	"status = CASE WHEN status = 'queued' THEN (CASE WHEN mode = 'all_or_nothing' THEN 'validating' ELSE 'writing' END) "
-	"ELSE status END "
+	CLAIM_SET("$1", "$2", "$3")
 	"WHERE id = (SELECT id FROM import_jobs WHERE status IN ('queued', 'validating', 'writing') "
 	"AND (worker IS NULL OR lease_until < $3) ORDER BY created_at LIMIT 1) RETURNING id"
 };
@@ -127,14 +127,6 @@ static const char *const submission_cols[] = {
 	"external_id", "standard_version", "status", "submitted_by", "submitted_at", "decided_at", "entry_id"
 };
 #define SUBMISSION_N_COLS 24
-
-static int names_find(const char *const *names, const char *s)
-{
-	for (int i = 0; s && names[i]; i++)
-		if (strcmp(names[i], s) == 0)
-			return i;
-	return -1;
-}
 
 /* ---- Creating jobs ---- */
 
@@ -568,14 +560,14 @@ static enum ll_err existing_row_at(const struct store_row *row, int at, struct e
 	struct arena *a = x->a;
 	outcome_init(&x->o);
 	x->o.person_id = ledger_col_text(a, row, at);
-	int kind = names_find(outcome_kinds, store_row_text(row, at + 1));
+	int kind = ledger_name_index(outcome_kinds, store_row_text(row, at + 1));
 	x->o.kind = kind < 0 ? KIND_COUNT : (enum outcome_kind)kind;
 	x->o.title = ledger_col_text(a, row, at + 2);
 	x->o.code = ledger_col_text(a, row, at + 3);
 	x->o.level = ledger_col_i64(row, at + 4);
 	x->o.credits_milli = ledger_col_i64(row, at + 5);
 	x->o.hours_milli = ledger_col_i64(row, at + 6);
-	int rk = store_row_is_null(row, at + 7) ? 0 : names_find(result_kinds, store_row_text(row, at + 7));
+	int rk = store_row_is_null(row, at + 7) ? 0 : ledger_name_index(result_kinds, store_row_text(row, at + 7));
 	x->o.result_kind = (enum result_kind)(rk < 0 ? 0 : rk);
 	x->o.result = ledger_col_text(a, row, at + 8);
 	x->o.started_on = ledger_col_text(a, row, at + 9);
@@ -681,8 +673,14 @@ static void reject(struct batch_out *b, int64_t line, enum ll_err err)
 {
 	const struct ll_error *e = ll_error_get(err);
 	struct rejected *x = &b->rejected[b->n_rejected++];
+	/* The entry standard speaks of the API's fields; a file has credits and hours in units. */
+	static const char *const file_names[][2] = { { "credits_milli", "credits" }, { "hours_milli", "hours" } };
+	const char *field = e->field[0] ? e->field : NULL;
+	for (size_t i = 0; field && i < sizeof(file_names) / sizeof(file_names[0]); i++)
+		if (strcmp(field, file_names[i][0]) == 0)
+			field = file_names[i][1];
 	x->line = line;
-	x->field = e->field[0] ? arena_strdup(&b->r->batch_arena, e->field) : NULL;
+	x->field = arena_strdup(&b->r->batch_arena, field);
 	x->code = ll_err_code(err);
 	x->message = arena_strdup(&b->r->batch_arena, e->message);
 }
@@ -732,8 +730,6 @@ static enum ll_err batch_row(struct ll_tx *tx, struct batch_out *b, struct batch
 							    "this external id was deposited before with different content"));
 			return LL_OK;
 		}
-		if (!strmap_put(b->seen, o.external_id, (int64_t)h))
-			return LL_NOMEM;
 	}
 	if (!r->has_standard[o.kind])
 		return ll_fail(LL_INTERNAL, "kind", "no entry standard is published for %s", outcome_kinds[o.kind]);
@@ -742,6 +738,9 @@ static enum ll_err batch_row(struct ll_tx *tx, struct batch_out *b, struct batch
 		reject(b, it->line, err);
 		return LL_OK;
 	}
+	/* Only a row that passed holds its external id: a rejected one may come again corrected. */
+	if (o.external_id && !strmap_put(b->seen, o.external_id, (int64_t)content_hash(&o)))
+		return LL_NOMEM;
 	bool is_stored = !std->is_reviewed;
 	if (is_stored)
 		b->stored++;
@@ -1021,7 +1020,7 @@ static enum ll_err load_txn(struct ll_tx *tx, void *ctx)
 	struct text_found type = { .a = &r->job_arena };
 	if ((err = store_exec(tx, &INSTITUTION_TYPE, SP(SV_TEXT(r->job.institution_id)), text_row, &type)) != LL_OK)
 		return err;
-	r->type_index = type.is_found ? names_find(institution_types, type.text) : -1;
+	r->type_index = type.is_found ? ledger_name_index(institution_types, type.text) : -1;
 	for (int k = 0; k < KIND_COUNT; k++) {
 		err = standard_current(tx, (enum outcome_kind)k, &r->job_arena, &r->standards[k]);
 		if (err != LL_OK)

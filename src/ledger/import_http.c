@@ -6,15 +6,6 @@
 #include "../http/http.h"
 #include "ledger.h"
 
-static void caller_of(const struct http_req *req, struct ledger_caller *c)
-{
-	c->role = req->caller.is_authenticated ? req->caller.role : 0;
-	c->user_id = req->caller.user_id;
-	c->institution_id = req->caller.institution_id;
-	c->person_id = req->caller.person_id;
-	c->district_code = req->caller.district_code;
-}
-
 /* The format from ?format, else the Content-Type, else the file name. */
 static enum ll_err format_of(const struct http_req *req, const char *name, enum csv_format *ret)
 {
@@ -54,7 +45,7 @@ enum ll_err ledger_http_import_create(struct http_req *req)
 	struct audit_actor actor;
 	const char *id;
 	json_t *job;
-	caller_of(req, &c);
+	ledger_http_caller(req, &c);
 	http_actor(req, &actor);
 	err = import_job_create(req->app->st, &c, &in, &actor, &req->arena, &id);
 	if (err == LL_OK)
@@ -69,7 +60,7 @@ enum ll_err ledger_http_import_list(struct http_req *req)
 	struct ledger_caller c;
 	int64_t limit;
 	json_t *page;
-	caller_of(req, &c);
+	ledger_http_caller(req, &c);
 	enum ll_err err = http_query_int(req, "limit", 50, 1, 500, &limit);
 	if (err == LL_OK)
 		err = import_job_list(req->app->st, &c, (int)limit, &page);
@@ -82,7 +73,7 @@ enum ll_err ledger_http_import_get(struct http_req *req)
 {
 	struct ledger_caller c;
 	json_t *job;
-	caller_of(req, &c);
+	ledger_http_caller(req, &c);
 	enum ll_err err = import_job_get(req->app->st, &c, http_param(req, "id"), &job);
 	if (err == LL_OK)
 		http_reply(req, 200, job);
@@ -94,7 +85,7 @@ enum ll_err ledger_http_import_errors(struct http_req *req)
 	struct ledger_caller c;
 	int64_t limit, after;
 	json_t *page;
-	caller_of(req, &c);
+	ledger_http_caller(req, &c);
 	enum ll_err err = http_query_int(req, "limit", 100, 1, 1000, &limit);
 	if (err == LL_OK)
 		err = http_query_int(req, "after", 0, 0, INT64_MAX, &after);
@@ -109,21 +100,14 @@ enum ll_err ledger_http_import_errors_csv(struct http_req *req)
 {
 	struct ledger_caller c;
 	struct buf b;
-	caller_of(req, &c);
+	ledger_http_caller(req, &c);
 	const char *lang = http_query(req, "lang");
 	bool is_english = lang ? strncmp(lang, "en", 2) == 0
 			       : req->caller.locale && strncmp(req->caller.locale, "en", 2) == 0;
 	buf_init(&b);
 	enum ll_err err = import_job_errors_csv(req->app->st, &c, http_param(req, "id"), is_english, &b);
-	if (err == LL_OK) {
-		char *copy = arena_memdup(&req->arena, b.data, b.len);
-		if (!copy && b.len) {
-			err = LL_ARENA_FULL;
-		} else {
-			http_reply_raw(req, 200, "text/csv; charset=utf-8", copy, b.len);
-			http_add_header(req, "Content-Disposition", "attachment; filename=\"import-errors.csv\"");
-		}
-	}
+	if (err == LL_OK)
+		err = http_reply_download(req, "text/csv; charset=utf-8", &b, "import-errors.csv");
 	buf_release(&b);
 	return err;
 }

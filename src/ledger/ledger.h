@@ -48,6 +48,8 @@ enum outcome_kind {
 };
 /* The API names of the kinds, in enum order, NULL-terminated. */
 extern const char *const outcome_kinds[];
+/* Index of s in a NULL-terminated table of names, or -1 (NULL s too). */
+int ledger_name_index(const char *const *names, const char *s);
 /* Parses a kind name; false if unknown. */
 bool outcome_kind_parse(const char *name, enum outcome_kind *ret_kind);
 
@@ -430,6 +432,8 @@ enum ll_err import_run(struct ll_store *st, const char *id, const char *worker, 
 		       import_progress_fn progress, void *ctx, bool *ret_ran);
 
 /* ---- HTTP (ledger_http.c) ---- */
+/* The request's caller as the ledger sees it (shared by the ledger's handler files). */
+void ledger_http_caller(const struct http_req *req, struct ledger_caller *ret);
 enum ll_err ledger_http_levels(struct http_req *req);
 enum ll_err ledger_http_level_update(struct http_req *req);
 enum ll_err ledger_http_standards(struct http_req *req);

@@ -152,14 +152,6 @@ static enum ll_err i64_row(const struct store_row *row, void *ctx)
 	return LL_OK;
 }
 
-static int names_find(const char *const *names, const char *s)
-{
-	for (int i = 0; s && names[i]; i++)
-		if (strcmp(names[i], s) == 0)
-			return i;
-	return -1;
-}
-
 static bool is_role(const struct ledger_caller *c, unsigned mask)
 {
 	return (c->role & mask) != 0;
@@ -588,9 +580,9 @@ static enum ll_err submission_from_row(const struct store_row *row, struct arena
 	s.o.person_id = ledger_col_text(a, row, 2);
 	s.o.institution_id = ledger_col_text(a, row, 3);
 	s.outcome_id = ledger_col_text(a, row, 4);
-	int kind = names_find(outcome_kinds, store_row_text(row, 5));
-	int rk = store_row_is_null(row, 11) ? 0 : names_find(result_kinds, store_row_text(row, 11));
-	int status = names_find(submission_statuses, store_row_text(row, 19));
+	int kind = ledger_name_index(outcome_kinds, store_row_text(row, 5));
+	int rk = store_row_is_null(row, 11) ? 0 : ledger_name_index(result_kinds, store_row_text(row, 11));
+	int status = ledger_name_index(submission_statuses, store_row_text(row, 19));
 	if (kind < 0 || rk < 0 || status < 0)
 		return ll_fail(LL_STORE, NULL, "a stored submission has an unknown kind or status");
 	s.o.kind = (enum outcome_kind)kind;
@@ -811,7 +803,7 @@ static enum ll_err deposit_route(struct ll_tx *tx, struct deposit_ctx *d)
 	struct entry_standard std;
 	if ((err = standard_current(tx, o->kind, d->a, &std)) != LL_OK)
 		return err;
-	if ((err = standard_check(&std, o, names_find(institution_types, type.text), clock_now_us())) != LL_OK)
+	if ((err = standard_check(&std, o, ledger_name_index(institution_types, type.text), clock_now_us())) != LL_OK)
 		return err;
 
 	ll_id sub_id, entry_id;
@@ -1172,9 +1164,9 @@ static enum ll_err list_txn(struct ll_tx *tx, void *ctx)
 enum ll_err ledger_submission_list(struct ll_store *st, const struct ledger_caller *c,
 				   const struct submission_filter *f, json_t **ret_page)
 {
-	if (f->status && names_find(submission_statuses, f->status) < 0)
+	if (f->status && ledger_name_index(submission_statuses, f->status) < 0)
 		return ll_fail(LL_BAD_QUERY, "status", "status must be pending, returned, rejected or stored");
-	if (f->kind && names_find(outcome_kinds, f->kind) < 0)
+	if (f->kind && ledger_name_index(outcome_kinds, f->kind) < 0)
 		return ll_fail(LL_BAD_QUERY, "kind", "kind must be one of the credit bank's kinds");
 	struct arena a;
 	arena_init(&a, 16 << 20);

@@ -39,7 +39,7 @@ const struct json_field decide_bulk_spec[] = {
 	JSON_END
 };
 
-static void caller_of(const struct http_req *req, struct ledger_caller *c)
+void ledger_http_caller(const struct http_req *req, struct ledger_caller *c)
 {
 	c->role = req->caller.is_authenticated ? req->caller.role : 0;
 	c->user_id = req->caller.user_id;
@@ -173,7 +173,7 @@ enum ll_err ledger_http_evidence_upload(struct http_req *req)
 	struct audit_actor actor;
 	const char *id;
 	char sha[65];
-	caller_of(req, &c);
+	ledger_http_caller(req, &c);
 	http_actor(req, &actor);
 	enum ll_err err = evidence_store(req->app->st, &c, req->body, req->body_len,
 					 arena_strndup(&req->arena, ct, ct_len), name, &actor, &req->arena, &id, sha);
@@ -190,7 +190,7 @@ enum ll_err ledger_http_evidence_get(struct http_req *req)
 	const void *data;
 	size_t len;
 	const char *type, *name;
-	caller_of(req, &c);
+	ledger_http_caller(req, &c);
 	enum ll_err err = evidence_load(req->app->st, &c, http_param(req, "id"), &req->arena, &data, &len, &type, &name);
 	if (err == LL_OK) {
 		http_reply_raw(req, 200, type, data, len);
@@ -226,7 +226,8 @@ static enum ll_err outcome_body(struct http_req *req, struct outcome *o, const c
 	return LL_OK;
 }
 
-enum ll_err ledger_http_deposit(struct http_req *req)
+/* A deposit (outcome_id NULL) or a correction of outcome_id, from the request body. */
+static enum ll_err deposit_or_correct(struct http_req *req, const char *outcome_id)
 {
 	struct outcome o;
 	json_t *root;
@@ -237,36 +238,27 @@ enum ll_err ledger_http_deposit(struct http_req *req)
 	struct ledger_caller c;
 	struct audit_actor actor;
 	struct deposit_result r;
-	caller_of(req, &c);
+	ledger_http_caller(req, &c);
 	http_actor(req, &actor);
-	if (reason)
-		err = ll_fail(LL_UNKNOWN_FIELD, "reason", "a deposit has no reason; corrections do");
-	if (err == LL_OK)
-		err = ledger_deposit(req->app->st, &c, &o, &actor, &req->arena, &r);
+	if (!outcome_id)
+		err = reason ? ll_fail(LL_UNKNOWN_FIELD, "reason", "a deposit has no reason; corrections do")
+			     : ledger_deposit(req->app->st, &c, &o, &actor, &req->arena, &r);
+	else
+		err = ledger_correct(req->app->st, &c, outcome_id, &o, reason, &actor, &req->arena, &r);
 	json_decref(root);
 	if (err == LL_OK)
 		http_reply(req, r.is_existing ? 200 : 201, deposit_json(&r));
 	return err;
 }
 
+enum ll_err ledger_http_deposit(struct http_req *req)
+{
+	return deposit_or_correct(req, NULL);
+}
+
 enum ll_err ledger_http_correct(struct http_req *req)
 {
-	struct outcome o;
-	json_t *root;
-	const char *reason;
-	enum ll_err err = outcome_body(req, &o, &reason, &root);
-	if (err != LL_OK)
-		return err;
-	struct ledger_caller c;
-	struct audit_actor actor;
-	struct deposit_result r;
-	caller_of(req, &c);
-	http_actor(req, &actor);
-	err = ledger_correct(req->app->st, &c, http_param(req, "id"), &o, reason, &actor, &req->arena, &r);
-	json_decref(root);
-	if (err == LL_OK)
-		http_reply(req, 201, deposit_json(&r));
-	return err;
+	return deposit_or_correct(req, http_param(req, "id"));
 }
 
 enum ll_err ledger_http_resubmit(struct http_req *req)
@@ -279,7 +271,7 @@ enum ll_err ledger_http_resubmit(struct http_req *req)
 	struct ledger_caller c;
 	struct audit_actor actor;
 	struct deposit_result r;
-	caller_of(req, &c);
+	ledger_http_caller(req, &c);
 	http_actor(req, &actor);
 	err = ledger_resubmit(req->app->st, &c, http_param(req, "id"), &o, &actor, &req->arena, &r);
 	json_decref(root);
@@ -298,7 +290,7 @@ enum ll_err ledger_http_revoke(struct http_req *req)
 	struct ledger_caller c;
 	struct audit_actor actor;
 	const char *entry_id;
-	caller_of(req, &c);
+	ledger_http_caller(req, &c);
 	http_actor(req, &actor);
 	err = ledger_revoke(req->app->st, &c, http_param(req, "id"), in.reason, &actor, &req->arena, &entry_id);
 	json_decref(root);
@@ -311,7 +303,7 @@ enum ll_err ledger_http_history(struct http_req *req)
 {
 	struct ledger_caller c;
 	json_t *items;
-	caller_of(req, &c);
+	ledger_http_caller(req, &c);
 	enum ll_err err = ledger_outcome_history(req->app->st, &c, http_param(req, "id"), &items);
 	if (err == LL_OK)
 		http_reply(req, 200, json_pack("{s:o}", "items", items));
@@ -325,7 +317,7 @@ enum ll_err ledger_http_submissions(struct http_req *req)
 	struct ledger_caller c;
 	struct submission_filter f = { 0 };
 	int64_t limit;
-	caller_of(req, &c);
+	ledger_http_caller(req, &c);
 	enum ll_err err = http_query_int(req, "limit", 50, 1, 500, &limit);
 	if (err != LL_OK)
 		return err;
@@ -345,7 +337,7 @@ enum ll_err ledger_http_submission_get(struct http_req *req)
 {
 	struct ledger_caller c;
 	json_t *obj;
-	caller_of(req, &c);
+	ledger_http_caller(req, &c);
 	enum ll_err err = ledger_submission_get(req->app->st, &c, http_param(req, "id"), &obj);
 	if (err == LL_OK)
 		http_reply(req, 200, obj);
@@ -361,7 +353,7 @@ enum ll_err ledger_http_decide(struct http_req *req)
 		return err;
 	struct ledger_caller c;
 	struct audit_actor actor;
-	caller_of(req, &c);
+	ledger_http_caller(req, &c);
 	http_actor(req, &actor);
 	err = ledger_decide(req->app->st, &c, http_param(req, "id"), (enum review_decision)in.decision, in.reason, &actor);
 	json_decref(root);
@@ -379,7 +371,7 @@ enum ll_err ledger_http_decide_bulk(struct http_req *req)
 		return err;
 	struct ledger_caller c;
 	struct audit_actor actor;
-	caller_of(req, &c);
+	ledger_http_caller(req, &c);
 	http_actor(req, &actor);
 	/* Each item is its own transaction: one that was decided meanwhile does not hold up the rest. */
 	json_t *results = json_array();
@@ -427,7 +419,7 @@ enum ll_err ledger_http_entry(struct http_req *req)
 	struct ledger_caller c;
 	struct ledger_entry e;
 	bool want_proof;
-	caller_of(req, &c);
+	ledger_http_caller(req, &c);
 	if (!query_bool(req, "proof", &want_proof))
 		return ll_fail(LL_BAD_QUERY, "proof", "proof must be true or false");
 	enum ll_err err = ledger_entry_get(req->app->st, &c, http_param(req, "id"), &req->arena, &e);
@@ -525,7 +517,7 @@ static enum ll_err transcript_reply(struct http_req *req, const char *person_id)
 	struct ledger_caller c;
 	struct transcript_filter f;
 	json_t *obj;
-	caller_of(req, &c);
+	ledger_http_caller(req, &c);
 	enum ll_err err = transcript_filter_of(req, &f);
 	if (err == LL_OK)
 		err = transcript_get(req->app->st, &c, person_id, &f, &obj);
@@ -539,7 +531,7 @@ static enum ll_err transcript_csv_reply(struct http_req *req, const char *person
 	struct ledger_caller c;
 	struct transcript_filter f;
 	struct buf b;
-	caller_of(req, &c);
+	ledger_http_caller(req, &c);
 	enum ll_err err = transcript_filter_of(req, &f);
 	if (err != LL_OK)
 		return err;
@@ -548,15 +540,8 @@ static enum ll_err transcript_csv_reply(struct http_req *req, const char *person
 		f.is_english = true;
 	buf_init(&b);
 	err = transcript_csv(req->app->st, &c, person_id, &f, &b);
-	if (err == LL_OK) {
-		char *copy = arena_memdup(&req->arena, b.data, b.len);
-		if (!copy && b.len)
-			err = LL_ARENA_FULL;
-		else {
-			http_reply_raw(req, 200, "text/csv; charset=utf-8", copy, b.len);
-			http_add_header(req, "Content-Disposition", "attachment; filename=\"transcript.csv\"");
-		}
-	}
+	if (err == LL_OK)
+		err = http_reply_download(req, "text/csv; charset=utf-8", &b, "transcript.csv");
 	buf_release(&b);
 	return err;
 }

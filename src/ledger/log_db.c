@@ -99,14 +99,6 @@ int64_t ledger_col_i64(const struct store_row *row, int col)
 	return store_row_is_null(row, col) ? -1 : store_row_i64(row, col);
 }
 
-static int names_find(const char *const *names, const char *s)
-{
-	for (int i = 0; s && names[i]; i++)
-		if (strcmp(names[i], s) == 0)
-			return i;
-	return -1;
-}
-
 static bool copy_hash(const struct store_row *row, int col, unsigned char out[ENTRY_HASH_BYTES])
 {
 	size_t len = 0;
@@ -127,9 +119,9 @@ enum ll_err ledger_entry_from_row(const struct store_row *row, struct arena *a, 
 	e.person_seq = store_row_i64(row, 3);
 	if (!copy_hash(row, 4, e.prev_hash) || !copy_hash(row, 5, e.entry_hash))
 		return ll_fail(LL_INVALID_VALUE, "entry_hash", "entry %lld has a malformed hash", (long long)e.seq);
-	int op = names_find(entry_ops, store_row_text(row, 6));
-	int kind = names_find(outcome_kinds, store_row_text(row, 12));
-	int rk = store_row_is_null(row, 18) ? 0 : names_find(result_kinds, store_row_text(row, 18));
+	int op = ledger_name_index(entry_ops, store_row_text(row, 6));
+	int kind = ledger_name_index(outcome_kinds, store_row_text(row, 12));
+	int rk = store_row_is_null(row, 18) ? 0 : ledger_name_index(result_kinds, store_row_text(row, 18));
 	if (op < 0 || kind < 0 || (rk <= 0 && !store_row_is_null(row, 18)))
 		return ll_fail(LL_INVALID_VALUE, "kind", "entry %lld has an unknown op, kind or result kind", (long long)e.seq);
 	e.op = (enum entry_op)op;

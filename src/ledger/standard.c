@@ -24,7 +24,7 @@ const char *const outcome_field_names[] = {
 	"code", "level", "credits_milli", "hours_milli", "result", "started_on", "certificate_no", "evidence", NULL
 };
 
-static int name_index(const char *const *names, const char *s)
+int ledger_name_index(const char *const *names, const char *s)
 {
 	for (int i = 0; s && names[i]; i++)
 		if (strcmp(names[i], s) == 0)
@@ -34,7 +34,7 @@ static int name_index(const char *const *names, const char *s)
 
 bool outcome_kind_parse(const char *name, enum outcome_kind *ret_kind)
 {
-	int i = name_index(outcome_kinds, name);
+	int i = ledger_name_index(outcome_kinds, name);
 	if (i < 0)
 		return false;
 	*ret_kind = (enum outcome_kind)i;
@@ -96,7 +96,7 @@ enum ll_err outcome_from_in(const struct outcome_in *in, struct outcome *ret)
 	if (!outcome_kind_parse(in->kind, &o.kind))
 		return ll_fail(LL_INVALID_VALUE, "kind", "kind must be one of the credit bank's kinds");
 	if (in->result_kind) {
-		int rk = name_index(result_kinds, in->result_kind);
+		int rk = ledger_name_index(result_kinds, in->result_kind);
 		if (rk <= 0)
 			return ll_fail(LL_INVALID_VALUE, "result_kind", "result_kind must be grade, score or pass");
 		o.result_kind = (enum result_kind)rk;
@@ -158,7 +158,7 @@ static enum ll_err names_to_bits(const json_t *arr, const char *key, const char 
 	size_t i;
 	json_t *v;
 	json_array_foreach(arr, i, v) {
-		int at = json_is_string(v) ? name_index(names, json_string_value(v)) : -1;
+		int at = json_is_string(v) ? ledger_name_index(names, json_string_value(v)) : -1;
 		if (at < 0)
 			return ll_fail(LL_INVALID_VALUE, key, "%s[%zu] is not a known name", key, i);
 		bits |= 1u << at;
@@ -188,7 +188,7 @@ enum ll_err standard_from_json(const json_t *obj, enum outcome_kind kind, struct
 	const char *key;
 	json_t *v;
 	json_object_foreach((json_t *)obj, key, v) {
-		if (name_index(standard_keys, key) < 0)
+		if (ledger_name_index(standard_keys, key) < 0)
 			return ll_fail(LL_UNKNOWN_FIELD, key, "a standard has no field '%.40s'", key);
 	}
 	struct entry_standard s = { .kind = kind };
@@ -260,7 +260,7 @@ static unsigned types_mask(const char *const *names)
 {
 	unsigned bits = 0;
 	for (int i = 0; names[i]; i++) {
-		int at = name_index(institution_types, names[i]);
+		int at = ledger_name_index(institution_types, names[i]);
 		LL_BUG(at < 0);
 		bits |= 1u << at;
 	}
@@ -394,7 +394,7 @@ static bool is_grade(const char *r)
 {
 	static const char *const grades[] = { "A+", "A", "A-", "B+", "B", "B-", "C+", "C", "C-", "D+", "D", "D-", "F",
 					      "优秀", "良好", "中等", "及格", "合格", "不及格", "不合格", NULL };
-	return name_index(grades, r) >= 0;
+	return ledger_name_index(grades, r) >= 0;
 }
 
 /* A score: 0 to 1000 with at most one decimal (CET-4 scores go to 710, percentages to 100). */

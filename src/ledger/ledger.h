@@ -8,9 +8,11 @@
  * is a new entry that supersedes the current one.
  *
  * Files: standard.c (entry standards and outcome checks, no I/O), entry.c (an entry's canonical
- * bytes and hash, no I/O), ledger_db.c (submissions and review), log_db.c (appending entries,
- * tree nodes, signed tree heads, proofs, verification), transcript_db.c (reading a person's
- * record), ledger_http.c (handlers).
+ * bytes and hash, no I/O), standards_db.c (levels and standards stored), ledger_db.c (evidence,
+ * submissions and review), log_db.c (appending entries, tree nodes, signed tree heads, proofs,
+ * verification), lookup_db.c (look-ups by many keys), transcript_db.c (reading a person's
+ * record), share_db.c (shares and archives), import.c and import_db.c (bulk import jobs),
+ * ledger_http.c and import_http.c (handlers).
  */
 #ifndef LL_LEDGER_H
 #define LL_LEDGER_H

@@ -22,6 +22,8 @@
  * reports it as a broken entry. */
 enum ll_err ledger_entry_from_row(const struct store_row *row, struct arena *a, struct ledger_entry *ret);
 
+/* A row callback that stores column 0 into the int64_t at ctx. */
+enum ll_err ledger_i64_row(const struct store_row *row, void *ctx);
 /* Column helpers: NULL or -1 for a NULL column. */
 const char *ledger_col_text(struct arena *a, const struct store_row *row, int col);
 int64_t ledger_col_i64(const struct store_row *row, int col);

@@ -194,7 +194,7 @@ static struct merkle_leaves stored_tree(struct ll_tx *tx)
 	return (struct merkle_leaves){ .node = node_read, .ctx = tx };
 }
 
-static enum ll_err i64_row(const struct store_row *row, void *ctx)
+enum ll_err ledger_i64_row(const struct store_row *row, void *ctx)
 {
 	*(int64_t *)ctx = store_row_i64(row, 0);
 	return LL_OK;
@@ -393,7 +393,7 @@ enum ll_err ledger_append_ex(struct ll_tx *tx, struct ledger_entry *entries, int
 	if (!(in_batch = strmap_new()))
 		return LL_NOMEM;
 	/* Taking the head row first serialises appenders across servers until commit. */
-	err = store_exec(tx, &HEAD_ADVANCE, SP(SV_I64(n)), i64_row, &size);
+	err = store_exec(tx, &HEAD_ADVANCE, SP(SV_I64(n)), ledger_i64_row, &size);
 	if (err != LL_OK)
 		goto out;
 	if (size < n) {
@@ -464,7 +464,7 @@ static enum ll_err sth_current_txn(struct ll_tx *tx, void *ctx)
 	struct sth_current_ctx *c = ctx;
 	int64_t size = 0;
 	struct sth_ctx latest = { 0 };
-	enum ll_err err = store_exec(tx, &HEAD_SIZE, SP_NONE, i64_row, &size);
+	enum ll_err err = store_exec(tx, &HEAD_SIZE, SP_NONE, ledger_i64_row, &size);
 	if (err == LL_OK)
 		err = store_exec(tx, &STH_LATEST, SP_NONE, sth_row, &latest);
 	if (err != LL_OK)
@@ -525,7 +525,7 @@ static enum ll_err proof_txn(struct ll_tx *tx, void *ctx)
 {
 	struct proof_ctx *c = ctx;
 	int64_t size = 0;
-	enum ll_err err = store_exec(tx, &HEAD_SIZE, SP_NONE, i64_row, &size);
+	enum ll_err err = store_exec(tx, &HEAD_SIZE, SP_NONE, ledger_i64_row, &size);
 	if (err != LL_OK)
 		return err;
 	if (c->b > (uint64_t)size)
@@ -749,7 +749,7 @@ static enum ll_err verify_log_txn(struct ll_tx *tx, void *ctx)
 {
 	struct verify_ctx *v = ctx;
 	int64_t beyond = 0;
-	enum ll_err err = store_exec(tx, &HEAD_SIZE, SP_NONE, i64_row, &v->size);
+	enum ll_err err = store_exec(tx, &HEAD_SIZE, SP_NONE, ledger_i64_row, &v->size);
 	if (err != LL_OK)
 		return err;
 	merkle_frontier_init(&v->f);
@@ -785,11 +785,11 @@ static enum ll_err verify_log_txn(struct ll_tx *tx, void *ctx)
 		if (b == v->size)
 			break;
 	}
-	if ((err = store_exec(tx, &VERIFY_BEYOND, SP_NONE, i64_row, &beyond)) != LL_OK)
+	if ((err = store_exec(tx, &VERIFY_BEYOND, SP_NONE, ledger_i64_row, &beyond)) != LL_OK)
 		return err;
 	if (beyond > 0)
 		return verify_fail(v, "%lld entries lie outside the log", (long long)beyond);
-	if ((err = store_exec(tx, &VERIFY_NODES_BEYOND, SP_NONE, i64_row, &beyond)) != LL_OK)
+	if ((err = store_exec(tx, &VERIFY_NODES_BEYOND, SP_NONE, ledger_i64_row, &beyond)) != LL_OK)
 		return err;
 	if (beyond > 0)
 		return verify_fail(v, "%lld tree nodes lie outside the log", (long long)beyond);

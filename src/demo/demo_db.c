@@ -379,6 +379,112 @@ static enum ll_err restore_txn(struct ll_tx *tx, void *ctx)
 	return store_indexes_restore(tx, ctx);
 }
 
+/* ---------------------------------------------------------------- the review queue */
+
+/* A one-page PDF standing in for a scanned diploma. */
+static const char demo_pdf[] =
+	"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+	"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n";
+
+static const struct store_stmt PENDING_PERSONS = {
+	"demo pending persons", "SELECT id FROM persons ORDER BY account_no LIMIT $1"
+};
+static const struct store_stmt EVIDENCE_INSERT = {
+	"demo evidence",
+	"INSERT INTO evidence (id, institution_id, sha256, size, media_type, name, data, created_at) "
+	"VALUES ($1, $2, $3, $4, 'application/pdf', 'diploma.pdf', $5, $6)"
+};
+static const struct store_stmt PENDING_INSERT = {
+	"demo pending submission",
+	"INSERT INTO submissions (id, op, person_id, institution_id, kind, title, code, level, started_on, awarded_on, "
+	"certificate_no, evidence_id, external_id, standard_version, status, submitted_at) "
+	"VALUES ($1, 'deposit', $2, $3, 'academic_qualification', $4, $5, $6, $7, $8, $9, $10, $11, 1, 'pending', $12)"
+};
+
+struct pending_ctx {
+	const char *institution_id;
+	uint64_t seed;
+	int64_t n;
+	struct arena a;
+	const char **persons;
+	int64_t n_persons;
+};
+
+static enum ll_err pending_person_row(const struct store_row *row, void *ctx)
+{
+	struct pending_ctx *p = ctx;
+	p->persons[p->n_persons++] = arena_strdup(&p->a, store_row_text(row, 0));
+	return LL_OK;
+}
+
+/* Diplomas the open university deposited that wait for a reviewer, submitted over the last month,
+ * so that the review queue of a new city has work in it and items of different ages. */
+static enum ll_err pending_txn(struct ll_tx *tx, void *ctx)
+{
+	static const struct { const char *title, *code; int level; } degrees[] = {
+		{ "行政管理（专科）", "590201", 6 }, { "会计（专科）", "530302", 6 },
+		{ "汉语言文学（本科）", "050101", 7 }, { "计算机科学与技术（本科）", "080901", 7 },
+	};
+	struct pending_ctx *p = ctx;
+	p->n_persons = 0;
+	arena_reset(&p->a);
+	enum ll_err err = store_exec(tx, &PENDING_PERSONS, SP(SV_I64(p->n)), pending_person_row, p);
+	if (err != LL_OK)
+		return err;
+	struct demo_rng r;
+	demo_rng_seed(&r, p->seed, 0x9e11d1e9);
+	int64_t as_of = clock_days_from_civil(2026, 11, 1);
+	uint8_t rnd[10];
+	for (int k = 0; k < 10; k++)
+		rnd[k] = (uint8_t)demo_rng_below(&r, 256);
+	ll_id evidence;
+	id_from_parts((as_of - 40) * 86400000LL, rnd, &evidence);
+	unsigned char digest[crypto_hash_sha256_BYTES];
+	char sha[65];
+	crypto_hash_sha256(digest, (const unsigned char *)demo_pdf, sizeof(demo_pdf) - 1);
+	sodium_bin2hex(sha, sizeof(sha), digest, sizeof(digest));
+	err = store_exec(tx, &EVIDENCE_INSERT, SP(SV_TEXT(evidence.s), SV_TEXT(p->institution_id), SV_TEXT(sha),
+						  SV_I64((int64_t)sizeof(demo_pdf) - 1), SV_BLOB(demo_pdf, sizeof(demo_pdf) - 1),
+						  SV_I64((as_of - 40) * 86400000000LL)), NULL, NULL);
+	for (int64_t i = 0; i < p->n_persons && err == LL_OK; i++) {
+		int d = (int)demo_rng_below(&r, sizeof(degrees) / sizeof(degrees[0]));
+		int64_t submitted = (as_of - 1 - (int64_t)demo_rng_below(&r, 30)) * 86400000000LL +
+				    (int64_t)demo_rng_below(&r, 9 * 3600) * 1000000LL + 3600000000LL;
+		int64_t awarded = as_of - 35 - (int64_t)demo_rng_below(&r, 300);
+		char started_on[11], awarded_on[11];
+		clock_format_date((awarded - 3 * 365) * 86400000000LL, started_on);
+		clock_format_date(awarded * 86400000000LL, awarded_on);
+		for (int k = 0; k < 10; k++)
+			rnd[k] = (uint8_t)demo_rng_below(&r, 256);
+		ll_id id;
+		id_from_parts(submitted / 1000, rnd, &id);
+		char *cert = arena_printf(&p->a, "5130%04d%08llu", atoi(awarded_on), (unsigned long long)demo_rng_below(&r, 100000000));
+		char *ext = arena_printf(&p->a, "demo-diploma-%lld", (long long)i + 1);
+		err = store_exec(tx, &PENDING_INSERT,
+				 SP(SV_TEXT(id.s), SV_TEXT(p->persons[i]), SV_TEXT(p->institution_id), SV_TEXT(degrees[d].title),
+				    SV_TEXT(degrees[d].code), SV_I64(degrees[d].level), SV_TEXT(started_on), SV_TEXT(awarded_on),
+				    SV_TEXT(cert), SV_TEXT(evidence.s), SV_TEXT(ext), SV_I64(submitted)),
+				 NULL, NULL);
+	}
+	return err;
+}
+
+static enum ll_err pending_write(struct ll_store *st, const struct demo_institution *institutions, int n_institutions,
+				 const struct demo_options *opt)
+{
+	int inst = demo_institution_find(institutions, n_institutions, "上海开放大学");
+	if (inst < 0)
+		return LL_OK;
+	struct pending_ctx p = { .institution_id = institutions[inst].id.s, .seed = opt->seed,
+				 .n = opt->persons / 200 < 1 ? 1 : opt->persons / 200 > 300 ? 300 : opt->persons / 200 };
+	arena_init(&p.a, 0);
+	p.persons = calloc((size_t)p.n, sizeof(*p.persons));
+	enum ll_err err = p.persons ? store_run(st, STORE_WRITE, "demo review queue", pending_txn, &p) : LL_NOMEM;
+	free(p.persons);
+	arena_release(&p.a);
+	return err;
+}
+
 /* ---------------------------------------------------------------- the whole run */
 
 static void sign_ins_fill(const struct demo_institution *institutions, int n_institutions,
@@ -463,6 +569,8 @@ enum ll_err demo_generate(struct ll_store *st, const struct ll_keys *keys, const
 		if (err == LL_OK)
 			err = restore_err;
 	}
+	if (err == LL_OK && opt->with_outcomes)
+		err = pending_write(st, institutions, n_institutions, opt);
 	if (err != LL_OK)
 		goto out;
 	sum.users += sum.activated;

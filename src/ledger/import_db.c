@@ -137,11 +137,27 @@ struct create_ctx {
 	const char *id;
 };
 
+static enum ll_err exists_row(const struct store_row *row, void *ctx)
+{
+	(void)row;
+	*(bool *)ctx = true;
+	return LL_OK;
+}
+
 static enum ll_err create_txn(struct ll_tx *tx, void *ctx)
 {
+	static const struct store_stmt INSTITUTION_EXISTS = {
+		"import institution exists", "SELECT 1 FROM institutions WHERE id = $1"
+	};
 	struct create_ctx *x = ctx;
 	const struct import_job_in *in = x->in;
-	enum ll_err err = store_exec(tx, &JOB_INSERT,
+	bool is_found = false;
+	enum ll_err err = store_exec(tx, &INSTITUTION_EXISTS, SP(SV_TEXT(x->c->institution_id)), exists_row, &is_found);
+	if (err != LL_OK)
+		return err;
+	if (!is_found)
+		return ll_fail(LL_UNKNOWN_INSTITUTION, "institution_id", "no institution has this id");
+	err = store_exec(tx, &JOB_INSERT,
 				     SP(SV_TEXT(x->id), SV_TEXT(x->c->institution_id), SV_TEXT(x->c->user_id),
 					SV_TEXT(in->filename), SV_TEXT(in->format == CSV_FORMAT_JSONL ? "jsonl" : "csv"),
 					SV_TEXT(import_modes[in->mode]), SV_I64((int64_t)in->len), SV_I64(clock_now_us())),
@@ -669,6 +685,33 @@ out:
 	return err;
 }
 
+/* "2500" thousandths as "2.5". */
+static void milli_text(int64_t v, char out[32])
+{
+	int n = snprintf(out, 32, "%lld.%03lld", (long long)(v / 1000), (long long)(v % 1000));
+	while (n > 0 && out[n - 1] == '0')
+		out[--n] = '\0';
+	if (n > 0 && out[n - 1] == '.')
+		out[--n] = '\0';
+}
+
+/* A standard's range failure restated in the file's columns and units (credits and hours as
+ * decimals); any other failure as it is. */
+static enum ll_err file_units(enum ll_err err, const struct entry_standard *std)
+{
+	const char *field = ll_error_get(err)->field;
+	const struct int_range *range = strcmp(field, "credits_milli") == 0 ? &std->credits_milli
+				      : strcmp(field, "hours_milli") == 0  ? &std->hours_milli
+									   : NULL;
+	if (err != LL_OUT_OF_RANGE || !range)
+		return err;
+	const char *column = range == &std->credits_milli ? "credits" : "hours";
+	char lo[32], hi[32];
+	milli_text(range->min, lo);
+	milli_text(range->max, hi);
+	return ll_fail(LL_OUT_OF_RANGE, column, "%s must be between %s and %s for this kind", column, lo, hi);
+}
+
 static void reject(struct batch_out *b, int64_t line, enum ll_err err)
 {
 	const struct ll_error *e = ll_error_get(err);
@@ -735,7 +778,7 @@ static enum ll_err batch_row(struct ll_tx *tx, struct batch_out *b, struct batch
 		return ll_fail(LL_INTERNAL, "kind", "no entry standard is published for %s", outcome_kinds[o.kind]);
 	const struct entry_standard *std = &r->standards[o.kind];
 	if ((err = standard_check(std, &o, r->type_index, now)) != LL_OK) {
-		reject(b, it->line, err);
+		reject(b, it->line, file_units(err, std));
 		return LL_OK;
 	}
 	/* Only a row that passed holds its external id: a rejected one may come again corrected. */

@@ -151,9 +151,12 @@ describe('isolation', () => {
     assertStatus(mine, 200);
     assert.equal(mine.json.id, c.account.id);
     for (const p of [`/api/v1/accounts/${c.account.id}`, `/api/v1/accounts/${personA.account.id}`, '/api/v1/accounts',
-      '/api/v1/institutions', `/api/v1/institutions/${w.instA.id}`, '/api/v1/tokens', '/api/v1/stats/activations', '/api/v1/audit']) {
+      `/api/v1/institutions/${w.instA.id}`, '/api/v1/tokens', '/api/v1/stats/activations', '/api/v1/audit']) {
       assertError(await c.client.get(p), 403, 'forbidden');
     }
+    // The list of institutions is public knowledge a citizen needs to choose an employer to share
+    // their record with; it holds no personal data.
+    assertStatus(await c.client.get('/api/v1/institutions?type=enterprise'), 200);
     assertError(await c.client.post('/api/v1/institutions', { name: 'x', type: 'university', district_code: '310104000000' }), 403, 'forbidden');
   });
 

@@ -39,12 +39,14 @@ static const struct store_stmt STANDARD_MAX = {
 };
 static const struct store_stmt STANDARD_ALL_CURRENT = {
 	"standard list current",
-	"SELECT s.kind, s.version, s.rules, s.created_at FROM entry_standards s WHERE s.version = "
+	"SELECT s.kind, s.version, s.rules, s.created_at, u.display_name FROM entry_standards s "
+	"LEFT JOIN users u ON u.id = s.created_by WHERE s.version = "
 	"(SELECT MAX(v.version) FROM entry_standards v WHERE v.kind = s.kind) ORDER BY s.kind"
 };
 static const struct store_stmt STANDARD_VERSIONS = {
 	"standard versions",
-	"SELECT kind, version, rules, created_at FROM entry_standards WHERE kind = $1 ORDER BY version DESC"
+	"SELECT s.kind, s.version, s.rules, s.created_at, u.display_name FROM entry_standards s "
+	"LEFT JOIN users u ON u.id = s.created_by WHERE s.kind = $1 ORDER BY s.version DESC"
 };
 
 /* ---- Reference data ---- */
@@ -198,6 +200,8 @@ static enum ll_err standard_list_row(const struct store_row *row, void *ctx)
 	json_set_str(o, "kind", store_row_text(row, 0));
 	json_object_set_new(o, "version", json_integer(store_row_i64(row, 1)));
 	json_set_time(o, "published_at", store_row_i64(row, 3));
+	/* The city's defaults have no publisher: null. */
+	json_set_str(o, "published_by", store_row_is_null(row, 4) ? NULL : store_row_text(row, 4));
 	json_object_set_new(o, "rules", rules);
 	json_array_append_new(ctx, o);
 	return LL_OK;

@@ -82,6 +82,7 @@ describe('entry standards', () => {
     const list = await versions();
     assert.deepEqual(list.map((s) => s.version).slice(0, 2), [v + 1, v], 'newest first');
     assert.deepEqual(list[0].rules, res.json.rules);
+    assert.equal(list[0].published_by, city.user.display_name, 'each version names who published it');
     const current = (await anon().get('/api/v1/ledger/standards')).json.items.find((s) => s.kind === KIND);
     assert.equal(current.version, v + 1);
     const audit = (await auditSince(city, mark)).filter((r) => r.action === 'entry_standard.publish');

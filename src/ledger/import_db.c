@@ -482,6 +482,7 @@ struct runner {
 	struct arena found_arena;
 	uint64_t rows_seen;
 	uint64_t counts[4];                /* stored, pending, existing, rejected: of this run */
+	uint64_t next_refresh;             /* rows stored after which statistics are refreshed again */
 	enum ll_err fatal;
 	char fatal_message[256];
 	bool is_taken_over;
@@ -498,6 +499,7 @@ struct batch_out {
 	int n_rejected;
 	struct strmap *seen;               /* external ids of this batch */
 	struct strmap *stored_ids;         /* external id -> content hash of the deposit already stored */
+	bool refresh_statistics;           /* after this batch, tell the engine the tables grew */
 	int64_t stored, pending, existing;
 };
 
@@ -880,6 +882,13 @@ static enum ll_err batch_txn(struct ll_tx *tx, void *ctx)
 	}
 	if (err != LL_OK)
 		return err;
+	/* The first batches of a job can multiply the size of tables that were nearly empty: fresh
+	 * statistics keep the look-ups of the batches after them on their indexes. */
+	static const char *const grown[] = { "submissions", "ledger_entries", "ledger_nodes" };
+	for (size_t i = 0; b->refresh_statistics && i < sizeof(grown) / sizeof(grown[0]) && err == LL_OK; i++)
+		err = store_refresh_statistics(tx, grown[i]);
+	if (err != LL_OK)
+		return err;
 	err = store_exec(tx, &JOB_ADVANCE,
 			 SP(SV_TEXT(r->job.id), SV_TEXT(r->worker), SV_I64(r->checkpoint_line), SV_I64(r->last_line),
 			    SV_I64((int64_t)stats.bytes_in), SV_I64((int64_t)r->n_items), SV_I64(b->stored),
@@ -895,7 +904,8 @@ static enum ll_err batch_flush(struct runner *r)
 {
 	if (r->n_items == 0)
 		return LL_OK;
-	struct batch_out b = { .r = r };
+	/* With the first batch of a run and then at every doubling of the rows it wrote. */
+	struct batch_out b = { .r = r, .refresh_statistics = !r->is_dry && r->counts[0] >= r->next_refresh };
 	enum ll_err err = LL_NOMEM;
 	b.entries = calloc(r->n_items, sizeof(*b.entries));
 	b.subs = calloc(r->n_items * SUBMISSION_N_COLS, sizeof(*b.subs));
@@ -938,6 +948,8 @@ static enum ll_err batch_flush(struct runner *r)
 			}
 		} else {
 			r->checkpoint_line = r->last_line;
+			if (b.refresh_statistics)
+				r->next_refresh = 2 * (r->counts[0] > 0 ? r->counts[0] : 1);
 		}
 	}
 	if (err == LL_CONFLICT)

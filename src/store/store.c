@@ -5,6 +5,7 @@
  */
 #include "store_impl.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -206,6 +207,15 @@ enum ll_err store_indexes_suspend(struct ll_tx *tx, const char *table, char **re
 	if (!tx->st->ops->indexes_suspend)
 		return LL_OK;
 	return tx->st->ops->indexes_suspend(tx->conn, table, ret_restore);
+}
+
+enum ll_err store_refresh_statistics(struct ll_tx *tx, const char *table)
+{
+	if (tx->st->kind != STORE_ENGINE_POSTGRES)
+		return LL_OK;
+	char sql[96];
+	snprintf(sql, sizeof(sql), "ANALYZE %s", table);
+	return tx->st->ops->exec_script(tx->conn, sql);
 }
 
 enum ll_err store_indexes_restore(struct ll_tx *tx, const char *restore)

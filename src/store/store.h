@@ -104,6 +104,12 @@ enum ll_err store_indexes_suspend(struct ll_tx *tx, const char *table, char **re
 /* Rebuilds what store_indexes_suspend dropped, inside tx; restore may be NULL (nothing to do). */
 enum ll_err store_indexes_restore(struct ll_tx *tx, const char *restore);
 
+/* Tells the engine that table has grown a lot since it last looked (a bulk load into a table that
+ * was empty): PostgreSQL gathers fresh statistics (ANALYZE), so that plans it cached while the
+ * table was small stop scanning it; SQLite, whose look-ups here need no statistics, does nothing.
+ * table is a name from the schema, never input. Runs inside tx. */
+enum ll_err store_refresh_statistics(struct ll_tx *tx, const char *table);
+
 /* Column accessors for a result row; indexes from 0. Text is NUL-terminated and borrowed. */
 int store_row_columns(const struct store_row *row);
 bool store_row_is_null(const struct store_row *row, int col);

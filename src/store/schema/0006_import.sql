@@ -1,5 +1,6 @@
 -- Bulk imports of outcomes: the job (progress, counts, checkpoint, the worker holding it), the
--- uploaded file in chunks so that any server can run the job, and every rejected row.
+-- uploaded file in chunks (1 MiB of the file each, deflated with zlib) so that any server can run
+-- the job, and every rejected row.
 CREATE TABLE import_jobs (
     id TEXT PRIMARY KEY,
     institution_id TEXT NOT NULL REFERENCES institutions (id),

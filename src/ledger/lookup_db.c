@@ -26,7 +26,8 @@ enum ll_err ledger_exec_in(struct ll_tx *tx, const char *name, const char *head,
 		len += (size_t)snprintf(sql + len, cap - len, "%s$%d", i ? ", " : "", n_fixed + 1 + i);
 	snprintf(sql + len, cap - len, ")%s", tail);
 	struct store_stmt stmt = { name, sql };
-	memcpy(vals, fixed, sizeof(*vals) * (size_t)n_fixed);
+	if (n_fixed > 0)
+		memcpy(vals, fixed, sizeof(*vals) * (size_t)n_fixed);
 	err = LL_OK;
 	for (size_t at = 0; at < n_keys && err == LL_OK; at += LEDGER_IN_MAX) {
 		for (size_t i = 0; i < LEDGER_IN_MAX; i++)

@@ -12,12 +12,10 @@ before(async () => {
   if (!skip) ctx = await setupLedger();
 });
 
-// Signs the reviewer in, goes from the home page to the queue and keeps only this test's
-// institution in it (a shared server may have other pending work).
+// Signs the reviewer in (a reviewer lands on the queue) and keeps only this test's institution
+// in it (a shared server may have other pending work).
 async function openQueue(page) {
   await signIn(page, ctx.reviewer.login, ctx.reviewer.password);
-  await waitForPath(page, '/staff-home');
-  await page.locator('[data-test=review-link]').click();
   await waitForPath(page, '/review');
   const answer = page.waitForResponse((r) => r.url().includes('/api/v1/ledger/submissions') && r.url().includes('institution=' + ctx.inst.id));
   await choose(page, 'review-filter-institution', ctx.inst.name);

@@ -1,6 +1,6 @@
-// A thin wrapper over fetch for the Lifelong API: JSON in and out, the session cookie, the CSRF
-// header on every write, and error bodies ({"error":{"code","message","field"}}) turned into
-// ApiError exceptions.
+// A thin wrapper over fetch for the Lifelong API: JSON in and out (or a raw body: a file), the
+// session cookie, the CSRF header on every write, and error bodies
+// ({"error":{"code","message","field"}}) turned into ApiError exceptions.
 
 export class ApiError extends Error {
   constructor(status, code, message, field) {
@@ -25,7 +25,9 @@ export function onUnauthenticated(fn) {
   return () => listeners.delete(fn);
 }
 
-export async function request(method, path, body, { query, signal } = {}) {
+// body is sent as JSON, unless contentType is given: then it is sent as it is (a File, a Blob, a
+// string) with that Content-Type.
+export async function request(method, path, body, { query, signal, contentType } = {}) {
   let url = path.startsWith('/') ? path : '/api/v1/' + path;
   if (query) {
     const q = new URLSearchParams();
@@ -33,15 +35,16 @@ export async function request(method, path, body, { query, signal } = {}) {
     const s = q.toString();
     if (s) url += (url.includes('?') ? '&' : '?') + s;
   }
+  const raw = contentType !== undefined;
   const headers = { Accept: 'application/json' };
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (body !== undefined) headers['Content-Type'] = raw ? contentType || 'application/octet-stream' : 'application/json';
   if (method !== 'GET' && method !== 'HEAD' && csrfToken) headers['X-CSRF-Token'] = csrfToken;
   let res;
   try {
     res = await fetch(url, {
       method,
       headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: body === undefined ? undefined : raw ? body : JSON.stringify(body),
       credentials: 'same-origin',
       signal,
     });
@@ -68,11 +71,18 @@ export async function request(method, path, body, { query, signal } = {}) {
   return data;
 }
 
+// POSTs a file, a Blob or a string as the raw body with its Content-Type (and the CSRF header):
+// upload('ledger/evidence', file, file.type, { query: { name: file.name } }).
+export function upload(path, body, contentType, opts) {
+  return request('POST', path, body, { ...opts, contentType: contentType || 'application/octet-stream' });
+}
+
 export const api = {
   get: (path, query, opts) => request('GET', path, undefined, { ...opts, query }),
   post: (path, body, opts) => request('POST', path, body ?? {}, opts),
   put: (path, body, opts) => request('PUT', path, body ?? {}, opts),
   del: (path, opts) => request('DELETE', path, undefined, opts),
+  upload,
 };
 
 export default api;

@@ -35,6 +35,12 @@ const routes = [
     meta: { roles: ['citizen'], title: 'nav.transcript' },
   },
   {
+    path: '/me/shares',
+    name: 'shares',
+    component: () => import('./views/SharesView.vue'),
+    meta: { roles: ['citizen'], title: 'nav.shares' },
+  },
+  {
     path: '/institution',
     name: 'institution',
     component: () => import('./views/InstitutionView.vue'),
@@ -45,6 +51,25 @@ const routes = [
     name: 'outcomes',
     component: () => import('./views/OutcomesView.vue'),
     meta: { roles: STAFF, title: 'nav.outcomes' },
+  },
+  {
+    path: '/institution/imports',
+    name: 'imports',
+    component: () => import('./views/ImportView.vue'),
+    meta: { roles: STAFF, title: 'nav.imports' },
+  },
+  {
+    path: '/institution/archive',
+    name: 'archive',
+    component: () => import('./views/ArchiveView.vue'),
+    meta: { roles: STAFF, title: 'nav.archive' },
+  },
+  {
+    // One person of the archive: their transcript as far as the institution may see it.
+    path: '/institution/archive/:personId',
+    name: 'archive-person',
+    component: () => import('./views/ArchivePersonView.vue'),
+    meta: { roles: STAFF, title: 'archive.personPageTitle' },
   },
   {
     path: '/review',

@@ -173,6 +173,8 @@ export function homeFor(user) {
     case 'city_admin':
     case 'auditor':
       return '/city';
+    case 'reviewer':
+      return '/review';
     default:
       return '/staff-home';
   }

@@ -2,7 +2,7 @@
 // thousandths), names for people, and the checks a browser can make of a ledger entry on its
 // own (the entry's leaf hash, its RFC 9162 inclusion proof and the signed tree head).
 import { i18n } from '../i18n.js';
-import api, { ApiError } from '../api.js';
+import { upload } from '../api.js';
 
 const t = (k, p) => i18n.global.t(k, p);
 const te = (k) => i18n.global.te(k);
@@ -151,36 +151,9 @@ export function rangeText(range, milli) {
 }
 
 // Uploads an evidence file (PDF, PNG, JPEG or WebP) as the body of POST /api/v1/ledger/evidence
-// with its own content type and ?name=. The JSON helper of api.js cannot send a file, so this
-// asks the server for the session's CSRF token (GET /api/v1/me carries it) and sends the file
-// itself. Returns the Evidence object; throws ApiError.
-export async function uploadEvidence(file) {
-  const me = await api.get('me');
-  const headers = { Accept: 'application/json', 'Content-Type': file.type || 'application/octet-stream' };
-  if (me && me.csrf_token) headers['X-CSRF-Token'] = me.csrf_token;
-  let res;
-  try {
-    res = await fetch('/api/v1/ledger/evidence?name=' + encodeURIComponent(file.name), {
-      method: 'POST',
-      headers,
-      body: file,
-      credentials: 'same-origin',
-    });
-  } catch (e) {
-    throw new ApiError(0, 'network', e && e.message);
-  }
-  const text = await res.text();
-  let data = null;
-  try {
-    data = text ? JSON.parse(text) : null;
-  } catch {
-    data = null;
-  }
-  if (!res.ok) {
-    const e = (data && data.error) || {};
-    throw new ApiError(res.status, e.code, e.message || res.statusText, e.field);
-  }
-  return data;
+// with its own content type and ?name=. Returns the Evidence object; throws ApiError.
+export function uploadEvidence(file) {
+  return upload('ledger/evidence', file, file.type || 'application/octet-stream', { query: { name: file.name } });
 }
 
 // ---- Checking an entry in the browser ----

@@ -13,7 +13,18 @@ async function choose(page, selectTestId, n = 0) {
   await option.waitFor();
   const label = (await option.innerText()).trim();
   await option.click();
-  await list.waitFor({ state: 'hidden' });
+  // The list re-renders when its options arrive from the server; a click that lands during that
+  // can leave it open although the choice was made. The choice is what counts: close the list.
+  try {
+    await list.waitFor({ state: 'hidden', timeout: 3000 });
+  } catch {
+    await page.keyboard.press('Escape');
+    await list.waitFor({ state: 'hidden' });
+  }
+  await page.waitForFunction(([testId, want]) => {
+    const el = document.querySelector(`[data-test=${testId}]`);
+    return el && el.innerText.includes(want);
+  }, [selectTestId, label]);
   return label;
 }
 

@@ -48,7 +48,7 @@ const struct route routes[] = {
 	{ "GET", "/api/v1/divisions", org_http_divisions, 0, .tag = "organisation",
 	  .summary = "Children of a division (?parent=CODE; the city by default)", .response = "Items" },
 	{ "GET", "/api/v1/institutions", org_http_institution_list, ROLES_ALL, .tag = "organisation",
-	  .summary = "Institutions (?district=&type=); citizens use it to choose an employer to share with", .response = "Items" },
+	  .summary = "Institutions (?district=&type=&q=part of the name); citizens use it to choose an employer to share with", .response = "Items" },
 	{ "POST", "/api/v1/institutions", org_http_institution_create, ROLE_CITY_ADMIN | ROLE_DISTRICT_ADMIN,
 	  .max_body = 4 * KB, .tag = "organisation", .summary = "Register an institution",
 	  .body_spec = org_institution_spec, .response = "Institution", .ok_status = 201 },

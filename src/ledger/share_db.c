@@ -21,7 +21,7 @@ static const struct store_stmt SHARE_DELETE = {
 };
 static const struct store_stmt SHARE_LIST = {
 	"share list",
-	"SELECT s.institution_id, i.name, i.type, s.created_at FROM record_shares s "
+	"SELECT s.institution_id, i.name, i.type, s.created_at, i.name_en FROM record_shares s "
 	"JOIN institutions i ON i.id = s.institution_id WHERE s.person_id = $1 ORDER BY s.created_at DESC"
 };
 /* Current outcomes only: an entry nothing supersedes, and not a revocation. */
@@ -92,8 +92,10 @@ enum ll_err share_end(struct ll_store *st, const char *person_id, const char *in
 static enum ll_err share_row(const struct store_row *row, void *ctx)
 {
 	json_t *o = json_object();
-	json_object_set_new(o, "institution", json_pack("{s:s, s:s, s:s}", "id", store_row_text(row, 0), "name",
-							store_row_text(row, 1), "type", store_row_text(row, 2)));
+	json_object_set_new(o, "institution", json_pack("{s:s, s:s, s:s?, s:s}", "id", store_row_text(row, 0), "name",
+							store_row_text(row, 1), "name_en",
+							store_row_is_null(row, 4) ? NULL : store_row_text(row, 4), "type",
+							store_row_text(row, 2)));
 	json_set_time(o, "created_at", store_row_i64(row, 3));
 	json_array_append_new(ctx, o);
 	return LL_OK;

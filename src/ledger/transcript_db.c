@@ -282,6 +282,9 @@ enum ll_err transcript_get(struct ll_store *st, const struct ledger_caller *c, c
 		json_object_set_new(o, "person", json_pack("{s:s, s:s?, s:s?}", "id", person_id, "account_no", t->account_no,
 							   "name", t->name));
 		json_set_time(o, "generated_at", clock_now_us());
+		/* What the caller sees: the whole record, or only what their institution deposited. */
+		bool is_partial = (c->role & (ROLE_STAFF | ROLE_INSTITUTION_ADMIN)) && !t->is_shared;
+		json_set_str(o, "scope", is_partial ? "deposited" : "all");
 		json_object_set_new(o, "items", t->items);
 		t->items = NULL;
 		json_object_set_new(o, "totals", totals_json(&t->all));

@@ -72,9 +72,10 @@ enum ll_err org_institution_create(struct ll_store *st, const struct institution
 /* Inserts inside tx with a given id (demo data). */
 enum ll_err org_institution_insert(struct ll_tx *tx, const char *id, const struct institution_in *in);
 enum ll_err org_institution_get(struct ll_store *st, const char *id, struct arena *a, struct institution *ret);
-/* Institutions, optionally of one district and type, by name. */
-enum ll_err org_institution_list(struct ll_store *st, const char *district_code, const char *type, int limit,
-				 json_t **ret_items);
+/* Institutions, optionally of one district and type and whose Chinese or English name holds
+ * name_part, by name. NULL or "" for any. */
+enum ll_err org_institution_list(struct ll_store *st, const char *district_code, const char *type, const char *name_part,
+				 int limit, json_t **ret_items);
 json_t *org_institution_json(const struct institution *in);
 
 /* --- HTTP (org_http.c) --- */

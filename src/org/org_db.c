@@ -36,7 +36,8 @@ static const struct store_stmt INSTITUTION_GET = {
 static const struct store_stmt INSTITUTION_LIST = {
 	"institution list",
 	"SELECT " INSTITUTION_COLS " FROM institutions i JOIN divisions d ON d.code = i.district_code "
-	"WHERE ($1 = '' OR i.district_code = $1) AND ($2 = '' OR i.type = $2) ORDER BY i.name LIMIT $3"
+	"WHERE ($1 = '' OR i.district_code = $1) AND ($2 = '' OR i.type = $2) "
+	"AND ($4 = '' OR i.name LIKE $4 ESCAPE '\\' OR lower(i.name_en) LIKE lower($4) ESCAPE '\\') ORDER BY i.name LIMIT $3"
 };
 
 static enum ll_err count_row(const struct store_row *row, void *ctx)
@@ -152,6 +153,7 @@ enum ll_err org_division_get(struct ll_tx *tx, const char *code, const char *fie
 
 struct list_ctx {
 	const char *a, *b;
+	const char *pattern;   /* institutions: a LIKE pattern of the name, "" for any */
 	int64_t limit;
 	json_t *items;
 };
@@ -286,16 +288,40 @@ static enum ll_err inst_list_txn(struct ll_tx *tx, void *ctx)
 	struct inst_ctx *c = ctx;
 	json_array_clear(c->list->items);
 	return store_exec(tx, &INSTITUTION_LIST,
-			  SP(SV_TEXT(c->list->a), SV_TEXT(c->list->b), SV_I64(c->list->limit)), inst_row, c);
+			  SP(SV_TEXT(c->list->a), SV_TEXT(c->list->b), SV_I64(c->list->limit), SV_TEXT(c->list->pattern)),
+			  inst_row, c);
 }
 
-enum ll_err org_institution_list(struct ll_store *st, const char *district_code, const char *type, int limit,
-				 json_t **ret_items)
+/* "%part%" for LIKE, with the pattern characters of part escaped by a backslash; "" for none. */
+static char *like_pattern(const char *part)
 {
+	if (!part || !*part)
+		return strdup("");
+	char *out = malloc(2 * strlen(part) + 3), *o = out;
+	if (!out)
+		return NULL;
+	*o++ = '%';
+	for (const char *p = part; *p; p++) {
+		if (*p == '%' || *p == '_' || *p == '\\')
+			*o++ = '\\';
+		*o++ = *p;
+	}
+	*o++ = '%';
+	*o = '\0';
+	return out;
+}
+
+enum ll_err org_institution_list(struct ll_store *st, const char *district_code, const char *type, const char *name_part,
+				 int limit, json_t **ret_items)
+{
+	char *pattern = like_pattern(name_part);
+	if (!pattern)
+		return LL_NOMEM;
 	struct list_ctx l = { .a = district_code ? district_code : "", .b = type ? type : "", .limit = limit,
-			      .items = json_array() };
+			      .pattern = pattern, .items = json_array() };
 	struct inst_ctx c = { .list = &l };
 	enum ll_err err = store_run(st, STORE_READ, "institution list", inst_list_txn, &c);
+	free(pattern);
 	if (err != LL_OK) {
 		json_decref(l.items);
 		return err;

@@ -32,9 +32,12 @@ enum ll_err org_http_institution_list(struct http_req *req)
 {
 	int64_t limit;
 	enum ll_err err = http_query_int(req, "limit", 200, 1, 1000, &limit);
+	const char *q = http_query(req, "q");
 	json_t *items;
+	if (err == LL_OK && q && json_utf8_chars(q) > 100)
+		err = ll_fail(LL_BAD_QUERY, "q", "q is longer than 100 characters");
 	if (err == LL_OK)
-		err = org_institution_list(req->app->st, http_query(req, "district"), http_query(req, "type"), (int)limit,
+		err = org_institution_list(req->app->st, http_query(req, "district"), http_query(req, "type"), q, (int)limit,
 					   &items);
 	if (err == LL_OK)
 		http_reply(req, 200, json_pack("{s:o}", "items", items));

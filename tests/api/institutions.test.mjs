@@ -38,6 +38,21 @@ describe('institutions', () => {
     assert.equal(audit[0].actor_id, city.user.id);
   });
 
+  test('?q= finds institutions by part of their Chinese or English name; pattern characters are literal', async () => {
+    const tag = uniqueName('检索');
+    const res = await city.post('/api/v1/institutions', { name: `${tag}职业培训学校`, name_en: `Findme ${tag.length} Training School`, type: 'training_institution', district_code: XUHUI });
+    assertStatus(res, 201);
+    const byName = await city.get(`/api/v1/institutions?q=${encodeURIComponent(tag)}`);
+    assertStatus(byName, 200);
+    assert.deepEqual(byName.json.items.map((i) => i.id), [res.json.id]);
+    const byEnglish = await city.get(`/api/v1/institutions?q=${encodeURIComponent(`findme ${tag.length} training`)}&type=training_institution`);
+    assert.ok(byEnglish.json.items.some((i) => i.id === res.json.id), 'English names match in any case');
+    // % and _ are not wildcards: no name holds them, so nothing is found.
+    assert.deepEqual((await city.get('/api/v1/institutions?q=%25')).json.items, []);
+    assert.deepEqual((await city.get('/api/v1/institutions?q=_')).json.items, []);
+    assertError(await city.get(`/api/v1/institutions?q=${'长'.repeat(101)}`), 400, 'bad_query', 'q');
+  });
+
   test('a duplicate name is 409 conflict and stores nothing', async () => {
     const name = uniqueName('重名机构');
     assertStatus(await city.post('/api/v1/institutions', { name, type: 'university', district_code: XUHUI }), 201);

@@ -79,9 +79,10 @@ describe('sharing a record with an employer', () => {
   test('after sharing (201), the enterprise\'s staff see every outcome, whoever deposited it', async () => {
     const res = await citizen.client.post('/api/v1/me/shares', { institution_id: ent.id });
     assertStatus(res, 201);
-    assert.deepEqual(res.json.items.map((s) => s.institution), [{ id: ent.id, name: ent.name, type: 'enterprise' }]);
+    assert.deepEqual(res.json.items.map((s) => s.institution), [{ id: ent.id, name: ent.name, name_en: ent.name_en ?? null, type: 'enterprise' }]);
     const seen = await entStaff.get(transcriptPath(citizen));
     assertStatus(seen, 200);
+    assert.equal(seen.json.scope, 'all', 'a shared record is seen whole');
     const mine = await own();
     assert.equal(mine.items.length, 3);
     assert.deepEqual(seen.json.items.map((i) => i.entry_id).sort(), mine.items.map((i) => i.entry_id).sort());
@@ -92,12 +93,13 @@ describe('sharing a record with an employer', () => {
     const bySchool = await schoolStaff.get(transcriptPath(citizen));
     assertStatus(bySchool, 200);
     assert.deepEqual(bySchool.json.items.map((i) => i.title), ['社区茶艺班']);
+    assert.equal(bySchool.json.scope, 'deposited', 'the transcript says it shows only the caller\'s deposits');
   });
 
   test('GET /api/v1/me/shares lists the share with its time; sharing again keeps one', async () => {
     const items = await shares(citizen);
     assert.equal(items.length, 1);
-    assert.deepEqual(items[0].institution, { id: ent.id, name: ent.name, type: 'enterprise' });
+    assert.deepEqual(items[0].institution, { id: ent.id, name: ent.name, name_en: ent.name_en ?? null, type: 'enterprise' });
     assert.ok(!Number.isNaN(Date.parse(items[0].created_at)), `created_at ${items[0].created_at}`);
     const again = await citizen.client.post('/api/v1/me/shares', { institution_id: ent.id });
     assertStatus(again, 201);

@@ -8,7 +8,7 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { BASE, fontSize, openBrowser, shot, signIn, uniqueSuffix, waitForPath } from './lib.mjs';
-import { call, cityAdmin, setupLedger } from './ledger-lib.mjs';
+import { call, cityAdmin, setupLedger, textBelow, controlsBelow } from './ledger-lib.mjs';
 
 const skip = !cityAdmin && 'LIFELONG_CITY_ADMIN not set';
 let ctx;
@@ -315,29 +315,12 @@ test('the import page at 390px in elder mode has text of at least 22px and butto
     await card.locator('[data-test=error-row]').nth(2).waitFor();
     await page.waitForTimeout(300);
 
-    const small = await page.evaluate(() => {
-      const out = [];
-      const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
-      for (let n = walker.nextNode(); n; n = walker.nextNode()) {
-        if (!n.textContent.trim()) continue;
-        const el = n.parentElement;
-        const r = el.getBoundingClientRect();
-        const cs = getComputedStyle(el);
-        if (!r.width || !r.height || cs.visibility === 'hidden' || el.closest('.visually-hidden, .skip-link, [aria-hidden=true]')) continue;
-        if (parseFloat(cs.fontSize) < 22) out.push(`${n.textContent.trim().slice(0, 30)} (${cs.fontSize})`);
-      }
-      return out;
-    });
+    const small = await textBelow(page, 22);
     assert.deepEqual(small, [], 'no text below 22px in the page');
     assert.ok((await fontSize(page, '[data-test=error-code]')) >= 22);
     assert.ok((await fontSize(page, '[data-test=count-read]')) >= 22);
 
-    const low = await page.evaluate(() =>
-      [...document.querySelectorAll('main button, main a.el-button, main .el-select__wrapper, main input:not([type=file]):not(.el-select__input)')]
-        .filter((el) => el.getBoundingClientRect().width > 0 && !el.closest('.el-switch'))
-        .map((el) => ({ text: (el.innerText || el.value || el.className).trim().slice(0, 30), h: el.getBoundingClientRect().height }))
-        .filter((x) => x.h < 56),
-    );
+    const low = await controlsBelow(page, 56);
     assert.deepEqual(low, [], 'no button below 56px');
     for (const sel of ['[data-test=import-pick]', '[data-test=import-start]', '[data-test=errors-csv]', '[data-test=template-download]', '[data-test=import-mode] [data-mode=partial]']) {
       const box = await page.locator(sel).first().boundingBox();

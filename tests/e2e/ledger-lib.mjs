@@ -113,3 +113,29 @@ export async function choose(page, select, text) {
   await option.click();
   await page.locator('.el-select-dropdown:visible').waitFor({ state: 'hidden' }).catch(() => {});
 }
+
+// Visible text on the page whose font is smaller than px (elder mode's floor), as "text (size)".
+export async function textBelow(page, px) {
+  return page.evaluate((min) => {
+    const out = [];
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      if (!n.textContent.trim()) continue;
+      const el = n.parentElement;
+      const r = el.getBoundingClientRect();
+      const cs = getComputedStyle(el);
+      if (!r.width || !r.height || cs.visibility === 'hidden' || el.closest('.visually-hidden, .skip-link, [aria-hidden=true]')) continue;
+      if (parseFloat(cs.fontSize) < min) out.push(`${n.textContent.trim().slice(0, 30)} (${cs.fontSize})`);
+    }
+    return out;
+  }, px);
+}
+
+// Buttons, button-like links, selects and inputs in the main area lower than px.
+export async function controlsBelow(page, px) {
+  return page.evaluate((min) =>
+    [...document.querySelectorAll('main button, main a.el-button, main .el-select__wrapper, main input:not([type=file]):not(.el-select__input)')]
+      .filter((el) => el.getBoundingClientRect().width > 0 && !el.closest('.el-switch'))
+      .map((el) => ({ text: (el.innerText || el.value || el.className).trim().slice(0, 30), h: el.getBoundingClientRect().height }))
+      .filter((x) => x.h < min), px);
+}

@@ -6,7 +6,7 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { BASE, openBrowser, shot, signIn, uniqueSuffix, waitForPath } from './lib.mjs';
-import { apiSignIn, call, cityAdmin, setupLedger } from './ledger-lib.mjs';
+import { apiSignIn, call, cityAdmin, setupLedger, textBelow, controlsBelow } from './ledger-lib.mjs';
 
 const skip = !cityAdmin && 'LIFELONG_CITY_ADMIN not set';
 let ctx, employer, hr, citizenSession;
@@ -168,26 +168,9 @@ test('the shares page at 390px in elder mode has text of at least 22px and butto
     await page.locator('[data-test=employer-item]').first().waitFor();
     await page.waitForTimeout(300);
 
-    const small = await page.evaluate(() => {
-      const out = [];
-      const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
-      for (let n = walker.nextNode(); n; n = walker.nextNode()) {
-        if (!n.textContent.trim()) continue;
-        const el = n.parentElement;
-        const r = el.getBoundingClientRect();
-        const cs = getComputedStyle(el);
-        if (!r.width || !r.height || cs.visibility === 'hidden' || el.closest('.visually-hidden, .skip-link, [aria-hidden=true]')) continue;
-        if (parseFloat(cs.fontSize) < 22) out.push(`${n.textContent.trim().slice(0, 30)} (${cs.fontSize})`);
-      }
-      return out;
-    });
+    const small = await textBelow(page, 22);
     assert.deepEqual(small, [], 'no text below 22px in the page');
-    const low = await page.evaluate(() =>
-      [...document.querySelectorAll('main button, main a.el-button, main .el-select__wrapper, main input:not([type=file]):not(.el-select__input)')]
-        .filter((el) => el.getBoundingClientRect().width > 0 && !el.closest('.el-switch'))
-        .map((el) => ({ text: (el.innerText || el.value || el.className).trim().slice(0, 30), h: el.getBoundingClientRect().height }))
-        .filter((x) => x.h < 56),
-    );
+    const low = await controlsBelow(page, 56);
     assert.deepEqual(low, [], 'no button below 56px');
     assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1), 'no sideways scrolling');
     await shot(page, 'ledger-shares-elder-phone');

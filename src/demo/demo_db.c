@@ -325,7 +325,7 @@ static enum ll_err insert_txn(struct ll_tx *tx, void *ctx)
 			err = demo_outcomes_add(c->outcomes, &c->b->rows[k]);
 		/* Every person of the demo is new: their chains start here. */
 		if (err == LL_OK)
-			err = ledger_append_ex(tx, c->outcomes->entries, (int)c->outcomes->n, LEDGER_APPEND_NEW_PERSONS);
+			err = ledger_append_ex(tx, c->outcomes->entries, (int)c->outcomes->n, LEDGER_APPEND_NEW_PERSONS, NULL);
 		c->entries += (int64_t)c->outcomes->n;
 	}
 	return err;

@@ -13,6 +13,7 @@
 #include <sodium.h>
 
 #include "../base/clock.h"
+#include "../base/grow.h"
 #include "demo.h"
 
 #define DAY_US (86400LL * 1000000LL)
@@ -126,14 +127,8 @@ static const char *pick_institution(struct demo_outcomes *d, struct demo_rng *r,
 
 static struct ledger_entry *entry_new(struct demo_outcomes *d)
 {
-	if (d->n == d->cap) {
-		size_t cap = d->cap ? 2 * d->cap : 4096;
-		struct ledger_entry *p = realloc(d->entries, cap * sizeof(*p));
-		if (!p)
-			return NULL;
-		d->entries = p;
-		d->cap = cap;
-	}
+	if (!grow(&d->entries, &d->cap, d->n, sizeof(*d->entries), 4096))
+		return NULL;
 	struct ledger_entry *e = &d->entries[d->n++];
 	memset(e, 0, sizeof(*e));
 	outcome_init(&e->o);

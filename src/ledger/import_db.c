@@ -19,6 +19,7 @@
 #include "../audit/audit.h"
 #include "../auth/roles.h"
 #include "../base/clock.h"
+#include "../base/grow.h"
 #include "../base/id.h"
 #include "../base/log.h"
 #include "../base/strmap.h"
@@ -482,6 +483,7 @@ struct runner {
 	const char **person_ids;           /* strings in job_arena: they stay put as the array grows */
 	size_t n_persons, cap_persons;
 	struct strmap *externals;          /* external id -> content hash, rows committed by this run */
+	struct ledger_heads *heads;        /* the chain heads this run's batches left */
 	int64_t checkpoint_line;
 	struct csv_reader *reader;
 	/* The batch being gathered. */
@@ -563,14 +565,8 @@ static enum ll_err resolve_account(struct ll_tx *tx, struct runner *r, const cha
 		*ret = NULL;
 		return strmap_put(r->accounts, account_no, -1) ? LL_OK : LL_NOMEM;
 	}
-	if (r->n_persons == r->cap_persons) {
-		size_t cap = r->cap_persons ? 2 * r->cap_persons : 1024;
-		void *p = realloc(r->person_ids, cap * sizeof(*r->person_ids));
-		if (!p)
-			return LL_NOMEM;
-		r->person_ids = p;
-		r->cap_persons = cap;
-	}
+	if (!grow(&r->person_ids, &r->cap_persons, r->n_persons, sizeof(*r->person_ids), 1024))
+		return LL_NOMEM;
 	if (!(r->person_ids[r->n_persons] = arena_strdup(&r->job_arena, t.text)))
 		return LL_NOMEM;
 	if (!strmap_put(r->accounts, account_no, (int64_t)r->n_persons))
@@ -619,14 +615,8 @@ struct prefetch {
 static enum ll_err account_row(const struct store_row *row, void *ctx)
 {
 	struct runner *r = ctx;
-	if (r->n_persons == r->cap_persons) {
-		size_t cap = r->cap_persons ? 2 * r->cap_persons : 1024;
-		void *p = realloc(r->person_ids, cap * sizeof(*r->person_ids));
-		if (!p)
-			return LL_NOMEM;
-		r->person_ids = p;
-		r->cap_persons = cap;
-	}
+	if (!grow(&r->person_ids, &r->cap_persons, r->n_persons, sizeof(*r->person_ids), 1024))
+		return LL_NOMEM;
 	if (!(r->person_ids[r->n_persons] = arena_strdup(&r->job_arena, store_row_text(row, 1))))
 		return LL_NOMEM;
 	return strmap_put(r->accounts, store_row_text(row, 0), (int64_t)r->n_persons++) ? LL_OK : LL_NOMEM;
@@ -886,7 +876,7 @@ static enum ll_err batch_txn(struct ll_tx *tx, void *ctx)
 	if ((err = store_bulk_insert(tx, "submissions", submission_cols, SUBMISSION_N_COLS, next_submission, b, &rows)) !=
 	    LL_OK)
 		return err;
-	if ((err = ledger_append(tx, b->entries, b->n_entries)) != LL_OK)
+	if ((err = ledger_append_ex(tx, b->entries, b->n_entries, 0, r->heads)) != LL_OK)
 		return err;
 	for (int i = 0; i < b->n_rejected && err == LL_OK; i++) {
 		const struct rejected *x = &b->rejected[i];
@@ -927,6 +917,7 @@ static enum ll_err batch_flush(struct runner *r)
 	b.stored_ids = strmap_new();
 	if (b.entries && b.subs && b.rejected && b.seen && b.stored_ids)
 		err = store_run(r->st, STORE_WRITE, "import batch", batch_txn, &b);
+	ledger_heads_settle(r->heads, err == LL_OK);
 	if (err == LL_OK) {
 		/* Committed: what this batch saw counts for the batches after it. */
 		for (size_t i = 0; i < r->n_items; i++) {
@@ -944,15 +935,9 @@ static enum ll_err batch_flush(struct runner *r)
 		r->counts[3] += (uint64_t)b.n_rejected;
 		if (r->is_dry) {
 			for (int i = 0; i < b.n_rejected && r->n_found < VALIDATION_ERRORS_MAX; i++) {
-				if (r->n_found == r->cap_found) {
-					size_t cap = r->cap_found ? 2 * r->cap_found : 256;
-					struct rejected *p = realloc(r->found, cap * sizeof(*p));
-					if (!p) {
-						err = LL_NOMEM;
-						break;
-					}
-					r->found = p;
-					r->cap_found = cap;
+				if (!grow(&r->found, &r->cap_found, r->n_found, sizeof(*r->found), 256)) {
+					err = LL_NOMEM;
+					break;
 				}
 				struct rejected x = b.rejected[i];
 				x.field = arena_strdup(&r->found_arena, x.field);
@@ -988,14 +973,8 @@ static enum ll_err batch_flush(struct runner *r)
 
 static struct batch_item *batch_add(struct runner *r, int64_t line)
 {
-	if (r->n_items == r->cap_items) {
-		size_t cap = r->cap_items ? 2 * r->cap_items : IMPORT_BATCH_ROWS;
-		struct batch_item *p = realloc(r->items, cap * sizeof(*p));
-		if (!p)
-			return NULL;
-		r->items = p;
-		r->cap_items = cap;
-	}
+	if (!grow(&r->items, &r->cap_items, r->n_items, sizeof(*r->items), IMPORT_BATCH_ROWS))
+		return NULL;
 	struct batch_item *it = &r->items[r->n_items++];
 	memset(it, 0, sizeof(*it));
 	it->line = line;
@@ -1290,7 +1269,8 @@ enum ll_err import_run(struct ll_store *st, const char *id, const char *worker, 
 	r->progress_ctx = ctx;
 	r->accounts = strmap_new();
 	r->externals = strmap_new();
-	if (!r->accounts || !r->externals)
+	r->heads = ledger_heads_new();
+	if (!r->accounts || !r->externals || !r->heads)
 		goto out;
 	struct dead_ctx *dead = calloc(1, sizeof(*dead));
 	if (!dead)
@@ -1323,6 +1303,7 @@ out:
 	csv_reader_free(r->reader);
 	strmap_free(r->accounts);
 	strmap_free(r->externals);
+	ledger_heads_free(r->heads);
 	free(r->person_ids);
 	free(r->items);
 	free(r->found);

@@ -308,7 +308,20 @@ enum ll_err ledger_append(struct ll_tx *tx, struct ledger_entry *entries, int n)
 /* The caller vouches that no person of the batch has an entry yet (a bulk load of new persons):
  * their chains start in the batch, and no lookup is made. */
 #define LEDGER_APPEND_NEW_PERSONS 1u
-enum ll_err ledger_append_ex(struct ll_tx *tx, struct ledger_entry *entries, int n, unsigned flags);
+/* The chain heads one writer's appends left, kept across its transactions (the batches of an
+ * import job) so that a later batch need not look them up again. They are believed only while
+ * the ledger has grown by that writer's committed appends alone: an append by anyone else in
+ * between, or a rolled-back batch, makes the next append forget them. */
+struct ledger_heads;
+/* An empty set of heads; NULL when out of memory. */
+struct ledger_heads *ledger_heads_new(void);
+void ledger_heads_free(struct ledger_heads *h);
+/* Tells h whether the transaction of its last append committed: the heads that append left are
+ * kept when it did and forgotten when it did not. */
+void ledger_heads_settle(struct ledger_heads *h, bool is_committed);
+/* ledger_append with flags and, when heads is not NULL, the heads of earlier appends. */
+enum ll_err ledger_append_ex(struct ll_tx *tx, struct ledger_entry *entries, int n, unsigned flags,
+			     struct ledger_heads *heads);
 /* The latest signed tree head, signing a new one first when the log has grown since it and
  * either it is older than a second or it does not yet cover min_size leaves. */
 enum ll_err ledger_sth_current(struct ll_store *st, const struct ll_keys *keys, uint64_t min_size,

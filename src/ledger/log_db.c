@@ -12,6 +12,7 @@
 #include "../auth/roles.h"
 #include "../base/clock.h"
 #include "../base/crypto.h"
+#include "../base/grow.h"
 #include "../base/log.h"
 #include "../base/strmap.h"
 #include "ledger_db.h"
@@ -66,7 +67,7 @@ static const struct store_stmt VERIFY_STHS_BEYOND = {
 static const struct store_stmt VERIFY_CHAINS = {
 	"ledger verify chains",
 	"SELECT person_id, person_seq, prev_hash, entry_hash, seq FROM ledger_entries "
-	"WHERE person_id > $1 OR (person_id = $1 AND person_seq > $2) ORDER BY person_id, person_seq LIMIT $3"
+	"WHERE (person_id, person_seq) > ($1, $2) ORDER BY person_id, person_seq LIMIT $3"
 };
 /* One statement each, so that the head and the rows are read in one snapshot on either engine
  * while other servers append. */
@@ -228,14 +229,8 @@ static enum ll_err node_emit(void *ctx, unsigned level, uint64_t index, const un
 	struct append_ctx *c = ctx;
 	if (level == 0)
 		return LL_OK; /* the entry row holds it */
-	if (c->n_nodes == c->cap_nodes) {
-		size_t cap = c->cap_nodes ? 2 * c->cap_nodes : 64;
-		struct node_rec *p = realloc(c->nodes, cap * sizeof(*p));
-		if (!p)
-			return LL_NOMEM;
-		c->nodes = p;
-		c->cap_nodes = cap;
-	}
+	if (!grow(&c->nodes, &c->cap_nodes, c->n_nodes, sizeof(*c->nodes), 64))
+		return LL_NOMEM;
 	struct node_rec *r = &c->nodes[c->n_nodes++];
 	r->last_leaf = node_last_leaf(level, index);
 	r->level = (int)level;
@@ -294,81 +289,208 @@ static bool next_node_row(struct store_val *v, void *ctx)
 	return true;
 }
 
-/* The chain heads of the persons a batch continues, fetched in one look-up per LEDGER_IN_MAX. */
-struct heads {
-	struct strmap *at;          /* person id -> index into seq/hash */
-	int64_t *person_seq;
-	unsigned char (*hash)[ENTRY_HASH_BYTES];
-	size_t n, cap;
-	enum ll_err err;
+/* ---- Chain heads ---- */
+
+/* Persons' last entries: person id -> (person_seq, entry hash). */
+struct head {
+	int64_t person_seq;
+	unsigned char hash[ENTRY_HASH_BYTES];
 };
 
-static enum ll_err head_row(const struct store_row *row, void *ctx)
+struct head_set {
+	struct strmap *at;                 /* person id -> index into heads */
+	struct head *heads;
+	size_t n, cap;
+};
+
+static bool head_set_put(struct head_set *s, const char *person_id, int64_t person_seq,
+			 const unsigned char hash[ENTRY_HASH_BYTES])
 {
-	struct heads *h = ctx;
-	if (h->n == h->cap)
-		return LL_INTERNAL; /* more heads than persons asked for: a person has two last entries */
-	if (!copy_hash(row, 2, h->hash[h->n]))
-		return ll_fail(LL_LEDGER_BROKEN, NULL, "a stored entry hash is malformed");
-	h->person_seq[h->n] = store_row_i64(row, 1);
-	if (!strmap_put(h->at, store_row_text(row, 0), (int64_t)h->n))
-		return LL_NOMEM;
-	h->n++;
+	int64_t j;
+	if (!s->at && !(s->at = strmap_new()))
+		return false;
+	if (!strmap_get(s->at, person_id, &j)) {
+		if (!grow(&s->heads, &s->cap, s->n, sizeof(*s->heads), 256) || !strmap_put(s->at, person_id, (int64_t)s->n))
+			return false;
+		j = (int64_t)s->n++;
+	}
+	s->heads[j].person_seq = person_seq;
+	memcpy(s->heads[j].hash, hash, ENTRY_HASH_BYTES);
+	return true;
+}
+
+static bool head_set_get(const struct head_set *s, const char *person_id, int64_t *ret_seq,
+			 unsigned char ret_hash[ENTRY_HASH_BYTES])
+{
+	int64_t j;
+	if (!s->at || !strmap_get(s->at, person_id, &j))
+		return false;
+	*ret_seq = s->heads[j].person_seq;
+	memcpy(ret_hash, s->heads[j].hash, ENTRY_HASH_BYTES);
+	return true;
+}
+
+static void head_set_clear(struct head_set *s)
+{
+	if (s->at)
+		strmap_clear(s->at);
+	s->n = 0;
+}
+
+static void head_set_release(struct head_set *s)
+{
+	strmap_free(s->at);
+	free(s->heads);
+	*s = (struct head_set){ 0 };
+}
+
+/* The most persons whose heads a writer keeps between transactions (about 100 bytes each). */
+#define LEDGER_HEADS_KEPT_MAX (1u << 19)
+
+struct staged_head {
+	const char *person_id;             /* in staged_ids */
+	struct head head;
+};
+
+struct ledger_heads {
+	struct head_set kept;              /* true of the ledger while its size is kept_size */
+	int64_t kept_size;                 /* -1: nothing kept */
+	struct staged_head *staged;        /* the heads the last append left, once it commits */
+	size_t n_staged, cap_staged;
+	struct arena staged_ids;
+	int64_t staged_size;               /* -1: nothing staged */
+};
+
+struct ledger_heads *ledger_heads_new(void)
+{
+	struct ledger_heads *h = calloc(1, sizeof(*h));
+	if (!h)
+		return NULL;
+	h->kept_size = h->staged_size = -1;
+	arena_init(&h->staged_ids, 0);
+	return h;
+}
+
+void ledger_heads_free(struct ledger_heads *h)
+{
+	if (!h)
+		return;
+	head_set_release(&h->kept);
+	free(h->staged);
+	arena_release(&h->staged_ids);
+	free(h);
+}
+
+static void heads_forget(struct ledger_heads *h)
+{
+	head_set_clear(&h->kept);
+	h->kept_size = -1;
+}
+
+void ledger_heads_settle(struct ledger_heads *h, bool is_committed)
+{
+	if (!h || h->staged_size < 0)
+		return;
+	if (is_committed) {
+		h->kept_size = h->staged_size;
+		for (size_t i = 0; i < h->n_staged; i++) {
+			const struct staged_head *x = &h->staged[i];
+			int64_t seq;
+			unsigned char hash[ENTRY_HASH_BYTES];
+			/* When full, the persons not kept yet are looked up again when they come back. */
+			if (h->kept.n >= LEDGER_HEADS_KEPT_MAX && !head_set_get(&h->kept, x->person_id, &seq, hash))
+				continue;
+			if (!head_set_put(&h->kept, x->person_id, x->head.person_seq, x->head.hash)) {
+				heads_forget(h);
+				break;
+			}
+		}
+	} else {
+		heads_forget(h);
+	}
+	h->n_staged = 0;
+	arena_reset(&h->staged_ids);
+	h->staged_size = -1;
+}
+
+/* Records what an append left: the last entry of every person of entries (in_batch maps each
+ * person to it), true of the ledger at size once the transaction commits. */
+static enum ll_err heads_stage(struct ledger_heads *h, const struct ledger_entry *entries, int n,
+			       const struct strmap *in_batch, int64_t size)
+{
+	for (int i = 0; i < n; i++) {
+		int64_t last;
+		if (!strmap_get(in_batch, entries[i].person_id, &last) || last != i)
+			continue;
+		if (!grow(&h->staged, &h->cap_staged, h->n_staged, sizeof(*h->staged), 256))
+			return LL_NOMEM;
+		struct staged_head *x = &h->staged[h->n_staged];
+		if (!(x->person_id = arena_strdup(&h->staged_ids, entries[i].person_id)))
+			return LL_NOMEM;
+		x->head.person_seq = entries[i].person_seq;
+		memcpy(x->head.hash, entries[i].entry_hash, ENTRY_HASH_BYTES);
+		h->n_staged++;
+	}
+	h->staged_size = size;
 	return LL_OK;
 }
 
-/* Fetches the last entry of every person of entries whose chain does not start in the batch. */
-static enum ll_err heads_fetch(struct ll_tx *tx, const struct ledger_entry *entries, int n, struct heads *h)
+static enum ll_err head_row(const struct store_row *row, void *ctx)
+{
+	struct head_set *s = ctx;
+	unsigned char hash[ENTRY_HASH_BYTES];
+	int64_t seq;
+	if (!copy_hash(row, 2, hash))
+		return ll_fail(LL_LEDGER_BROKEN, NULL, "a stored entry hash is malformed");
+	if (head_set_get(s, store_row_text(row, 0), &seq, hash))
+		return LL_INTERNAL; /* a person has two last entries */
+	return head_set_put(s, store_row_text(row, 0), store_row_i64(row, 1), hash) ? LL_OK : LL_NOMEM;
+}
+
+/* Fetches into fetched the last entry of every person of entries that kept (when not NULL) does
+ * not know, in one look-up per LEDGER_IN_MAX persons. */
+static enum ll_err heads_fetch(struct ll_tx *tx, const struct ledger_entry *entries, int n,
+			       const struct head_set *kept, struct head_set *fetched)
 {
 	const char **keys = malloc(sizeof(*keys) * (size_t)n);
 	struct strmap *seen = strmap_new();
 	enum ll_err err = LL_NOMEM;
 	size_t n_keys = 0;
-	h->at = strmap_new();
-	if (!keys || !seen || !h->at)
+	if (!keys || !seen)
 		goto out;
 	for (int i = 0; i < n; i++) {
 		int64_t v;
-		if (strmap_get(seen, entries[i].person_id, &v))
+		unsigned char hash[ENTRY_HASH_BYTES];
+		if (strmap_get(seen, entries[i].person_id, &v) || (kept && head_set_get(kept, entries[i].person_id, &v, hash)))
 			continue;
 		if (!strmap_put(seen, entries[i].person_id, i))
 			goto out;
 		keys[n_keys++] = entries[i].person_id;
 	}
-	h->cap = n_keys;
-	h->person_seq = malloc(sizeof(*h->person_seq) * (n_keys ? n_keys : 1));
-	h->hash = malloc(sizeof(*h->hash) * (n_keys ? n_keys : 1));
-	if (!h->person_seq || !h->hash)
-		goto out;
 	err = ledger_exec_in(tx, "ledger chain heads",
 			     "SELECT e.person_id, e.person_seq, e.entry_hash FROM ledger_entries e WHERE e.person_seq = "
 			     "(SELECT MAX(x.person_seq) FROM ledger_entries x WHERE x.person_id = e.person_id) AND e.person_id IN ",
-			     "", NULL, 0, keys, n_keys, head_row, h);
+			     "", NULL, 0, keys, n_keys, head_row, fetched);
 out:
 	free(keys);
 	strmap_free(seen);
 	return err;
 }
 
-static void heads_release(struct heads *h)
-{
-	strmap_free(h->at);
-	free(h->person_seq);
-	free(h->hash);
-}
-
 /* Links entry i to the person's previous entry: an earlier one of this batch (found through
- * in_batch, person id to index), else the stored last one; then records i as the person's last. */
-static enum ll_err link_person(struct ledger_entry *entries, int i, struct strmap *in_batch, const struct heads *h)
+ * in_batch, person id to index), else the last one stored (as kept or fetched); then records i
+ * as the person's last. */
+static enum ll_err link_person(struct ledger_entry *entries, int i, struct strmap *in_batch, const struct head_set *kept,
+			       const struct head_set *fetched)
 {
 	struct ledger_entry *e = &entries[i];
 	int64_t j;
 	if (strmap_get(in_batch, e->person_id, &j)) {
 		e->person_seq = entries[j].person_seq + 1;
 		memcpy(e->prev_hash, entries[j].entry_hash, ENTRY_HASH_BYTES);
-	} else if (h->at && strmap_get(h->at, e->person_id, &j)) {
-		e->person_seq = h->person_seq[j] + 1;
-		memcpy(e->prev_hash, h->hash[j], ENTRY_HASH_BYTES);
+	} else if ((kept && head_set_get(kept, e->person_id, &j, e->prev_hash)) ||
+		   head_set_get(fetched, e->person_id, &j, e->prev_hash)) {
+		e->person_seq = j + 1;
 	} else {
 		e->person_seq = 1;
 		memset(e->prev_hash, 0, ENTRY_HASH_BYTES);
@@ -378,16 +500,18 @@ static enum ll_err link_person(struct ledger_entry *entries, int i, struct strma
 
 enum ll_err ledger_append(struct ll_tx *tx, struct ledger_entry *entries, int n)
 {
-	return ledger_append_ex(tx, entries, n, 0);
+	return ledger_append_ex(tx, entries, n, 0, NULL);
 }
 
-enum ll_err ledger_append_ex(struct ll_tx *tx, struct ledger_entry *entries, int n, unsigned flags)
+enum ll_err ledger_append_ex(struct ll_tx *tx, struct ledger_entry *entries, int n, unsigned flags,
+			     struct ledger_heads *heads)
 {
 	struct append_ctx c = { .entries = entries, .n = n };
 	int64_t size = -1, rows;
 	enum ll_err err;
 	struct strmap *in_batch = NULL;
-	struct heads heads = { 0 };
+	struct head_set fetched = { 0 };
+	const struct head_set *kept = NULL;
 	if (n <= 0)
 		return LL_OK;
 	if (!(in_batch = strmap_new()))
@@ -401,9 +525,20 @@ enum ll_err ledger_append_ex(struct ll_tx *tx, struct ledger_entry *entries, int
 		goto out;
 	}
 	uint64_t first = (uint64_t)(size - n);
-	/* Every person of the batch is new to the ledger, on the caller's word, or their heads are
-	 * looked up together. */
-	if (!(flags & LEDGER_APPEND_NEW_PERSONS) && (err = heads_fetch(tx, entries, n, &heads)) != LL_OK)
+	if (heads) {
+		/* An append staged and not settled did not commit (a retried transaction). What the
+		 * writer's earlier appends left holds only if the ledger has not grown since. */
+		heads->n_staged = 0;
+		arena_reset(&heads->staged_ids);
+		heads->staged_size = -1;
+		if (heads->kept_size == (int64_t)first)
+			kept = &heads->kept;
+		else
+			heads_forget(heads);
+	}
+	/* Every person of the batch is new to the ledger, on the caller's word, or the heads not
+	 * kept are looked up together. */
+	if (!(flags & LEDGER_APPEND_NEW_PERSONS) && (err = heads_fetch(tx, entries, n, kept, &fetched)) != LL_OK)
 		goto out;
 	struct merkle_frontier f;
 	struct merkle_leaves tree = stored_tree(tx);
@@ -413,7 +548,8 @@ enum ll_err ledger_append_ex(struct ll_tx *tx, struct ledger_entry *entries, int
 	for (int i = 0; i < n; i++) {
 		struct ledger_entry *e = &entries[i];
 		e->seq = (int64_t)(first + (uint64_t)i);
-		if ((err = link_person(entries, i, in_batch, &heads)) != LL_OK || (err = entry_compute_hash(e, e->entry_hash)) != LL_OK ||
+		if ((err = link_person(entries, i, in_batch, kept, &fetched)) != LL_OK ||
+		    (err = entry_compute_hash(e, e->entry_hash)) != LL_OK ||
 		    (err = merkle_frontier_append_emit(&f, e->entry_hash, node_emit, &c)) != LL_OK)
 			goto out;
 	}
@@ -423,8 +559,10 @@ enum ll_err ledger_append_ex(struct ll_tx *tx, struct ledger_entry *entries, int
 		goto out;
 	c.next = 0;
 	err = store_bulk_insert(tx, "ledger_nodes", node_cols, 3, next_node_row, &c, &rows);
+	if (err == LL_OK && heads)
+		err = heads_stage(heads, entries, n, in_batch, size);
 out:
-	heads_release(&heads);
+	head_set_release(&fetched);
 	strmap_free(in_batch);
 	free(c.nodes);
 	return err;
@@ -733,14 +871,8 @@ static enum ll_err verify_sth_row(const struct store_row *row, void *ctx)
 	struct sth_ctx one = { 0 };
 	if (sth_row(row, &one) != LL_OK)
 		return verify_fail(v, "a signed tree head is malformed");
-	if (v->n_sths == v->cap_sths) {
-		size_t cap = v->cap_sths ? 2 * v->cap_sths : 16;
-		struct merkle_sth *p = realloc(v->sths, cap * sizeof(*p));
-		if (!p)
-			return LL_NOMEM;
-		v->sths = p;
-		v->cap_sths = cap;
-	}
+	if (!grow(&v->sths, &v->cap_sths, v->n_sths, sizeof(*v->sths), 16))
+		return LL_NOMEM;
 	v->sths[v->n_sths++] = one.sth;
 	return LL_OK;
 }

@@ -20,6 +20,7 @@
 #include "base/buf.h"
 #include "base/clock.h"
 #include "base/crypto.h"
+#include "base/grow.h"
 #include "base/id.h"
 #include "base/json.h"
 #include "base/ll_err.h"
@@ -583,6 +584,53 @@ static void test_buf_reset_and_steal(void **state)
 }
 
 /* ---- clock ---- */
+
+static void test_grow_doubles_and_keeps_elements(void **state)
+{
+	(void)state;
+	int64_t *items = NULL;
+	size_t cap = 0, n = 0;
+	/* Room is made only when full: first to the given size, then twice as much each time. */
+	size_t caps_seen[8], n_caps = 0;
+	for (int64_t v = 0; v < 100; v++) {
+		size_t before = cap;
+		assert_true(grow(&items, &cap, n, sizeof(*items), 10));
+		assert_true(cap > n);
+		if (cap != before)
+			caps_seen[n_caps++] = cap;
+		items[n++] = v * v;
+	}
+	assert_int_equal(n_caps, 5);
+	static const size_t want[] = { 10, 20, 40, 80, 160 };
+	for (size_t i = 0; i < n_caps; i++)
+		assert_int_equal(caps_seen[i], want[i]);
+	for (int64_t v = 0; v < 100; v++)
+		assert_int_equal(items[v], v * v);
+	/* With room left it changes nothing. */
+	int64_t *same = items;
+	assert_true(grow(&items, &cap, 50, sizeof(*items), 10));
+	assert_ptr_equal(items, same);
+	assert_int_equal(cap, 160);
+	free(items);
+}
+
+static void test_grow_refuses_what_memory_cannot_hold(void **state)
+{
+	(void)state;
+	char *items = NULL;
+	size_t cap = 0;
+	assert_true(grow(&items, &cap, 0, 1, 4));
+	memcpy(items, "abc", 4);
+	char *before = items;
+	/* Doubling to more than the address space holds fails and leaves the array as it was. */
+	size_t huge = SIZE_MAX / 2 + 1;
+	cap = huge;
+	assert_false(grow(&items, &cap, huge, 2, 4));
+	assert_ptr_equal(items, before);
+	assert_int_equal(cap, huge);
+	assert_string_equal(items, "abc");
+	free(items);
+}
 
 static void test_clock_days_from_civil_known_values(void **state)
 {
@@ -1209,6 +1257,8 @@ int main(void)
 		cmocka_unit_test(test_buf_append_and_grow),
 		cmocka_unit_test(test_buf_printf_large),
 		cmocka_unit_test(test_buf_reset_and_steal),
+		cmocka_unit_test(test_grow_doubles_and_keeps_elements),
+		cmocka_unit_test(test_grow_refuses_what_memory_cannot_hold),
 	};
 	const struct CMUnitTest rule_tests[] = {
 		cmocka_unit_test(test_clock_days_from_civil_known_values),

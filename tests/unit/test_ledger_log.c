@@ -61,7 +61,7 @@ struct append_job {
 static enum ll_err append_txn(struct ll_tx *tx, void *ctx)
 {
 	struct append_job *j = ctx;
-	return ledger_append_ex(tx, j->entries, j->n, j->flags);
+	return ledger_append_ex(tx, j->entries, j->n, j->flags, NULL);
 }
 
 /* Makes n community-education entries, entry i for persons[i], for ledger_append to complete. */
@@ -184,6 +184,87 @@ static void test_append_of_new_persons_chains_within_the_batch(void **state)
 	entries_all(f, &r);
 	assert_int_equal(r.n, 35);
 	assert_chains(&r);
+	assert_true(verify(f).is_ok);
+}
+
+/* An append that keeps heads between transactions, as an import job does; with fail_first set,
+ * the first attempt appends persons fail_first_persons and then asks to be retried (its
+ * transaction rolls back), and with is_failing every attempt fails after appending. */
+struct kept_job {
+	struct fx *f;
+	struct ledger_heads *heads;
+	const int *persons;
+	int n;
+	struct ledger_entry *out;
+	const int *fail_first_persons;
+	int n_fail_first, attempts;
+	bool is_failing;
+};
+
+static enum ll_err kept_txn(struct ll_tx *tx, void *ctx)
+{
+	struct kept_job *j = ctx;
+	static struct ledger_entry scratch[MAX_ENTRIES];
+	if (j->attempts++ == 0 && j->n_fail_first > 0) {
+		entries_make(j->f, j->fail_first_persons, j->n_fail_first, scratch);
+		assert_ok(ledger_append_ex(tx, scratch, j->n_fail_first, 0, j->heads));
+		return ll_fail(LL_STORE_BUSY, NULL, "test asks for a retry");
+	}
+	entries_make(j->f, j->persons, j->n, j->out);
+	enum ll_err err = ledger_append_ex(tx, j->out, j->n, 0, j->heads);
+	if (err == LL_OK && j->is_failing)
+		return ll_fail(LL_CONFLICT, NULL, "test fails the transaction");
+	return err;
+}
+
+static enum ll_err append_kept(struct kept_job j)
+{
+	enum ll_err err = store_run(j.f->st, STORE_WRITE, "test kept append", kept_txn, &j);
+	ledger_heads_settle(j.heads, err == LL_OK);
+	return err;
+}
+
+static void test_append_with_kept_heads_stays_true_to_other_writers_and_rollbacks(void **state)
+{
+	struct fx *f = *state;
+	static struct ledger_entry out[MAX_ENTRIES];
+	struct ledger_heads *heads = ledger_heads_new();
+	assert_non_null(heads);
+	int n = 0;
+	static const int a[] = { 0, 1, 2, 0 }, b[] = { 1, 2, 0 }, c[] = { 0 }, d[] = { 0, 1 }, e[] = { 2, 2 },
+			 g[] = { 2, 0 }, h[] = { 2 }, k[] = { 1 };
+	/* Batches of one writer, one after the other: the later ones continue from what it kept. */
+	assert_ok(append_kept((struct kept_job){ .f = f, .heads = heads, .persons = a, .n = 4, .out = out + n }));
+	n += 4;
+	assert_ok(append_kept((struct kept_job){ .f = f, .heads = heads, .persons = b, .n = 3, .out = out + n }));
+	n += 3;
+	/* Another writer appends for person 0: what was kept no longer holds. */
+	append_entries(f, c, 1, out + n);
+	n += 1;
+	assert_ok(append_kept((struct kept_job){ .f = f, .heads = heads, .persons = d, .n = 2, .out = out + n }));
+	n += 2;
+	/* A batch that rolls back, then another writer appending as many entries as it did: the
+	 * heads of the rolled-back batch must not be believed. */
+	static struct ledger_entry lost[4];
+	assert_int_equal(append_kept((struct kept_job){ .f = f, .heads = heads, .persons = e, .n = 2, .out = lost, .is_failing = true }), LL_CONFLICT);
+	append_entries(f, g, 2, out + n);
+	n += 2;
+	assert_ok(append_kept((struct kept_job){ .f = f, .heads = heads, .persons = h, .n = 1, .out = out + n }));
+	n += 1;
+	/* A batch retried inside its transaction: only the attempt that committed counts. */
+	assert_ok(append_kept((struct kept_job){ .f = f, .heads = heads, .persons = k, .n = 1, .out = out + n,
+						   .fail_first_persons = c, .n_fail_first = 1 }));
+	n += 1;
+	assert_ok(append_kept((struct kept_job){ .f = f, .heads = heads, .persons = a, .n = 4, .out = out + n }));
+	n += 4;
+	ledger_heads_free(heads);
+
+	static struct entries_read r;
+	entries_all(f, &r);
+	assert_int_equal(r.n, n);
+	assert_chains(&r);
+	for (int i = 0; i < n; i++)
+		assert_string_equal(out[i].id, r.items[i].id);
 	assert_true(verify(f).is_ok);
 }
 
@@ -598,6 +679,7 @@ int main(void)
 	const struct CMUnitTest engine_tests[] = {
 		T(test_append_chains_each_person_across_interleaved_appends),
 		T(test_append_of_new_persons_chains_within_the_batch),
+		T(test_append_with_kept_heads_stays_true_to_other_writers_and_rollbacks),
 		T(test_append_through_deposits_chains_each_person),
 		T(test_sth_signs_the_root_of_the_entries),
 		T(test_sth_of_empty_log_is_the_empty_root),

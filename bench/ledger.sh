@@ -87,6 +87,13 @@ import_run() { # url: prints rows/s
 	grep -q "$rows stored" "$work/import.out" || { cat "$work/import.out" >&2; return 1; }
 	awk -v n="$rows" -v a="$t0" -v b="$t1" 'BEGIN {printf "%.0f\n", n / (b - a)}'
 }
+verify_run() { # url: prints entries/s
+	local t0 t1
+	t0=$(now)
+	"$bin" ledger verify --db "$1" --quiet || return 1
+	t1=$(now)
+	awk -v n="$rows" -v a="$t0" -v b="$t1" 'BEGIN {printf "%.0f\n", n / (b - a)}'
+}
 : >"$work/raw.rounds"
 : >"$work/import.rounds"
 for r in $(seq 1 "$rounds"); do
@@ -105,9 +112,10 @@ verdict=$(awk -v r="$ratio" 'BEGIN {print (r >= 0.5 ? "meets the target of at le
 all() { paste -sd' ' "$1" | sed 's/ /, /g'; }
 
 pg_row="| PostgreSQL | not run | | |"
+pg_verify="not run"
 if [ -x scripts/pg-test.sh ]; then
 	echo "bench: import on PostgreSQL"
-	export -f raw_run import_run now
+	export -f raw_run import_run verify_run now
 	export work institution rows bin raw import_persons
 	if pg=$(PGTEST_PORT=$pg_port PGTEST_STATE=$work/pg.state scripts/pg-test.sh run bash -c '
 		set -e
@@ -119,8 +127,10 @@ if [ -x scripts/pg-test.sh ]; then
 		}
 		fresh; r=$(raw_run "$LIFELONG_TEST_PG")
 		fresh; i=$(import_run "$LIFELONG_TEST_PG")
-		echo "$i $r"' 2>"$work/pg.log"); then
-		read -r pg_import pg_raw <<<"$pg"
+		v=$(verify_run "$LIFELONG_TEST_PG")
+		echo "$i $r $v"' 2>"$work/pg.log"); then
+		read -r pg_import pg_raw pg_verify_rate <<<"$pg"
+		pg_verify="**$pg_verify_rate entries/s**"
 		pg_ratio=$(awk -v a="$pg_import" -v b="$pg_raw" 'BEGIN {printf "%.2f", (b > 0 ? a / b : 0)}')
 		pg_row="| PostgreSQL $(psql --version | awk '{print $3}') | $pg_import | $pg_raw | **$pg_ratio** |"
 	else
@@ -194,7 +204,8 @@ starts from a fresh copy of one database of $import_persons residents; $rounds r
 $pg_row
 
 SQLite rounds: import $(all "$work/import.rounds"); raw $(all "$work/raw.rounds"). The SQLite ratio $verdict.
-PostgreSQL: one round, a private server from scripts/pg-test.sh (fsync off) on the same machine.
+PostgreSQL: one round, a private server from scripts/pg-test.sh (fsync off) on the same machine;
+\`lifelong ledger verify\` of the $rows entries that import wrote there: $pg_verify.
 
 ### A ledger of $entries entries
 

@@ -52,6 +52,21 @@ bool clock_is_valid_date(int y, int m, int d)
 	return d <= max;
 }
 
+bool clock_parse_date(const char *s, int64_t *ret_days)
+{
+	int y, m, d;
+	char tail;
+	if (strlen(s) != 10 || s[4] != '-' || s[7] != '-' || sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3)
+		return false;
+	for (int i = 0; i < 10; i++)
+		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
+			return false;
+	if (y < 1900 || !clock_is_valid_date(y, m, d))
+		return false;
+	*ret_days = clock_days_from_civil(y, (unsigned)m, (unsigned)d);
+	return true;
+}
+
 void clock_format_rfc3339(ll_time_us t, char out[32])
 {
 	time_t secs = (time_t)(t / 1000000);

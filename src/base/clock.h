@@ -28,5 +28,7 @@ void clock_format_date(ll_time_us t, char out[11]);
 int64_t clock_days_from_civil(int y, unsigned m, unsigned d);
 /* True if y-m-d is a real calendar date. */
 bool clock_is_valid_date(int y, int m, int d);
+/* Parses YYYY-MM-DD (a real date, year 1900 or later) into days since 1970-01-01; false if not. */
+bool clock_parse_date(const char *s, int64_t *ret_days);
 
 #endif

@@ -374,22 +374,6 @@ void standard_default(enum outcome_kind kind, struct entry_standard *ret)
 
 /* ---- Checking an outcome ---- */
 
-/* Parses YYYY-MM-DD into days since 1970-01-01; false unless a real date. */
-static bool parse_date(const char *s, int64_t *ret_days)
-{
-	int y, m, d;
-	char tail;
-	if (strlen(s) != 10 || s[4] != '-' || s[7] != '-' || sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3)
-		return false;
-	for (int i = 0; i < 10; i++)
-		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
-			return false;
-	if (y < 1900 || !clock_is_valid_date(y, m, d))
-		return false;
-	*ret_days = clock_days_from_civil(y, (unsigned)m, (unsigned)d);
-	return true;
-}
-
 static bool is_grade(const char *r)
 {
 	static const char *const grades[] = { "A+", "A", "A-", "B+", "B", "B-", "C+", "C", "C-", "D+", "D", "D-", "F",
@@ -466,7 +450,7 @@ enum ll_err standard_check(const struct entry_standard *s, const struct outcome 
 	int64_t today_cn = (now_us + 8LL * 3600 * 1000000) / (86400LL * 1000000);
 	if (!o->awarded_on)
 		return ll_fail(LL_MISSING_FIELD, "awarded_on", "awarded_on is required");
-	if (!parse_date(o->awarded_on, &awarded))
+	if (!clock_parse_date(o->awarded_on, &awarded))
 		return ll_fail(LL_INVALID_DATE, "awarded_on", "awarded_on must be a real date YYYY-MM-DD");
 	if (awarded > today_cn)
 		return ll_fail(LL_INVALID_DATE, "awarded_on", "awarded_on is in the future");
@@ -475,7 +459,7 @@ enum ll_err standard_check(const struct entry_standard *s, const struct outcome 
 		return ll_fail(LL_INVALID_DATE, "awarded_on", "the entry standard of %s accepts outcomes of the last %d years",
 			       outcome_kinds[s->kind], s->max_age_years);
 	if (o->started_on) {
-		if (!parse_date(o->started_on, &started))
+		if (!clock_parse_date(o->started_on, &started))
 			return ll_fail(LL_INVALID_DATE, "started_on", "started_on must be a real date YYYY-MM-DD");
 		if (started > awarded)
 			return ll_fail(LL_INVALID_DATE, "started_on", "started_on is after awarded_on");

@@ -662,6 +662,24 @@ static void test_clock_is_valid_date(void **state)
 	assert_true(clock_is_valid_date(9999, 12, 31));
 }
 
+static void test_clock_parse_date(void **state)
+{
+	(void)state;
+	int64_t d = -1;
+	assert_true(clock_parse_date("1970-01-01", &d));
+	assert_int_equal(d, 0);
+	assert_true(clock_parse_date("2024-02-29", &d));
+	assert_int_equal(d, clock_days_from_civil(2024, 2, 29));
+	static const char *const bad[] = { "2023-02-29", "2024-2-29", "2024-02-29x", "2024/02/29", "1899-12-31",
+					   "20a4-01-01", "", "2024-13-01", "2024-01-00" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		d = 7;
+		if (clock_parse_date(bad[i], &d))
+			fail_msg("'%s' parsed as a date", bad[i]);
+		assert_int_equal(d, 7);
+	}
+}
+
 static void test_clock_rfc3339_round_trip(void **state)
 {
 	const ll_time_us samples[] = {
@@ -1263,6 +1281,7 @@ int main(void)
 	const struct CMUnitTest rule_tests[] = {
 		cmocka_unit_test(test_clock_days_from_civil_known_values),
 		cmocka_unit_test(test_clock_is_valid_date),
+		cmocka_unit_test(test_clock_parse_date),
 		cmocka_unit_test(test_clock_rfc3339_round_trip),
 		cmocka_unit_test(test_clock_format_known),
 		cmocka_unit_test(test_clock_parse_offsets_and_fractions),

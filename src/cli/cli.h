@@ -48,6 +48,7 @@ int cmd_demo(int argc, char **argv);
 int cmd_user(int argc, char **argv);
 int cmd_ledger(int argc, char **argv);
 int cmd_import(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 

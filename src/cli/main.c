@@ -26,6 +26,7 @@ static const struct command commands[] = {
 	{ "user", cmd_user, "manage staff users (user add)" },
 	{ "import", cmd_import, "import learning outcomes from a file (import outcomes)" },
 	{ "ledger", cmd_ledger, "check the credit bank's ledger (ledger verify)" },
+	{ "audit", cmd_audit, "audit the learners of a programme against its plan and rules" },
 	{ "keygen", cmd_keygen, "create a key file with new secrets" },
 	{ "version", cmd_version, "print the version" },
 };

@@ -84,6 +84,10 @@ enum ll_err demo_institutions_make(uint64_t seed, struct demo_district districts
 				   struct demo_institution **ret_items, int *ret_count);
 /* Index of the institution named name in items, or -1. */
 int demo_institution_find(const struct demo_institution *items, int count, const char *name);
+/* The demo's programmes with their plans and approved conversion rules, and their cohorts
+ * (demo_transfer.c). */
+struct ll_store;
+enum ll_err demo_transfer_write(struct ll_store *st, const struct demo_institution *institutions, int n_institutions);
 
 /* One resident, as the persons table (and for activated ones, the users table) stores them. */
 struct demo_person {

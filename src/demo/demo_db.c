@@ -571,6 +571,8 @@ enum ll_err demo_generate(struct ll_store *st, const struct ll_keys *keys, const
 	}
 	if (err == LL_OK && opt->with_outcomes)
 		err = pending_write(st, institutions, n_institutions, opt);
+	if (err == LL_OK)
+		err = demo_transfer_write(st, institutions, n_institutions);
 	if (err != LL_OK)
 		goto out;
 	sum.users += sum.activated;

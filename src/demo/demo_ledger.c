@@ -73,6 +73,9 @@ static const struct course certificates[] = {
 	{ "西式面点师（四级/中级工）", "4-03-02-02", 0, 0, 4 }, { "计算机程序设计员（三级）", "4-04-05-01", 0, 0, 5 },
 	{ "焊工（三级/高级工）", "6-18-02-04", 0, 0, 5 },       { "中式烹调师（二级/技师）", "4-03-02-01", 0, 0, 6 },
 };
+/* National examinations that conversion rules name: CET-4 (a score) and NCRE level 2 (a pass). */
+static const struct course cet4 = { "大学英语四级（CET-4）", "CET4", 0, 0, 5 };
+static const struct course ncre2 = { "全国计算机等级考试二级（MS Office 高级应用）", "NCRE-2-MSO", 0, 0, 5 };
 static const struct course qualifications[] = {
 	{ "会计专业技术资格（初级）", "ZG-KJ1", 0, 0, 5 }, { "中小学教师资格", "ZG-JS", 0, 0, 6 },
 	{ "社会工作者职业资格（初级）", "ZG-SG", 0, 0, 5 }, { "注册安全工程师", "ZG-AQ", 0, 0, 7 },
@@ -299,6 +302,21 @@ enum ll_err demo_outcomes_add(struct demo_outcomes *d, const struct demo_person 
 			e->o.result_kind = is_score ? RESULT_SCORE : RESULT_GRADE;
 			e->o.result = is_score ? arena_printf(&d->arena, "%d", 60 + (int)demo_rng_below(&r, 40))
 					       : grades[demo_rng_below(&r, N(grades))];
+		}
+		/* Many of them sat CET-4 or NCRE level 2 on the way. */
+		if (demo_rng_below(&r, 100) < 40) {
+			if (!(e = add(&c, KIND_VOCATIONAL_CERTIFICATE, &cet4, examiner, day_between(&r, start, end))))
+				return LL_NOMEM;
+			e->o.result_kind = RESULT_SCORE;
+			e->o.result = arena_printf(&d->arena, "%d", 350 + (int)demo_rng_below(&r, 260));
+			certificate_of(&c, e, "CET4");
+		}
+		if (demo_rng_below(&r, 100) < 30) {
+			if (!(e = add(&c, KIND_VOCATIONAL_CERTIFICATE, &ncre2, examiner, day_between(&r, start, end))))
+				return LL_NOMEM;
+			e->o.result_kind = RESULT_PASS;
+			e->o.result = "pass";
+			certificate_of(&c, e, "NCRE");
 		}
 		if (end < last && demo_rng_below(&r, 100) < 45) {
 			if (!(e = add(&c, KIND_ACADEMIC_QUALIFICATION, &degrees[demo_rng_below(&r, N(degrees))], open_univ,

@@ -111,6 +111,50 @@ static json_t *components(void)
 		"\"review\":{\"type\":\"string\",\"enum\":[\"auto\",\"manual\"]},"
 		"\"max_age_years\":{\"type\":\"integer\",\"minimum\":0,\"maximum\":100},"
 		"\"description\":{\"type\":\"string\"},\"description_en\":{\"type\":\"string\"}}"));
+	json_object_set_new(s, "Plan", obj_schema(
+		"{\"total_credits_milli\":{\"type\":\"integer\"},\"transfer_max_permille\":{\"type\":\"integer\","
+		"\"minimum\":0,\"maximum\":1000},\"groups\":{\"type\":\"array\",\"items\":{\"type\":\"object\","
+		"\"properties\":{\"code\":{\"type\":\"string\"},\"name\":{\"type\":\"string\"},\"name_en\":{\"type\":\"string\"},"
+		"\"elective\":{\"type\":\"boolean\"},\"min_credits_milli\":{\"type\":\"integer\"}}}},"
+		"\"courses\":{\"type\":\"array\",\"items\":{\"type\":\"object\",\"properties\":{\"code\":{\"type\":\"string\"},"
+		"\"name\":{\"type\":\"string\"},\"name_en\":{\"type\":\"string\"},\"group\":{\"type\":\"string\"},"
+		"\"credits_milli\":{\"type\":\"integer\"},\"transfer_excluded\":{\"type\":\"boolean\"}}}}}"));
+	json_object_set_new(s, "ProgrammeNew", obj_schema(
+		"{\"code\":{\"type\":\"string\"},\"name\":{\"type\":\"string\"},\"name_en\":{\"type\":\"string\"},"
+		"\"kind\":{\"type\":\"string\",\"enum\":[\"associate\",\"bachelor\",\"diploma\",\"certificate\",\"self_study\"]},"
+		"\"plan\":{\"$ref\":\"#/components/schemas/Plan\"}}"));
+	json_object_set_new(s, "Programme", obj_schema(
+		"{\"id\":{\"type\":\"string\"},\"institution_id\":{\"type\":\"string\"},"
+		"\"institution_name\":{\"type\":\"string\"},\"code\":{\"type\":\"string\"},\"name\":{\"type\":\"string\"},"
+		"\"name_en\":{\"type\":[\"string\",\"null\"]},\"kind\":{\"type\":\"string\"},"
+		"\"plan_version\":{\"type\":\"integer\"},\"plan\":{\"$ref\":\"#/components/schemas/Plan\"}}"));
+	json_object_set_new(s, "Rule", obj_schema(
+		"{\"name\":{\"type\":\"string\"},\"name_en\":{\"type\":\"string\"},"
+		"\"effective_from\":{\"type\":\"string\",\"format\":\"date\"},"
+		"\"effective_to\":{\"type\":[\"string\",\"null\"],\"format\":\"date\"},"
+		"\"conditions\":{\"type\":\"array\",\"items\":{\"type\":\"object\",\"properties\":{"
+		"\"kind\":{\"type\":\"string\"},\"code\":{\"type\":\"string\",\"description\":\"exact, or with * for any run\"},"
+		"\"min_level\":{\"type\":\"integer\"},\"min_result\":{\"description\":\"{score}, {grade} or pass\"},"
+		"\"min_hours_milli\":{\"type\":\"integer\"},\"within_years\":{\"type\":\"integer\"},"
+		"\"count\":{\"type\":\"integer\"}}}},"
+		"\"grants\":{\"type\":\"array\",\"items\":{\"type\":\"object\",\"properties\":{"
+		"\"course\":{\"type\":\"string\"},\"group\":{\"type\":\"string\"},\"credits_milli\":{\"type\":\"integer\"}}}}}"));
+	json_object_set_new(s, "RuleVersion", obj_schema(
+		"{\"id\":{\"type\":\"string\"},\"version\":{\"type\":\"integer\"},"
+		"\"status\":{\"type\":\"string\",\"enum\":[\"pending\",\"approved\",\"rejected\"]}}"));
+	json_object_set_new(s, "Enrolment", obj_schema(
+		"{\"programme_id\":{\"type\":\"string\"},\"account_no\":{\"type\":\"string\"}}"));
+	json_object_set_new(s, "Audit", obj_schema(
+		"{\"as_of\":{\"type\":\"string\",\"format\":\"date\"},\"is_complete\":{\"type\":\"boolean\"},"
+		"\"is_complete_with_transfers\":{\"type\":\"boolean\"},\"credits\":{\"type\":\"object\"},"
+		"\"groups\":{\"type\":\"array\",\"items\":{\"type\":\"object\"}},"
+		"\"courses\":{\"type\":\"array\",\"items\":{\"type\":\"object\"},\"description\":"
+		"\"status: completed, transferred, available (a rule grants it: apply), missing\"},"
+		"\"group_credits\":{\"type\":\"array\",\"items\":{\"type\":\"object\"}},"
+		"\"rules\":{\"type\":\"array\",\"items\":{\"type\":\"object\"},\"description\":"
+		"\"the rules applied and those that could have applied, each with its reasons\"},"
+		"\"rules_unrelated\":{\"type\":\"integer\"},\"unfit_rules\":{\"type\":\"array\",\"items\":{\"type\":\"object\"}},"
+		"\"programme\":{\"type\":\"object\"},\"person\":{\"type\":\"object\"}}"));
 	json_object_set_new(s, "Range", obj_schema("{\"min\":{\"type\":\"integer\"},\"max\":{\"type\":\"integer\"}}"));
 	json_object_set_new(s, "Standard", obj_schema(
 		"{\"kind\":{\"type\":\"string\"},\"version\":{\"type\":\"integer\"},"

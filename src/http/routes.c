@@ -8,6 +8,7 @@
 #include "../ledger/ledger.h"
 #include "../auth/auth.h"
 #include "../org/org.h"
+#include "../transfer/transfer.h"
 #include "http.h"
 #include "ops.h"
 
@@ -164,6 +165,44 @@ const struct route routes[] = {
 	{ "GET", "/api/v1/accounts/{id}/transcript.csv", ledger_http_transcript_csv,
 	  ROLES_DEPOSIT | ROLES_REVIEW | ROLE_AUDITOR | ROLE_DISTRICT_ADMIN, .tag = "credit bank",
 	  .summary = "A person's transcript as CSV", .response = "Csv" },
+
+	/* ---- The learning overpass ---- */
+	{ "GET", "/api/v1/transfer/programmes", transfer_http_programmes, ROLES_ALL, .tag = "transfer",
+	  .summary = "Programmes (?institution=&q= part of the name or code)", .response = "Items" },
+	{ "POST", "/api/v1/transfer/programmes", transfer_http_programme_create, ROLES_DEPOSIT, .max_body = 64 * KB,
+	  .tag = "transfer", .summary = "Create a programme of the caller's institution with its plan",
+	  .body_schema = "ProgrammeNew", .response = "Programme", .ok_status = 201 },
+	{ "GET", "/api/v1/transfer/programmes/{id}", transfer_http_programme, ROLES_ALL, .tag = "transfer",
+	  .summary = "A programme with its current plan", .response = "Programme" },
+	{ "PUT", "/api/v1/transfer/programmes/{id}/plan", transfer_http_plan_publish, ROLES_DEPOSIT, .max_body = 64 * KB,
+	  .tag = "transfer", .summary = "Publish a new version of a programme's plan", .body_schema = "Plan",
+	  .response = "Programme", .ok_status = 201 },
+	{ "GET", "/api/v1/transfer/programmes/{id}/rules", transfer_http_rules, ROLES_ALL, .tag = "transfer",
+	  .summary = "Every version of a programme's conversion rules, newest first (?status=)", .response = "Items" },
+	{ "POST", "/api/v1/transfer/programmes/{id}/rules", transfer_http_rule_publish, ROLES_DEPOSIT, .max_body = 16 * KB,
+	  .tag = "transfer", .summary = "Publish a new conversion rule; it waits for the city's approval",
+	  .body_schema = "Rule", .response = "RuleVersion", .ok_status = 201 },
+	{ "PUT", "/api/v1/transfer/programmes/{id}/rules/{rule}", transfer_http_rule_republish, ROLES_DEPOSIT,
+	  .max_body = 16 * KB, .tag = "transfer",
+	  .summary = "Publish a new version of a conversion rule; it waits for the city's approval", .body_schema = "Rule",
+	  .response = "RuleVersion", .ok_status = 201 },
+	{ "GET", "/api/v1/transfer/rules", transfer_http_rule_queue, ROLE_CITY_ADMIN, .tag = "transfer",
+	  .summary = "Rule versions of every programme by status, oldest first (?status=pending)", .response = "Items" },
+	{ "POST", "/api/v1/transfer/rules/{rule}/versions/{version}/decision", transfer_http_rule_decide, ROLE_CITY_ADMIN,
+	  .max_body = 2 * KB, .tag = "transfer", .summary = "Approve or reject a pending rule version",
+	  .body_spec = transfer_decision_spec, .response = "RuleVersion" },
+	{ "POST", "/api/v1/transfer/programmes/{id}/enrolments", transfer_http_enrol, ROLES_DEPOSIT, .max_body = 1 * KB,
+	  .tag = "transfer", .summary = "Enrol a learner in a programme of the caller's institution",
+	  .body_spec = transfer_enrol_spec, .response = "Enrolment", .ok_status = 201 },
+	{ "GET", "/api/v1/transfer/programmes/{id}/audits/{account_no}", transfer_http_audit, ROLES_DEPOSIT,
+	  .tag = "transfer", .summary = "Audit an enrolled learner against the programme (?as_of=YYYY-MM-DD)",
+	  .response = "Audit" },
+	{ "GET", "/api/v1/me/programmes", transfer_http_my_programmes, ROLE_CITIZEN, .tag = "transfer",
+	  .summary = "The programmes the caller follows", .response = "Items" },
+	{ "POST", "/api/v1/me/programmes", transfer_http_my_follow, ROLE_CITIZEN, .max_body = 1 * KB, .tag = "transfer",
+	  .summary = "Follow a programme", .body_spec = transfer_follow_spec, .response = "Enrolment", .ok_status = 201 },
+	{ "GET", "/api/v1/me/programmes/{id}/audit", transfer_http_my_audit, ROLE_CITIZEN, .tag = "transfer",
+	  .summary = "What the caller's learning counts toward in a programme (?as_of=YYYY-MM-DD)", .response = "Audit" },
 };
 
 const size_t routes_count = sizeof(routes) / sizeof(routes[0]);

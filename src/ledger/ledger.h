@@ -365,6 +365,10 @@ struct transcript_filter {
 /* Kind names for people, in enum order: 学历教育课程学分 ... and Academic course credit ... */
 extern const char *const outcome_kind_labels_zh[];
 extern const char *const outcome_kind_labels_en[];
+/* The current outcomes of a person (the entries nothing supersedes, revocations left out), in
+ * ledger order, read inside the caller's transaction into an array of a; strings arena-owned. */
+enum ll_err ledger_current_outcomes(struct ll_tx *tx, const char *person_id, struct arena *a,
+				    struct ledger_entry **ret_entries, int *ret_n);
 /* A person's transcript as the caller may see it: the current version of each outcome (sorted by
  * kind, newest first), totals of credits and hours by kind, by level and by year. An institution
  * sees the outcomes it deposited, or all of them when the person shared their record with it;

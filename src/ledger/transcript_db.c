@@ -19,6 +19,11 @@ static const struct store_stmt TRANSCRIPT = {
 	"WHERE e.person_id = $1 AND NOT EXISTS (SELECT 1 FROM ledger_entries n WHERE n.supersedes = e.id) "
 	"ORDER BY e.kind, e.awarded_on DESC, e.seq DESC"
 };
+static const struct store_stmt CURRENT = {
+	"current outcomes",
+	"SELECT " ENTRY_COLS " FROM ledger_entries e WHERE e.person_id = $1 AND e.op <> 'revoke' "
+	"AND NOT EXISTS (SELECT 1 FROM ledger_entries n WHERE n.supersedes = e.id) ORDER BY e.seq"
+};
 static const struct store_stmt PERSON = {
 	"transcript person", "SELECT id, account_no, name, district_code FROM persons WHERE id = $1"
 };
@@ -347,4 +352,40 @@ enum ll_err transcript_csv(struct ll_store *st, const struct ledger_caller *c, c
 	arena_release(&t->a);
 	free(t);
 	return err;
+}
+
+/* ---- Current outcomes ---- */
+
+struct current_ctx {
+	struct arena *a;
+	struct ledger_entry *entries;
+	size_t n, cap;
+};
+
+static enum ll_err current_row(const struct store_row *row, void *ctx)
+{
+	struct current_ctx *c = ctx;
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? 2 * c->cap : 32;
+		struct ledger_entry *p = arena_alloc(c->a, cap * sizeof(*p));
+		if (!p)
+			return LL_NOMEM;
+		if (c->n)
+			memcpy(p, c->entries, c->n * sizeof(*p));
+		c->entries = p;
+		c->cap = cap;
+	}
+	return ledger_entry_from_row(row, c->a, &c->entries[c->n++]);
+}
+
+enum ll_err ledger_current_outcomes(struct ll_tx *tx, const char *person_id, struct arena *a,
+				    struct ledger_entry **ret_entries, int *ret_n)
+{
+	struct current_ctx c = { .a = a };
+	enum ll_err err = store_exec(tx, &CURRENT, SP(SV_TEXT(person_id)), current_row, &c);
+	if (err != LL_OK)
+		return err;
+	*ret_entries = c.entries;
+	*ret_n = (int)c.n;
+	return LL_OK;
 }

@@ -131,8 +131,8 @@ static bool meets(const struct rule_condition *c, const struct audit_outcome *o,
 	if (o->kind != c->kind) {
 		if (why) {
 			why->code = "kind";
-			snprintf(why->message, sizeof(why->message), "类别不是 %s", outcome_kinds[c->kind]);
-			snprintf(why->message_en, sizeof(why->message_en), "is not of kind %s", outcome_kinds[c->kind]);
+			snprintf(why->message, sizeof(why->message), "类别不是%s", outcome_kind_labels_zh[c->kind]);
+			snprintf(why->message_en, sizeof(why->message_en), "is not of kind %s", outcome_kind_labels_en[c->kind]);
 		}
 		return false;
 	}
@@ -692,14 +692,16 @@ static json_t *rule_reasons(struct search *s, int r, struct undo *scratch)
 				json_array_append_new(reasons, reason("outcome_used", msg, msg_en, NULL));
 			}
 			if (met == 0 && near == 0 && transferred == 0) {
-				snprintf(msg, sizeof(msg), "没有%s类别%s%s的学习成果", outcome_kinds[c->kind], *code ? "、代码 " : "", code);
-				snprintf(msg_en, sizeof(msg_en), "no outcome of kind %s%s%s", outcome_kinds[c->kind],
+				snprintf(msg, sizeof(msg), "没有%s类%s%s的学习成果", outcome_kind_labels_zh[c->kind],
+					 *code ? "、代码 " : "", code);
+				snprintf(msg_en, sizeof(msg_en), "no outcome of kind %s%s%s", outcome_kind_labels_en[c->kind],
 					 *code ? " with code " : "", code);
 				json_array_append_new(reasons, reason("no_outcome", msg, msg_en, NULL));
 			} else if (transferred == 0 || met > 0) {
-				snprintf(msg, sizeof(msg), "需要 %d 项符合条件的%s成果，现有 %d 项", c->count, outcome_kinds[c->kind], met);
+				snprintf(msg, sizeof(msg), "需要 %d 项符合条件的%s成果，现有 %d 项", c->count,
+					 outcome_kind_labels_zh[c->kind], met);
 				snprintf(msg_en, sizeof(msg_en), "needs %d qualifying outcomes of kind %s, has %d", c->count,
-					 outcome_kinds[c->kind], met);
+					 outcome_kind_labels_en[c->kind], met);
 				json_array_append_new(reasons, reason("not_enough", msg, msg_en, NULL));
 			}
 		}

@@ -6,7 +6,9 @@
  * always records the rule version it used.
  *
  * Files: plan.c (programme plans and rules from and to JSON, their validation; no I/O),
- * audit.c (matching outcomes to rules and the optimal assignment of an audit; no I/O).
+ * audit.c (matching outcomes to rules and the optimal assignment of an audit; no I/O),
+ * transfer_db.c (programmes, plan and rule versions, enrolments, audits over the ledger),
+ * transfer_http.c (handlers).
  */
 #ifndef LL_TRANSFER_H
 #define LL_TRANSFER_H
@@ -212,5 +214,110 @@ struct condition_miss {
 };
 bool rule_condition_meets(const struct rule_condition *c, const struct audit_outcome *o, int32_t as_of_days,
 			  struct condition_miss *why);
+
+/* ---- Programmes, rules and enrolments stored (transfer_db.c) ---- */
+
+struct ll_store;
+struct audit_actor;
+struct http_req;
+
+enum programme_kind { PROGRAMME_ASSOCIATE, PROGRAMME_BACHELOR, PROGRAMME_DIPLOMA, PROGRAMME_CERTIFICATE,
+		      PROGRAMME_SELF_STUDY, PROGRAMME_KIND_COUNT };
+/* "associate", "bachelor", "diploma", "certificate", "self_study", NULL */
+extern const char *const programme_kinds[];
+
+enum rule_status { RULE_PENDING, RULE_APPROVED, RULE_REJECTED };
+extern const char *const rule_statuses[];   /* "pending", "approved", "rejected", NULL */
+
+struct programme_in {
+	const char *code, *name, *name_en, *kind;
+};
+extern const struct json_field programme_spec[];
+
+/* Creates a programme of the caller's institution with its first plan (version 1). The caller
+ * is staff of an institution; LL_CONFLICT when the institution has a programme of this code.
+ * *ret_id is arena-owned. */
+enum ll_err programme_create(struct ll_store *st, const struct ledger_caller *c, const struct programme_in *in,
+			     const struct programme_plan *plan, const struct audit_actor *actor, struct arena *a,
+			     const char **ret_id);
+/* Publishes a new version of a programme's plan (staff of its institution); rules already
+ * published keep the version they were checked against until they are published again.
+ * *ret_version is the new version. */
+enum ll_err programme_publish_plan(struct ll_store *st, const struct ledger_caller *c, const char *id,
+				   const struct programme_plan *plan, const struct audit_actor *actor, int *ret_version);
+/* A programme with its current plan (and its JSON root, which the plan borrows from):
+ * caller releases *ret_root with json_decref. */
+struct programme {
+	const char *id, *institution_id, *institution_name, *code, *name, *name_en, *kind;
+	int plan_version;
+	struct programme_plan plan;
+};
+enum ll_err programme_get(struct ll_store *st, const char *id, struct arena *a, struct programme *ret,
+			  json_t **ret_root);
+/* A programme as the API shows it, with its plan. Caller owns the reference. */
+json_t *programme_json(const struct programme *p);
+/* Programmes (without plans), by institution when institution_id is not NULL and by a part of the
+ * name or code when q is not NULL: {"items":[…]}. Caller owns the reference. */
+enum ll_err programme_list(struct ll_store *st, const char *institution_id, const char *q, json_t **ret_page);
+
+/* Publishes a rule of a programme: a new rule when rule_id is NULL, else a new version of it.
+ * The body is checked against the programme's current plan (rule_from_json) and against the
+ * programme's other rules (rule_contradicts, LL_RULE_CONTRADICTS naming the other rule); the
+ * version waits for the city's approval. Staff of the programme's institution. */
+enum ll_err transfer_rule_publish(struct ll_store *st, const struct ledger_caller *c, const char *programme_id,
+				  const char *rule_id, const json_t *body, const struct audit_actor *actor,
+				  struct arena *a, const char **ret_rule_id, int *ret_version);
+/* The city approves or rejects (with a reason) a pending rule version. LL_NOT_PENDING when it
+ * was decided already: of two deciders at once, one wins. */
+enum ll_err transfer_rule_decide(struct ll_store *st, const char *rule_id, int version, bool is_approved,
+				 const char *reason, const struct audit_actor *actor);
+/* Rule versions: of a programme (programme_id), or every pending one (status "pending" and
+ * programme_id NULL, for the city's queue): {"items":[{"id","version","programme_id",
+ * "programme_name","institution_name","status","rule":{…},"published_at",…}]}. */
+enum ll_err transfer_rule_list(struct ll_store *st, const char *programme_id, const char *status, json_t **ret_page);
+
+/* Enrols the person of account_no in a programme (staff of its institution), or the caller
+ * themself when account_no is NULL (a person following it). Enrolling again changes nothing.
+ * LL_UNKNOWN_ACCOUNT naming "account_no" when no account has the number. */
+enum ll_err transfer_enrol(struct ll_store *st, const struct ledger_caller *c, const char *programme_id,
+			   const char *account_no, const struct audit_actor *actor);
+/* The programmes a person follows: {"items":[{"programme":{…},"enrolled_at"}]}. */
+enum ll_err transfer_enrolments(struct ll_store *st, const char *person_id, json_t **ret_page);
+
+/* Audits a person against a programme on as_of (YYYY-MM-DD), with the latest approved version
+ * of each rule, the person's current outcomes in the ledger, and the plan as it stands; the
+ * report of transfer_audit with "programme", "person" and "unfit_rules" (approved rules that no
+ * longer fit the plan, with why) added. Staff of the programme's institution audit the persons
+ * enrolled in it by account_no; a person audits themself (account_no NULL) against any
+ * programme. as_of NULL is today. Caller owns the reference. */
+enum ll_err transfer_audit_person(struct ll_store *st, const struct ledger_caller *c, const char *programme_id,
+				  const char *account_no, const char *as_of, json_t **ret_report);
+/* Audits every person enrolled in a programme, calling on_report with each report (borrowed
+ * for the call), in person order. For the CLI. */
+enum ll_err transfer_audit_cohort(struct ll_store *st, const char *programme_id, const char *as_of,
+				  enum ll_err (*on_report)(void *ctx, const char *person_id, json_t *report), void *ctx);
+
+/* ---- Handlers (transfer_http.c) ---- */
+
+/* Bodies: a rule decision {"decision":"approve"|"reject","reason"}, an enrolment
+ * {"account_no"}, a learner following a programme {"programme_id"}. */
+extern const struct json_field transfer_decision_spec[];
+extern const struct json_field transfer_enrol_spec[];
+extern const struct json_field transfer_follow_spec[];
+
+enum ll_err transfer_http_programmes(struct http_req *req);
+enum ll_err transfer_http_programme_create(struct http_req *req);
+enum ll_err transfer_http_programme(struct http_req *req);
+enum ll_err transfer_http_plan_publish(struct http_req *req);
+enum ll_err transfer_http_rules(struct http_req *req);
+enum ll_err transfer_http_rule_publish(struct http_req *req);
+enum ll_err transfer_http_rule_republish(struct http_req *req);
+enum ll_err transfer_http_rule_queue(struct http_req *req);
+enum ll_err transfer_http_rule_decide(struct http_req *req);
+enum ll_err transfer_http_enrol(struct http_req *req);
+enum ll_err transfer_http_audit(struct http_req *req);
+enum ll_err transfer_http_my_programmes(struct http_req *req);
+enum ll_err transfer_http_my_follow(struct http_req *req);
+enum ll_err transfer_http_my_audit(struct http_req *req);
 
 #endif

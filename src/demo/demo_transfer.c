@@ -1,0 +1,163 @@
+/*
+ * The demo city's learning overpass: two programmes with real-world conversion rules, approved
+ * by the city, and their cohorts. The self-study associate degree of 上海开放大学 takes CET-4 of
+ * 425 or more for English I and II, NCRE level 2 for the two computing courses, and ten
+ * community-education courses of 16 hours for an elective credit; the dual-system (双元制)
+ * programme of a vocational college takes an electrician's senior-worker (高级工) certificate
+ * for practice credits. Everyone who took a course at the open university follows the first;
+ * every holder of an electrician's certificate the second.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "../audit/audit.h"
+#include "../auth/roles.h"
+#include "../base/clock.h"
+#include "../store/store.h"
+#include "../transfer/transfer.h"
+#include "demo.h"
+
+static const char *const business_plan =
+	"{\"total_credits_milli\":70000,\"transfer_max_permille\":500,"
+	"\"groups\":[{\"code\":\"public\",\"name\":\"公共基础课\",\"name_en\":\"Public foundation\"},"
+	"{\"code\":\"core\",\"name\":\"专业核心课\",\"name_en\":\"Core\"},"
+	"{\"code\":\"elective\",\"name\":\"选修课\",\"name_en\":\"Electives\",\"elective\":true,\"min_credits_milli\":8000}],"
+	"\"courses\":["
+	"{\"code\":\"03708\",\"name\":\"中国近现代史纲要\",\"name_en\":\"Outline of Modern Chinese History\",\"group\":\"public\","
+	"\"credits_milli\":2000,\"transfer_excluded\":true},"
+	"{\"code\":\"00012\",\"name\":\"英语(一)\",\"name_en\":\"English I\",\"group\":\"public\",\"credits_milli\":7000},"
+	"{\"code\":\"00015\",\"name\":\"英语(二)\",\"name_en\":\"English II\",\"group\":\"public\",\"credits_milli\":14000},"
+	"{\"code\":\"00051\",\"name\":\"管理系统中计算机应用\",\"name_en\":\"Computers in Management Systems\","
+	"\"group\":\"public\",\"credits_milli\":3000},"
+	"{\"code\":\"00052\",\"name\":\"管理系统中计算机应用（实践）\",\"name_en\":\"Computers in Management Systems (practice)\","
+	"\"group\":\"public\",\"credits_milli\":1000},"
+	"{\"code\":\"00054\",\"name\":\"管理学原理\",\"name_en\":\"Principles of Management\",\"group\":\"core\",\"credits_milli\":6000},"
+	"{\"code\":\"00041\",\"name\":\"会计学基础\",\"name_en\":\"Basic Accounting\",\"group\":\"core\",\"credits_milli\":5000},"
+	"{\"code\":\"00058\",\"name\":\"市场营销学\",\"name_en\":\"Marketing\",\"group\":\"core\",\"credits_milli\":5000},"
+	"{\"code\":\"00147\",\"name\":\"人力资源管理\",\"name_en\":\"Human Resource Management\",\"group\":\"core\",\"credits_milli\":6000},"
+	"{\"code\":\"00043\",\"name\":\"经济法概论\",\"name_en\":\"Economic Law\",\"group\":\"core\",\"credits_milli\":4000},"
+	"{\"code\":\"00182\",\"name\":\"公共关系学\",\"name_en\":\"Public Relations\",\"group\":\"elective\",\"credits_milli\":4000},"
+	"{\"code\":\"00277\",\"name\":\"行政管理学\",\"name_en\":\"Public Administration\",\"group\":\"elective\",\"credits_milli\":5000},"
+	"{\"code\":\"00034\",\"name\":\"社会学概论\",\"name_en\":\"Introduction to Sociology\",\"group\":\"elective\",\"credits_milli\":4000},"
+	"{\"code\":\"04729\",\"name\":\"大学语文\",\"name_en\":\"College Chinese\",\"group\":\"elective\",\"credits_milli\":4000}]}";
+
+static const char *const business_rules[] = {
+	"{\"name\":\"大学英语四级 425 分及以上免考英语(一)、英语(二)\",\"name_en\":\"CET-4 of 425 or more exempts English I and II\","
+	"\"effective_from\":\"2020-01-01\",\"conditions\":[{\"kind\":\"vocational_certificate\",\"code\":\"CET4\","
+	"\"min_result\":{\"score\":\"425\"}}],\"grants\":[{\"course\":\"00012\"},{\"course\":\"00015\"}]}",
+	"{\"name\":\"全国计算机等级考试二级免考 00051、00052\",\"name_en\":\"NCRE level 2 exempts 00051 and 00052\","
+	"\"effective_from\":\"2020-01-01\",\"conditions\":[{\"kind\":\"vocational_certificate\",\"code\":\"NCRE-2*\","
+	"\"min_result\":\"pass\"}],\"grants\":[{\"course\":\"00051\"},{\"course\":\"00052\"}]}",
+	"{\"name\":\"十门 16 学时及以上社区教育课程认定选修 1 学分\","
+	"\"name_en\":\"Ten community-education courses of 16 hours or more count as one elective credit\","
+	"\"effective_from\":\"2021-01-01\",\"conditions\":[{\"kind\":\"community_education\",\"min_hours_milli\":16000,"
+	"\"count\":10}],\"grants\":[{\"group\":\"elective\",\"credits_milli\":1000}]}",
+};
+
+static const char *const dual_plan =
+	"{\"total_credits_milli\":60000,\"transfer_max_permille\":400,"
+	"\"groups\":[{\"code\":\"core\",\"name\":\"专业课\",\"name_en\":\"Core\"},"
+	"{\"code\":\"practice\",\"name\":\"企业实践学分\",\"name_en\":\"Workplace practice\",\"elective\":true,"
+	"\"min_credits_milli\":20000}],"
+	"\"courses\":["
+	"{\"code\":\"DQ101\",\"name\":\"电工基础\",\"name_en\":\"Electrical Fundamentals\",\"group\":\"core\",\"credits_milli\":8000},"
+	"{\"code\":\"DQ102\",\"name\":\"电机与拖动\",\"name_en\":\"Electric Machines and Drives\",\"group\":\"core\",\"credits_milli\":8000},"
+	"{\"code\":\"DQ103\",\"name\":\"可编程控制器应用\",\"name_en\":\"PLC Applications\",\"group\":\"core\",\"credits_milli\":8000},"
+	"{\"code\":\"DQ104\",\"name\":\"工厂供配电\",\"name_en\":\"Factory Power Supply\",\"group\":\"core\",\"credits_milli\":8000},"
+	"{\"code\":\"DQ105\",\"name\":\"安全用电\",\"name_en\":\"Electrical Safety\",\"group\":\"core\",\"credits_milli\":8000,"
+	"\"transfer_excluded\":true}]}";
+
+static const char *const dual_rules[] = {
+	"{\"name\":\"电工（三级/高级工）证书认定企业实践 10 学分\","
+	"\"name_en\":\"An electrician's senior-worker certificate counts as 10 practice credits\","
+	"\"effective_from\":\"2022-09-01\",\"conditions\":[{\"kind\":\"vocational_certificate\",\"code\":\"6-31-01-03\","
+	"\"min_level\":5}],\"grants\":[{\"group\":\"practice\",\"credits_milli\":10000}]}",
+	"{\"name\":\"四项企业安全与精益培训认定企业实践 2 学分\","
+	"\"name_en\":\"Four enterprise trainings of 8 hours or more count as 2 practice credits\","
+	"\"effective_from\":\"2022-09-01\",\"conditions\":[{\"kind\":\"enterprise_training\",\"code\":\"QY-*\","
+	"\"min_hours_milli\":8000,\"count\":4}],\"grants\":[{\"group\":\"practice\",\"credits_milli\":2000}]}",
+};
+
+static const struct store_stmt ENROL_COURSE_TAKERS = {
+	"demo enrol course takers",
+	"INSERT INTO enrolments (person_id, programme_id, enrolled_by, enrolled_at) "
+	"SELECT DISTINCT e.person_id, $1, NULL, $2 FROM ledger_entries e WHERE e.institution_id = $3 "
+	"AND e.kind = 'academic_credit' ON CONFLICT DO NOTHING"
+};
+static const struct store_stmt ENROL_CERTIFICATE_HOLDERS = {
+	"demo enrol certificate holders",
+	"INSERT INTO enrolments (person_id, programme_id, enrolled_by, enrolled_at) "
+	"SELECT DISTINCT e.person_id, $1, NULL, $2 FROM ledger_entries e WHERE e.kind = 'vocational_certificate' "
+	"AND e.code = $3 ON CONFLICT DO NOTHING"
+};
+
+struct enrol_ctx {
+	const struct store_stmt *stmt;
+	const char *programme_id, *key;
+};
+
+static enum ll_err enrol_txn(struct ll_tx *tx, void *ctx)
+{
+	struct enrol_ctx *e = ctx;
+	return store_exec(tx, e->stmt, SP(SV_TEXT(e->programme_id), SV_I64(clock_now_us()), SV_TEXT(e->key)), NULL, NULL);
+}
+
+/* Creates one programme of institution with its plan and rules, the rules approved by the city. */
+static enum ll_err programme_make(struct ll_store *st, const char *institution_id, const char *code, const char *name,
+				  const char *name_en, const char *kind, const char *plan_text,
+				  const char *const *rules, int n_rules, struct arena *a, const char **ret_id)
+{
+	const struct ledger_caller staff = { .role = ROLE_INSTITUTION_ADMIN, .institution_id = institution_id };
+	const struct audit_actor actor = { .role = "institution_admin", .name = "lifelong demo",
+					   .institution_id = institution_id };
+	const struct audit_actor city = { .role = "city_admin", .name = "lifelong demo" };
+	json_error_t je;
+	json_t *plan_json = json_loads(plan_text, 0, &je);
+	if (!plan_json)
+		return ll_fail(LL_INTERNAL, NULL, "demo plan of %s: %s", code, je.text);
+	struct programme_plan *plan = arena_alloc(a, sizeof(*plan));
+	enum ll_err err = plan ? plan_from_json(plan_json, plan) : LL_NOMEM;
+	struct programme_in in = { .code = code, .name = name, .name_en = name_en, .kind = kind };
+	if (err == LL_OK)
+		err = programme_create(st, &staff, &in, plan, &actor, a, ret_id);
+	json_decref(plan_json);
+	for (int i = 0; i < n_rules && err == LL_OK; i++) {
+		json_t *body = json_loads(rules[i], 0, &je);
+		if (!body)
+			return ll_fail(LL_INTERNAL, NULL, "demo rule %d of %s: %s", i, code, je.text);
+		const char *rule_id;
+		int version;
+		err = transfer_rule_publish(st, &staff, *ret_id, NULL, body, &actor, a, &rule_id, &version);
+		json_decref(body);
+		if (err == LL_OK)
+			err = transfer_rule_decide(st, rule_id, version, true, NULL, &city);
+	}
+	return err;
+}
+
+enum ll_err demo_transfer_write(struct ll_store *st, const struct demo_institution *institutions, int n_institutions)
+{
+	int open_university = demo_institution_find(institutions, n_institutions, "上海开放大学");
+	int college = demo_institution_find(institutions, n_institutions, "上海电子信息职业技术学院");
+	if (open_university < 0 || college < 0)
+		return ll_fail(LL_INTERNAL, NULL, "the demo's programmes need 上海开放大学 and 上海电子信息职业技术学院");
+	struct arena a;
+	arena_init(&a, 0);
+	const char *business = NULL, *dual = NULL;
+	enum ll_err err = programme_make(st, institutions[open_university].id.s, "530601", "工商企业管理（专科）",
+					 "Business Administration (associate degree)", "self_study", business_plan,
+					 business_rules, (int)(sizeof(business_rules) / sizeof(business_rules[0])), &a,
+					 &business);
+	if (err == LL_OK)
+		err = programme_make(st, institutions[college].id.s, "460306", "电气自动化技术（双元制）",
+				     "Electrical Automation (dual system)", "diploma", dual_plan, dual_rules,
+				     (int)(sizeof(dual_rules) / sizeof(dual_rules[0])), &a, &dual);
+	struct enrol_ctx takers = { &ENROL_COURSE_TAKERS, business, institutions[open_university].id.s };
+	struct enrol_ctx holders = { &ENROL_CERTIFICATE_HOLDERS, dual, "6-31-01-03" };
+	if (err == LL_OK)
+		err = store_run(st, STORE_WRITE, "demo enrolments", enrol_txn, &takers);
+	if (err == LL_OK)
+		err = store_run(st, STORE_WRITE, "demo enrolments", enrol_txn, &holders);
+	arena_release(&a);
+	return err;
+}

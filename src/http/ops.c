@@ -142,6 +142,12 @@ static json_t *components(void)
 	json_object_set_new(s, "RuleVersion", obj_schema(
 		"{\"id\":{\"type\":\"string\"},\"version\":{\"type\":\"integer\"},"
 		"\"status\":{\"type\":\"string\",\"enum\":[\"pending\",\"approved\",\"rejected\"]}}"));
+	json_object_set_new(s, "TransferApplication", obj_schema(
+		"{\"items\":{\"type\":\"array\",\"items\":{\"type\":\"object\",\"properties\":{"
+		"\"course\":{\"type\":\"string\"},\"group\":{\"type\":\"string\"},\"rule_id\":{\"type\":\"string\"}}}}}"));
+	json_object_set_new(s, "Application", obj_schema(
+		"{\"id\":{\"type\":\"string\"},\"programme_id\":{\"type\":\"string\"},\"created_at\":{\"type\":\"string\"},"
+		"\"items\":{\"type\":\"array\",\"items\":{\"type\":\"object\"}}}"));
 	json_object_set_new(s, "Enrolment", obj_schema(
 		"{\"programme_id\":{\"type\":\"string\"},\"account_no\":{\"type\":\"string\"}}"));
 	json_object_set_new(s, "Audit", obj_schema(

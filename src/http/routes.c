@@ -203,6 +203,17 @@ const struct route routes[] = {
 	  .summary = "Follow a programme", .body_spec = transfer_follow_spec, .response = "Enrolment", .ok_status = 201 },
 	{ "GET", "/api/v1/me/programmes/{id}/audit", transfer_http_my_audit, ROLE_CITIZEN, .tag = "transfer",
 	  .summary = "What the caller's learning counts toward in a programme (?as_of=YYYY-MM-DD)", .response = "Audit" },
+	{ "POST", "/api/v1/me/programmes/{id}/applications", transfer_http_apply, ROLE_CITIZEN, .max_body = 8 * KB,
+	  .tag = "transfer", .summary = "Apply for credit that an audit finds available (courses, or group credit by a rule)",
+	  .body_schema = "TransferApplication", .response = "Application", .ok_status = 201 },
+	{ "GET", "/api/v1/me/applications", transfer_http_my_applications, ROLE_CITIZEN, .tag = "transfer",
+	  .summary = "The caller's transfer applications, item by item, newest first", .response = "Items" },
+	{ "GET", "/api/v1/transfer/items", transfer_http_item_queue, ROLES_DEPOSIT, .tag = "transfer",
+	  .summary = "Transfer items for the caller's institution to decide, oldest first (?status=pending)",
+	  .response = "Items" },
+	{ "POST", "/api/v1/transfer/items/{id}/decision", transfer_http_item_decide, ROLES_DEPOSIT, .max_body = 2 * KB,
+	  .tag = "transfer", .summary = "Approve (the credit enters the ledger) or reject a transfer item",
+	  .body_spec = transfer_decision_spec, .response = "RuleVersion" },
 };
 
 const size_t routes_count = sizeof(routes) / sizeof(routes[0]);

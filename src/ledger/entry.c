@@ -15,6 +15,8 @@ const char *const submission_statuses[] = { "pending", "returned", "rejected", "
 const char *const review_decisions[] = { "approve", "reject", "return", NULL };
 
 #define CANONICAL_VERSION 1
+/* An entry of credit granted by a transfer carries four more fields. */
+#define CANONICAL_VERSION_TRANSFER 2
 
 static json_t *opt_int(int64_t v)
 {
@@ -72,6 +74,15 @@ static json_t *canonical_object(const struct ledger_entry *e)
 	bool is_ok = true;
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
 		if (!fields[i].v || json_object_set_new(obj, fields[i].key, fields[i].v) != 0)
+			is_ok = false;
+	}
+	if (e->transfer_item_id) {
+		json_t *sources = e->transfer_sources ? json_loads(e->transfer_sources, 0, NULL) : NULL;
+		if (json_object_set_new(obj, "v", json_integer(CANONICAL_VERSION_TRANSFER)) != 0 ||
+		    json_object_set_new(obj, "transfer_item_id", json_string(e->transfer_item_id)) != 0 ||
+		    json_object_set_new(obj, "transfer_rule_id", opt_str(e->transfer_rule_id)) != 0 ||
+		    json_object_set_new(obj, "transfer_rule_version", json_integer(e->transfer_rule_version)) != 0 ||
+		    json_object_set_new(obj, "transfer_sources", sources ? sources : json_null()) != 0)
 			is_ok = false;
 	}
 	if (!is_ok) {
@@ -161,6 +172,33 @@ static void put_int_field(struct buf *b, const char *key, int64_t v, bool is_opt
 		buf_printf(b, "%lld", (long long)v);
 }
 
+/* "transfer_sources": the outcome ids of a transfer as a JSON array of strings; *is_bad when the
+ * stored text is not one. */
+static void put_sources(struct buf *b, const char *sources, bool *is_bad)
+{
+	put_key(b, "transfer_sources", false);
+	json_t *a = sources ? json_loads(sources, 0, NULL) : NULL;
+	if (!json_is_array(a)) {
+		*is_bad = true;
+		buf_puts(b, "null");
+		json_decref(a);
+		return;
+	}
+	buf_putc(b, '[');
+	size_t i;
+	json_t *v;
+	json_array_foreach(a, i, v) {
+		if (i)
+			buf_putc(b, ',');
+		if (!json_is_string(v))
+			*is_bad = true;
+		else
+			put_string(b, json_string_value(v), is_bad);
+	}
+	buf_putc(b, ']');
+	json_decref(a);
+}
+
 /* Written by hand rather than through jansson: the hash of every entry runs through here (bulk
  * imports and the verifier), and the keys are fixed, so their sorted order is written out. */
 enum ll_err entry_canonical(const struct ledger_entry *e, struct buf *out)
@@ -201,7 +239,13 @@ enum ll_err entry_canonical(const struct ledger_entry *e, struct buf *out)
 	put_str_field(out, "submission_id", e->submission_id, &is_bad);
 	put_str_field(out, "supersedes", e->supersedes, &is_bad);
 	put_str_field(out, "title", o->title, &is_bad);
-	put_int_field(out, "v", CANONICAL_VERSION, false);
+	if (e->transfer_item_id) {
+		put_str_field(out, "transfer_item_id", e->transfer_item_id, &is_bad);
+		put_str_field(out, "transfer_rule_id", e->transfer_rule_id, &is_bad);
+		put_int_field(out, "transfer_rule_version", e->transfer_rule_version, false);
+		put_sources(out, e->transfer_sources, &is_bad);
+	}
+	put_int_field(out, "v", e->transfer_item_id ? CANONICAL_VERSION_TRANSFER : CANONICAL_VERSION, false);
 	buf_putc(out, '}');
 	if (is_bad)
 		return ll_fail(LL_INVALID_VALUE, NULL, "ledger entry %lld has a field that is not UTF-8", (long long)e->seq);

@@ -203,6 +203,12 @@ struct ledger_entry {
 	const char *actor_id;
 	const char *reason;
 	int64_t created_at;
+	/* Credit a transfer granted (the learning overpass): the decided item, the rule version it
+	 * applied and the outcomes it used (a JSON array of outcome ids, compact). NULL otherwise. */
+	const char *transfer_item_id;
+	const char *transfer_rule_id;
+	int transfer_rule_version;
+	const char *transfer_sources;
 };
 
 /* The canonical bytes of an entry (JSON, keys sorted, no spaces, every field, hashes in hex) into

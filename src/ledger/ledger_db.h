@@ -14,8 +14,9 @@
 	"e.seq, e.id, e.person_id, e.person_seq, e.prev_hash, e.entry_hash, e.op, e.outcome_id, e.supersedes, " \
 	"e.submission_id, e.standard_version, e.institution_id, e.kind, e.title, e.code, e.level, "           \
 	"e.credits_milli, e.hours_milli, e.result_kind, e.result, e.started_on, e.awarded_on, "               \
-	"e.certificate_no, e.evidence_sha256, e.external_id, e.actor_id, e.reason, e.created_at"
-#define ENTRY_N_COLS 28
+	"e.certificate_no, e.evidence_sha256, e.external_id, e.actor_id, e.reason, e.created_at, "            \
+	"e.transfer_item_id, e.transfer_rule_id, e.transfer_rule_version, e.transfer_sources"
+#define ENTRY_N_COLS 32
 
 /* Decodes a row that starts with ENTRY_COLS into *ret (strings copied into a). LL_INVALID_VALUE
  * when a stored name (op, kind, result_kind) or hash is not one Lifelong writes: a verifier

@@ -84,7 +84,8 @@ static const char *const entry_cols[] = {
 	"seq", "id", "person_id", "person_seq", "prev_hash", "entry_hash", "op", "outcome_id", "supersedes",
 	"submission_id", "standard_version", "institution_id", "kind", "title", "code", "level", "credits_milli",
 	"hours_milli", "result_kind", "result", "started_on", "awarded_on", "certificate_no", "evidence_sha256",
-	"external_id", "actor_id", "reason", "created_at"
+	"external_id", "actor_id", "reason", "created_at", "transfer_item_id", "transfer_rule_id", "transfer_rule_version",
+	"transfer_sources"
 };
 static const char *const node_cols[] = { "last_leaf", "level", "hash" };
 
@@ -148,6 +149,10 @@ enum ll_err ledger_entry_from_row(const struct store_row *row, struct arena *a, 
 	e.actor_id = ledger_col_text(a, row, 25);
 	e.reason = ledger_col_text(a, row, 26);
 	e.created_at = store_row_i64(row, 27);
+	e.transfer_item_id = ledger_col_text(a, row, 28);
+	e.transfer_rule_id = ledger_col_text(a, row, 29);
+	e.transfer_rule_version = store_row_is_null(row, 30) ? 0 : (int)store_row_i64(row, 30);
+	e.transfer_sources = ledger_col_text(a, row, 31);
 	*ret = e;
 	return LL_OK;
 }
@@ -274,6 +279,10 @@ static bool next_entry_row(struct store_val *v, void *ctx)
 	v[i++] = SV_TEXT(e->actor_id);
 	v[i++] = SV_TEXT(e->reason);
 	v[i++] = SV_I64(e->created_at);
+	v[i++] = SV_TEXT(e->transfer_item_id);
+	v[i++] = SV_TEXT(e->transfer_rule_id);
+	v[i++] = e->transfer_item_id ? SV_I64(e->transfer_rule_version) : SV_NULL;
+	v[i++] = SV_TEXT(e->transfer_sources);
 	return true;
 }
 

@@ -178,6 +178,12 @@ static json_t *item_json(const struct ledger_entry *e, const struct store_row *r
 	json_set_str(o, "reason", e->reason);
 	json_set_time(o, "stored_at", store_row_i64(row, ENTRY_N_COLS + 1));
 	json_set_time(o, "updated_at", e->created_at);
+	if (e->transfer_item_id) {
+		json_t *sources = e->transfer_sources ? json_loads(e->transfer_sources, 0, NULL) : NULL;
+		json_object_set_new(o, "transfer", json_pack("{s:s, s:s?, s:i, s:o}", "item_id", e->transfer_item_id, "rule_id",
+							     e->transfer_rule_id, "rule_version", e->transfer_rule_version,
+							     "sources", sources ? sources : json_array()));
+	}
 	return o;
 }
 

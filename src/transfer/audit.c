@@ -777,10 +777,14 @@ enum ll_err transfer_audit(const struct audit_input *in, json_t **ret_report)
 	s.group_milli = arena_alloc(&a, sizeof(int64_t) * PLAN_GROUPS_MAX);
 	int *transfer_of_course = arena_alloc(&a, sizeof(int) * (size_t)(p->n_courses ? p->n_courses : 1));
 	const char **unused_reason = arena_alloc(&a, sizeof(char *) * (size_t)(in->n_transfers ? in->n_transfers : 1));
-	if (!s.course_by || !s.outcome_slot || !s.is_visited || !s.group_milli || !transfer_of_course || !unused_reason)
+	int *consumed_by = arena_alloc(&a, sizeof(int) * (size_t)n_o);
+	if (!s.course_by || !s.outcome_slot || !s.is_visited || !s.group_milli || !transfer_of_course || !unused_reason ||
+	    !consumed_by)
 		goto out;
 	for (int c = 0; c < p->n_courses; c++)
 		s.course_by[c] = transfer_of_course[c] = -1;
+	int64_t fixed_group_milli[PLAN_GROUPS_MAX] = { 0 }, applied_group[PLAN_GROUPS_MAX] = { 0 };
+	int64_t fixed_transfer_milli = 0, applied_transfer_milli = 0;
 	s.awarded = arena_alloc(&a, sizeof(int64_t) * (size_t)n_o);
 	if (!s.awarded)
 		goto out;
@@ -813,28 +817,34 @@ enum ll_err transfer_audit(const struct audit_input *in, json_t **ret_report)
 					found = o;
 			if (found < 0)
 				unused_reason[t] = "an outcome it used is no longer current (revoked)";
-			else if (s.outcome_slot[found] == -2)
+			else if (s.outcome_slot[found] == -2 && strcmp(in->transfers[consumed_by[found]].id, x->id) != 0)
 				unused_reason[t] = "an outcome it used counts for another transfer";
 			else if (n_src < (int)(sizeof(src) / sizeof(src[0])))
 				src[n_src++] = found;
 		}
 		if (unused_reason[t])
 			continue;
-		for (int k = 0; k < n_src; k++)
+		for (int k = 0; k < n_src; k++) {
 			s.outcome_slot[src[k]] = -2;
+			consumed_by[src[k]] = t;
+		}
+		int64_t milli = c >= 0 ? p->courses[c].credits_milli : x->credits_milli;
+		int gi = c >= 0 ? p->courses[c].group : g;
 		if (c >= 0) {
 			s.course_by[c] = -2;
 			transfer_of_course[c] = t;
-			s.group_milli[p->courses[c].group] += p->courses[c].credits_milli;
-			s.transfer_milli += p->courses[c].credits_milli;
+		}
+		s.group_milli[gi] += milli;
+		s.transfer_milli += milli;
+		/* Decided transfers are earned; those awaiting a decision are counted apart. */
+		if (x->is_pending) {
+			applied_group[gi] += milli;
+			applied_transfer_milli += milli;
 		} else {
-			s.group_milli[g] += x->credits_milli;
-			s.transfer_milli += x->credits_milli;
+			fixed_group_milli[gi] += milli;
+			fixed_transfer_milli += milli;
 		}
 	}
-	int64_t fixed_transfer_milli = s.transfer_milli;
-	int64_t fixed_group_milli[PLAN_GROUPS_MAX];
-	memcpy(fixed_group_milli, s.group_milli, sizeof(fixed_group_milli));
 	if (s.transfer_max_milli < s.transfer_milli)
 		s.transfer_max_milli = s.transfer_milli; /* decided before the share changed: they stand */
 
@@ -900,6 +910,8 @@ enum ll_err transfer_audit(const struct audit_input *in, json_t **ret_report)
 		int by = s.course_by[c];
 		if (by == -2) {
 			const struct audit_transfer *x = &in->transfers[transfer_of_course[c]];
+			if (x->is_pending)
+				json_object_set_new(o, "status", json_string("pending"));
 			json_t *ids = json_array();
 			for (int k = 0; k < x->n_sources; k++)
 				json_array_append_new(ids, json_string(x->source_ids[k]));
@@ -918,7 +930,8 @@ enum ll_err transfer_audit(const struct audit_input *in, json_t **ret_report)
 				earned_group[pc->group] += pc->credits_milli;
 			}
 		}
-		if (by == -1 || (by >= 0 && s.uses[by].rule >= 0))
+		if (by == -1 || (by >= 0 && s.uses[by].rule >= 0) ||
+		    (by == -2 && in->transfers[transfer_of_course[c]].is_pending))
 			required_done[pc->group] = false;
 		if (by == -1)
 			required_with[pc->group] = false;
@@ -954,22 +967,27 @@ enum ll_err transfer_audit(const struct audit_input *in, json_t **ret_report)
 			json_array_append_new(ids, json_string(x->source_ids[k]));
 		json_array_append_new(group_credits,
 				      json_pack("{s:s, s:I, s:s, s:{s:s, s:i}, s:o, s:s}", "group", x->group_code,
-						"credits_milli", (json_int_t)x->credits_milli, "status", "transferred", "rule",
+						"credits_milli", (json_int_t)x->credits_milli, "status",
+						x->is_pending ? "pending" : "transferred", "rule",
 						"id", x->rule_id ? x->rule_id : "", "version", x->rule_version, "outcome_ids",
 						ids, "transfer_id", x->id));
 	}
 	bool is_complete = true, is_complete_with = true;
-	int64_t earned = 0, available = 0;
+	int64_t earned = 0, applied = 0, available = 0;
 	for (int g = 0; g < p->n_groups; g++) {
 		const struct plan_group *pg = &p->groups[g];
 		bool met = pg->is_elective ? earned_group[g] >= pg->min_credits_milli : required_done[g];
-		bool met_with = pg->is_elective ? earned_group[g] + available_group[g] >= pg->min_credits_milli : required_with[g];
+		bool met_with = pg->is_elective
+					? earned_group[g] + applied_group[g] + available_group[g] >= pg->min_credits_milli
+					: required_with[g];
 		is_complete = is_complete && met;
 		is_complete_with = is_complete_with && met_with;
 		earned += earned_group[g];
+		applied += applied_group[g];
 		available += available_group[g];
-		json_t *o = json_pack("{s:s, s:s, s:b, s:I, s:I, s:b, s:b}", "code", pg->code, "name", pg->name, "elective",
-				      pg->is_elective, "earned_milli", (json_int_t)earned_group[g], "available_milli",
+		json_t *o = json_pack("{s:s, s:s, s:b, s:I, s:I, s:I, s:b, s:b}", "code", pg->code, "name", pg->name,
+				      "elective", pg->is_elective, "earned_milli", (json_int_t)earned_group[g],
+				      "pending_milli", (json_int_t)applied_group[g], "available_milli",
 				      (json_int_t)available_group[g], "is_met", met, "is_met_with_transfers", met_with);
 		json_set_str(o, "name_en", pg->name_en);
 		if (pg->is_elective)
@@ -977,23 +995,23 @@ enum ll_err transfer_audit(const struct audit_input *in, json_t **ret_report)
 		json_array_append_new(groups, o);
 	}
 	is_complete = is_complete && earned >= p->total_credits_milli;
-	is_complete_with = is_complete_with && earned + available >= p->total_credits_milli;
+	is_complete_with = is_complete_with && earned + applied + available >= p->total_credits_milli;
 	/* The rules that could have applied: those with an outcome of a condition's kind and code.
 	 * The others are only counted. */
 	int64_t unrelated = 0;
 	for (int r = 0; r < in->n_rules; r++) {
 		const struct transfer_rule *rule = &in->rules[r];
-		bool applied = false;
-		for (int i = 0; i < s.n_uses && !applied; i++)
-			applied = s.is_taken[i] && s.uses[i].rule == r;
-		if (!applied && !rule_is_related(rule, in)) {
+		bool is_applied = false;
+		for (int i = 0; i < s.n_uses && !is_applied; i++)
+			is_applied = s.is_taken[i] && s.uses[i].rule == r;
+		if (!is_applied && !rule_is_related(rule, in)) {
 			unrelated++;
 			continue;
 		}
 		json_t *o = json_pack("{s:s, s:i, s:s, s:b}", "id", rule->id ? rule->id : "", "version", rule->version,
-				      "name", rule->name, "applied", applied);
+				      "name", rule->name, "applied", is_applied);
 		json_set_str(o, "name_en", rule->name_en);
-		json_object_set_new(o, "reasons", applied ? json_array() : rule_reasons(&s, r, &undo[s.n_uses]));
+		json_object_set_new(o, "reasons", is_applied ? json_array() : rule_reasons(&s, r, &undo[s.n_uses]));
 		json_array_append_new(rules, o);
 	}
 	json_object_set_new(report, "rules_unrelated", json_integer(unrelated));
@@ -1002,10 +1020,11 @@ enum ll_err transfer_audit(const struct audit_input *in, json_t **ret_report)
 	json_object_set_new(report, "is_complete_with_transfers", json_boolean(is_complete_with));
 	json_object_set_new(report, "is_search_truncated", json_boolean(s.is_truncated));
 	json_object_set_new(report, "credits",
-			    json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "total_required_milli",
+			    json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "total_required_milli",
 				      (json_int_t)p->total_credits_milli, "earned_milli", (json_int_t)earned,
-				      "available_milli", (json_int_t)available, "transfer_milli",
-				      (json_int_t)fixed_transfer_milli, "transfer_available_milli",
+				      "pending_milli", (json_int_t)applied, "available_milli", (json_int_t)available,
+				      "transfer_milli", (json_int_t)fixed_transfer_milli, "transfer_pending_milli",
+				      (json_int_t)applied_transfer_milli, "transfer_available_milli",
 				      (json_int_t)transfer_available, "transfer_max_milli",
 				      (json_int_t)(p->total_credits_milli * p->transfer_max_permille / 1000)));
 	err = LL_OK;

@@ -153,9 +153,12 @@ struct audit_outcome {
 	const char *awarded_on;         /* YYYY-MM-DD */
 };
 
-/* A transfer a reviewer approved: credit already in the ledger, and the outcomes it used. */
+/* A transfer a learner applied for: approved (credit already in the ledger) or still awaiting a
+ * decision (is_pending), with the outcomes it used. An item that grants several courses comes
+ * as one audit_transfer a course, under the same id, sharing its outcomes. */
 struct audit_transfer {
 	const char *id;
+	bool is_pending;
 	const char *course_code;        /* or group_code with credits_milli */
 	const char *group_code;
 	int64_t credits_milli;
@@ -189,13 +192,16 @@ struct audit_input {
  * The report (caller owns the reference):
  *   {"as_of", "is_complete" (by completed courses and approved transfers alone),
  *    "is_complete_with_transfers" (also counting the transfers the learner could apply for),
- *    "credits": {"total_required_milli","earned_milli","transfer_milli","transfer_max_milli",
- *                "available_milli"},
- *    "groups": [{"code","name","name_en","elective","min_credits_milli","earned_milli","is_met"}],
+ *    "credits": {"total_required_milli","earned_milli","pending_milli","available_milli",
+ *                "transfer_milli","transfer_pending_milli","transfer_available_milli",
+ *                "transfer_max_milli"},
+ *    "groups": [{"code","name","name_en","elective","min_credits_milli","earned_milli",
+ *                "pending_milli","available_milli","is_met","is_met_with_transfers"}],
  *    "courses": [{"code","name","name_en","group","credits_milli","status":
- *                 "completed"|"transferred"|"available"|"missing", "outcome_ids":[…],
+ *                 "completed"|"transferred"|"pending"|"available"|"missing", "outcome_ids":[…],
  *                 "rule":{"id","version"}, "transfer_id"}],
- *    "group_credits": [{"group","credits_milli","status":"transferred"|"available","rule","outcome_ids","transfer_id"}],
+ *    "group_credits": [{"group","credits_milli","status":"transferred"|"pending"|"available","rule",
+ *                       "outcome_ids","transfer_id"}],
  *    "rules": [{"id","version","name","name_en","applied":bool,"reasons":[{"code","message",
  *               "message_en","outcome_id"?}]}]  (the rules applied, and those the person has an
  *               outcome of a condition's kind and code for: the ones that could have applied),
@@ -297,6 +303,40 @@ enum ll_err transfer_audit_person(struct ll_store *st, const struct ledger_calle
 enum ll_err transfer_audit_cohort(struct ll_store *st, const char *programme_id, const char *as_of,
 				  enum ll_err (*on_report)(void *ctx, const char *person_id, json_t *report), void *ctx);
 
+/* ---- Transfer applications (transfer_db.c) ---- */
+
+/* One thing a learner applies for: a course of the plan, or credit in an elective group by a
+ * named rule. */
+struct transfer_request {
+	const char *course;
+	const char *group, *rule_id;
+};
+#define TRANSFER_REQUESTS_MAX 64
+extern const char *const transfer_item_statuses[];   /* "pending", "approved", "rejected", NULL */
+
+/* The calling person applies for credit in a programme. A fresh audit decides what each request
+ * gets: a course must be "available" (LL_INVALID_VALUE, or LL_CONFLICT when it is already
+ * transferred or applied for, naming "items[i]"), and takes the rule version and outcomes the
+ * audit assigned; requests served by one application of one rule become one item. Items wait for
+ * the programme's institution; until decided their outcomes count for nothing else in the
+ * programme. Nothing is stored when any request fails. *ret_obj: the application with its items
+ * (caller owns the reference). */
+enum ll_err transfer_apply(struct ll_store *st, const struct ledger_caller *c, const char *programme_id,
+			   const struct transfer_request *requests, int n, const struct audit_actor *actor,
+			   json_t **ret_obj);
+/* The calling person's applications, newest first, each with its items and their state. */
+enum ll_err transfer_applications(struct ll_store *st, const struct ledger_caller *c, json_t **ret_page);
+/* Items of the caller's institution by status (default pending), oldest first, with the person,
+ * the programme, the rule and the source outcomes. */
+enum ll_err transfer_item_queue(struct ll_store *st, const struct ledger_caller *c, const char *status,
+				json_t **ret_page);
+/* Staff of the receiving institution approve an item (its credit is stored in the ledger as
+ * entries naming the item, the rule version and the source outcomes; LL_REVOKED when a source
+ * outcome is no longer current) or reject it with a reason (its outcomes are free again).
+ * LL_NOT_PENDING when it was decided already: of two reviewers at once, one wins. */
+enum ll_err transfer_item_decide(struct ll_store *st, const struct ledger_caller *c, const char *item_id,
+				 bool is_approved, const char *reason, const struct audit_actor *actor);
+
 /* ---- Handlers (transfer_http.c) ---- */
 
 /* Bodies: a rule decision {"decision":"approve"|"reject","reason"}, an enrolment
@@ -319,5 +359,9 @@ enum ll_err transfer_http_audit(struct http_req *req);
 enum ll_err transfer_http_my_programmes(struct http_req *req);
 enum ll_err transfer_http_my_follow(struct http_req *req);
 enum ll_err transfer_http_my_audit(struct http_req *req);
+enum ll_err transfer_http_apply(struct http_req *req);
+enum ll_err transfer_http_my_applications(struct http_req *req);
+enum ll_err transfer_http_item_queue(struct http_req *req);
+enum ll_err transfer_http_item_decide(struct http_req *req);
 
 #endif

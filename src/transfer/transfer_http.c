@@ -190,7 +190,8 @@ enum ll_err transfer_http_rule_queue(struct http_req *req)
 }
 
 struct decision_in {
-	const char *decision, *reason;
+	int decision;                   /* index into rule_decisions */
+	const char *reason;
 };
 static const char *const rule_decisions[] = { "approve", "reject", NULL };
 const struct json_field transfer_decision_spec[] = {
@@ -217,7 +218,7 @@ enum ll_err transfer_http_rule_decide(struct http_req *req)
 	}
 	struct audit_actor actor;
 	http_actor(req, &actor);
-	bool is_approved = strcmp(in.decision, "approve") == 0;
+	bool is_approved = in.decision == 0;
 	err = transfer_rule_decide(req->app->st, http_param(req, "rule"), (int)version, is_approved, in.reason, &actor);
 	if (err == LL_OK)
 		http_reply(req, 200, json_pack("{s:s, s:I, s:s}", "id", http_param(req, "rule"), "version",
@@ -311,4 +312,94 @@ enum ll_err transfer_http_my_follow(struct http_req *req)
 enum ll_err transfer_http_my_audit(struct http_req *req)
 {
 	return audit_reply(req, http_param(req, "id"), NULL);
+}
+
+/* ---- Applications ---- */
+
+struct request_in {
+	const char *course, *group, *rule_id;
+};
+static const struct json_field request_spec[] = {
+	JSON_STR("course", struct request_in, course, .is_optional = true, .max_len = 40),
+	JSON_STR("group", struct request_in, group, .is_optional = true, .max_len = 40),
+	JSON_STR("rule_id", struct request_in, rule_id, .is_optional = true, .max_len = 40),
+	JSON_END
+};
+
+enum ll_err transfer_http_apply(struct http_req *req)
+{
+	json_t *root = NULL;
+	enum ll_err err = http_body(req, NULL, &root);
+	if (err != LL_OK)
+		return err;
+	json_t *items = json_object_get(root, "items");
+	struct transfer_request requests[TRANSFER_REQUESTS_MAX];
+	size_t n = json_is_array(items) ? json_array_size(items) : 0;
+	if (!json_is_object(root) || json_object_size(root) != 1 || !items)
+		err = ll_fail(items ? LL_UNKNOWN_FIELD : LL_MISSING_FIELD, "items", "the body is {\"items\": [...]}");
+	else if (!json_is_array(items))
+		err = ll_fail(LL_WRONG_TYPE, "items", "items is an array");
+	else if (n < 1 || n > TRANSFER_REQUESTS_MAX)
+		err = ll_fail(LL_OUT_OF_RANGE, "items", "an application holds 1 to %d items", TRANSFER_REQUESTS_MAX);
+	for (size_t i = 0; err == LL_OK && i < n; i++) {
+		struct request_in in = { 0 };
+		if ((err = json_decode(json_array_get(items, i), request_spec, &in)) != LL_OK) {
+			const struct ll_error *e = ll_error_get(err);
+			char field[LL_FIELD_MAX + 16], message[LL_MESSAGE_MAX];
+			snprintf(field, sizeof(field), "items[%zu]%s%s", i, e->field[0] ? "." : "", e->field);
+			snprintf(message, sizeof(message), "%s", e->message);
+			err = ll_fail(err, field, "%s", message);
+		}
+		requests[i] = (struct transfer_request){ in.course, in.group, in.rule_id };
+	}
+	if (err == LL_OK) {
+		struct ledger_caller c;
+		struct audit_actor actor;
+		json_t *application;
+		caller_of(req, &c);
+		http_actor(req, &actor);
+		err = transfer_apply(req->app->st, &c, http_param(req, "id"), requests, (int)n, &actor, &application);
+		if (err == LL_OK)
+			http_reply(req, 201, application);
+	}
+	json_decref(root);
+	return err;
+}
+
+enum ll_err transfer_http_my_applications(struct http_req *req)
+{
+	struct ledger_caller c;
+	json_t *page = NULL;
+	caller_of(req, &c);
+	enum ll_err err = transfer_applications(req->app->st, &c, &page);
+	return page_reply(req, err, page);
+}
+
+enum ll_err transfer_http_item_queue(struct http_req *req)
+{
+	struct ledger_caller c;
+	json_t *page = NULL;
+	caller_of(req, &c);
+	enum ll_err err = transfer_item_queue(req->app->st, &c, http_query(req, "status"), &page);
+	return page_reply(req, err, page);
+}
+
+enum ll_err transfer_http_item_decide(struct http_req *req)
+{
+	struct decision_in in = { 0 };
+	json_t *root = NULL;
+	enum ll_err err = http_body(req, &in, &root);
+	if (err == LL_OK) {
+		struct ledger_caller c;
+		struct audit_actor actor;
+		caller_of(req, &c);
+		http_actor(req, &actor);
+		bool is_approved = in.decision == 0;
+		err = transfer_item_decide(req->app->st, &c, http_param(req, "id"), is_approved, in.reason, &actor);
+		if (err == LL_OK)
+			http_reply(req, 200, json_pack("{s:s, s:s}", "id", http_param(req, "id"), "status",
+						       is_approved ? "approved" : "rejected"));
+	}
+	json_decref(root);
+	return err;
 }

@@ -1011,6 +1011,61 @@ static void test_entry_hash_covers_every_field(void **state)
 	assert_true(n >= 27);
 }
 
+static void test_entry_canonical_of_transfer_credit_adds_its_link(void **state)
+{
+	(void)state;
+	struct ledger_entry e = minimal_entry();
+	char *plain = canonical_text(&e);
+	e.transfer_item_id = "item-1";
+	e.transfer_rule_id = "rule-1";
+	e.transfer_rule_version = 3;
+	e.transfer_sources = "[\"o-1\",\"o-2\"]";
+	char *got = canonical_text(&e);
+	/* The same fields as before, then the link in key order, and version 2. */
+	const char *want_tail = "\"title\":\"t\",\"transfer_item_id\":\"item-1\",\"transfer_rule_id\":\"rule-1\","
+				"\"transfer_rule_version\":3,\"transfer_sources\":[\"o-1\",\"o-2\"],\"v\":2}";
+	const char *plain_tail = "\"title\":\"t\",\"v\":1}";
+	size_t head = strlen(plain) - strlen(plain_tail);
+	assert_memory_equal(got, plain, head);
+	assert_string_equal(got + head, want_tail);
+	/* Stored with spaces, the sources still give the same bytes. */
+	e.transfer_sources = "[ \"o-1\", \"o-2\" ]";
+	char *spaced = canonical_text(&e);
+	assert_string_equal(spaced, got);
+	/* Each part of the link is covered by the hash. */
+	unsigned char h0[ENTRY_HASH_BYTES], h[ENTRY_HASH_BYTES];
+	e.transfer_sources = "[\"o-1\",\"o-2\"]";
+	assert_int_equal(entry_compute_hash(&e, h0), LL_OK);
+	struct ledger_entry x = e;
+	x.transfer_sources = "[\"o-1\"]";
+	assert_int_equal(entry_compute_hash(&x, h), LL_OK);
+	assert_memory_not_equal(h, h0, ENTRY_HASH_BYTES);
+	x = e;
+	x.transfer_rule_version = 4;
+	assert_int_equal(entry_compute_hash(&x, h), LL_OK);
+	assert_memory_not_equal(h, h0, ENTRY_HASH_BYTES);
+	x = e;
+	x.transfer_item_id = "item-2";
+	assert_int_equal(entry_compute_hash(&x, h), LL_OK);
+	assert_memory_not_equal(h, h0, ENTRY_HASH_BYTES);
+	/* Sources that are not a JSON array of strings make an entry no verifier accepts. */
+	x = e;
+	x.transfer_sources = "o-1,o-2";
+	struct buf b;
+	buf_init(&b);
+	assert_int_equal(entry_canonical(&x, &b), LL_INVALID_VALUE);
+	buf_release(&b);
+	/* entry_json carries the link, the sources as an array. */
+	json_t *j = entry_json(&e);
+	assert_int_equal(json_integer_value(json_object_get(j, "v")), 2);
+	assert_int_equal(json_array_size(json_object_get(j, "transfer_sources")), 2);
+	assert_string_equal(json_string_value(json_object_get(j, "transfer_item_id")), "item-1");
+	json_decref(j);
+	free(plain);
+	free(got);
+	free(spaced);
+}
+
 static void test_entry_canonical_escapes_strings_as_json_stringify(void **state)
 {
 	(void)state;
@@ -1131,6 +1186,7 @@ int main(void)
 		cmocka_unit_test(test_entry_canonical_minimal_golden),
 		cmocka_unit_test(test_entry_canonical_is_deterministic),
 		cmocka_unit_test(test_entry_hash_covers_every_field),
+		cmocka_unit_test(test_entry_canonical_of_transfer_credit_adds_its_link),
 		cmocka_unit_test(test_entry_canonical_escapes_strings_as_json_stringify),
 		cmocka_unit_test(test_entry_canonical_refuses_non_utf8),
 		cmocka_unit_test(test_entry_json_carries_hash_and_times),

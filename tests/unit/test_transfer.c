@@ -617,6 +617,67 @@ static void test_audit_counts_approved_transfers_and_their_outcomes_once(void **
 	json_decref(r);
 }
 
+static void test_audit_counts_one_item_granting_two_courses_from_one_certificate(void **state)
+{
+	struct fx *f = *state;
+	rule_add(f, "cet4", CET4_RULE);
+	outcome_add(f, "cet4", KIND_VOCATIONAL_CERTIFICATE, "CET4", RESULT_SCORE, "450", "2024-12-20");
+	static const char *const sources[] = { "cet4" };
+	/* One approved item of the CET-4 rule: a transfer for each course it granted, one id. */
+	f->transfers[f->n_transfers++] = (struct audit_transfer){ .id = "item", .course_code = "00012", .rule_id = "cet4",
+								  .rule_version = 1, .source_ids = sources, .n_sources = 1 };
+	f->transfers[f->n_transfers++] = (struct audit_transfer){ .id = "item", .course_code = "00015", .rule_id = "cet4",
+								  .rule_version = 1, .source_ids = sources, .n_sources = 1 };
+	json_t *r = audit(f);
+	assert_string_equal(status_of(r, "00012"), "transferred");
+	assert_string_equal(status_of(r, "00015"), "transferred");
+	assert_int_equal(json_array_size(json_object_get(r, "unused_transfers")), 0);
+	assert_int_equal(credit_of(r, "transfer_milli"), 14000);
+	json_decref(r);
+	/* Another item may not use the same certificate. */
+	f->transfers[1].id = "other";
+	r = audit(f);
+	assert_string_equal(status_of(r, "00015"), "missing");
+	assert_int_equal(json_array_size(json_object_get(r, "unused_transfers")), 1);
+	json_decref(r);
+}
+
+static void test_audit_shows_transfers_awaiting_a_decision_as_pending(void **state)
+{
+	struct fx *f = *state;
+	f->plan.total_credits_milli = 20000;
+	f->plan.groups[1].min_credits_milli = 2000;
+	rule_add(f, "cet4", CET4_RULE);
+	static const char *const codes[] = { "00051", "00052", "03708", "00107" };
+	for (size_t i = 0; i < 4; i++)
+		outcome_add(f, codes[i], KIND_ACADEMIC_CREDIT, codes[i], RESULT_SCORE, "70", "2025-06-30");
+	outcome_add(f, "cet4", KIND_VOCATIONAL_CERTIFICATE, "CET4", RESULT_SCORE, "450", "2024-12-20");
+	static const char *const sources[] = { "cet4" };
+	f->transfers[f->n_transfers++] = (struct audit_transfer){ .id = "item", .is_pending = true, .course_code = "00012",
+								  .rule_id = "cet4", .rule_version = 1, .source_ids = sources,
+								  .n_sources = 1 };
+	f->transfers[f->n_transfers++] = (struct audit_transfer){ .id = "item", .is_pending = true, .course_code = "00015",
+								  .rule_id = "cet4", .rule_version = 1, .source_ids = sources,
+								  .n_sources = 1 };
+	json_t *r = audit(f);
+	assert_string_equal(status_of(r, "00012"), "pending");
+	assert_string_equal(status_of(r, "00015"), "pending");
+	assert_int_equal(credit_of(r, "earned_milli"), 8000);
+	assert_int_equal(credit_of(r, "pending_milli"), 14000);
+	assert_int_equal(credit_of(r, "transfer_pending_milli"), 14000);
+	assert_int_equal(credit_of(r, "transfer_milli"), 0);
+	/* Not complete until the transfer is decided; complete once it is, as things stand. */
+	assert_false(json_is_true(json_object_get(r, "is_complete")));
+	assert_true(json_is_true(json_object_get(r, "is_complete_with_transfers")));
+	/* The certificate is taken by the application: the rule is not offered again. */
+	assert_false(json_is_true(json_object_get(rule_of(r, "cet4"), "applied")));
+	json_decref(r);
+	f->transfers[0].is_pending = f->transfers[1].is_pending = false;
+	r = audit(f);
+	assert_true(json_is_true(json_object_get(r, "is_complete")));
+	json_decref(r);
+}
+
 static void test_audit_explains_rules_out_of_effect_and_outcomes_too_old(void **state)
 {
 	struct fx *f = *state;
@@ -708,6 +769,8 @@ int main(void)
 		T(test_audit_chooses_the_rule_that_satisfies_more),
 		T(test_audit_keeps_transfer_within_the_plans_share),
 		T(test_audit_counts_approved_transfers_and_their_outcomes_once),
+		T(test_audit_counts_one_item_granting_two_courses_from_one_certificate),
+		T(test_audit_shows_transfers_awaiting_a_decision_as_pending),
 		T(test_audit_explains_rules_out_of_effect_and_outcomes_too_old),
 		T(test_audit_is_complete_only_on_what_was_earned),
 		T(test_audit_gives_the_same_report_for_the_same_input),

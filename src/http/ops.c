@@ -148,6 +148,16 @@ static json_t *components(void)
 	json_object_set_new(s, "Application", obj_schema(
 		"{\"id\":{\"type\":\"string\"},\"programme_id\":{\"type\":\"string\"},\"created_at\":{\"type\":\"string\"},"
 		"\"items\":{\"type\":\"array\",\"items\":{\"type\":\"object\"}}}"));
+	json_object_set_new(s, "Decision", obj_schema(
+		"{\"id\":{\"type\":\"string\"},\"status\":{\"type\":\"string\",\"enum\":[\"approved\",\"rejected\"]}}"));
+	json_object_set_new(s, "CertUnit", obj_schema(
+		"{\"id\":{\"type\":\"string\"},\"code\":{\"type\":\"string\"},\"name\":{\"type\":\"string\"},"
+		"\"level\":{\"type\":\"integer\"},\"credits_milli\":{\"type\":\"integer\"},"
+		"\"outcomes\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}},\"assessment\":{\"type\":\"string\"},"
+		"\"status\":{\"type\":\"string\"},\"institution_name\":{\"type\":\"string\"}}"));
+	json_object_set_new(s, "TransferStats", obj_schema(
+		"{\"programmes\":{\"type\":\"array\",\"items\":{\"type\":\"object\"}},"
+		"\"kinds\":{\"type\":\"array\",\"items\":{\"type\":\"object\"}}}"));
 	json_object_set_new(s, "Enrolment", obj_schema(
 		"{\"programme_id\":{\"type\":\"string\"},\"account_no\":{\"type\":\"string\"}}"));
 	json_object_set_new(s, "Audit", obj_schema(

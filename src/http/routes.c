@@ -211,9 +211,21 @@ const struct route routes[] = {
 	{ "GET", "/api/v1/transfer/items", transfer_http_item_queue, ROLES_DEPOSIT, .tag = "transfer",
 	  .summary = "Transfer items for the caller's institution to decide, oldest first (?status=pending)",
 	  .response = "Items" },
+	{ "GET", "/api/v1/transfer/units", transfer_http_units, ROLES_ALL, .tag = "transfer",
+	  .summary = "Certification units (?status=&q=): approved ones for anyone, the others for the city and their institution",
+	  .response = "Items" },
+	{ "POST", "/api/v1/transfer/units", transfer_http_unit_publish, ROLES_DEPOSIT, .max_body = 16 * KB,
+	  .tag = "transfer", .summary = "Publish a certification unit of the caller's institution; it waits for the city",
+	  .body_spec = cert_unit_spec, .response = "CertUnit", .ok_status = 201 },
+	{ "POST", "/api/v1/transfer/units/{id}/decision", transfer_http_unit_decide, ROLE_CITY_ADMIN, .max_body = 2 * KB,
+	  .tag = "transfer", .summary = "Approve or reject a pending certification unit",
+	  .body_spec = transfer_decision_spec, .response = "Decision" },
+	{ "GET", "/api/v1/transfer/stats", transfer_http_stats, ROLE_CITY_ADMIN | ROLE_AUDITOR, .tag = "transfer",
+	  .summary = "Transfers by programme and status, and approved ones by the kind of outcome used",
+	  .response = "TransferStats" },
 	{ "POST", "/api/v1/transfer/items/{id}/decision", transfer_http_item_decide, ROLES_DEPOSIT, .max_body = 2 * KB,
 	  .tag = "transfer", .summary = "Approve (the credit enters the ledger) or reject a transfer item",
-	  .body_spec = transfer_decision_spec, .response = "RuleVersion" },
+	  .body_spec = transfer_decision_spec, .response = "Decision" },
 };
 
 const size_t routes_count = sizeof(routes) / sizeof(routes[0]);

@@ -8,7 +8,8 @@
  * Files: plan.c (programme plans and rules from and to JSON, their validation; no I/O),
  * audit.c (matching outcomes to rules and the optimal assignment of an audit; no I/O),
  * transfer_db.c (programmes, plan and rule versions, enrolments, audits over the ledger),
- * transfer_http.c (handlers).
+ * apply_db.c (applications and their decisions), units_db.c (certification units and the
+ * city's statistics), transfer_http.c (handlers).
  */
 #ifndef LL_TRANSFER_H
 #define LL_TRANSFER_H
@@ -337,6 +338,32 @@ enum ll_err transfer_item_queue(struct ll_store *st, const struct ledger_caller 
 enum ll_err transfer_item_decide(struct ll_store *st, const struct ledger_caller *c, const char *item_id,
 				 bool is_approved, const char *reason, const struct audit_actor *actor);
 
+/* ---- Certification units and statistics (units_db.c) ---- */
+
+/* A certification unit (认证单元): a unit of learning outcomes with a framework level, credits,
+ * outcome statements and an assessment standard, published by an institution and approved by the
+ * city. Its code can name it in a rule's conditions. */
+struct cert_unit_in {
+	const char *code, *name, *name_en, *assessment;
+	int64_t level, credits_milli;
+	json_t *outcomes;               /* array of statements (STRS) */
+};
+extern const struct json_field cert_unit_spec[];
+/* Publishes a unit of the caller's institution (staff); it waits for the city. LL_CONFLICT naming
+ * "code" when the code is taken. *ret_obj: the unit. */
+enum ll_err cert_unit_publish(struct ll_store *st, const struct ledger_caller *c, const struct cert_unit_in *in,
+			      const struct audit_actor *actor, json_t **ret_obj);
+/* The city approves or rejects (with a reason) a pending unit; LL_NOT_PENDING when decided. */
+enum ll_err cert_unit_decide(struct ll_store *st, const char *id, bool is_approved, const char *reason,
+			     const struct audit_actor *actor);
+/* Units by status; approved ones for anyone, pending and rejected ones for the city and for the
+ * institution that published them. ?q= a part of the code or name. */
+enum ll_err cert_unit_list(struct ll_store *st, const struct ledger_caller *c, const char *status, const char *q,
+			   json_t **ret_page);
+/* Transfers for the city: items by programme and status (count, credits) and approved items by the
+ * kind of outcome they used: {"programmes":[…], "kinds":[…]}. */
+enum ll_err transfer_stats(struct ll_store *st, json_t **ret_obj);
+
 /* ---- Handlers (transfer_http.c) ---- */
 
 /* Bodies: a rule decision {"decision":"approve"|"reject","reason"}, an enrolment
@@ -363,5 +390,9 @@ enum ll_err transfer_http_apply(struct http_req *req);
 enum ll_err transfer_http_my_applications(struct http_req *req);
 enum ll_err transfer_http_item_queue(struct http_req *req);
 enum ll_err transfer_http_item_decide(struct http_req *req);
+enum ll_err transfer_http_units(struct http_req *req);
+enum ll_err transfer_http_unit_publish(struct http_req *req);
+enum ll_err transfer_http_unit_decide(struct http_req *req);
+enum ll_err transfer_http_stats(struct http_req *req);
 
 #endif

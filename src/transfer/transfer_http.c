@@ -403,3 +403,57 @@ enum ll_err transfer_http_item_decide(struct http_req *req)
 	json_decref(root);
 	return err;
 }
+
+/* ---- Certification units and statistics ---- */
+
+enum ll_err transfer_http_units(struct http_req *req)
+{
+	struct ledger_caller c;
+	json_t *page = NULL;
+	caller_of(req, &c);
+	enum ll_err err = cert_unit_list(req->app->st, &c, http_query(req, "status"), http_query(req, "q"), &page);
+	return page_reply(req, err, page);
+}
+
+enum ll_err transfer_http_unit_publish(struct http_req *req)
+{
+	struct cert_unit_in in = { 0 };
+	json_t *root = NULL;
+	enum ll_err err = http_body(req, &in, &root);
+	if (err == LL_OK) {
+		struct ledger_caller c;
+		struct audit_actor actor;
+		json_t *unit;
+		caller_of(req, &c);
+		http_actor(req, &actor);
+		if ((err = cert_unit_publish(req->app->st, &c, &in, &actor, &unit)) == LL_OK)
+			http_reply(req, 201, unit);
+	}
+	json_decref(root);
+	return err;
+}
+
+enum ll_err transfer_http_unit_decide(struct http_req *req)
+{
+	struct decision_in in = { 0 };
+	json_t *root = NULL;
+	enum ll_err err = http_body(req, &in, &root);
+	if (err == LL_OK) {
+		struct audit_actor actor;
+		http_actor(req, &actor);
+		bool is_approved = in.decision == 0;
+		err = cert_unit_decide(req->app->st, http_param(req, "id"), is_approved, in.reason, &actor);
+		if (err == LL_OK)
+			http_reply(req, 200, json_pack("{s:s, s:s}", "id", http_param(req, "id"), "status",
+						       is_approved ? "approved" : "rejected"));
+	}
+	json_decref(root);
+	return err;
+}
+
+enum ll_err transfer_http_stats(struct http_req *req)
+{
+	json_t *stats = NULL;
+	enum ll_err err = transfer_stats(req->app->st, &stats);
+	return page_reply(req, err, stats);
+}

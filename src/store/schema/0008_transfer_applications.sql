@@ -42,6 +42,7 @@ CREATE TABLE transfer_sources (
     programme_id TEXT NOT NULL,
     person_id TEXT NOT NULL,
     outcome_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
     item_id TEXT NOT NULL REFERENCES transfer_items (id),
     PRIMARY KEY (programme_id, person_id, outcome_id)
 );
@@ -54,3 +55,24 @@ CREATE TABLE transfer_courses (
     PRIMARY KEY (programme_id, person_id, course_code)
 );
 CREATE INDEX transfer_courses_item ON transfer_courses (item_id);
+
+-- Certification units (认证单元): a unit of learning outcomes with its level, credits and how it is
+-- assessed, published by an institution and approved by the city.
+CREATE TABLE cert_units (
+    id TEXT PRIMARY KEY,
+    institution_id TEXT NOT NULL REFERENCES institutions (id),
+    code TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    name_en TEXT,
+    level INTEGER NOT NULL,
+    credits_milli BIGINT NOT NULL,
+    outcomes TEXT NOT NULL,
+    assessment TEXT NOT NULL,
+    status TEXT NOT NULL,
+    reason TEXT,
+    created_by TEXT,
+    created_at BIGINT NOT NULL,
+    decided_by TEXT,
+    decided_at BIGINT
+);
+CREATE INDEX cert_units_status ON cert_units (status, created_at);

@@ -228,6 +228,8 @@ struct search {
 	bool *is_visited;               /* per outcome, for one augmenting search */
 	int64_t *group_milli;           /* per group: credits earned */
 	int64_t *awarded;               /* per outcome: the day it was awarded, -1 if not a date */
+	int *of_kind[KIND_COUNT];       /* outcome indices by kind, in input order */
+	int n_of_kind[KIND_COUNT];
 	int64_t transfer_milli, transfer_max_milli;
 	/* The best found. */
 	struct score best;
@@ -497,11 +499,13 @@ static bool rule_in_effect(const struct transfer_rule *r, int32_t day)
 /* The outcomes meeting condition c, into a fresh arena array; their count in *ret_n. */
 static int *condition_candidates(struct search *s, struct arena *a, const struct rule_condition *c, int *ret_n)
 {
-	int *out = arena_alloc(a, sizeof(int) * (size_t)(s->in->n_outcomes ? s->in->n_outcomes : 1));
+	int *out = arena_alloc(a, sizeof(int) * (size_t)(s->n_of_kind[c->kind] ? s->n_of_kind[c->kind] : 1));
 	int n = 0;
-	for (int o = 0; out && o < s->in->n_outcomes; o++)
+	for (int i = 0; out && i < s->n_of_kind[c->kind]; i++) {
+		int o = s->of_kind[c->kind][i];
 		if (meets(c, &s->in->outcomes[o], s->awarded[o], s->as_of_days, NULL))
 			out[n++] = o;
+	}
 	*ret_n = n;
 	return out;
 }
@@ -541,9 +545,10 @@ static bool uses_build(struct search *s, struct arena *a)
 	for (int c = 0; c < p->n_courses; c++) {
 		if (s->course_by[c] != -1)
 			continue;
-		for (int o = 0; o < in->n_outcomes; o++) {
+		for (int i = 0; i < s->n_of_kind[KIND_ACADEMIC_CREDIT]; i++) {
+			int o = s->of_kind[KIND_ACADEMIC_CREDIT][i];
 			const struct audit_outcome *x = &in->outcomes[o];
-			if (x->kind != KIND_ACADEMIC_CREDIT || !x->code || strcmp(x->code, p->courses[c].code) != 0 ||
+			if (!x->code || strcmp(x->code, p->courses[c].code) != 0 ||
 			    !is_passed(x) || s->outcome_slot[o] == -2)
 				continue;
 			ROOM(s->uses, s->n_uses, cap_uses, 1);
@@ -625,6 +630,22 @@ static bool uses_fix_independent(struct search *s, struct arena *a, struct undo 
 
 /* ---- The report ---- */
 
+/* Object building without json_pack's format parsing: an audit builds many small objects. */
+static void put_s(json_t *o, const char *key, const char *v)
+{
+	json_object_set_new_nocheck(o, key, v ? json_string_nocheck(v) : json_null());
+}
+
+static void put_i(json_t *o, const char *key, int64_t v)
+{
+	json_object_set_new_nocheck(o, key, json_integer(v));
+}
+
+static void put_b(json_t *o, const char *key, bool v)
+{
+	json_object_set_new_nocheck(o, key, json_boolean(v));
+}
+
 static json_t *ids_of_use(const struct search *s, const struct use *u)
 {
 	json_t *ids = json_array();
@@ -635,12 +656,19 @@ static json_t *ids_of_use(const struct search *s, const struct use *u)
 
 static json_t *rule_ref(const struct transfer_rule *r)
 {
-	return json_pack("{s:s, s:i}", "id", r->id ? r->id : "", "version", r->version);
+	json_t *o = json_object();
+	put_s(o, "id", r->id ? r->id : "");
+	put_i(o, "version", r->version);
+	return o;
 }
 
 static json_t *reason(const char *code, const char *message, const char *message_en, const char *outcome_id)
 {
-	json_t *o = json_pack("{s:s, s:s, s:s}", "code", code, "message", message, "message_en", message_en);
+	json_t *o = json_object();
+	put_s(o, "code", code);
+	/* Checked: a message cut at its buffer's end could end inside a character. */
+	json_object_set_new_nocheck(o, "message", json_string(message));
+	json_object_set_new_nocheck(o, "message_en", json_string(message_en));
 	if (outcome_id)
 		json_object_set_new(o, "outcome_id", json_string(outcome_id));
 	return o;
@@ -666,7 +694,8 @@ static json_t *rule_reasons(struct search *s, int r, struct undo *scratch)
 	for (int k = 0; k < rule->n_conditions; k++) {
 		const struct rule_condition *c = &rule->conditions[k];
 		int met = 0, near = 0, transferred = 0;
-		for (int o = 0; o < in->n_outcomes; o++) {
+		for (int i = 0; i < s->n_of_kind[c->kind]; i++) {
+			int o = s->of_kind[c->kind][i];
 			const struct audit_outcome *x = &in->outcomes[o];
 			struct condition_miss why;
 			if (meets(c, x, s->awarded[o], s->as_of_days, &why)) {
@@ -735,12 +764,12 @@ static json_t *rule_reasons(struct search *s, int r, struct undo *scratch)
 }
 
 /* Whether the person has an outcome of the kind and code of one of the rule's conditions. */
-static bool rule_is_related(const struct transfer_rule *rule, const struct audit_input *in)
+static bool rule_is_related(const struct transfer_rule *rule, const struct search *s)
 {
 	for (int k = 0; k < rule->n_conditions; k++) {
 		const struct rule_condition *c = &rule->conditions[k];
-		for (int o = 0; o < in->n_outcomes; o++)
-			if (in->outcomes[o].kind == c->kind && (!c->code || code_matches(c->code, in->outcomes[o].code)))
+		for (int i = 0; i < s->n_of_kind[c->kind]; i++)
+			if (!c->code || code_matches(c->code, s->in->outcomes[s->of_kind[c->kind][i]].code))
 				return true;
 	}
 	return false;
@@ -788,7 +817,11 @@ enum ll_err transfer_audit(const struct audit_input *in, json_t **ret_report)
 	s.awarded = arena_alloc(&a, sizeof(int64_t) * (size_t)n_o);
 	if (!s.awarded)
 		goto out;
+	for (int k = 0; k < KIND_COUNT; k++)
+		if (!(s.of_kind[k] = arena_alloc(&a, sizeof(int) * (size_t)n_o)))
+			goto out;
 	for (int o = 0; o < in->n_outcomes; o++) {
+		s.of_kind[in->outcomes[o].kind][s.n_of_kind[in->outcomes[o].kind]++] = o;
 		s.outcome_slot[o] = -1;
 		if (!in->outcomes[o].awarded_on || !clock_parse_date(in->outcomes[o].awarded_on, &s.awarded[o]))
 			s.awarded[o] = -1;
@@ -903,10 +936,14 @@ enum ll_err transfer_audit(const struct audit_input *in, json_t **ret_report)
 	for (int c = 0; c < p->n_courses; c++) {
 		const struct plan_course *pc = &p->courses[c];
 		const char *status = course_status(&s, c);
-		json_t *o = json_pack("{s:s, s:s, s:s, s:I, s:b, s:s}", "code", pc->code, "name", pc->name, "group",
-				      p->groups[pc->group].code, "credits_milli", (json_int_t)pc->credits_milli,
-				      "transfer_excluded", pc->is_transfer_excluded, "status", status);
-		json_set_str(o, "name_en", pc->name_en);
+		json_t *o = json_object();
+		put_s(o, "code", pc->code);
+		put_s(o, "name", pc->name);
+		put_s(o, "name_en", pc->name_en);
+		put_s(o, "group", p->groups[pc->group].code);
+		put_i(o, "credits_milli", pc->credits_milli);
+		put_b(o, "transfer_excluded", pc->is_transfer_excluded);
+		put_s(o, "status", status);
 		int by = s.course_by[c];
 		if (by == -2) {
 			const struct audit_transfer *x = &in->transfers[transfer_of_course[c]];
@@ -1004,13 +1041,16 @@ enum ll_err transfer_audit(const struct audit_input *in, json_t **ret_report)
 		bool is_applied = false;
 		for (int i = 0; i < s.n_uses && !is_applied; i++)
 			is_applied = s.is_taken[i] && s.uses[i].rule == r;
-		if (!is_applied && !rule_is_related(rule, in)) {
+		if (!is_applied && !rule_is_related(rule, &s)) {
 			unrelated++;
 			continue;
 		}
-		json_t *o = json_pack("{s:s, s:i, s:s, s:b}", "id", rule->id ? rule->id : "", "version", rule->version,
-				      "name", rule->name, "applied", is_applied);
-		json_set_str(o, "name_en", rule->name_en);
+		json_t *o = json_object();
+		put_s(o, "id", rule->id ? rule->id : "");
+		put_i(o, "version", rule->version);
+		put_s(o, "name", rule->name);
+		put_s(o, "name_en", rule->name_en);
+		put_b(o, "applied", is_applied);
 		json_object_set_new(o, "reasons", is_applied ? json_array() : rule_reasons(&s, r, &undo[s.n_uses]));
 		json_array_append_new(rules, o);
 	}

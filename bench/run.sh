@@ -7,10 +7,11 @@
 #      time per request;
 #  (b) `lifelong demo --persons BENCH_PERSONS --seed 1 --no-outcomes` on SQLite and on a private PostgreSQL
 #      (scripts/pg-test.sh), in seconds and persons per second;
-#  (c) the credit bank's benchmarks, bench/ledger.sh (its own section of the file).
+#  (c) the credit bank's benchmarks, bench/ledger.sh (its own section of the file);
+#  (d) the learning overpass's benchmarks, bench/transfer.sh (its own section of the file).
 # Everything runs in a temporary folder that is removed at the end; the script stops only the
-# processes it started. Exits 1 when lifelong falls below half the ceiling, or the import below
-# half of its raw insert.
+# processes it started. Exits 1 when lifelong falls below half the ceiling, the import below half
+# of its raw insert, or the audits below 10,000 a second.
 #
 #   BENCH_PERSONS (1000000)  BENCH_SECONDS (10)  BENCH_ROUNDS (3)
 #   BENCH_PORT (18080; the bare server uses the next port)  BENCH_PG_PORT (55433)  BUILD (build)
@@ -270,4 +271,6 @@ http_ok=$(awk -v r="$ratio" 'BEGIN {print (r >= 0.5) ? 0 : 1}')
 # The credit bank's benchmarks add their section to the same file.
 ledger_ok=0
 BUILD=$BUILD bash bench/ledger.sh || ledger_ok=1
-exit $((http_ok | ledger_ok))
+transfer_ok=0
+BUILD=$BUILD bash bench/transfer.sh || transfer_ok=1
+exit $((http_ok | ledger_ok | transfer_ok))

@@ -299,6 +299,12 @@ enum ll_err transfer_enrolments(struct ll_store *st, const char *person_id, json
  * programme. as_of NULL is today. Caller owns the reference. */
 enum ll_err transfer_audit_person(struct ll_store *st, const struct ledger_caller *c, const char *programme_id,
 				  const char *account_no, const char *as_of, json_t **ret_report);
+/* What the calling person's learning counts toward: a summary of their audit against every
+ * programme (at most 500), those with the most credit available first: {"items":[{"programme",
+ * "is_enrolled","earned_milli","pending_milli","available_milli","total_required_milli",
+ * "is_complete_with_transfers","courses":{"completed","transferred","pending","available",
+ * "missing"}}]}. */
+enum ll_err transfer_options(struct ll_store *st, const struct ledger_caller *c, json_t **ret_page);
 /* Audits every person enrolled in a programme, calling on_report with each report (borrowed
  * for the call), in person order. For the CLI. */
 enum ll_err transfer_audit_cohort(struct ll_store *st, const char *programme_id, const char *as_of,
@@ -386,6 +392,7 @@ enum ll_err transfer_http_audit(struct http_req *req);
 enum ll_err transfer_http_my_programmes(struct http_req *req);
 enum ll_err transfer_http_my_follow(struct http_req *req);
 enum ll_err transfer_http_my_audit(struct http_req *req);
+enum ll_err transfer_http_my_options(struct http_req *req);
 enum ll_err transfer_http_apply(struct http_req *req);
 enum ll_err transfer_http_my_applications(struct http_req *req);
 enum ll_err transfer_http_item_queue(struct http_req *req);

@@ -974,3 +974,115 @@ enum ll_err transfer_audit_cohort(struct ll_store *st, const char *programme_id,
 	return err;
 }
 
+
+/* ---- What a learner's outcomes count toward ---- */
+
+static const struct store_stmt PROGRAMMES_FOR = {
+	"programmes for a learner",
+	"SELECT p.id, (SELECT COUNT(*) FROM enrolments e WHERE e.person_id = $1 AND e.programme_id = p.id) "
+	"FROM programmes p ORDER BY p.id LIMIT 500"
+};
+
+struct options_ctx {
+	const struct ledger_caller *c;
+	struct arena a;
+	json_t *items;
+	const char **ids;
+	bool *is_enrolled;
+	int n;
+};
+
+static enum ll_err programme_id_row(const struct store_row *row, void *ctx)
+{
+	struct options_ctx *x = ctx;
+	x->is_enrolled[x->n] = store_row_i64(row, 1) > 0;
+	return (x->ids[x->n++] = arena_strdup(&x->a, store_row_text(row, 0))) ? LL_OK : LL_NOMEM;
+}
+
+static int by_available(const void *a, const void *b)
+{
+	json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+	json_int_t ax = json_integer_value(json_object_get(x, "available_milli"));
+	json_int_t ay = json_integer_value(json_object_get(y, "available_milli"));
+	if (ax != ay)
+		return ax > ay ? -1 : 1;
+	json_int_t ex = json_integer_value(json_object_get(x, "earned_milli"));
+	json_int_t ey = json_integer_value(json_object_get(y, "earned_milli"));
+	return ex > ey ? -1 : ex < ey ? 1 : 0;
+}
+
+static enum ll_err options_txn(struct ll_tx *tx, void *ctx)
+{
+	struct options_ctx *x = ctx;
+	char person_id[LL_ID_LEN + 1], day[11];
+	arena_reset(&x->a);
+	json_array_clear(x->items);
+	x->n = 0;
+	enum ll_err err = transfer_person_of(tx, x->c, NULL, person_id);
+	if (err != LL_OK)
+		return err;
+	x->ids = arena_alloc(&x->a, sizeof(*x->ids) * 500);
+	x->is_enrolled = arena_alloc(&x->a, sizeof(*x->is_enrolled) * 500);
+	if (!x->ids || !x->is_enrolled)
+		return LL_NOMEM;
+	if ((err = store_exec(tx, &PROGRAMMES_FOR, SP(SV_TEXT(person_id)), programme_id_row, x)) != LL_OK)
+		return err;
+	transfer_today(day);
+	json_t **summaries = arena_alloc(&x->a, sizeof(*summaries) * (size_t)(x->n ? x->n : 1));
+	int n_summaries = 0;
+	for (int i = 0; i < x->n && err == LL_OK; i++) {
+		struct programme p;
+		json_t *root = NULL, *report = NULL;
+		struct rules_ctx rules = { .a = &x->a, .is_approved_only = true };
+		if ((err = transfer_programme_load(tx, x->ids[i], &x->a, &p, &root)) == LL_OK) {
+			rules.plan = &p.plan;
+			if ((err = transfer_rules_load(tx, p.id, &rules)) == LL_OK)
+				err = transfer_audit_one(tx, &p, &rules, person_id, day, &x->a, &report);
+		}
+		if (err == LL_OK) {
+			json_t *credits = json_object_get(report, "credits");
+			int counts[5] = { 0 };
+			static const char *const statuses[] = { "completed", "transferred", "pending", "available", "missing",
+								NULL };
+			size_t k;
+			json_t *c;
+			json_array_foreach(json_object_get(report, "courses"), k, c) {
+				int s = ledger_name_index(statuses, json_string_value(json_object_get(c, "status")));
+				if (s >= 0)
+					counts[s]++;
+			}
+			json_t *o = json_pack("{s:O, s:b, s:O, s:O, s:O, s:O, s:O, s:{s:i, s:i, s:i, s:i, s:i}}", "programme",
+					      json_object_get(report, "programme"), "is_enrolled", x->is_enrolled[i],
+					      "earned_milli", json_object_get(credits, "earned_milli"), "pending_milli",
+					      json_object_get(credits, "pending_milli"), "available_milli",
+					      json_object_get(credits, "available_milli"), "total_required_milli",
+					      json_object_get(credits, "total_required_milli"), "is_complete_with_transfers",
+					      json_object_get(report, "is_complete_with_transfers"), "courses", "completed",
+					      counts[0], "transferred", counts[1], "pending", counts[2], "available", counts[3],
+					      "missing", counts[4]);
+			if (o)
+				summaries[n_summaries++] = o;
+		}
+		transfer_rules_release(&rules);
+		json_decref(report);
+		json_decref(root);
+	}
+	qsort(summaries, (size_t)n_summaries, sizeof(*summaries), by_available);
+	for (int i = 0; i < n_summaries; i++)
+		json_array_append_new(x->items, summaries[i]);
+	return err;
+}
+
+enum ll_err transfer_options(struct ll_store *st, const struct ledger_caller *c, json_t **ret_page)
+{
+	struct options_ctx x = { .c = c, .items = json_array() };
+	arena_init(&x.a, 0);
+	enum ll_err err = store_run(st, STORE_READ, "transfer options", options_txn, &x);
+	arena_release(&x.a);
+	if (err != LL_OK) {
+		json_decref(x.items);
+		return err;
+	}
+	*ret_page = json_pack("{s:o}", "items", x.items);
+	return LL_OK;
+}

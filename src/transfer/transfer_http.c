@@ -457,3 +457,12 @@ enum ll_err transfer_http_stats(struct http_req *req)
 	enum ll_err err = transfer_stats(req->app->st, &stats);
 	return page_reply(req, err, stats);
 }
+
+enum ll_err transfer_http_my_options(struct http_req *req)
+{
+	struct ledger_caller c;
+	json_t *page = NULL;
+	caller_of(req, &c);
+	enum ll_err err = transfer_options(req->app->st, &c, &page);
+	return page_reply(req, err, page);
+}

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../base/clock.h"
 #include "../base/crypto.h"
@@ -88,10 +89,17 @@ int cmd_audit(int argc, char **argv)
 		fprintf(stderr, "lifelong audit: --as-of is a date, YYYY-MM-DD\n");
 		return 64;
 	}
+	/* Reports go to a file beside FILE that replaces it only when every audit ran, so that a
+	 * failed run leaves an earlier report in place. */
 	struct cohort cohort = { .out = stdout };
-	if (out && strcmp(out, "-") != 0 && !(cohort.out = fopen(out, "w"))) {
-		fprintf(stderr, "lifelong audit: cannot write '%s'\n", out);
-		return ll_err_exit_code(LL_IO);
+	char partial[4096] = "";
+	bool is_file = out && strcmp(out, "-") != 0;
+	if (is_file) {
+		snprintf(partial, sizeof(partial), "%s.partial", out);
+		if (strlen(out) + sizeof(".partial") > sizeof(partial) || !(cohort.out = fopen(partial, "w"))) {
+			fprintf(stderr, "lifelong audit: cannot write '%s'\n", out);
+			return ll_err_exit_code(LL_IO);
+		}
 	}
 	struct ll_store *st = NULL;
 	struct ll_keys *keys = NULL;
@@ -112,8 +120,14 @@ int cmd_audit(int argc, char **argv)
 	double secs = (double)(clock_mono_us() - t0) / 1e6;
 	store_close(st);
 	keys_free(keys);
-	if (cohort.out != stdout && fclose(cohort.out) != 0 && err == LL_OK)
-		err = ll_fail(LL_IO, NULL, "cannot write '%s'", out);
+	if (is_file) {
+		if (fclose(cohort.out) != 0 && err == LL_OK)
+			err = ll_fail(LL_IO, NULL, "cannot write '%s'", out);
+		if (err == LL_OK && rename(partial, out) != 0)
+			err = ll_fail(LL_IO, NULL, "cannot write '%s'", out);
+		if (err != LL_OK)
+			unlink(partial);
+	}
 	if (err != LL_OK)
 		return cli_report(err);
 	if (!is_quiet)

@@ -81,13 +81,13 @@ static const char *const dual_rules[] = {
 static const struct store_stmt ENROL_COURSE_TAKERS = {
 	"demo enrol course takers",
 	"INSERT INTO enrolments (person_id, programme_id, enrolled_by, enrolled_at) "
-	"SELECT DISTINCT e.person_id, $1, NULL, $2 FROM ledger_entries e WHERE e.institution_id = $3 "
+	"SELECT DISTINCT e.person_id, $1, NULL, CAST($2 AS BIGINT) FROM ledger_entries e WHERE e.institution_id = $3 "
 	"AND e.kind = 'academic_credit' ON CONFLICT DO NOTHING"
 };
 static const struct store_stmt ENROL_CERTIFICATE_HOLDERS = {
 	"demo enrol certificate holders",
 	"INSERT INTO enrolments (person_id, programme_id, enrolled_by, enrolled_at) "
-	"SELECT DISTINCT e.person_id, $1, NULL, $2 FROM ledger_entries e WHERE e.kind = 'vocational_certificate' "
+	"SELECT DISTINCT e.person_id, $1, NULL, CAST($2 AS BIGINT) FROM ledger_entries e WHERE e.kind = 'vocational_certificate' "
 	"AND e.code = $3 ON CONFLICT DO NOTHING"
 };
 

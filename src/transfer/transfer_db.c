@@ -57,6 +57,11 @@ static const struct store_stmt PROGRAMME_LIST = {
 	"WHERE ($1 = '' OR p.institution_id = $1) AND ($2 = '' OR p.name LIKE $2 OR p.code LIKE $2 OR p.name_en LIKE $2) "
 	"ORDER BY i.name, p.name LIMIT 500"
 };
+/* Taken first by whoever publishes a rule of a programme: publishers of one programme's rules
+ * (and its plan) go one at a time, so that two contradicting rules cannot both pass the check. */
+static const struct store_stmt PROGRAMME_LOCK = {
+	"programme lock", "UPDATE programmes SET plan_version = plan_version WHERE id = $1"
+};
 static const struct store_stmt RULE_INSERT = {
 	"transfer rule insert",
 	"INSERT INTO transfer_rules (id, programme_id, institution_id, version, created_at) VALUES ($1, $2, $3, 1, $4)"
@@ -478,7 +483,9 @@ static enum ll_err publish_txn(struct ll_tx *tx, void *ctx)
 	struct publish_ctx *x = ctx;
 	struct programme p;
 	json_t *root = NULL;
-	enum ll_err err = transfer_programme_load(tx, x->programme_id, x->a, &p, &root);
+	enum ll_err err = store_exec(tx, &PROGRAMME_LOCK, SP(SV_TEXT(x->programme_id)), NULL, NULL);
+	if (err == LL_OK)
+		err = transfer_programme_load(tx, x->programme_id, x->a, &p, &root);
 	if (err != LL_OK)
 		return err;
 	if (!transfer_is_staff_of(x->c, p.institution_id)) {
@@ -924,37 +931,58 @@ static enum ll_err cohort_row(const struct store_row *row, void *ctx)
 	return (x->page[x->n_page++] = arena_strdup(&x->a, store_row_text(row, 0))) ? LL_OK : LL_NOMEM;
 }
 
+/* The programme and its approved rules as the cohort's audits all take them, loaded once. */
+struct cohort_setup {
+	struct audit_ctx *x;
+	struct arena a;
+	struct programme p;
+	json_t *root;
+	struct rules_ctx rules;
+};
+
+static enum ll_err cohort_setup_txn(struct ll_tx *tx, void *ctx)
+{
+	struct cohort_setup *c = ctx;
+	transfer_rules_release(&c->rules);
+	json_decref(c->root);
+	c->root = NULL;
+	arena_reset(&c->a);
+	enum ll_err err = transfer_programme_load(tx, c->x->programme_id, &c->a, &c->p, &c->root);
+	if (err != LL_OK)
+		return err;
+	c->rules = (struct rules_ctx){ .a = &c->a, .plan = &c->p.plan, .is_approved_only = true };
+	return transfer_rules_load(tx, c->x->programme_id, &c->rules);
+}
+
+struct cohort_page {
+	struct audit_ctx *x;
+	struct cohort_setup *setup;
+};
+
 /* One page of the cohort, audited in one read transaction. */
 static enum ll_err cohort_txn(struct ll_tx *tx, void *ctx)
 {
-	struct audit_ctx *x = ctx;
-	struct programme p;
-	json_t *root = NULL;
-	struct rules_ctx rules = { 0 };
+	struct cohort_page *c = ctx;
+	struct audit_ctx *x = c->x;
 	arena_reset(&x->a);
 	x->n_page = 0;
-	enum ll_err err = LL_NOMEM;
 	if (!(x->page = arena_alloc(&x->a, sizeof(*x->page) * COHORT_PAGE)))
-		goto out;
-	if ((err = audit_setup(tx, x, &p, &root, &rules)) != LL_OK ||
-	    (err = store_exec(tx, &COHORT, SP(SV_TEXT(x->programme_id), SV_TEXT(x->after), SV_I64(COHORT_PAGE)),
-			      cohort_row, x)) != LL_OK)
-		goto out;
+		return LL_NOMEM;
+	enum ll_err err = store_exec(tx, &COHORT, SP(SV_TEXT(x->programme_id), SV_TEXT(x->after), SV_I64(COHORT_PAGE)),
+				     cohort_row, x);
 	struct arena one;
 	arena_init(&one, 0);
 	for (int i = 0; i < x->n_page && err == LL_OK; i++) {
 		json_t *report = NULL;
 		arena_reset(&one);
-		if ((err = transfer_audit_one(tx, &p, &rules, x->page[i], x->as_of, &one, &report)) == LL_OK)
+		if ((err = transfer_audit_one(tx, &c->setup->p, &c->setup->rules, x->page[i], x->as_of, &one, &report)) ==
+		    LL_OK)
 			err = x->on_report(x->on_ctx, x->page[i], report);
 		json_decref(report);
 	}
 	arena_release(&one);
 	if (err == LL_OK && x->n_page > 0)
 		snprintf(x->after, sizeof(x->after), "%s", x->page[x->n_page - 1]);
-out:
-	transfer_rules_release(&rules);
-	json_decref(root);
 	return err;
 }
 
@@ -965,15 +993,24 @@ enum ll_err transfer_audit_cohort(struct ll_store *st, const char *programme_id,
 	transfer_today(now);
 	struct audit_ctx x = { .programme_id = programme_id, .as_of = as_of ? as_of : now, .on_report = on_report,
 			       .on_ctx = ctx };
+	struct cohort_setup setup = { .x = &x };
+	struct cohort_page page = { &x, &setup };
 	arena_init(&x.a, 0);
-	enum ll_err err;
-	do {
-		err = store_run(st, STORE_READ, "transfer cohort audit", cohort_txn, &x);
-	} while (err == LL_OK && x.n_page == COHORT_PAGE);
+	arena_init(&setup.a, 0);
+	/* Every learner is audited against the same plan and rule versions, whatever is published
+	 * while the cohort runs. */
+	enum ll_err err = store_run(st, STORE_READ, "transfer cohort setup", cohort_setup_txn, &setup);
+	while (err == LL_OK) {
+		err = store_run(st, STORE_READ, "transfer cohort audit", cohort_txn, &page);
+		if (x.n_page < COHORT_PAGE)
+			break;
+	}
+	transfer_rules_release(&setup.rules);
+	json_decref(setup.root);
+	arena_release(&setup.a);
 	arena_release(&x.a);
 	return err;
 }
-
 
 /* ---- What a learner's outcomes count toward ---- */
 

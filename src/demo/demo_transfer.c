@@ -5,7 +5,7 @@
  * community-education courses of 16 hours for an elective credit; the dual-system (双元制)
  * programme of a vocational college takes an electrician's senior-worker (高级工) certificate
  * for practice credits. Everyone who took a course at the open university follows the first;
- * every holder of an electrician's certificate the second.
+ * every electrician the college certified, the second.
  */
 #include <stdio.h>
 #include <string.h>
@@ -88,18 +88,24 @@ static const struct store_stmt ENROL_CERTIFICATE_HOLDERS = {
 	"demo enrol certificate holders",
 	"INSERT INTO enrolments (person_id, programme_id, enrolled_by, enrolled_at) "
 	"SELECT DISTINCT e.person_id, $1, NULL, CAST($2 AS BIGINT) FROM ledger_entries e WHERE e.kind = 'vocational_certificate' "
-	"AND e.code = $3 ON CONFLICT DO NOTHING"
+	"AND e.code = $3 AND e.institution_id = $4 ON CONFLICT DO NOTHING"
 };
 
 struct enrol_ctx {
-	const struct store_stmt *stmt;
-	const char *programme_id, *key;
+	const char *business, *dual;
+	const char *open_university, *college;
 };
 
 static enum ll_err enrol_txn(struct ll_tx *tx, void *ctx)
 {
 	struct enrol_ctx *e = ctx;
-	return store_exec(tx, e->stmt, SP(SV_TEXT(e->programme_id), SV_I64(clock_now_us()), SV_TEXT(e->key)), NULL, NULL);
+	int64_t now = clock_now_us();
+	enum ll_err err = store_exec(tx, &ENROL_COURSE_TAKERS, SP(SV_TEXT(e->business), SV_I64(now), SV_TEXT(e->open_university)),
+				     NULL, NULL);
+	if (err == LL_OK)
+		err = store_exec(tx, &ENROL_CERTIFICATE_HOLDERS,
+				 SP(SV_TEXT(e->dual), SV_I64(now), SV_TEXT("6-31-01-03"), SV_TEXT(e->college)), NULL, NULL);
+	return err;
 }
 
 /* Creates one programme of institution with its plan and rules, the rules approved by the city. */
@@ -152,12 +158,9 @@ enum ll_err demo_transfer_write(struct ll_store *st, const struct demo_instituti
 		err = programme_make(st, institutions[college].id.s, "460306", "电气自动化技术（双元制）",
 				     "Electrical Automation (dual system)", "diploma", dual_plan, dual_rules,
 				     (int)(sizeof(dual_rules) / sizeof(dual_rules[0])), &a, &dual);
-	struct enrol_ctx takers = { &ENROL_COURSE_TAKERS, business, institutions[open_university].id.s };
-	struct enrol_ctx holders = { &ENROL_CERTIFICATE_HOLDERS, dual, "6-31-01-03" };
+	struct enrol_ctx cohorts = { business, dual, institutions[open_university].id.s, institutions[college].id.s };
 	if (err == LL_OK)
-		err = store_run(st, STORE_WRITE, "demo enrolments", enrol_txn, &takers);
-	if (err == LL_OK)
-		err = store_run(st, STORE_WRITE, "demo enrolments", enrol_txn, &holders);
+		err = store_run(st, STORE_WRITE, "demo enrolments", enrol_txn, &cohorts);
 	arena_release(&a);
 	return err;
 }

@@ -391,6 +391,10 @@ struct share_in {
 	const char *institution_id;
 };
 extern const struct json_field share_spec[];
+/* Whether institution_id holds a record of the person: it deposited an outcome for them, or they
+ * shared their record with it. Inside the caller's transaction. */
+enum ll_err ledger_institution_knows(struct ll_tx *tx, const char *person_id, const char *institution_id,
+				     bool *ret_is_known);
 /* The person lets an institution (an employer) see their whole record, until they end it. */
 enum ll_err share_create(struct ll_store *st, const char *person_id, const char *institution_id,
 			 const struct audit_actor *actor);

@@ -39,6 +39,12 @@ static const struct store_stmt ARCHIVE = {
 	"UNION SELECT person_id FROM record_shares WHERE institution_id = $1) AND p.id > $2 ORDER BY p.id LIMIT $3"
 };
 
+static const struct store_stmt KNOWS = {
+	"institution knows person",
+	"SELECT 1 WHERE EXISTS (SELECT 1 FROM ledger_entries WHERE institution_id = $2 AND person_id = $1) "
+	"OR EXISTS (SELECT 1 FROM record_shares WHERE person_id = $1 AND institution_id = $2)"
+};
+
 static enum ll_err exists_row(const struct store_row *row, void *ctx)
 {
 	(void)row;
@@ -167,4 +173,11 @@ enum ll_err archive_list(struct ll_store *st, const char *institution_id, const 
 	json_set_str(page, "next", a.n == limit ? a.last_buf : NULL);
 	*ret_page = page;
 	return LL_OK;
+}
+
+enum ll_err ledger_institution_knows(struct ll_tx *tx, const char *person_id, const char *institution_id,
+				     bool *ret_is_known)
+{
+	*ret_is_known = false;
+	return store_exec(tx, &KNOWS, SP(SV_TEXT(person_id), SV_TEXT(institution_id)), exists_row, ret_is_known);
 }

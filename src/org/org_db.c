@@ -292,29 +292,10 @@ static enum ll_err inst_list_txn(struct ll_tx *tx, void *ctx)
 			  inst_row, c);
 }
 
-/* "%part%" for LIKE, with the pattern characters of part escaped by a backslash; "" for none. */
-static char *like_pattern(const char *part)
-{
-	if (!part || !*part)
-		return strdup("");
-	char *out = malloc(2 * strlen(part) + 3), *o = out;
-	if (!out)
-		return NULL;
-	*o++ = '%';
-	for (const char *p = part; *p; p++) {
-		if (*p == '%' || *p == '_' || *p == '\\')
-			*o++ = '\\';
-		*o++ = *p;
-	}
-	*o++ = '%';
-	*o = '\0';
-	return out;
-}
-
 enum ll_err org_institution_list(struct ll_store *st, const char *district_code, const char *type, const char *name_part,
 				 int limit, json_t **ret_items)
 {
-	char *pattern = like_pattern(name_part);
+	char *pattern = store_like_pattern(name_part);
 	if (!pattern)
 		return LL_NOMEM;
 	struct list_ctx l = { .a = district_code ? district_code : "", .b = type ? type : "", .limit = limit,

@@ -274,3 +274,21 @@ const void *store_row_blob(const struct store_row *row, int col, size_t *ret_len
 {
 	return row->ops->blob(row, col, ret_len);
 }
+
+char *store_like_pattern(const char *part)
+{
+	if (!part || !*part)
+		return strdup("");
+	char *out = malloc(2 * strlen(part) + 3), *o = out;
+	if (!out)
+		return NULL;
+	*o++ = '%';
+	for (const char *p = part; *p; p++) {
+		if (*p == '%' || *p == '_' || *p == '\\')
+			*o++ = '\\';
+		*o++ = *p;
+	}
+	*o++ = '%';
+	*o = '\0';
+	return out;
+}

@@ -45,6 +45,10 @@ static inline struct store_val store_val_text(const char *s)
 	return (struct store_val){ .type = s ? STORE_TEXT : STORE_NULL, .text = s };
 }
 #define SV_TEXT(s) store_val_text(s)
+/* "%part%" for LIKE ... ESCAPE '\\', with the pattern characters of part escaped by a backslash,
+ * so that part matches literally; "" when part is NULL or empty. Caller frees; NULL when out of
+ * memory. */
+char *store_like_pattern(const char *part);
 #define SV_I64(n) ((struct store_val){ .type = STORE_I64, .i64 = (n) })
 #define SV_BOOL(b) ((struct store_val){ .type = STORE_I64, .i64 = (b) ? 1 : 0 })
 #define SV_BLOB(p, n) ((struct store_val){ .type = STORE_BLOB, .blob = (p), .len = (n) })

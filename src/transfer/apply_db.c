@@ -239,6 +239,28 @@ static enum ll_err items_gather(const struct apply_ctx *x, const struct programm
 			return ll_fail(LL_INVALID_VALUE, field, "rule %s grants no (more) credit in group %s with your outcomes",
 				       q->rule_id, q->group);
 	}
+	/* An item is one application of a rule: it takes everything else that application grants
+	 * with the same outcomes, which could not be applied for apart from it. */
+	for (int i = 0; i < n; i++) {
+		struct pending_item *it = &items[i];
+		size_t k;
+		json_t *c;
+		json_array_foreach(courses, k, c) {
+			json_t *rule = json_object_get(c, "rule");
+			if (strcmp(json_string_value(json_object_get(c, "status")), "available") != 0 ||
+			    strcmp(json_string_value(json_object_get(rule, "id")), it->rule_id) != 0 ||
+			    !json_equal(json_object_get(c, "outcome_ids"), it->sources))
+				continue;
+			bool is_in = false;
+			for (size_t g = 0; g < json_array_size(it->grants) && !is_in; g++)
+				is_in = json_equal(json_object_get(json_array_get(it->grants, g), "course"), json_object_get(c, "code"));
+			if (is_in)
+				continue;
+			const char *code = json_string_value(json_object_get(c, "code"));
+			json_array_append_new(it->grants, json_pack("{s:s}", "course", code));
+			it->credits_milli += p->plan.courses[plan_course_find(&p->plan, code)].credits_milli;
+		}
+	}
 	*ret_n = n;
 	return LL_OK;
 }

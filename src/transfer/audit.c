@@ -714,9 +714,11 @@ static json_t *rule_reasons(struct search *s, int r, struct undo *scratch)
 			is_met = false;
 			const char *code = c->code ? c->code : "";
 			if (transferred > 0) {
-				snprintf(msg, sizeof(msg), "符合条件的成果中有 %d 项已用于已批准的转换（每项成果在一个计划中只计一次）", transferred);
+				snprintf(msg, sizeof(msg), "符合条件的成果中有 %d 项已用于已申请或已批准的转换（每项成果在一个计划中只计一次）",
+					 transferred);
 				snprintf(msg_en, sizeof(msg_en),
-					 "%d qualifying outcomes count for approved transfers (an outcome counts once in a programme)",
+					 "%d qualifying outcomes count for transfers applied for or approved (an outcome counts once "
+					 "in a programme)",
 					 transferred);
 				json_array_append_new(reasons, reason("outcome_used", msg, msg_en, NULL));
 			}

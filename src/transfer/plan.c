@@ -70,10 +70,9 @@ static bool is_code_char(unsigned char c)
 	       c == '.' || c == '(' || c == ')';
 }
 
-/* A course or group code: 1 to 40 letters, digits and - _ . ( ); with '*' too when is_pattern. */
-static enum ll_err check_code(const char *s, const char *field, bool is_pattern)
+enum ll_err transfer_code_check(const char *s, const char *field, bool is_pattern)
 {
-	size_t n = strlen(s);
+	size_t n = s ? strlen(s) : 0;
 	if (n == 0 || n > 40)
 		return ll_fail(LL_INVALID_VALUE, field, "a code has 1 to 40 characters");
 	for (size_t i = 0; i < n; i++)
@@ -161,7 +160,7 @@ enum ll_err plan_from_json(const json_t *obj, struct programme_plan *ret)
 	json_array_foreach(groups, i, item) {
 		struct group_in g = { 0 };
 		if ((err = json_decode(item, group_spec, &g)) != LL_OK ||
-		    (err = check_code(g.code, "code", false)) != LL_OK)
+		    (err = transfer_code_check(g.code, "code", false)) != LL_OK)
 			return in_item(err, "groups", (int)i);
 		if (plan_group_find(&p, g.code) >= 0)
 			return in_item(ll_fail(LL_CONFLICT, "code", "group %s appears twice", g.code), "groups", (int)i);
@@ -178,7 +177,7 @@ enum ll_err plan_from_json(const json_t *obj, struct programme_plan *ret)
 	int64_t group_credits[PLAN_GROUPS_MAX] = { 0 };
 	json_array_foreach(courses, i, item) {
 		struct course_in c = { 0 };
-		if ((err = json_decode(item, course_spec, &c)) != LL_OK || (err = check_code(c.code, "code", false)) != LL_OK)
+		if ((err = json_decode(item, course_spec, &c)) != LL_OK || (err = transfer_code_check(c.code, "code", false)) != LL_OK)
 			return in_item(err, "courses", (int)i);
 		int g = plan_group_find(&p, c.group);
 		if (g < 0)
@@ -354,7 +353,7 @@ static enum ll_err condition_from_json(const json_t *obj, struct rule_condition 
 				    .within_years = (int)in.within_years, .count = (int)in.count };
 	if (!outcome_kind_parse(in.kind, &c.kind))
 		return ll_fail(LL_INVALID_VALUE, "kind", "unknown kind of outcome '%s'", in.kind);
-	if (c.code && (err = check_code(c.code, "code", true)) != LL_OK)
+	if (c.code && (err = transfer_code_check(c.code, "code", true)) != LL_OK)
 		return err;
 	json_t *r = json_object_get(obj, "min_result");
 	if (r && !json_is_null(r) && (err = min_result_from_json(r, &c)) != LL_OK)

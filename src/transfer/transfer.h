@@ -69,6 +69,9 @@ struct programme_plan {
 enum ll_err plan_from_json(const json_t *obj, struct programme_plan *ret);
 /* The plan as JSON (the stored form, also the API's). Caller owns the reference. */
 json_t *plan_to_json(const struct programme_plan *p);
+/* Checks a programme, course or group code: 1 to 40 letters, digits and - _ . ( ), and '*' for
+ * any run of characters when is_pattern; LL_INVALID_VALUE naming field. */
+enum ll_err transfer_code_check(const char *s, const char *field, bool is_pattern);
 /* Index of the course with this code, or -1. */
 int plan_course_find(const struct programme_plan *p, const char *code);
 int plan_group_find(const struct programme_plan *p, const char *code);

@@ -54,7 +54,8 @@ static const struct store_stmt PROGRAMME_INSTITUTION = {
 static const struct store_stmt PROGRAMME_LIST = {
 	"programme list",
 	"SELECT " PROGRAMME_COLS " FROM programmes p JOIN institutions i ON i.id = p.institution_id "
-	"WHERE ($1 = '' OR p.institution_id = $1) AND ($2 = '' OR p.name LIKE $2 OR p.code LIKE $2 OR p.name_en LIKE $2) "
+	"WHERE ($1 = '' OR p.institution_id = $1) AND ($2 = '' OR lower(p.name) LIKE lower($2) ESCAPE '\\' "
+	"OR lower(p.code) LIKE lower($2) ESCAPE '\\' OR lower(p.name_en) LIKE lower($2) ESCAPE '\\') "
 	"ORDER BY i.name, p.name LIMIT 500"
 };
 /* Taken first by whoever publishes a rule of a programme: publishers of one programme's rules
@@ -196,6 +197,11 @@ enum ll_err programme_create(struct ll_store *st, const struct ledger_caller *c,
 		return ll_fail(LL_FORBIDDEN, NULL, "programmes are created by the staff of their institution");
 	if (ledger_name_index(programme_kinds, in->kind) < 0)
 		return ll_fail(LL_INVALID_VALUE, "kind", "a programme is associate, bachelor, diploma, certificate or self_study");
+	enum ll_err checked = transfer_code_check(in->code, "code", false);
+	if (checked != LL_OK)
+		return checked;
+	if (!in->name || !*in->name)
+		return ll_fail(LL_MISSING_FIELD, "name", "a programme has a name");
 	struct create_ctx x = { .c = c, .in = in, .actor = actor };
 	ll_id id;
 	id_new(&id);
@@ -380,7 +386,7 @@ json_t *programme_json(const struct programme *p)
 }
 
 struct list_ctx {
-	const char *institution_id, *q;
+	const char *institution_id, *like;
 	struct arena a;
 	json_t *items;
 };
@@ -397,17 +403,22 @@ static enum ll_err list_txn(struct ll_tx *tx, void *ctx)
 {
 	struct list_ctx *l = ctx;
 	json_array_clear(l->items);
-	char *like = l->q ? arena_printf(&l->a, "%%%s%%", l->q) : "";
-	return store_exec(tx, &PROGRAMME_LIST, SP(SV_TEXT(l->institution_id ? l->institution_id : ""), SV_TEXT(like)),
+	return store_exec(tx, &PROGRAMME_LIST, SP(SV_TEXT(l->institution_id ? l->institution_id : ""), SV_TEXT(l->like)),
 			  list_row, l);
 }
 
 enum ll_err programme_list(struct ll_store *st, const char *institution_id, const char *q, json_t **ret_page)
 {
-	struct list_ctx l = { .institution_id = institution_id, .q = q && *q ? q : NULL, .items = json_array() };
+	if (q && strlen(q) > 100)
+		return ll_fail(LL_BAD_QUERY, "q", "q is at most 100 characters");
+	char *like = store_like_pattern(q);
+	if (!like)
+		return LL_NOMEM;
+	struct list_ctx l = { .institution_id = institution_id, .like = like, .items = json_array() };
 	arena_init(&l.a, 0);
 	enum ll_err err = store_run(st, STORE_READ, "programme list", list_txn, &l);
 	arena_release(&l.a);
+	free(like);
 	if (err != LL_OK) {
 		json_decref(l.items);
 		return err;
@@ -639,6 +650,10 @@ static enum ll_err rule_list_txn(struct ll_tx *tx, void *ctx)
 {
 	struct rule_list_ctx *l = ctx;
 	json_array_clear(l->items);
+	struct institution_ctx inst;
+	enum ll_err err;
+	if (l->programme_id && (err = programme_institution(tx, l->programme_id, &inst)) != LL_OK)
+		return err;
 	if (l->programme_id)
 		return store_exec(tx, &RULE_LIST, SP(SV_TEXT(l->programme_id), SV_TEXT(l->status ? l->status : "")),
 				  rule_list_row, l);
@@ -712,6 +727,18 @@ static enum ll_err enrol_txn(struct ll_tx *tx, void *ctx)
 	char person_id[LL_ID_LEN + 1];
 	if ((err = transfer_person_of(tx, x->c, x->account_no, person_id)) != LL_OK)
 		return err;
+	/* Enrolment lets the institution audit the learner's whole record: it needs the learner's
+	 * consent (following the programme themself, or sharing their record with the institution)
+	 * or the institution's own deposits for them. */
+	if (x->account_no) {
+		bool is_known = false;
+		if ((err = ledger_institution_knows(tx, person_id, inst.institution_id, &is_known)) != LL_OK)
+			return err;
+		if (!is_known)
+			return ll_fail(LL_FORBIDDEN, "account_no",
+				       "the learner has no record from your institution: they follow the programme themselves, "
+				       "or share their record with your institution first");
+	}
 	if ((err = store_exec(tx, &ENROL, SP(SV_TEXT(person_id), SV_TEXT(x->programme_id), SV_TEXT(x->c->user_id),
 					       SV_I64(clock_now_us())), NULL, NULL)) != LL_OK)
 		return err;

@@ -335,12 +335,21 @@ enum ll_err transfer_http_apply(struct http_req *req)
 	json_t *items = json_object_get(root, "items");
 	struct transfer_request requests[TRANSFER_REQUESTS_MAX];
 	size_t n = json_is_array(items) ? json_array_size(items) : 0;
-	if (!json_is_object(root) || json_object_size(root) != 1 || !items)
-		err = ll_fail(items ? LL_UNKNOWN_FIELD : LL_MISSING_FIELD, "items", "the body is {\"items\": [...]}");
-	else if (!json_is_array(items))
-		err = ll_fail(LL_WRONG_TYPE, "items", "items is an array");
-	else if (n < 1 || n > TRANSFER_REQUESTS_MAX)
-		err = ll_fail(LL_OUT_OF_RANGE, "items", "an application holds 1 to %d items", TRANSFER_REQUESTS_MAX);
+	const char *key;
+	json_t *v;
+	if (!json_is_object(root)) {
+		err = ll_fail(LL_WRONG_TYPE, NULL, "the body is {\"items\": [...]}");
+	} else {
+		json_object_foreach(root, key, v)
+			if (err == LL_OK && strcmp(key, "items") != 0)
+				err = ll_fail(LL_UNKNOWN_FIELD, key, "unknown field %s", key);
+		if (err == LL_OK && !items)
+			err = ll_fail(LL_MISSING_FIELD, "items", "the body is {\"items\": [...]}");
+		else if (err == LL_OK && !json_is_array(items))
+			err = ll_fail(LL_WRONG_TYPE, "items", "items is an array");
+		else if (err == LL_OK && (n < 1 || n > TRANSFER_REQUESTS_MAX))
+			err = ll_fail(LL_OUT_OF_RANGE, "items", "an application holds 1 to %d items", TRANSFER_REQUESTS_MAX);
+	}
 	for (size_t i = 0; err == LL_OK && i < n; i++) {
 		struct request_in in = { 0 };
 		if ((err = json_decode(json_array_get(items, i), request_spec, &in)) != LL_OK) {

@@ -45,7 +45,8 @@ static const struct store_stmt UNIT_EXISTS = { "cert unit exists", "SELECT 1 FRO
 static const struct store_stmt UNIT_LIST = {
 	"cert unit list",
 	"SELECT " UNIT_COLS " FROM cert_units u JOIN institutions i ON i.id = u.institution_id "
-	"WHERE ($1 = '' OR u.status = $1) AND ($2 = '' OR u.code LIKE $2 OR u.name LIKE $2 OR u.name_en LIKE $2) "
+	"WHERE ($1 = '' OR u.status = $1) AND ($2 = '' OR lower(u.code) LIKE lower($2) ESCAPE '\\' "
+	"OR lower(u.name) LIKE lower($2) ESCAPE '\\' OR lower(u.name_en) LIKE lower($2) ESCAPE '\\') "
 	"AND (u.status = 'approved' OR $3 = 1 OR u.institution_id = $4) ORDER BY u.code LIMIT 500"
 };
 static const struct store_stmt STATS_PROGRAMMES = {
@@ -194,11 +195,12 @@ enum ll_err cert_unit_list(struct ll_store *st, const struct ledger_caller *c, c
 		return ll_fail(LL_BAD_QUERY, "status", "status is pending, approved or rejected");
 	if (q && strlen(q) > 100)
 		return ll_fail(LL_BAD_QUERY, "q", "q is at most 100 characters");
-	char like[112] = "";
-	if (q && *q)
-		snprintf(like, sizeof(like), "%%%s%%", q);
+	char *like = store_like_pattern(q);
+	if (!like)
+		return LL_NOMEM;
 	struct unit_list_ctx l = { c, status, like, json_array() };
 	enum ll_err err = store_run(st, STORE_READ, "cert unit list", unit_list_txn, &l);
+	free(like);
 	if (err != LL_OK) {
 		json_decref(l.items);
 		return err;

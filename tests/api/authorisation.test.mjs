@@ -90,6 +90,23 @@ const REVIEWED = {
   'GET /api/v1/institutions/{id}/archive': [...DEPOSIT, 'city_admin', 'auditor'],
   'GET /api/v1/accounts/{id}/transcript': [...DEPOSIT, ...REVIEW, 'auditor', 'district_admin'],
   'GET /api/v1/accounts/{id}/transcript.csv': [...DEPOSIT, ...REVIEW, 'auditor', 'district_admin'],
+  // The learning overpass: every role reads programmes and their rules; an institution's staff and
+  // admins keep its programmes, rules and enrolments and audit its learners; the city admin
+  // decides on rule versions; a citizen follows programmes and audits themself.
+  'GET /api/v1/transfer/programmes': ROLES,
+  'POST /api/v1/transfer/programmes': DEPOSIT,
+  'GET /api/v1/transfer/programmes/{id}': ROLES,
+  'PUT /api/v1/transfer/programmes/{id}/plan': DEPOSIT,
+  'GET /api/v1/transfer/programmes/{id}/rules': ROLES,
+  'POST /api/v1/transfer/programmes/{id}/rules': DEPOSIT,
+  'PUT /api/v1/transfer/programmes/{id}/rules/{rule}': DEPOSIT,
+  'GET /api/v1/transfer/rules': ['city_admin'],
+  'POST /api/v1/transfer/rules/{rule}/versions/{version}/decision': ['city_admin'],
+  'POST /api/v1/transfer/programmes/{id}/enrolments': DEPOSIT,
+  'GET /api/v1/transfer/programmes/{id}/audits/{account_no}': DEPOSIT,
+  'GET /api/v1/me/programmes': ['citizen'],
+  'POST /api/v1/me/programmes': ['citizen'],
+  'GET /api/v1/me/programmes/{id}/audit': ['citizen'],
 };
 
 describe('authorisation walk over every route of the API description', () => {
@@ -213,6 +230,11 @@ describe('authorisation walk over every route of the API description', () => {
     'PUT /api/v1/ledger/submissions/{id}': () => otherLearning(ledger.evidence),
     'POST /api/v1/ledger/submissions/{id}/decision': () => ({ decision: 'approve' }),
     'POST /api/v1/me/shares': () => ({ institution_id: w.instB.id }),
+    'POST /api/v1/transfer/programmes': () => ({
+      code: uniqueLogin('prog').slice(0, 40), name: uniqueName('巡检计划'), kind: 'certificate',
+      plan: { total_credits_milli: 2000, transfer_max_permille: 500, groups: [{ code: 'core', name: '核心课' }],
+        courses: [{ code: 'C1', name: '巡检课程', group: 'core', credits_milli: 2000 }] },
+    }),
   };
   const bodyFor = (method, path, op, caller) => {
     const make = BODIES[`${method} ${path}`];

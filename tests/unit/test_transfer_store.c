@@ -162,9 +162,16 @@ static const char *approved_rule(struct fx *f, const char *institution_id, const
 	return id;
 }
 
+/* The person shares their record with institution_id, which may then enrol them. */
+static void share_with(struct fx *f, int person, const char *institution_id)
+{
+	assert_ok(share_create(f->st, person_ids[person], institution_id, &ACTOR));
+}
+
 static void enrol_ok(struct fx *f, const char *institution_id, const char *programme_id, int person)
 {
 	struct ledger_caller c = staff_of(institution_id);
+	share_with(f, person, institution_id);
 	assert_ok(transfer_enrol(f->st, &c, programme_id, f->account[person], &ACTOR));
 }
 
@@ -667,8 +674,21 @@ static void test_enrol_is_idempotent_and_checks_the_account_and_the_institution(
 	struct fx *f = *state;
 	const char *programme = programme_ok(f, U1, "530601");
 	struct ledger_caller u1 = staff_of(U1), u2 = staff_of(U2);
+	/* A learner with no record from the institution is not its to enrol: they follow the
+	 * programme themselves, or share their record first. */
+	struct tcounts none = tcounts_now(f);
+	assert_fails(transfer_enrol(f->st, &u1, programme, f->account[0], &ACTOR), LL_FORBIDDEN, "account_no");
+	assert_tcounts_equal(tcounts_now(f), none);
+	share_with(f, 0, U1);
 	assert_ok(transfer_enrol(f->st, &u1, programme, f->account[0], &ACTOR));
 	assert_int_equal(count_rows(f->st, "enrolments"), 1);
+	/* Its own deposits for a learner are a record too. */
+	math_credit(f, 2);
+	const char *programme2 = programme_ok(f, U2, "530602");
+	struct ledger_caller u2_staff = staff_of(U2);
+	assert_ok(transfer_enrol(f->st, &u2_staff, programme2, f->account[2], &ACTOR));
+	assert_int_equal(count_rows(f->st, "enrolments"), 2);
+	sql(f->st, "DELETE FROM enrolments WHERE programme_id = $1", SP(SV_TEXT(programme2)), NULL, NULL);
 	assert_int_equal(sql_i64(f->st, "SELECT COUNT(*) FROM enrolments WHERE person_id = $1 AND programme_id = $2",
 				 SP(SV_TEXT(person_ids[0]), SV_TEXT(programme))),
 			 1);

@@ -107,6 +107,15 @@ const REVIEWED = {
   'GET /api/v1/me/programmes': ['citizen'],
   'POST /api/v1/me/programmes': ['citizen'],
   'GET /api/v1/me/programmes/{id}/audit': ['citizen'],
+  'GET /api/v1/me/transfer-options': ['citizen'],
+  'POST /api/v1/me/programmes/{id}/applications': ['citizen'],
+  'GET /api/v1/me/applications': ['citizen'],
+  'GET /api/v1/transfer/items': DEPOSIT,
+  'POST /api/v1/transfer/items/{id}/decision': DEPOSIT,
+  'GET /api/v1/transfer/units': ROLES,
+  'POST /api/v1/transfer/units': DEPOSIT,
+  'POST /api/v1/transfer/units/{id}/decision': ['city_admin'],
+  'GET /api/v1/transfer/stats': ['city_admin', 'auditor'],
 };
 
 describe('authorisation walk over every route of the API description', () => {

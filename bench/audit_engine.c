@@ -12,6 +12,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "../src/base/buf.h"
+#include "../src/base/json.h"
 #include "../src/transfer/transfer.h"
 
 #define COURSES 30
@@ -124,6 +126,10 @@ int main(int argc, char **argv)
 	struct audit_outcome outcomes[OUTCOMES_PER_PERSON];
 	long available = 0;
 	size_t bytes = 0;
+	struct arena scratch;
+	arena_init(&scratch, 0);
+	struct buf text;
+	buf_init(&text);
 	double t0 = now_s();
 	for (int p = 0; p < persons; p++) {
 		int n = OUTCOMES_PER_PERSON - (int)rnd(6);
@@ -150,8 +156,9 @@ int main(int argc, char **argv)
 				o->hours_milli = rnd(2) ? 16000 : 8000;
 			}
 		}
+		arena_reset(&scratch);
 		struct audit_input in = { .plan = &plan, .rules = rules, .n_rules = RULES, .outcomes = outcomes,
-					  .n_outcomes = n, .as_of = "2026-11-24" };
+					  .n_outcomes = n, .as_of = "2026-11-24", .scratch = &scratch };
 		json_t *report;
 		if (transfer_audit(&in, &report) != LL_OK) {
 			fprintf(stderr, "audit_engine: audit failed: %s\n", ll_error_get(LL_INTERNAL)->message);
@@ -161,13 +168,18 @@ int main(int argc, char **argv)
 		json_t *c;
 		json_array_foreach(json_object_get(report, "courses"), i, c)
 			available += strcmp(json_string_value(json_object_get(c, "status")), "available") == 0;
-		char *text = json_dumps(report, JSON_COMPACT);
-		bytes += strlen(text);
-		free(text);
+		buf_reset(&text);
+		if (!json_dump_compact(report, &text)) {
+			fprintf(stderr, "audit_engine: out of memory\n");
+			return 1;
+		}
+		bytes += text.len;
 		json_decref(report);
 	}
 	double t1 = now_s();
 	printf("%d %.3f %ld %zu\n", persons, t1 - t0, available, persons > 0 ? bytes / (size_t)persons : 0);
+	arena_release(&scratch);
+	buf_release(&text);
 	for (int i = 0; i < RULES; i++)
 		json_decref(rule_docs[i]);
 	json_decref(pj);

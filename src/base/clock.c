@@ -54,13 +54,13 @@ bool clock_is_valid_date(int y, int m, int d)
 
 bool clock_parse_date(const char *s, int64_t *ret_days)
 {
-	int y, m, d;
-	char tail;
-	if (strlen(s) != 10 || s[4] != '-' || s[7] != '-' || sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3)
+	if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
 		return false;
 	for (int i = 0; i < 10; i++)
 		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
 			return false;
+	int y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
+	int m = (s[5] - '0') * 10 + (s[6] - '0'), d = (s[8] - '0') * 10 + (s[9] - '0');
 	if (y < 1900 || !clock_is_valid_date(y, m, d))
 		return false;
 	*ret_days = clock_days_from_civil(y, (unsigned)m, (unsigned)d);

@@ -4,8 +4,10 @@
  */
 #include "json.h"
 
+#include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "clock.h"
 
 /* Scans for nesting depth outside strings; jansson's own limit is far too deep for a request. */
@@ -241,4 +243,108 @@ json_t *json_spec_schema(const struct json_field *spec)
 	}
 	return json_pack("{s:s, s:o, s:o, s:b}", "type", "object", "properties", props, "required", required,
 			 "additionalProperties", 0);
+}
+
+/* ---- Compact output ---- */
+
+static void dump_string(struct buf *out, const char *s, size_t len)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	buf_putc(out, '"');
+	size_t run = 0;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		buf_append(out, s + run, i - run);
+		run = i + 1;
+		switch (c) {
+		case '"': buf_puts(out, "\\\""); break;
+		case '\\': buf_puts(out, "\\\\"); break;
+		case '\b': buf_puts(out, "\\b"); break;
+		case '\f': buf_puts(out, "\\f"); break;
+		case '\n': buf_puts(out, "\\n"); break;
+		case '\r': buf_puts(out, "\\r"); break;
+		case '\t': buf_puts(out, "\\t"); break;
+		default: {
+			char u[7] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15], 0 };
+			buf_append(out, u, 6);
+		}
+		}
+	}
+	buf_append(out, s + run, len - run);
+	buf_putc(out, '"');
+}
+
+static void dump_integer(struct buf *out, json_int_t v)
+{
+	char tmp[24], *p = tmp + sizeof(tmp);
+	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		*--p = '-';
+	buf_append(out, p, (size_t)(tmp + sizeof(tmp) - p));
+}
+
+bool json_dump_compact(const json_t *v, struct buf *out)
+{
+	switch (json_typeof(v)) {
+	case JSON_OBJECT: {
+		const char *key;
+		json_t *x;
+		bool is_first = true, is_ok = true;
+		buf_putc(out, '{');
+		json_object_foreach((json_t *)v, key, x) {
+			if (!is_first)
+				buf_putc(out, ',');
+			is_first = false;
+			dump_string(out, key, strlen(key));
+			buf_putc(out, ':');
+			is_ok = json_dump_compact(x, out) && is_ok;
+		}
+		buf_putc(out, '}');
+		return is_ok && !out->is_oom;
+	}
+	case JSON_ARRAY: {
+		size_t i;
+		json_t *x;
+		bool is_ok = true;
+		buf_putc(out, '[');
+		json_array_foreach(v, i, x) {
+			if (i)
+				buf_putc(out, ',');
+			is_ok = json_dump_compact(x, out) && is_ok;
+		}
+		buf_putc(out, ']');
+		return is_ok && !out->is_oom;
+	}
+	case JSON_STRING:
+		dump_string(out, json_string_value(v), json_string_length(v));
+		break;
+	case JSON_INTEGER:
+		dump_integer(out, json_integer_value(v));
+		break;
+	case JSON_REAL: {
+		/* Rare in Lifelong: jansson's own writing keeps them identical. */
+		char *text = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+		if (!text)
+			return false;
+		buf_puts(out, text);
+		free(text);
+		break;
+	}
+	case JSON_TRUE:
+		buf_puts(out, "true");
+		break;
+	case JSON_FALSE:
+		buf_puts(out, "false");
+		break;
+	case JSON_NULL:
+		buf_puts(out, "null");
+		break;
+	}
+	return !out->is_oom;
 }

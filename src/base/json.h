@@ -65,6 +65,11 @@ json_t *json_spec_schema(const struct json_field *spec);
 /* Counts UTF-8 characters (code points) in s. */
 size_t json_utf8_chars(const char *s);
 
+/* Appends v to out as compact JSON, byte for byte what json_dumps(v, JSON_COMPACT |
+ * JSON_ENCODE_ANY) writes, a few times faster (reports written by the thousand). False when v
+ * holds something JSON cannot (a NaN) or out ran out of memory. */
+struct buf;
+bool json_dump_compact(const json_t *v, struct buf *out);
 /* Sets key to a string, or to null when s is NULL. */
 void json_set_str(json_t *obj, const char *key, const char *s);
 /* Sets key to an RFC 3339 time string, or to null when t is 0. */

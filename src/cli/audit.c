@@ -10,7 +10,9 @@
 #include <unistd.h>
 
 #include "../base/clock.h"
+#include "../base/buf.h"
 #include "../base/crypto.h"
+#include "../base/json.h"
 #include "../store/store.h"
 #include "../transfer/transfer.h"
 #include "cli.h"
@@ -27,6 +29,7 @@ static const char audit_help[] =
 
 struct cohort {
 	FILE *out;
+	struct buf line;
 	long audits, complete, complete_with_transfers;
 };
 
@@ -34,7 +37,11 @@ static enum ll_err on_report(void *ctx, const char *person_id, json_t *report)
 {
 	struct cohort *c = ctx;
 	(void)person_id;
-	if (json_dumpf(report, c->out, JSON_COMPACT) != 0 || fputc('\n', c->out) == EOF)
+	buf_reset(&c->line);
+	if (!json_dump_compact(report, &c->line))
+		return LL_NOMEM;
+	buf_putc(&c->line, '\n');
+	if (fwrite(c->line.data, 1, c->line.len, c->out) != c->line.len)
 		return ll_fail(LL_IO, NULL, "cannot write the report");
 	c->audits++;
 	c->complete += json_is_true(json_object_get(report, "is_complete"));
@@ -92,6 +99,7 @@ int cmd_audit(int argc, char **argv)
 	/* Reports go to a file beside FILE that replaces it only when every audit ran, so that a
 	 * failed run leaves an earlier report in place. */
 	struct cohort cohort = { .out = stdout };
+	buf_init(&cohort.line);
 	char partial[4096] = "";
 	bool is_file = out && strcmp(out, "-") != 0;
 	if (is_file) {
@@ -118,6 +126,7 @@ int cmd_audit(int argc, char **argv)
 	if (err == LL_OK)
 		err = transfer_audit_cohort(st, programme, as_of, on_report, &cohort);
 	double secs = (double)(clock_mono_us() - t0) / 1e6;
+	buf_release(&cohort.line);
 	store_close(st);
 	keys_free(keys);
 	if (is_file) {

@@ -20,7 +20,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "../base/buf.h"
 #include "../base/clock.h"
+#include "../base/json.h"
 #include "../base/log.h"
 #include "auth_http.h"
 #include "metrics.h"
@@ -281,10 +283,14 @@ static enum MHD_Result send_reply(struct request_state *rs)
 	struct MHD_Response *resp;
 	rs->is_answered = true;
 	if (req->reply_json) {
-		size_t len;
-		char *text = json_dumps(req->reply_json, JSON_COMPACT);
-		len = text ? strlen(text) : 0;
-		resp = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
+		size_t len = 0;
+		struct buf b;
+		buf_init(&b);
+		char *text = NULL;
+		if (json_dump_compact(req->reply_json, &b))
+			text = buf_steal(&b, &len);
+		buf_release(&b);
+		resp = MHD_create_response_from_buffer(text ? len : 0, text, MHD_RESPMEM_MUST_FREE);
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json; charset=utf-8");
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
 	} else if (req->reply_raw) {

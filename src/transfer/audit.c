@@ -229,6 +229,7 @@ struct search {
 	int64_t *group_milli;           /* per group: credits earned */
 	int64_t *awarded;               /* per outcome: the day it was awarded, -1 if not a date */
 	int *of_kind[KIND_COUNT];       /* outcome indices by kind, in input order */
+	bool *is_related;               /* per rule: the person has an outcome of a condition's kind and code */
 	int n_of_kind[KIND_COUNT];
 	int64_t transfer_milli, transfer_max_milli;
 	/* The best found. */
@@ -518,6 +519,18 @@ static bool rule_grants_course_only(const struct transfer_rule *r)
 	return true;
 }
 
+/* Whether the person has an outcome of the kind and code of one of the rule's conditions. */
+static bool rule_is_related(const struct transfer_rule *rule, const struct search *s)
+{
+	for (int k = 0; k < rule->n_conditions; k++) {
+		const struct rule_condition *c = &rule->conditions[k];
+		for (int i = 0; i < s->n_of_kind[c->kind]; i++)
+			if (!c->code || code_matches(c->code, s->in->outcomes[s->of_kind[c->kind][i]].code))
+				return true;
+	}
+	return false;
+}
+
 /* Adds the uses: every course passed directly by an outcome, then each rule in effect whose
  * conditions have enough outcomes (a rule granting group credit alone, as often as its outcomes
  * allow). Returns false when out of memory. */
@@ -563,7 +576,9 @@ static bool uses_build(struct search *s, struct arena *a)
 	}
 	for (int r = 0; r < in->n_rules; r++) {
 		const struct transfer_rule *rule = &in->rules[r];
-		if (!rule_in_effect(rule, s->as_of_days))
+		/* A rule no outcome is near cannot apply: the rest need not be weighed. */
+		s->is_related[r] = rule_is_related(rule, s);
+		if (!s->is_related[r] || !rule_in_effect(rule, s->as_of_days))
 			continue;
 		int *cands[RULE_CONDITIONS_MAX], n_cands[RULE_CONDITIONS_MAX];
 		int times = rule_grants_course_only(rule) ? 1 : RULE_REPEAT_MAX;
@@ -765,18 +780,6 @@ static json_t *rule_reasons(struct search *s, int r, struct undo *scratch)
 	return reasons;
 }
 
-/* Whether the person has an outcome of the kind and code of one of the rule's conditions. */
-static bool rule_is_related(const struct transfer_rule *rule, const struct search *s)
-{
-	for (int k = 0; k < rule->n_conditions; k++) {
-		const struct rule_condition *c = &rule->conditions[k];
-		for (int i = 0; i < s->n_of_kind[c->kind]; i++)
-			if (!c->code || code_matches(c->code, s->in->outcomes[s->of_kind[c->kind][i]].code))
-				return true;
-	}
-	return false;
-}
-
 static const char *course_status(const struct search *s, int c)
 {
 	int by = s->course_by[c];
@@ -796,19 +799,23 @@ enum ll_err transfer_audit(const struct audit_input *in, json_t **ret_report)
 	int64_t as_of;
 	if (!in->as_of || !clock_parse_date(in->as_of, &as_of))
 		return ll_fail(LL_INVALID_DATE, "as_of", "a date is YYYY-MM-DD");
-	struct arena a;
-	arena_init(&a, 0);
+	/* Working memory: the caller's, when it audits many (its chunks are reused), else our own. */
+	struct arena own, *scratch = in->scratch;
+	if (!scratch) {
+		arena_init(&own, 0);
+		scratch = &own;
+	}
 	enum ll_err err = LL_NOMEM;
 	json_t *report = NULL;
 	struct search s = { .in = in, .as_of_days = (int32_t)as_of };
 	int n_o = in->n_outcomes ? in->n_outcomes : 1;
-	s.course_by = arena_alloc(&a, sizeof(int) * (size_t)(p->n_courses ? p->n_courses : 1));
-	s.outcome_slot = arena_alloc(&a, sizeof(int) * (size_t)n_o);
-	s.is_visited = arena_alloc(&a, sizeof(bool) * (size_t)n_o);
-	s.group_milli = arena_alloc(&a, sizeof(int64_t) * PLAN_GROUPS_MAX);
-	int *transfer_of_course = arena_alloc(&a, sizeof(int) * (size_t)(p->n_courses ? p->n_courses : 1));
-	const char **unused_reason = arena_alloc(&a, sizeof(char *) * (size_t)(in->n_transfers ? in->n_transfers : 1));
-	int *consumed_by = arena_alloc(&a, sizeof(int) * (size_t)n_o);
+	s.course_by = arena_alloc(scratch, sizeof(int) * (size_t)(p->n_courses ? p->n_courses : 1));
+	s.outcome_slot = arena_alloc(scratch, sizeof(int) * (size_t)n_o);
+	s.is_visited = arena_alloc(scratch, sizeof(bool) * (size_t)n_o);
+	s.group_milli = arena_alloc(scratch, sizeof(int64_t) * PLAN_GROUPS_MAX);
+	int *transfer_of_course = arena_alloc(scratch, sizeof(int) * (size_t)(p->n_courses ? p->n_courses : 1));
+	const char **unused_reason = arena_alloc(scratch, sizeof(char *) * (size_t)(in->n_transfers ? in->n_transfers : 1));
+	int *consumed_by = arena_alloc(scratch, sizeof(int) * (size_t)n_o);
 	if (!s.course_by || !s.outcome_slot || !s.is_visited || !s.group_milli || !transfer_of_course || !unused_reason ||
 	    !consumed_by)
 		goto out;
@@ -816,11 +823,11 @@ enum ll_err transfer_audit(const struct audit_input *in, json_t **ret_report)
 		s.course_by[c] = transfer_of_course[c] = -1;
 	int64_t fixed_group_milli[PLAN_GROUPS_MAX] = { 0 }, applied_group[PLAN_GROUPS_MAX] = { 0 };
 	int64_t fixed_transfer_milli = 0, applied_transfer_milli = 0;
-	s.awarded = arena_alloc(&a, sizeof(int64_t) * (size_t)n_o);
+	s.awarded = arena_alloc(scratch, sizeof(int64_t) * (size_t)n_o);
 	if (!s.awarded)
 		goto out;
 	for (int k = 0; k < KIND_COUNT; k++)
-		if (!(s.of_kind[k] = arena_alloc(&a, sizeof(int) * (size_t)n_o)))
+		if (!(s.of_kind[k] = arena_alloc(scratch, sizeof(int) * (size_t)n_o)))
 			goto out;
 	for (int o = 0; o < in->n_outcomes; o++) {
 		s.of_kind[in->outcomes[o].kind][s.n_of_kind[in->outcomes[o].kind]++] = o;
@@ -883,25 +890,26 @@ enum ll_err transfer_audit(const struct audit_input *in, json_t **ret_report)
 	if (s.transfer_max_milli < s.transfer_milli)
 		s.transfer_max_milli = s.transfer_milli; /* decided before the share changed: they stand */
 
-	if (!uses_build(&s, &a))
+	if (!(s.is_related = arena_alloc(scratch, sizeof(bool) * (size_t)(in->n_rules ? in->n_rules : 1))) ||
+	    !uses_build(&s, scratch))
 		goto out;
 	int n_u = s.n_uses ? s.n_uses : 1, n_s = s.n_slots ? s.n_slots : 1;
-	s.is_taken = arena_alloc(&a, sizeof(bool) * (size_t)n_u);
-	s.best_taken = arena_alloc(&a, sizeof(bool) * (size_t)n_u);
-	s.is_fixed = arena_alloc(&a, sizeof(bool) * (size_t)n_u);
-	s.slot_outcome = arena_alloc(&a, sizeof(int) * (size_t)n_s);
-	struct undo *undo = arena_alloc(&a, sizeof(*undo) * (size_t)(n_u + 1));
+	s.is_taken = arena_alloc(scratch, sizeof(bool) * (size_t)n_u);
+	s.best_taken = arena_alloc(scratch, sizeof(bool) * (size_t)n_u);
+	s.is_fixed = arena_alloc(scratch, sizeof(bool) * (size_t)n_u);
+	s.slot_outcome = arena_alloc(scratch, sizeof(int) * (size_t)n_s);
+	struct undo *undo = arena_alloc(scratch, sizeof(*undo) * (size_t)(n_u + 1));
 	if (!s.is_taken || !s.best_taken || !s.is_fixed || !s.slot_outcome || !undo)
 		goto out;
 	for (int i = 0; i <= s.n_uses; i++) {
-		undo[i].outcome_slot = arena_alloc(&a, sizeof(int) * (size_t)n_o);
-		undo[i].slot_outcome = arena_alloc(&a, sizeof(int) * (size_t)n_s);
+		undo[i].outcome_slot = arena_alloc(scratch, sizeof(int) * (size_t)n_o);
+		undo[i].slot_outcome = arena_alloc(scratch, sizeof(int) * (size_t)n_s);
 		if (!undo[i].outcome_slot || !undo[i].slot_outcome)
 			goto out;
 	}
 	for (int k = 0; k < s.n_slots; k++)
 		s.slot_outcome[k] = -1;
-	if (!uses_fix_independent(&s, &a, undo))
+	if (!uses_fix_independent(&s, scratch, undo))
 		goto out;
 	search_from(&s, 0, undo);
 	if (s.is_truncated)
@@ -1043,7 +1051,7 @@ enum ll_err transfer_audit(const struct audit_input *in, json_t **ret_report)
 		bool is_applied = false;
 		for (int i = 0; i < s.n_uses && !is_applied; i++)
 			is_applied = s.is_taken[i] && s.uses[i].rule == r;
-		if (!is_applied && !rule_is_related(rule, &s)) {
+		if (!is_applied && !s.is_related[r]) {
 			unrelated++;
 			continue;
 		}
@@ -1071,7 +1079,8 @@ enum ll_err transfer_audit(const struct audit_input *in, json_t **ret_report)
 				      (json_int_t)(p->total_credits_milli * p->transfer_max_permille / 1000)));
 	err = LL_OK;
 out:
-	arena_release(&a);
+	if (scratch == &own)
+		arena_release(&own);
 	if (err != LL_OK) {
 		json_decref(report);
 		return err;

@@ -181,6 +181,8 @@ struct audit_input {
 	const struct audit_transfer *transfers;
 	int n_transfers;
 	const char *as_of;                   /* YYYY-MM-DD: rules in effect and ages on this day */
+	struct arena *scratch;               /* working memory, or NULL for the audit's own; the
+					      * caller resets it after the call */
 };
 
 #define AUDIT_OUTCOMES_MAX 4096

@@ -401,6 +401,44 @@ static void test_json_spec_schema(void **state)
 
 /* ---- arena ---- */
 
+static void test_json_dump_compact_writes_what_jansson_writes(void **state)
+{
+	(void)state;
+	static const char *const docs[] = {
+		"{}", "[]", "null", "true", "0", "-9223372036854775808", "9223372036854775807", "\"\"",
+		"{\"a\":1,\"b\":[1,2,{\"c\":null}],\"d\":\"x\",\"e\":false}",
+		"[\"\\\"\\\\\\/\\b\\f\\n\\r\\t\\u0001\\u001f\\u007f\\u0080 汉字 😀\"]",
+		"{\"键\":\"值\",\"z\":-1,\"a\":[[],{}]}",
+		"[1.5,-0.25,1e300]",
+	};
+	for (size_t i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
+		json_t *v = json_loads(docs[i], JSON_DECODE_ANY, NULL);
+		assert_non_null(v);
+		char *want = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+		struct buf b;
+		buf_init(&b);
+		assert_true(json_dump_compact(v, &b));
+		buf_putc(&b, '\0');
+		if (strcmp((const char *)b.data, want) != 0)
+			fail_msg("case %zu: wrote %s, jansson writes %s", i, (const char *)b.data, want);
+		buf_release(&b);
+		free(want);
+		json_decref(v);
+	}
+	/* A string with a NUL inside, and keys that need escaping. */
+	json_t *o = json_object();
+	json_object_set_new(o, "k\"\n", json_stringn("a\0b", 3));
+	char *want = json_dumps(o, JSON_COMPACT);
+	struct buf b;
+	buf_init(&b);
+	assert_true(json_dump_compact(o, &b));
+	buf_putc(&b, '\0');
+	assert_string_equal((const char *)b.data, want);
+	buf_release(&b);
+	free(want);
+	json_decref(o);
+}
+
 static void test_arena_cap_refuses_and_sets_full(void **state)
 {
 	struct arena a;
@@ -1264,6 +1302,7 @@ int main(void)
 		cmocka_unit_test(test_json_spec_schema),
 	};
 	const struct CMUnitTest memory_tests[] = {
+		cmocka_unit_test(test_json_dump_compact_writes_what_jansson_writes),
 		cmocka_unit_test(test_arena_cap_refuses_and_sets_full),
 		cmocka_unit_test(test_arena_huge_request_refused),
 		cmocka_unit_test(test_arena_reset_keeps_working),

@@ -854,7 +854,7 @@ enum ll_err transfer_audit_one(struct ll_tx *tx, const struct programme *p, cons
 	}
 	struct audit_input in = { .plan = &p->plan, .rules = fit, .n_rules = n_fit, .outcomes = outcomes,
 				  .n_outcomes = n_outcomes, .transfers = transfers, .n_transfers = n_transfers,
-				  .as_of = as_of };
+				  .as_of = as_of, .scratch = a };
 	json_t *report;
 	if ((err = transfer_audit(&in, &report)) != LL_OK) {
 		json_decref(unfit);

@@ -795,6 +795,36 @@ describe('enrolments and audits', () => {
     assertError(await someone.client.get(`/api/v1/me/programmes/${crypto.randomUUID()}/audit`), 404, 'not_found');
   });
 
+  test('what my learning counts toward: every programme in short, the most credit available first', async () => {
+    const p = await createProgramme(w.staff);
+    const q = await createProgramme(w.staff);
+    const someone = await registerCitizen();
+    await deposit(w.staff, cet4(someone.account.account_no, '500'));
+    await deposit(w.staff, courseCredit(someone.account.account_no, '00051', '80'));
+    const rule = await publishRule(w.staff, p.id, cet4Rule());
+    await approve(w.city, rule.id, 1);
+    const res = await someone.client.get('/api/v1/me/transfer-options');
+    assertStatus(res, 200);
+    const items = res.json.items;
+    const mine = items.find((x) => x.programme.id === p.id), other = items.find((x) => x.programme.id === q.id);
+    assert.ok(mine && other, 'both programmes are weighed');
+    // p: the CET-4 rule grants both English courses; q has no rule.
+    assert.equal(mine.available_milli, course(await myAudit(someone.client, p.id), '00012').credits_milli * 2);
+    assert.equal(mine.courses.available, 2);
+    assert.equal(mine.courses.completed, 1);
+    assert.equal(other.available_milli, 0);
+    assert.equal(other.courses.completed, 1);
+    assert.equal(mine.is_enrolled, false);
+    const order = items.map((x) => x.available_milli);
+    assert.deepEqual(order, [...order].sort((a, b) => b - a), 'most available first');
+    assert.ok(items.indexOf(mine) < items.indexOf(other));
+    // Following a programme shows in the summary; only citizens ask.
+    assertStatus(await someone.client.post('/api/v1/me/programmes', { programme_id: p.id }), 201);
+    const again = (await someone.client.get('/api/v1/me/transfer-options')).json.items;
+    assert.equal(again.find((x) => x.programme.id === p.id).is_enrolled, true);
+    assertError(await w.staff.get('/api/v1/me/transfer-options'), 403, 'forbidden');
+  });
+
   test('is_complete turns true only once every requirement is met', async () => {
     // A small plan: one required course, an elective group asking for one credit, three in all.
     const small = {

@@ -41,6 +41,19 @@ const routes = [
     meta: { roles: ['citizen'], title: 'nav.shares' },
   },
   {
+    // What the citizen's learning counts toward: programmes found and followed.
+    path: '/me/programmes',
+    name: 'my-programmes',
+    component: () => import('./views/TransferView.vue'),
+    meta: { roles: ['citizen'], title: 'transfer.mine.title' },
+  },
+  {
+    path: '/me/programmes/:id',
+    name: 'my-programme-audit',
+    component: () => import('./views/TransferAuditView.vue'),
+    meta: { roles: ['citizen'], title: 'transfer.mine.auditTitle' },
+  },
+  {
     path: '/institution',
     name: 'institution',
     component: () => import('./views/InstitutionView.vue'),
@@ -72,6 +85,31 @@ const routes = [
     meta: { roles: STAFF, title: 'archive.personPageTitle' },
   },
   {
+    // The institution's programmes, their plans, conversion rules and learners.
+    path: '/institution/programmes',
+    name: 'programmes',
+    component: () => import('./views/TransferProgrammesView.vue'),
+    meta: { roles: STAFF, title: 'nav.programmes' },
+  },
+  {
+    path: '/institution/programmes/new',
+    name: 'programme-new',
+    component: () => import('./views/TransferProgrammeNewView.vue'),
+    meta: { roles: STAFF, title: 'transfer.staff.newTitle' },
+  },
+  {
+    path: '/institution/programmes/:id',
+    name: 'programme',
+    component: () => import('./views/TransferProgrammeView.vue'),
+    meta: { roles: STAFF, title: 'transfer.staff.programmeTitle' },
+  },
+  {
+    path: '/institution/programmes/:id/audits/:account',
+    name: 'programme-audit',
+    component: () => import('./views/TransferStaffAuditView.vue'),
+    meta: { roles: STAFF, title: 'transfer.learners.auditPageTitle' },
+  },
+  {
     path: '/review',
     name: 'review',
     component: () => import('./views/ReviewView.vue'),
@@ -83,6 +121,13 @@ const routes = [
     name: 'standards',
     component: () => import('./views/StandardsView.vue'),
     meta: { public: true, title: 'nav.standards' },
+  },
+  {
+    // The city's decisions on the conversion rules institutions publish.
+    path: '/city/transfer-rules',
+    name: 'rule-queue',
+    component: () => import('./views/RuleQueueView.vue'),
+    meta: { roles: ['city_admin'], title: 'nav.ruleQueue' },
   },
   {
     path: '/city',

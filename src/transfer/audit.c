@@ -230,6 +230,7 @@ struct search {
 	int64_t *awarded;               /* per outcome: the day it was awarded, -1 if not a date */
 	int *of_kind[KIND_COUNT];       /* outcome indices by kind, in input order */
 	bool *is_related;               /* per rule: the person has an outcome of a condition's kind and code */
+	bool *is_named;                 /* per outcome: the report names it */
 	int n_of_kind[KIND_COUNT];
 	int64_t transfer_milli, transfer_max_milli;
 	/* The best found. */
@@ -664,9 +665,30 @@ static void put_b(json_t *o, const char *key, bool v)
 static json_t *ids_of_use(const struct search *s, const struct use *u)
 {
 	json_t *ids = json_array();
-	for (int k = u->first_slot; k < u->first_slot + u->n_slots; k++)
+	for (int k = u->first_slot; k < u->first_slot + u->n_slots; k++) {
+		s->is_named[s->slot_outcome[k]] = true;
 		json_array_append_new(ids, json_string(s->in->outcomes[s->slot_outcome[k]].id));
+	}
 	return ids;
+}
+
+/* The outcomes the report names, each in short, so that a reader need not look them up. */
+static json_t *named_outcomes(const struct search *s)
+{
+	json_t *o = json_object();
+	for (int i = 0; i < s->in->n_outcomes; i++) {
+		if (!s->is_named[i])
+			continue;
+		const struct audit_outcome *x = &s->in->outcomes[i];
+		json_t *one = json_object();
+		put_s(one, "kind", outcome_kinds[x->kind]);
+		json_object_set_new_nocheck(one, "title", json_string(x->title ? x->title : ""));
+		put_s(one, "code", x->code);
+		put_s(one, "result", x->result);
+		put_s(one, "awarded_on", x->awarded_on);
+		json_object_set_new(o, x->id, one);
+	}
+	return o;
 }
 
 static json_t *rule_ref(const struct transfer_rule *r)
@@ -722,8 +744,11 @@ static json_t *rule_reasons(struct search *s, int r, struct undo *scratch)
 			}
 			/* Outcomes of the kind and code that fall short are named with the reason, where
 			 * the condition asks for one outcome (for a count, the count says enough). */
-			if (x->kind == c->kind && (!c->code || code_matches(c->code, x->code)) && near++ < 3 && c->count == 1)
+			if (x->kind == c->kind && (!c->code || code_matches(c->code, x->code)) && near++ < 3 &&
+			    c->count == 1) {
+				s->is_named[o] = true;
 				json_array_append_new(reasons, reason(why.code, why.message, why.message_en, x->id));
+			}
 		}
 		if (met < c->count) {
 			is_met = false;
@@ -824,7 +849,8 @@ enum ll_err transfer_audit(const struct audit_input *in, json_t **ret_report)
 	int64_t fixed_group_milli[PLAN_GROUPS_MAX] = { 0 }, applied_group[PLAN_GROUPS_MAX] = { 0 };
 	int64_t fixed_transfer_milli = 0, applied_transfer_milli = 0;
 	s.awarded = arena_alloc(scratch, sizeof(int64_t) * (size_t)n_o);
-	if (!s.awarded)
+	s.is_named = arena_alloc(scratch, sizeof(bool) * (size_t)n_o);
+	if (!s.awarded || !s.is_named)
 		goto out;
 	for (int k = 0; k < KIND_COUNT; k++)
 		if (!(s.of_kind[k] = arena_alloc(scratch, sizeof(int) * (size_t)n_o)))
@@ -869,6 +895,7 @@ enum ll_err transfer_audit(const struct audit_input *in, json_t **ret_report)
 		for (int k = 0; k < n_src; k++) {
 			s.outcome_slot[src[k]] = -2;
 			consumed_by[src[k]] = t;
+			s.is_named[src[k]] = true;
 		}
 		int64_t milli = c >= 0 ? p->courses[c].credits_milli : x->credits_milli;
 		int gi = c >= 0 ? p->courses[c].group : g;
@@ -1065,6 +1092,7 @@ enum ll_err transfer_audit(const struct audit_input *in, json_t **ret_report)
 		json_array_append_new(rules, o);
 	}
 	json_object_set_new(report, "rules_unrelated", json_integer(unrelated));
+	json_object_set_new(report, "outcomes", named_outcomes(&s));
 	json_object_set_new(report, "as_of", json_string(in->as_of));
 	json_object_set_new(report, "is_complete", json_boolean(is_complete));
 	json_object_set_new(report, "is_complete_with_transfers", json_boolean(is_complete_with));

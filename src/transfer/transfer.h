@@ -212,6 +212,8 @@ struct audit_input {
  *               "message_en","outcome_id"?}]}]  (the rules applied, and those the person has an
  *               outcome of a condition's kind and code for: the ones that could have applied),
  *    "rules_unrelated": the number of the other rules,
+ *    "outcomes": {"<outcome id>": {"kind","title","code","result","awarded_on"}} for every outcome
+ *                the report names,
  *    "unused_transfers": [{"id","reason"}], "is_search_truncated": bool}
  * LL_AUDIT_TOO_LARGE when the input passes the caps above. */
 enum ll_err transfer_audit(const struct audit_input *in, json_t **ret_report);
@@ -260,7 +262,7 @@ enum ll_err programme_publish_plan(struct ll_store *st, const struct ledger_call
 /* A programme with its current plan (and its JSON root, which the plan borrows from):
  * caller releases *ret_root with json_decref. */
 struct programme {
-	const char *id, *institution_id, *institution_name, *code, *name, *name_en, *kind;
+	const char *id, *institution_id, *institution_name, *institution_name_en, *code, *name, *name_en, *kind;
 	int plan_version;
 	struct programme_plan plan;
 };
@@ -293,6 +295,15 @@ enum ll_err transfer_rule_list(struct ll_store *st, const char *programme_id, co
  * LL_UNKNOWN_ACCOUNT naming "account_no" when no account has the number. */
 enum ll_err transfer_enrol(struct ll_store *st, const struct ledger_caller *c, const char *programme_id,
 			   const char *account_no, const struct audit_actor *actor);
+/* The learners enrolled in a programme, for its institution's staff, in pages of limit after the
+ * person id after (NULL: from the start): {"items":[{"account_no","name","enrolled_at"}],
+ * "next": cursor or null}. */
+enum ll_err transfer_learners(struct ll_store *st, const struct ledger_caller *c, const char *programme_id,
+			      const char *after, int limit, json_t **ret_page);
+/* The calling person stops following a programme (LL_NOT_FOUND when they do not follow it);
+ * what they applied for stays. */
+enum ll_err transfer_unfollow(struct ll_store *st, const struct ledger_caller *c, const char *programme_id,
+			      const struct audit_actor *actor);
 /* The programmes a person follows: {"items":[{"programme":{…},"enrolled_at"}]}. */
 enum ll_err transfer_enrolments(struct ll_store *st, const char *person_id, json_t **ret_page);
 
@@ -398,6 +409,8 @@ enum ll_err transfer_http_my_programmes(struct http_req *req);
 enum ll_err transfer_http_my_follow(struct http_req *req);
 enum ll_err transfer_http_my_audit(struct http_req *req);
 enum ll_err transfer_http_my_options(struct http_req *req);
+enum ll_err transfer_http_learners(struct http_req *req);
+enum ll_err transfer_http_my_unfollow(struct http_req *req);
 enum ll_err transfer_http_apply(struct http_req *req);
 enum ll_err transfer_http_my_applications(struct http_req *req);
 enum ll_err transfer_http_item_queue(struct http_req *req);

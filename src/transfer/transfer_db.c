@@ -29,7 +29,7 @@ const struct json_field programme_spec[] = {
 };
 
 #define PROGRAMME_COLS \
-	"p.id, p.institution_id, i.name, p.code, p.name, p.name_en, p.kind, p.plan_version"
+	"p.id, p.institution_id, i.name, p.code, p.name, p.name_en, p.kind, p.plan_version, i.name_en"
 static const struct store_stmt PROGRAMME_INSERT = {
 	"programme insert",
 	"INSERT INTO programmes (id, institution_id, code, name, name_en, kind, plan_version, created_by, created_at) "
@@ -126,6 +126,14 @@ static const struct store_stmt ENROLMENTS = {
 	"enrolments",
 	"SELECT " PROGRAMME_COLS ", e.enrolled_at FROM enrolments e JOIN programmes p ON p.id = e.programme_id "
 	"JOIN institutions i ON i.id = p.institution_id WHERE e.person_id = $1 ORDER BY e.enrolled_at"
+};
+static const struct store_stmt LEARNERS = {
+	"programme learners",
+	"SELECT p.id, p.account_no, p.name, e.enrolled_at FROM enrolments e JOIN persons p ON p.id = e.person_id "
+	"WHERE e.programme_id = $1 AND e.person_id > $2 ORDER BY e.person_id LIMIT $3"
+};
+static const struct store_stmt UNFOLLOW = {
+	"unfollow", "DELETE FROM enrolments WHERE person_id = $1 AND programme_id = $2"
 };
 static const struct store_stmt COHORT = {
 	"cohort", "SELECT person_id FROM enrolments WHERE programme_id = $1 AND person_id > $2 ORDER BY person_id LIMIT $3"
@@ -299,6 +307,7 @@ static void programme_from_row(const struct store_row *row, struct arena *a, str
 		.name_en = store_row_is_null(row, 5) ? NULL : arena_strdup(a, store_row_text(row, 5)),
 		.kind = arena_strdup(a, store_row_text(row, 6)),
 		.plan_version = (int)store_row_i64(row, 7),
+		.institution_name_en = store_row_is_null(row, 8) ? NULL : arena_strdup(a, store_row_text(row, 8)),
 	};
 }
 
@@ -307,7 +316,7 @@ static enum ll_err get_row(const struct store_row *row, void *ctx)
 	struct get_ctx *g = ctx;
 	g->is_found = true;
 	programme_from_row(row, g->a, g->p);
-	g->plan = arena_strdup(g->a, store_row_text(row, 8));
+	g->plan = arena_strdup(g->a, store_row_text(row, 9));
 	return g->plan ? LL_OK : LL_NOMEM;
 }
 
@@ -375,6 +384,7 @@ static json_t *programme_head_json(const struct programme *p)
 			      "institution_name", p->institution_name, "code", p->code, "name", p->name, "kind", p->kind,
 			      "plan_version", p->plan_version);
 	json_set_str(o, "name_en", p->name_en);
+	json_set_str(o, "institution_name_en", p->institution_name_en);
 	return o;
 }
 
@@ -766,7 +776,7 @@ static enum ll_err enrolment_row(const struct store_row *row, void *ctx)
 	struct programme p;
 	programme_from_row(row, &e->a, &p);
 	json_t *o = json_pack("{s:o}", "programme", programme_head_json(&p));
-	json_set_time(o, "enrolled_at", store_row_i64(row, 8));
+	json_set_time(o, "enrolled_at", store_row_i64(row, 9));
 	return json_array_append_new(e->items, o) == 0 ? LL_OK : LL_NOMEM;
 }
 
@@ -1149,4 +1159,81 @@ enum ll_err transfer_options(struct ll_store *st, const struct ledger_caller *c,
 	}
 	*ret_page = json_pack("{s:o}", "items", x.items);
 	return LL_OK;
+}
+
+/* ---- The learners of a programme ---- */
+
+struct learners_ctx {
+	const struct ledger_caller *c;
+	const char *programme_id, *after;
+	int limit;
+	json_t *items;
+	char last[LL_ID_LEN + 1];
+};
+
+static enum ll_err learner_row(const struct store_row *row, void *ctx)
+{
+	struct learners_ctx *l = ctx;
+	json_t *o = json_pack("{s:s, s:s}", "account_no", store_row_text(row, 1), "name", store_row_text(row, 2));
+	if (!o)
+		return LL_NOMEM;
+	json_set_time(o, "enrolled_at", store_row_i64(row, 3));
+	snprintf(l->last, sizeof(l->last), "%s", store_row_text(row, 0));
+	return json_array_append_new(l->items, o) == 0 ? LL_OK : LL_NOMEM;
+}
+
+static enum ll_err learners_txn(struct ll_tx *tx, void *ctx)
+{
+	struct learners_ctx *l = ctx;
+	struct institution_ctx inst;
+	json_array_clear(l->items);
+	l->last[0] = '\0';
+	enum ll_err err = programme_institution(tx, l->programme_id, &inst);
+	if (err != LL_OK)
+		return err;
+	if (!transfer_is_staff_of(l->c, inst.institution_id))
+		return ll_fail(LL_FORBIDDEN, NULL, "a programme's institution lists its learners");
+	return store_exec(tx, &LEARNERS, SP(SV_TEXT(l->programme_id), SV_TEXT(l->after ? l->after : ""), SV_I64(l->limit)),
+			  learner_row, l);
+}
+
+enum ll_err transfer_learners(struct ll_store *st, const struct ledger_caller *c, const char *programme_id,
+			      const char *after, int limit, json_t **ret_page)
+{
+	struct learners_ctx l = { .c = c, .programme_id = programme_id, .after = after, .limit = limit, .items = json_array() };
+	enum ll_err err = store_run(st, STORE_READ, "programme learners", learners_txn, &l);
+	if (err != LL_OK) {
+		json_decref(l.items);
+		return err;
+	}
+	json_t *page = json_pack("{s:o}", "items", l.items);
+	json_object_set_new(page, "next", (int)json_array_size(l.items) == limit && l.last[0] ? json_string(l.last) : json_null());
+	*ret_page = page;
+	return LL_OK;
+}
+
+struct unfollow_ctx {
+	const struct ledger_caller *c;
+	const char *programme_id;
+	const struct audit_actor *actor;
+};
+
+static enum ll_err unfollow_txn(struct ll_tx *tx, void *ctx)
+{
+	struct unfollow_ctx *u = ctx;
+	enum ll_err err = store_exec(tx, &UNFOLLOW, SP(SV_TEXT(u->c->person_id), SV_TEXT(u->programme_id)), NULL, NULL);
+	if (err != LL_OK)
+		return err;
+	if (store_changes(tx) != 1)
+		return ll_fail(LL_NOT_FOUND, NULL, "you do not follow programme %s", u->programme_id);
+	return audit_write(tx, u->actor, "programme.unfollow", "programme", u->programme_id, u->c->person_id);
+}
+
+enum ll_err transfer_unfollow(struct ll_store *st, const struct ledger_caller *c, const char *programme_id,
+			      const struct audit_actor *actor)
+{
+	if (!(c->role & ROLE_CITIZEN) || !c->person_id)
+		return ll_fail(LL_FORBIDDEN, NULL, "a learner stops following a programme themself");
+	struct unfollow_ctx u = { c, programme_id, actor };
+	return store_run(st, STORE_WRITE, "unfollow", unfollow_txn, &u);
 }

@@ -475,3 +475,27 @@ enum ll_err transfer_http_my_options(struct http_req *req)
 	enum ll_err err = transfer_options(req->app->st, &c, &page);
 	return page_reply(req, err, page);
 }
+
+enum ll_err transfer_http_learners(struct http_req *req)
+{
+	struct ledger_caller c;
+	json_t *page = NULL;
+	int64_t limit;
+	caller_of(req, &c);
+	enum ll_err err = http_query_int(req, "limit", 100, 1, 1000, &limit);
+	if (err == LL_OK)
+		err = transfer_learners(req->app->st, &c, http_param(req, "id"), http_query(req, "after"), (int)limit, &page);
+	return page_reply(req, err, page);
+}
+
+enum ll_err transfer_http_my_unfollow(struct http_req *req)
+{
+	struct ledger_caller c;
+	struct audit_actor actor;
+	caller_of(req, &c);
+	http_actor(req, &actor);
+	enum ll_err err = transfer_unfollow(req->app->st, &c, http_param(req, "id"), &actor);
+	if (err == LL_OK)
+		http_reply_empty(req, 204);
+	return err;
+}

@@ -108,6 +108,8 @@ const REVIEWED = {
   'POST /api/v1/me/programmes': ['citizen'],
   'GET /api/v1/me/programmes/{id}/audit': ['citizen'],
   'GET /api/v1/me/transfer-options': ['citizen'],
+  'DELETE /api/v1/me/programmes/{id}': ['citizen'],
+  'GET /api/v1/transfer/programmes/{id}/enrolments': DEPOSIT,
   'POST /api/v1/me/programmes/{id}/applications': ['citizen'],
   'GET /api/v1/me/applications': ['citizen'],
   'GET /api/v1/transfer/items': DEPOSIT,

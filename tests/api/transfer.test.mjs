@@ -613,6 +613,37 @@ describe('enrolments and audits', () => {
     assertError(await w.staff.get(`${P}/${p.id}/audits/${stranger.account.account_no}`), 404, 'not_found');
   });
 
+  test('staff list the learners a programme enrolled, in pages; a learner stops following a programme', async () => {
+    const p = await createProgramme(w.staff);
+    const people = [];
+    for (let i = 0; i < 3; i++) {
+      const someone = await registerCitizen();
+      assertStatus(await someone.client.post('/api/v1/me/programmes', { programme_id: p.id }), 201);
+      people.push(someone);
+    }
+    const first = await w.staff.get(`${P}/${p.id}/enrolments?limit=2`);
+    assertStatus(first, 200);
+    assert.equal(first.json.items.length, 2);
+    assert.ok(first.json.next, 'a cursor to the next page');
+    const second = await w.staff.get(`${P}/${p.id}/enrolments?limit=2&after=${first.json.next}`);
+    assertStatus(second, 200);
+    assert.equal(second.json.items.length, 1);
+    assert.equal(second.json.next, null);
+    const listed = [...first.json.items, ...second.json.items].map((x) => x.account_no).sort();
+    assert.deepEqual(listed, people.map((x) => x.account.account_no).sort());
+    assert.ok(first.json.items.every((x) => x.name && x.enrolled_at));
+    assertError(await w.staffB.get(`${P}/${p.id}/enrolments`), 403, 'forbidden');
+    assertError(await w.staff.get(`${P}/${p.id}/enrolments?limit=0`), 400, 'bad_query', 'limit');
+    // Unfollowing removes the learner from the list; again is 404.
+    const res = await people[0].client.del(`/api/v1/me/programmes/${p.id}`);
+    assertStatus(res, 204);
+    assertError(await people[0].client.del(`/api/v1/me/programmes/${p.id}`), 404, 'not_found');
+    const after = (await w.staff.get(`${P}/${p.id}/enrolments`)).json.items.map((x) => x.account_no);
+    assert.ok(!after.includes(people[0].account.account_no));
+    assert.equal(after.length, 2);
+    assertError(await w.staff.del(`/api/v1/me/programmes/${p.id}`), 403, 'forbidden');
+  });
+
   test('a learner follows a programme (POST /me/programmes) and sees it in their list', async () => {
     const someone = await registerCitizen();
     const a = await createProgramme(w.staff);

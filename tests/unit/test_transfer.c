@@ -470,6 +470,12 @@ static void test_audit_one_certificate_exempts_two_courses(void **state)
 	assert_true(json_is_true(json_object_get(rule_of(r, "cet4"), "applied")));
 	assert_int_equal(credit_of(r, "transfer_available_milli"), 14000);
 	assert_int_equal(credit_of(r, "earned_milli"), 0);
+	/* The outcomes it names come in short with the report. */
+	json_t *named = json_object_get(json_object_get(r, "outcomes"), "cet4");
+	assert_string_equal(json_string_value(json_object_get(named, "code")), "CET4");
+	assert_string_equal(json_string_value(json_object_get(named, "result")), "500");
+	assert_string_equal(json_string_value(json_object_get(named, "kind")), "vocational_certificate");
+	assert_int_equal(json_object_size(json_object_get(r, "outcomes")), 1);
 	json_decref(r);
 	/* Below the score: nothing, and the report says why, naming the outcome. */
 	f->outcomes[0].result = "400";

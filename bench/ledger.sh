@@ -16,6 +16,8 @@
 #   BENCH_ROUNDS (3)  BENCH_SECONDS (10)  BENCH_PORT (18090)  BENCH_PG_PORT (55434)  BUILD (build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/section.sh
+. bench/section.sh
 
 BUILD=${BUILD:-build}
 rows=${BENCH_IMPORT_ROWS:-1000000}
@@ -219,13 +221,6 @@ $demo_secs s), on SQLite.
 | GET /api/v1/ledger/entries/{id}?proof=true (inclusion proof of $proof_len hashes against the latest signed tree head) | $p_rps requests/s, p50 $p_p50, p99 $p_p99 ($p_bad non-2xx) |
 <!-- /ledger -->
 EOF
-if [ -f "$results" ] && grep -q '^<!-- ledger' "$results"; then
-	awk -v f="$section" '/^<!-- ledger/ {while ((getline l < f) > 0) print l; skip = 1; next}
-		/^<!-- \/ledger -->/ {skip = 0; next} !skip' "$results" >"$work/results.md"
-	cp "$work/results.md" "$results"
-else
-	{ [ -f "$results" ] && cat "$results" && echo; cat "$section"; } >"$work/results.md"
-	cp "$work/results.md" "$results"
-fi
+section_write ledger "$section" "$results"
 echo "bench: wrote the credit bank section of $results (import ratio $ratio)"
 awk -v r="$ratio" 'BEGIN {exit (r >= 0.5) ? 0 : 1}'

@@ -12,6 +12,8 @@
 #   BENCH_AUDITS (100000)  BENCH_COHORT (100000)  BENCH_ROUNDS (3)  BUILD (build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/section.sh
+. bench/section.sh
 
 BUILD=${BUILD:-build}
 audits=${BENCH_AUDITS:-100000}
@@ -86,13 +88,6 @@ on this machine ($(nproc) processors, $(awk '/^MemTotal:/ {printf "%.1f GiB", $2
 Engine rounds: $(paste -sd' ' "$work/engine.rounds" | sed 's/ /, /g') audits/s; the median $verdict.
 <!-- /transfer -->
 EOF
-if [ -f "$results" ] && grep -q '^<!-- transfer' "$results"; then
-	awk -v f="$section" '/^<!-- transfer/ {while ((getline l < f) > 0) print l; skip = 1; next}
-		/^<!-- \/transfer -->/ {skip = 0; next} !skip' "$results" >"$work/results.md"
-	cp "$work/results.md" "$results"
-else
-	{ [ -f "$results" ] && cat "$results" && echo; cat "$section"; } >"$work/results.md"
-	cp "$work/results.md" "$results"
-fi
+section_write transfer "$section" "$results"
 echo "bench: wrote the learning overpass section of $results ($engine_rate audits/s)"
 awk -v r="$engine_ratio" 'BEGIN {exit (r >= 1) ? 0 : 1}'

@@ -15,48 +15,10 @@ import { dirname, join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
-const BIN = process.env.LIFELONG_BIN || resolve(dirname(fileURLToPath(import.meta.url)), '../../build/src/cli/lifelong');
-const PG = process.env.LIFELONG_TEST_PG || '';
+import { BIN, PG, pgEngine, run, sqliteEngine } from './engines.mjs';
+
 const AS_OF = '2026-06-30';
 const SUMMARY = /^audited (\d+) learners in \d+\.\d s \(\d+ audits\/s\): (\d+) complete, (\d+) complete with transfers$/m;
-
-function run(args, opts = {}) {
-  const r = spawnSync(BIN, args, { encoding: 'utf8', env: { ...process.env, ...opts.env }, cwd: opts.cwd, maxBuffer: 64 << 20 });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
-
-// One engine's database: its URL, a SQL client for it, and how to empty it.
-function sqliteEngine(dir) {
-  const path = join(dir, 'db');
-  return {
-    name: 'sqlite',
-    url: `sqlite:${path}`,
-    reset() { for (const s of ['', '-wal', '-shm']) rmSync(path + s, { force: true }); },
-    sql(text) {
-      const r = spawnSync('sqlite3', ['-batch', path, text], { encoding: 'utf8' });
-      assert.equal(r.status, 0, `sqlite3: ${text}: ${r.stderr}`);
-      return r.stdout.trim();
-    },
-  };
-}
-
-// The server's database with the search path set to one schema, for the program and for psql.
-function pgEngine(base, schema) {
-  const url = `${base}${base.includes('?') ? '&' : '?'}options=-csearch_path%3D${schema}`;
-  const psql = (text) => {
-    const r = spawnSync('psql', ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', url, '-c', text],
-      { encoding: 'utf8', env: { ...process.env, PGOPTIONS: '--client-min-messages=warning' } });
-    assert.equal(r.status, 0, `psql: ${text}: ${r.stderr}`);
-    return r.stdout.trim();
-  };
-  return {
-    name: 'postgres',
-    url,
-    reset() { psql(`DROP SCHEMA IF EXISTS ${schema} CASCADE; CREATE SCHEMA ${schema}`); },
-    drop() { psql(`DROP SCHEMA IF EXISTS ${schema} CASCADE`); },
-    sql: psql,
-  };
-}
 
 // The reports of an audit's output: one JSON object a line, each line ending with a line break.
 function reports(text) {

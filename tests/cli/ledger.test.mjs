@@ -14,38 +14,8 @@ import { dirname, join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
-const BIN = process.env.LIFELONG_BIN || resolve(dirname(fileURLToPath(import.meta.url)), '../../build/src/cli/lifelong');
-const PG = process.env.LIFELONG_TEST_PG || '';
+import { BIN, PG, pgEngine, run, sqliteEngine } from './engines.mjs';
 
-function run(args, opts = {}) {
-  const r = spawnSync(BIN, args, { encoding: 'utf8', env: { ...process.env, ...opts.env }, cwd: opts.cwd });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
-
-// One engine's database: its URL, a SQL client for it, and how to empty it.
-function sqliteEngine(dir) {
-  const path = join(dir, 'db');
-  return {
-    name: 'sqlite',
-    url: `sqlite:${path}`,
-    reset() { for (const s of ['', '-wal', '-shm']) rmSync(path + s, { force: true }); },
-    sql(text) {
-      const r = spawnSync('sqlite3', ['-batch', path, text], { encoding: 'utf8' });
-      assert.equal(r.status, 0, `sqlite3: ${text}: ${r.stderr}`);
-      return r.stdout.trim();
-    },
-  };
-}
-
-function pgEngine(url) {
-  const psql = (text) => {
-    const r = spawnSync('psql', ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', url, '-c', text],
-      { encoding: 'utf8', env: { ...process.env, PGOPTIONS: '--client-min-messages=warning' } });
-    assert.equal(r.status, 0, `psql: ${text}: ${r.stderr}`);
-    return r.stdout.trim();
-  };
-  return { name: 'postgres', url, reset() { psql('DROP SCHEMA public CASCADE; CREATE SCHEMA public'); }, sql: psql };
-}
 
 const HEAD = 'account_no,kind,title,hours,started_on,awarded_on,external_id';
 const row = (acct, title, { kind = 'community_education', hours = '24', started = '', awarded = '2024-03-15', ext = '' } = {}) =>

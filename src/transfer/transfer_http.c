@@ -83,13 +83,11 @@ enum ll_err transfer_http_programme_create(struct http_req *req)
 	if (err != LL_OK)
 		return err;
 	struct programme_in in = { 0 };
-	static struct programme_plan plan_zero;
 	struct programme_plan *plan = arena_alloc(&req->arena, sizeof(*plan));
 	if (!plan) {
 		json_decref(root);
 		return LL_ARENA_FULL;
 	}
-	*plan = plan_zero;
 	/* The fields of programme_spec, and the plan beside them. */
 	json_t *head = json_deep_copy(root);
 	json_object_del(head, "plan");
@@ -99,10 +97,6 @@ enum ll_err transfer_http_programme_create(struct http_req *req)
 		const char *id = NULL;
 		caller_of(req, &c);
 		http_actor(req, &actor);
-		in.code = arena_strdup(&req->arena, in.code);
-		in.name = arena_strdup(&req->arena, in.name);
-		in.name_en = arena_strdup(&req->arena, in.name_en);
-		in.kind = arena_strdup(&req->arena, in.kind);
 		err = programme_create(req->app->st, &c, &in, plan, &actor, &req->arena, &id);
 		if (err == LL_OK)
 			err = programme_reply(req, id, 201);

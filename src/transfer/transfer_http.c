@@ -348,7 +348,7 @@ enum ll_err transfer_http_apply(struct http_req *req)
 		struct request_in in = { 0 };
 		if ((err = json_decode(json_array_get(items, i), request_spec, &in)) != LL_OK) {
 			const struct ll_error *e = ll_error_get(err);
-			char field[LL_FIELD_MAX + 16], message[LL_MESSAGE_MAX];
+			char field[LL_FIELD_MAX + 40], message[LL_MESSAGE_MAX];
 			snprintf(field, sizeof(field), "items[%zu]%s%s", i, e->field[0] ? "." : "", e->field);
 			snprintf(message, sizeof(message), "%s", e->message);
 			err = ll_fail(err, field, "%s", message);

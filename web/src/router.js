@@ -48,6 +48,12 @@ const routes = [
     meta: { roles: ['citizen'], title: 'transfer.mine.title' },
   },
   {
+    path: '/me/applications',
+    name: 'my-applications',
+    component: () => import('./views/TransferApplicationsView.vue'),
+    meta: { roles: ['citizen'], title: 'transfer.apply.mineTitle' },
+  },
+  {
     path: '/me/programmes/:id',
     name: 'my-programme-audit',
     component: () => import('./views/TransferAuditView.vue'),
@@ -102,6 +108,13 @@ const routes = [
     name: 'programme',
     component: () => import('./views/TransferProgrammeView.vue'),
     meta: { roles: STAFF, title: 'transfer.staff.programmeTitle' },
+  },
+  {
+    // Transfer items learners applied for, waiting for the institution's decision.
+    path: '/institution/transfer-items',
+    name: 'transfer-items',
+    component: () => import('./views/TransferItemsView.vue'),
+    meta: { roles: STAFF, title: 'nav.transferItems' },
   },
   {
     path: '/institution/programmes/:id/audits/:account',

@@ -120,6 +120,20 @@ export function grantText(g, plan) {
   return t('transfer.words.grantGroup', { group: grp ? localName(grp) : g.group, credits: credits(g.credits_milli) }, (g.credits_milli || 0) / 1000);
 }
 
+// What an application item grants, in a line: "课程 00012 英语(一)（7 学分）、…".
+export function grantsText(grants, plan) {
+  return (grants || []).map((g) => grantText(g, plan)).join(t('transfer.words.listSep'));
+}
+
+export function itemStatusName(status) {
+  const k = 'transfer.apply.status.' + status;
+  return te(k) ? t(k) : status || '';
+}
+
+export function itemStatusTag(status) {
+  return status === 'approved' ? 'success' : status === 'rejected' ? 'danger' : 'warning';
+}
+
 export function effectiveText(rule) {
   if (!rule) return '';
   if (rule.effective_to) return t('transfer.words.effectiveRange', { from: formatDay(rule.effective_from), to: formatDay(rule.effective_to) });
@@ -226,12 +240,18 @@ export function transferErrorText(e, { rules } = {}) {
     case 'unknown_group':
     case 'audit_too_large':
       return k(e.code);
+    case 'not_pending':
+      return k('itemNotPending');
+    case 'revoked':
+      return k('itemRevoked');
     case 'conflict':
+      if (/^items(\[\d+\])?$/.test(f)) return k('alreadyApplied');
       if (/^(groups|courses)\[\d+\]\.code$/.test(f)) return k('codeTwice');
       if (/^grants\[\d+\]$/.test(f)) return k('grantTwice');
       if (f === 'code') return k('programmeCodeTaken');
       break;
     case 'invalid_value':
+      if (/^items(\[\d+\])?/.test(f)) return k('notAvailable');
       if (/^groups\[\d+\]$/.test(f)) return k('requiredGroupEmpty');
       if (/^groups\[\d+\]\.min_credits_milli$/.test(f)) return k('requiredGroupNoMin');
       if (/^grants\[\d+\]\.group$/.test(f)) return k('groupNotElective');

@@ -156,8 +156,10 @@ static json_t *components(void)
 		"\"outcomes\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}},\"assessment\":{\"type\":\"string\"},"
 		"\"status\":{\"type\":\"string\"},\"institution_name\":{\"type\":\"string\"}}"));
 	json_object_set_new(s, "TransferStats", obj_schema(
-		"{\"programmes\":{\"type\":\"array\",\"items\":{\"type\":\"object\"}},"
-		"\"kinds\":{\"type\":\"array\",\"items\":{\"type\":\"object\"}}}"));
+		"{\"programmes\":{\"type\":\"array\",\"items\":{\"type\":\"object\"},\"description\":"
+		"\"each programme's items by status (count, credits_milli) and its approved items by kind\"},"
+		"\"kinds\":{\"type\":\"array\",\"items\":{\"type\":\"object\"},\"description\":"
+		"\"approved items and the outcomes they used, by kind\"}}"));
 	json_object_set_new(s, "Enrolment", obj_schema(
 		"{\"programme_id\":{\"type\":\"string\"},\"account_no\":{\"type\":\"string\"}}"));
 	json_object_set_new(s, "Audit", obj_schema(

@@ -53,7 +53,13 @@ static const struct store_stmt STATS_PROGRAMMES = {
 	"transfer stats programmes",
 	"SELECT p.id, p.name, p.name_en, i.name, t.status, COUNT(*), COALESCE(SUM(t.credits_milli), 0) "
 	"FROM transfer_items t JOIN programmes p ON p.id = t.programme_id JOIN institutions i ON i.id = p.institution_id "
-	"GROUP BY p.id, p.name, p.name_en, i.name, t.status ORDER BY i.name, p.name, t.status"
+	"GROUP BY p.id, p.name, p.name_en, i.name, t.status ORDER BY i.name, p.name, p.id, t.status"
+};
+static const struct store_stmt STATS_PROGRAMME_KINDS = {
+	"transfer stats programme kinds",
+	"SELECT t.programme_id, s.kind, COUNT(DISTINCT s.item_id) FROM transfer_sources s "
+	"JOIN transfer_items t ON t.id = s.item_id WHERE t.status = 'approved' GROUP BY t.programme_id, s.kind "
+	"ORDER BY t.programme_id, s.kind"
 };
 static const struct store_stmt STATS_KINDS = {
 	"transfer stats kinds",
@@ -220,8 +226,8 @@ static enum ll_err stats_programme_row(const struct store_row *row, void *ctx)
 	if (n > 0 && strcmp(json_string_value(json_object_get(json_array_get(programmes, n - 1), "id")), id) == 0)
 		p = json_array_get(programmes, n - 1);
 	if (!p) {
-		p = json_pack("{s:s, s:s, s:s, s:{}}", "id", id, "name", store_row_text(row, 1), "institution_name",
-			      store_row_text(row, 3), "items");
+		p = json_pack("{s:s, s:s, s:s, s:{}, s:{}}", "id", id, "name", store_row_text(row, 1),
+			      "institution_name", store_row_text(row, 3), "items", "kinds");
 		if (!p)
 			return LL_NOMEM;
 		json_set_str(p, "name_en", store_row_is_null(row, 2) ? NULL : store_row_text(row, 2));
@@ -230,6 +236,21 @@ static enum ll_err stats_programme_row(const struct store_row *row, void *ctx)
 	json_object_set_new(json_object_get(p, "items"), store_row_text(row, 4),
 			    json_pack("{s:I, s:I}", "count", (json_int_t)store_row_i64(row, 5), "credits_milli",
 				      (json_int_t)store_row_i64(row, 6)));
+	return LL_OK;
+}
+
+/* A programme's approved items by the kind of outcome they used; every such programme has a row above. */
+static enum ll_err stats_programme_kind_row(const struct store_row *row, void *ctx)
+{
+	json_t *programmes = ctx;
+	const char *id = store_row_text(row, 0);
+	size_t i;
+	json_t *p;
+	json_array_foreach (programmes, i, p) {
+		if (strcmp(json_string_value(json_object_get(p, "id")), id) == 0)
+			return json_object_set_new(json_object_get(p, "kinds"), store_row_text(row, 1),
+						   json_integer(store_row_i64(row, 2))) == 0 ? LL_OK : LL_NOMEM;
+	}
 	return LL_OK;
 }
 
@@ -247,6 +268,8 @@ static enum ll_err stats_txn(struct ll_tx *tx, void *ctx)
 	json_array_clear(programmes);
 	json_array_clear(kinds);
 	enum ll_err err = store_exec(tx, &STATS_PROGRAMMES, SP_NONE, stats_programme_row, programmes);
+	if (err == LL_OK)
+		err = store_exec(tx, &STATS_PROGRAMME_KINDS, SP_NONE, stats_programme_kind_row, programmes);
 	if (err == LL_OK)
 		err = store_exec(tx, &STATS_KINDS, SP_NONE, stats_kind_row, kinds);
 	return err;

@@ -687,6 +687,7 @@ describe('the city\'s statistics', () => {
       pending: { count: 1, credits_milli: 6000 },
       rejected: { count: 1, credits_milli: 1000 },
     });
+    assert.deepEqual(mineNow.kinds, { community_education: 1, vocational_certificate: 1 });
     const delta = (kind) => {
       const x = kindCount(after, kind), y = kindCount(before, kind);
       return [x.approved_items - y.approved_items, x.outcomes - y.outcomes];

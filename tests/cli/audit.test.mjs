@@ -115,10 +115,15 @@ for (const make of engines) {
         assert.ok(Array.isArray(x.unfit_rules));
         assert.equal(x.as_of, AS_OF);
         assert.equal(typeof x.is_complete, 'boolean');
-        for (const c of x.courses) assert.ok(['completed', 'transferred', 'available', 'missing'].includes(c.status), c.status);
+        for (const c of x.courses) assert.ok(['completed', 'transferred', 'pending', 'available', 'missing'].includes(c.status), c.status);
       }
-      // The demo's approved rules apply to some of its learners.
+      // The demo's approved rules apply to some of its learners, and some of them applied: the
+      // items the open university approved count as transferred under the CET-4 rule.
       assert.ok(lines.some((x) => x.courses.some((c) => c.status === 'available' && c.rule)), 'some course is available by a rule');
+      const approved = Number(db.sql(`SELECT COUNT(*) FROM transfer_items WHERE programme_id = '${programme}' AND status = 'approved'`));
+      assert.ok(approved > 0, 'the demo approved some transfers');
+      assert.equal(lines.filter((x) => x.courses.some((c) => c.code === '00012' && c.status === 'transferred')).length, approved,
+        'each approved CET-4 item transfers English I of its learner');
       const m = r.err.match(SUMMARY);
       assert.ok(m, `the summary on stderr: ${r.err}`);
       assert.equal(Number(m[1]), enrolled.length, 'the summary names how many learners were audited');

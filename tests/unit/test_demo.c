@@ -356,6 +356,13 @@ static void test_demo_city(void **state)
 	check_districts(st);
 	check_persons(st, &sum);
 	check_sign_ins(st, &sum);
+	/* The two programmes, and the certification units: two approved, one waiting, one rejected
+	 * with its reason. (Applications need learning histories, which this run does not make.) */
+	assert_int_equal(query_i64(st, "SELECT COUNT(*) FROM programmes WHERE code IN ('530601', '460306')", SP_NONE), 2);
+	assert_int_equal(query_i64(st, "SELECT COUNT(*) FROM cert_units WHERE status = 'approved'", SP_NONE), 2);
+	assert_int_equal(query_i64(st, "SELECT COUNT(*) FROM cert_units WHERE status = 'pending'", SP_NONE), 1);
+	assert_int_equal(query_i64(st, "SELECT COUNT(*) FROM cert_units WHERE status = 'rejected' AND reason <> ''", SP_NONE),
+			 1);
 	/* The indexes dropped for the load are back. */
 	if (!g_is_pg)
 		assert_int_equal(query_i64(st,

@@ -1,0 +1,108 @@
+/*
+ * The learning record store (LRS): xAPI 1.0.3 statements that online classrooms, live classes and
+ * elder MOOCs send to /xapi, checked against the specification, stored once, and joined to the
+ * lifelong accounts of the people they are about. This header is the module's whole public face.
+ */
+#ifndef LL_LRS_H
+#define LL_LRS_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../base/ll_err.h"
+
+/* The version this LRS speaks, and the one it records on a statement that names none. */
+#define LRS_VERSION "1.0.3"
+#define LRS_STATEMENT_VERSION_DEFAULT "1.0.0"
+/* The verb of a voiding statement. */
+#define LRS_VERB_VOIDED "http://adlnet.gov/expapi/verbs/voided"
+/* The usage type of an attachment that carries a statement's signature (a JWS). */
+#define LRS_USAGE_SIGNATURE "http://adlnet.gov/expapi/attachments/signature"
+
+/* Longest inverse functional identifier key (see lrs_actor_key) and IRI this LRS stores. */
+#define LRS_KEY_MAX 2048
+#define LRS_ATTACHMENTS_MAX 32
+#define LRS_RELATED_MAX 64
+
+/* ---- Statements (statement.c): the rules of xAPI 1.0.3 part two, no I/O ---- */
+
+/* What of a checked statement the store indexes. Strings are borrowed from the statement's JSON
+ * (or, for agent keys, from keys[]), and live as long as it does. */
+struct lrs_attachment_ref {
+	const char *usage_type;
+	const char *sha2;               /* lowercase hex */
+	const char *content_type;
+	int64_t length;
+	bool has_file_url;
+};
+
+struct lrs_statement {
+	json_t *json;                   /* the statement as it will be stored (a new reference) */
+	const char *id;                 /* lowercase UUID */
+	const char *actor_key;          /* the actor's key; NULL for an anonymous group */
+	const char *verb_id;
+	/* The object: an activity id, an agent's key, or a statement id (StatementRef); a sub-statement
+	 * has none of the three. */
+	const char *object_activity;
+	const char *object_agent_key;
+	const char *object_statement;
+	const char *registration;       /* lowercase UUID or NULL */
+	int64_t timestamp_us;
+	bool is_voiding;                /* its verb voids object_statement */
+	/* Agents and activities anywhere in the statement other than its actor and object, for the
+	 * related_agents and related_activities queries (deduplicated). */
+	const char *related_agents[LRS_RELATED_MAX];
+	int n_related_agents;
+	const char *related_activities[LRS_RELATED_MAX];
+	int n_related_activities;
+	/* Members of an anonymous-group actor or object, whose keys match the agent query. */
+	const char *member_keys[LRS_RELATED_MAX];
+	int n_member_keys;
+	struct lrs_attachment_ref attachments[LRS_ATTACHMENTS_MAX];
+	int n_attachments;
+	json_t *pool;                   /* strings built while checking (agent keys, lowercase ids) */
+};
+
+/* Who stores a statement: the client's authority agent (an account with the city's homePage and
+ * the client's key) and the time the LRS stores it. */
+struct lrs_stamp {
+	const json_t *authority;        /* borrowed; copied into the statement */
+	int64_t stored_us;
+	const char *id;                 /* the id to give a statement that has none (a UUID) */
+};
+
+/* Checks one statement as received (obj, borrowed) against xAPI 1.0.3 and builds the form it is
+ * stored in: the given id or stamp->id, "stored" and "authority" from stamp, "version" when
+ * absent, and every contextActivities property as an array. A failure is LL_INVALID_VALUE,
+ * LL_MISSING_FIELD, LL_WRONG_TYPE or LL_UNKNOWN_FIELD (HTTP 400) naming the property by its path
+ * under prefix (e.g. "[2].actor.mbox"); nothing is kept then. On success the caller releases
+ * *ret with lrs_statement_release. */
+enum ll_err lrs_statement_check(const json_t *obj, const char *prefix, const struct lrs_stamp *stamp,
+				struct lrs_statement *ret);
+void lrs_statement_release(struct lrs_statement *s);
+
+/* True when two stored forms of a statement say the same thing: equal apart from "id", "stored",
+ * "authority", "timestamp", "version" and the order of keys, as xAPI compares a statement sent
+ * again with the one it already holds. */
+bool lrs_statement_same(const json_t *a, const json_t *b);
+
+/* The key of an agent or identified group: its inverse functional identifier as one string
+ * ("mbox:mailto:a@b.cn", "sha1:<hex>", "openid:<uri>", "account:<homePage> <name>"), written to
+ * out (LRS_KEY_MAX bytes). LL_INVALID_VALUE or LL_MISSING_FIELD (naming prefix) when obj is not
+ * an agent or group with exactly one identifier. Used for the agent query parameter too. */
+enum ll_err lrs_actor_key(const json_t *obj, const char *prefix, char out[LRS_KEY_MAX]);
+
+/* Checks an xAPI timestamp (ISO 8601 as xAPI restricts it) and gives its time. */
+bool lrs_timestamp_parse(const char *s, int64_t *ret_us);
+/* Checks an ISO 8601 duration ("PT1H30M", "P1DT2.5S", "P3W"). */
+bool lrs_duration_is_valid(const char *s);
+/* Checks an RFC 5646 language tag for well-formedness ("zh-CN", "en", "zh-Hans-CN"). */
+bool lrs_language_tag_is_valid(const char *s);
+/* Checks an absolute IRI: a scheme, a colon and no characters an IRI cannot hold. */
+bool lrs_iri_is_valid(const char *s);
+/* Checks a UUID in its hyphenated 8-4-4-4-12 hexadecimal form. */
+bool lrs_uuid_is_valid(const char *s);
+
+#endif

@@ -105,4 +105,57 @@ bool lrs_iri_is_valid(const char *s);
 /* Checks a UUID in its hyphenated 8-4-4-4-12 hexadecimal form. */
 bool lrs_uuid_is_valid(const char *s);
 
+/* ---- Storing and reading statements (lrs_db.c) ---- */
+
+struct ll_store;
+struct lrs_cache;
+
+/* Numbers of IRIs and agent keys already in the store, kept across transactions so that a
+ * statement's verb, activity and agents cost no look-up once seen. One per store; thread-safe.
+ * Caller frees with lrs_cache_free (NULL is fine). */
+struct lrs_cache *lrs_cache_new(void);
+struct lrs_cache *lrs_cache_free(struct lrs_cache *c);
+
+/* The content of an attachment a request carried, by its SHA-2 (lowercase hex). Borrowed. */
+struct lrs_payload {
+	const char *sha2;
+	const char *content_type;
+	const void *data;
+	size_t len;
+};
+
+/* One request's statements: stored all together or not at all. */
+struct lrs_batch {
+	struct lrs_statement *statements;
+	int n;
+	const struct lrs_payload *payloads;
+	int n_payloads;
+	const char *client_id;
+	/* Set by lrs_batches_store: LL_OK, or LL_CONFLICT when a statement's id is taken by a statement
+	 * that says something else (message and field name it); stored counts the statements stored
+	 * now, without those the store held already. */
+	enum ll_err err;
+	struct ll_error detail;
+	int stored;
+};
+
+/* Where the lifelong accounts live: an actor with an account of this homePage, named by an
+ * account number, is that person. */
+#define LRS_HOME_PAGE_MAX 200
+
+/* Stores the statements of n batches in one transaction (one commit for every request waiting,
+ * so that concurrent requests share the cost of making it durable), each batch whole or not at
+ * all; sets each batch's err. A statement whose id the store (or an earlier batch) holds with the
+ * same content is stored again as nothing; with other content its batch fails with LL_CONFLICT.
+ * A voiding statement voids its target (now, or when the target arrives later); a statement
+ * whose actor is a lifelong account of home_page is that person's. Returns an error only when
+ * the transaction failed as a whole (every batch then has it). cache may be NULL. */
+enum ll_err lrs_batches_store(struct ll_store *st, struct lrs_cache *cache, const char *home_page,
+			      struct lrs_batch *const *batches, int n);
+
+/* The stored statement of id (any case) into *ret_body (caller frees with free()): with
+ * is_voided false only when it is not voided, with is_voided true only when it is (the
+ * statementId and voidedStatementId queries). LL_NOT_FOUND otherwise. */
+enum ll_err lrs_statement_get(struct ll_store *st, const char *id, bool is_voided, char **ret_body);
+
 #endif

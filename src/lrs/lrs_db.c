@@ -1,0 +1,380 @@
+/*
+ * SQL of the learning record store's statements: storing the statements of many requests in one
+ * transaction (group commit), IRIs and agent keys numbered once and remembered, voiding, the
+ * lifelong account a statement is about, and reading a statement back. Never edits a stored
+ * statement's body: voiding only marks it.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../base/clock.h"
+#include "../base/grow.h"
+#include "../base/strmap.h"
+#include "../store/store.h"
+#include "lrs.h"
+
+static const struct store_stmt LOCK_PG = { "lrs lock", "SELECT pg_advisory_xact_lock(31009)" };
+static const struct store_stmt IRI_INSERT = { "lrs iri insert",
+					      "INSERT INTO lrs_iris (iri) VALUES ($1) ON CONFLICT DO NOTHING" };
+static const struct store_stmt IRI_GET = { "lrs iri", "SELECT id FROM lrs_iris WHERE iri = $1" };
+static const struct store_stmt STATEMENT_FIND = { "lrs statement find",
+						  "SELECT body FROM lrs_statements WHERE id = $1" };
+static const struct store_stmt STATEMENT_INSERT = {
+	"lrs statement insert",
+	"INSERT INTO lrs_statements (id, stored_us, timestamp_us, actor_iri, verb_iri, activity_iri, object_agent_iri, "
+	"object_statement, registration, is_voiding, is_voided, client_id, person_id, body) "
+	"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING seq"
+};
+static const struct store_stmt RELATED_INSERT = {
+	"lrs related insert", "INSERT INTO lrs_related (iri, seq) VALUES ($1, $2) ON CONFLICT DO NOTHING"
+};
+/* A voiding statement voids its target unless the target voids in turn. */
+static const struct store_stmt VOID_TARGET = {
+	"lrs void", "UPDATE lrs_statements SET is_voided = 1 WHERE id = $1 AND is_voiding = 0"
+};
+static const struct store_stmt VOIDED_ALREADY = {
+	"lrs voided already", "SELECT 1 FROM lrs_statements WHERE object_statement = $1 AND is_voiding = 1 LIMIT 1"
+};
+static const struct store_stmt ATTACHMENT_INSERT = {
+	"lrs attachment insert",
+	"INSERT INTO lrs_attachments (sha2, content_type, length, data, created_at) VALUES ($1, $2, $3, $4, $5) "
+	"ON CONFLICT DO NOTHING"
+};
+static const struct store_stmt PERSON_BY_ACCOUNT = { "lrs person by account",
+						     "SELECT id FROM persons WHERE account_no = $1" };
+static const struct store_stmt STATEMENT_GET = {
+	"lrs statement get", "SELECT body FROM lrs_statements WHERE id = $1 AND is_voided = $2"
+};
+
+/* ---- The cache of IRI numbers ---- */
+
+struct lrs_cache {
+	pthread_mutex_t mu;
+	struct strmap *iris;
+};
+
+struct lrs_cache *lrs_cache_new(void)
+{
+	struct lrs_cache *c = calloc(1, sizeof(*c));
+	if (!c || !(c->iris = strmap_new())) {
+		free(c);
+		return NULL;
+	}
+	pthread_mutex_init(&c->mu, NULL);
+	return c;
+}
+
+struct lrs_cache *lrs_cache_free(struct lrs_cache *c)
+{
+	if (c) {
+		strmap_free(c->iris);
+		pthread_mutex_destroy(&c->mu);
+		free(c);
+	}
+	return NULL;
+}
+
+static bool cache_get(struct lrs_cache *c, const char *iri, int64_t *ret)
+{
+	if (!c)
+		return false;
+	pthread_mutex_lock(&c->mu);
+	bool is_found = strmap_get(c->iris, iri, ret);
+	pthread_mutex_unlock(&c->mu);
+	return is_found;
+}
+
+/* ---- One group commit ---- */
+
+/* An IRI numbered in this transaction; remembered only once it commits. */
+struct fresh_iri {
+	const char *iri;
+	int64_t id;
+};
+
+struct store_ctx {
+	struct lrs_cache *cache;
+	const char *home_page;
+	struct lrs_batch *const *batches;
+	int n;
+	/* Per attempt. */
+	struct fresh_iri *fresh;
+	size_t n_fresh, cap_fresh;
+	struct strmap *local;          /* IRIs numbered in this attempt, to their numbers */
+	struct strmap *ids;            /* statement ids accepted in this attempt, to batch index */
+	struct strmap *own;            /* ids of the batch being admitted */
+};
+
+static enum ll_err id_row(const struct store_row *row, void *ctx)
+{
+	*(int64_t *)ctx = store_row_i64(row, 0);
+	return LL_OK;
+}
+
+static enum ll_err text_row(const struct store_row *row, void *ctx)
+{
+	char **out = ctx;
+	free(*out);
+	*out = strdup(store_row_text(row, 0));
+	return *out ? LL_OK : LL_NOMEM;
+}
+
+static enum ll_err found_row(const struct store_row *row, void *ctx)
+{
+	(void)row;
+	*(bool *)ctx = true;
+	return LL_OK;
+}
+
+/* The number of iri (NULL: none), numbering it when new. */
+static enum ll_err iri_number(struct ll_tx *tx, struct store_ctx *x, const char *iri, int64_t *ret)
+{
+	*ret = 0;
+	if (!iri)
+		return LL_OK;
+	if (cache_get(x->cache, iri, ret) || strmap_get(x->local, iri, ret))
+		return LL_OK;
+	int64_t id = -1;
+	enum ll_err err = store_exec(tx, &IRI_INSERT, SP(SV_TEXT(iri)), NULL, NULL);
+	if (err == LL_OK)
+		err = store_exec(tx, &IRI_GET, SP(SV_TEXT(iri)), id_row, &id);
+	if (err != LL_OK)
+		return err;
+	if (id < 0)
+		return ll_fail(LL_INTERNAL, NULL, "an IRI was numbered but cannot be read back");
+	if (!strmap_put(x->local, iri, id) || !grow(&x->fresh, &x->cap_fresh, x->n_fresh, sizeof(*x->fresh), 64))
+		return LL_NOMEM;
+	x->fresh[x->n_fresh++] = (struct fresh_iri){ iri, id };
+	*ret = id;
+	return LL_OK;
+}
+
+/* Decides whether batch b can be stored: every statement's id is new, or held with the same
+ * content (by the store or an earlier batch of this commit). Marks the statements to skip. */
+static enum ll_err batch_admit(struct ll_tx *tx, struct store_ctx *x, int b, bool *skip)
+{
+	struct lrs_batch *batch = x->batches[b];
+	strmap_clear(x->own);
+	for (int i = 0; i < batch->n; i++) {
+		const struct lrs_statement *s = &batch->statements[i];
+		int64_t earlier;
+		if (strmap_get(x->own, s->id, &earlier)) {
+			ll_fail(LL_INVALID_VALUE, "id", "statement %s is twice in one request", s->id);
+			batch->err = LL_INVALID_VALUE;
+			batch->detail = *ll_error_get(LL_INVALID_VALUE);
+			return LL_OK;
+		}
+		if (!strmap_put(x->own, s->id, i))
+			return LL_NOMEM;
+		const json_t *held = NULL;
+		json_t *loaded = NULL;
+		if (strmap_get(x->ids, s->id, &earlier)) {
+			const struct lrs_batch *e = x->batches[earlier >> 20];
+			held = e->statements[earlier & 0xfffff].json;
+		} else {
+			char *body = NULL;
+			enum ll_err err = store_exec(tx, &STATEMENT_FIND, SP(SV_TEXT(s->id)), text_row, &body);
+			if (err != LL_OK) {
+				free(body);
+				return err;
+			}
+			if (body) {
+				loaded = json_loads(body, 0, NULL);
+				free(body);
+				if (!loaded)
+					return ll_fail(LL_INTERNAL, NULL, "stored statement %s does not parse", s->id);
+				held = loaded;
+			}
+		}
+		if (held) {
+			bool is_same = lrs_statement_same(held, s->json);
+			json_decref(loaded);
+			if (!is_same) {
+				ll_fail(LL_CONFLICT, "id", "statement %s is stored already with other content", s->id);
+				batch->err = LL_CONFLICT;
+				batch->detail = *ll_error_get(LL_CONFLICT);
+				return LL_OK;
+			}
+			skip[i] = true;
+		}
+	}
+	return LL_OK;
+}
+
+/* The person whose lifelong account the actor key names, or NULL. */
+static enum ll_err person_of(struct ll_tx *tx, const struct store_ctx *x, const char *key, char **ret)
+{
+	*ret = NULL;
+	if (!key || !x->home_page)
+		return LL_OK;
+	size_t hp = strlen(x->home_page);
+	if (strncmp(key, "account:", 8) != 0 || strncmp(key + 8, x->home_page, hp) != 0 || key[8 + hp] != ' ')
+		return LL_OK;
+	return store_exec(tx, &PERSON_BY_ACCOUNT, SP(SV_TEXT(key + 8 + hp + 1)), text_row, ret);
+}
+
+static enum ll_err statement_insert(struct ll_tx *tx, struct store_ctx *x, const struct lrs_batch *batch,
+				    const struct lrs_statement *s)
+{
+	int64_t actor, verb, activity, object_agent;
+	enum ll_err err = iri_number(tx, x, s->actor_key, &actor);
+	if (err == LL_OK)
+		err = iri_number(tx, x, s->verb_id, &verb);
+	if (err == LL_OK)
+		err = iri_number(tx, x, s->object_activity, &activity);
+	if (err == LL_OK)
+		err = iri_number(tx, x, s->object_agent_key, &object_agent);
+	if (err != LL_OK)
+		return err;
+	bool is_voided = false;
+	if (!s->is_voiding &&
+	    (err = store_exec(tx, &VOIDED_ALREADY, SP(SV_TEXT(s->id)), found_row, &is_voided)) != LL_OK)
+		return err;
+	char *person = NULL;
+	if ((err = person_of(tx, x, s->actor_key, &person)) != LL_OK)
+		return err;
+	char *body = json_dumps(s->json, JSON_COMPACT);
+	if (!body) {
+		free(person);
+		return LL_NOMEM;
+	}
+	const json_t *stored = json_object_get(s->json, "stored");
+	int64_t stored_us = 0;
+	lrs_timestamp_parse(json_string_value(stored), &stored_us);
+	int64_t seq = -1;
+	err = store_exec(tx, &STATEMENT_INSERT,
+			 SP(SV_TEXT(s->id), SV_I64(stored_us), SV_I64(s->timestamp_us), actor ? SV_I64(actor) : SV_NULL,
+			    SV_I64(verb), activity ? SV_I64(activity) : SV_NULL,
+			    object_agent ? SV_I64(object_agent) : SV_NULL, SV_TEXT(s->object_statement),
+			    SV_TEXT(s->registration), SV_BOOL(s->is_voiding), SV_BOOL(is_voided),
+			    SV_TEXT(batch->client_id), SV_TEXT(person), SV_TEXT(body)),
+			 id_row, &seq);
+	free(body);
+	free(person);
+	if (err != LL_OK)
+		return err;
+	/* Related agents and activities, and the members of an anonymous-group actor or object, which
+	 * the agent query matches too. */
+	const char *const *lists[] = { s->related_agents, s->related_activities, s->member_keys };
+	const int counts[] = { s->n_related_agents, s->n_related_activities, s->n_member_keys };
+	for (int l = 0; l < 3 && err == LL_OK; l++)
+		for (int i = 0; i < counts[l] && err == LL_OK; i++) {
+			int64_t iri;
+			err = iri_number(tx, x, lists[l][i], &iri);
+			if (err == LL_OK)
+				err = store_exec(tx, &RELATED_INSERT, SP(SV_I64(iri), SV_I64(seq)), NULL, NULL);
+		}
+	if (err == LL_OK && s->is_voiding)
+		err = store_exec(tx, &VOID_TARGET, SP(SV_TEXT(s->object_statement)), NULL, NULL);
+	return err;
+}
+
+static enum ll_err store_txn(struct ll_tx *tx, void *ctx)
+{
+	struct store_ctx *x = ctx;
+	x->n_fresh = 0;
+	strmap_clear(x->local);
+	strmap_clear(x->ids);
+	enum ll_err err = LL_OK;
+	if (store_engine(store_tx_store(tx)) == STORE_ENGINE_POSTGRES)
+		err = store_exec(tx, &LOCK_PG, SP_NONE, NULL, NULL);
+	int64_t now = clock_now_us();
+	for (int b = 0; b < x->n && err == LL_OK; b++) {
+		struct lrs_batch *batch = x->batches[b];
+		batch->err = LL_OK;
+		batch->stored = 0;
+		bool *skip = calloc((size_t)batch->n + 1, sizeof(bool));
+		if (!skip)
+			return LL_NOMEM;
+		err = batch_admit(tx, x, b, skip);
+		if (err == LL_OK && batch->err == LL_OK) {
+			for (int i = 0; i < batch->n && err == LL_OK; i++) {
+				if (skip[i])
+					continue;
+				err = statement_insert(tx, x, batch, &batch->statements[i]);
+				if (err == LL_OK && !strmap_put(x->ids, batch->statements[i].id, ((int64_t)b << 20) | i))
+					err = LL_NOMEM;
+				batch->stored += err == LL_OK;
+			}
+			for (int i = 0; i < batch->n_payloads && err == LL_OK; i++) {
+				const struct lrs_payload *p = &batch->payloads[i];
+				err = store_exec(tx, &ATTACHMENT_INSERT,
+						 SP(SV_TEXT(p->sha2), SV_TEXT(p->content_type), SV_I64((int64_t)p->len),
+						    SV_BLOB(p->data ? p->data : "", p->len), SV_I64(now)),
+						 NULL, NULL);
+			}
+		}
+		free(skip);
+	}
+	return err;
+}
+
+enum ll_err lrs_batches_store(struct ll_store *st, struct lrs_cache *cache, const char *home_page,
+			      struct lrs_batch *const *batches, int n)
+{
+	for (int b = 0; b < n; b++)
+		if (batches[b]->n >= (1 << 20))
+			return ll_fail(LL_OUT_OF_RANGE, NULL, "a request holds fewer than 2^20 statements");
+	struct store_ctx x = { .cache = cache, .home_page = home_page, .batches = batches, .n = n,
+			       .local = strmap_new(), .ids = strmap_new(), .own = strmap_new() };
+	enum ll_err err = x.local && x.ids && x.own ? store_run(st, STORE_WRITE, "lrs store", store_txn, &x) : LL_NOMEM;
+	if (err == LL_OK && cache) {
+		pthread_mutex_lock(&cache->mu);
+		for (size_t i = 0; i < x.n_fresh; i++)
+			if (!strmap_put(cache->iris, x.fresh[i].iri, x.fresh[i].id))
+				break; /* out of memory: the cache only forgets */
+		pthread_mutex_unlock(&cache->mu);
+	}
+	if (err != LL_OK) {
+		struct ll_error detail = *ll_error_get(err);
+		for (int b = 0; b < n; b++) {
+			batches[b]->err = err;
+			batches[b]->detail = detail;
+			batches[b]->stored = 0;
+		}
+	}
+	free(x.fresh);
+	strmap_free(x.local);
+	strmap_free(x.ids);
+	strmap_free(x.own);
+	return err;
+}
+
+/* ---- Reading ---- */
+
+struct get_ctx {
+	const char *id;
+	bool is_voided;
+	char *body;
+};
+
+static enum ll_err get_txn(struct ll_tx *tx, void *ctx)
+{
+	struct get_ctx *g = ctx;
+	free(g->body);
+	g->body = NULL;
+	return store_exec(tx, &STATEMENT_GET, SP(SV_TEXT(g->id), SV_BOOL(g->is_voided)), text_row, &g->body);
+}
+
+enum ll_err lrs_statement_get(struct ll_store *st, const char *id, bool is_voided, char **ret_body)
+{
+	if (!lrs_uuid_is_valid(id))
+		return ll_fail(LL_INVALID_VALUE, is_voided ? "voidedStatementId" : "statementId", "must be a UUID");
+	char lower[37];
+	snprintf(lower, sizeof(lower), "%s", id);
+	for (char *p = lower; *p; p++)
+		*p = (char)((*p >= 'A' && *p <= 'F') ? *p - 'A' + 'a' : *p);
+	struct get_ctx g = { lower, is_voided, NULL };
+	enum ll_err err = store_run(st, STORE_READ, "lrs statement", get_txn, &g);
+	if (err == LL_OK && !g.body)
+		err = ll_fail(LL_NOT_FOUND, is_voided ? "voidedStatementId" : "statementId", "no %sstatement %s",
+			      is_voided ? "voided " : "", lower);
+	if (err != LL_OK) {
+		free(g.body);
+		return err;
+	}
+	*ret_body = g.body;
+	return LL_OK;
+}

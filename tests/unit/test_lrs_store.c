@@ -1,0 +1,356 @@
+/*
+ * The learning record store on a real database: statements stored with their IRIs numbered once,
+ * read back by id; a statement sent again with the same content stored as nothing, with other
+ * content refused with its whole request while the other requests of the same commit are stored;
+ * voiding (before or after its target arrives; never of a voiding statement); the lifelong account
+ * a statement is about; related agents and activities; attachments kept once; and two writers of
+ * one id at once, of which one wins. Every case runs on SQLite and, when LIFELONG_TEST_PG names a
+ * server, on PostgreSQL, from an empty migrated database (ledger_fixture.h).
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lrs/lrs.h"
+#include "ledger_fixture.h"
+
+#define HOME "https://ll.sh.cn"
+#define VERB "\"verb\":{\"id\":\"http://adlnet.gov/expapi/verbs/completed\"}"
+#define OBJECT "\"object\":{\"id\":\"https://learn.shlll.cn/courses/elder-phone-101\"}"
+#define MBOX_ACTOR "\"actor\":{\"mbox\":\"mailto:li.hua@example.cn\"}"
+
+static const char *const IDS[] = {
+	"01a20bb3-0585-75f0-8be1-aa12d730ff01", "01a20bb3-0585-75f0-8be1-aa12d730ff02",
+	"01a20bb3-0585-75f0-8be1-aa12d730ff03", "01a20bb3-0585-75f0-8be1-aa12d730ff04",
+};
+
+static json_t *parse(const char *text)
+{
+	json_error_t e;
+	json_t *v = json_loads(text, 0, &e);
+	if (!v)
+		fail_msg("test JSON does not parse: %s (%s)", e.text, text);
+	return v;
+}
+
+/* A batch of the given statements (JSON texts) from client "client-1". */
+struct test_batch {
+	struct lrs_batch b;
+	struct lrs_statement s[4];
+};
+
+static void batch_make(struct test_batch *t, const char *const *texts, int n)
+{
+	memset(t, 0, sizeof(*t));
+	static int stamp_no;
+	for (int i = 0; i < n; i++) {
+		char id[40];
+		snprintf(id, sizeof(id), "01a20bb3-0585-75f0-8be1-%012d", ++stamp_no);
+		struct lrs_stamp stamp = { .stored_us = clock_now_us(), .id = id };
+		json_t *obj = parse(texts[i]);
+		assert_ok(lrs_statement_check(obj, "", &stamp, &t->s[i]));
+		json_decref(obj);
+	}
+	t->b.statements = t->s;
+	t->b.n = n;
+	t->b.client_id = "client-1";
+}
+
+static void batch_release(struct test_batch *t)
+{
+	for (int i = 0; i < t->b.n; i++)
+		lrs_statement_release(&t->s[i]);
+}
+
+static enum ll_err store_one(struct fx *f, struct lrs_cache *cache, struct test_batch *t)
+{
+	struct lrs_batch *list[] = { &t->b };
+	return lrs_batches_store(f->st, cache, HOME, list, 1);
+}
+
+static char *statement_text(const char *id, const char *rest)
+{
+	char *text = malloc(2048);
+	snprintf(text, 2048, "{\"id\":\"%s\",%s}", id, rest);
+	return text;
+}
+
+static void test_statements_are_stored_and_read_back_with_iris_numbered_once(void **state)
+{
+	struct fx *f = *state;
+	struct lrs_cache *cache = lrs_cache_new();
+	char *a = statement_text(IDS[0], MBOX_ACTOR "," VERB "," OBJECT);
+	char *b = statement_text(IDS[1], MBOX_ACTOR "," VERB ",\"object\":{\"id\":\"https://learn.shlll.cn/courses/2\"}");
+	struct test_batch t;
+	const char *texts[] = { a, b };
+	batch_make(&t, texts, 2);
+	assert_ok(store_one(f, cache, &t));
+	assert_int_equal(t.b.err, LL_OK);
+	assert_int_equal(t.b.stored, 2);
+	/* The actor, the verb and two activities: four IRIs, each once. */
+	assert_int_equal(count_rows(f->st, "lrs_iris"), 4);
+	assert_int_equal(count_rows(f->st, "lrs_statements"), 2);
+	char *body = NULL;
+	assert_ok(lrs_statement_get(f->st, "01A20BB3-0585-75F0-8BE1-AA12D730FF01", false, &body));
+	json_t *got = parse(body);
+	assert_true(json_equal(got, t.s[0].json));
+	json_decref(got);
+	free(body);
+	/* Not voided, so not found as a voided statement. */
+	assert_fails(lrs_statement_get(f->st, IDS[0], true, &body), LL_NOT_FOUND, "voidedStatementId");
+	assert_fails(lrs_statement_get(f->st, "not-a-uuid", false, &body), LL_INVALID_VALUE, "statementId");
+	batch_release(&t);
+	/* The cache knows the numbers now: a statement of known IRIs numbers nothing new, with or
+	 * without it. */
+	char *c = statement_text(IDS[2], MBOX_ACTOR "," VERB "," OBJECT);
+	const char *more[] = { c };
+	batch_make(&t, more, 1);
+	assert_ok(store_one(f, cache, &t));
+	assert_int_equal(count_rows(f->st, "lrs_iris"), 4);
+	batch_release(&t);
+	char *d = statement_text(IDS[3], MBOX_ACTOR "," VERB "," OBJECT);
+	const char *again[] = { d };
+	batch_make(&t, again, 1);
+	assert_ok(store_one(f, NULL, &t));
+	assert_int_equal(count_rows(f->st, "lrs_iris"), 4);
+	assert_int_equal(count_rows(f->st, "lrs_statements"), 4);
+	batch_release(&t);
+	free(a), free(b), free(c), free(d);
+	lrs_cache_free(cache);
+}
+
+static void test_same_id_same_content_is_nothing_other_content_refuses_its_request_only(void **state)
+{
+	struct fx *f = *state;
+	char *a = statement_text(IDS[0], MBOX_ACTOR "," VERB "," OBJECT);
+	struct test_batch t;
+	const char *one[] = { a };
+	batch_make(&t, one, 1);
+	assert_ok(store_one(f, NULL, &t));
+	batch_release(&t);
+	int64_t iris = count_rows(f->st, "lrs_iris");
+
+	/* Sent again (another stored time and version): stored as nothing. */
+	char *a_again = statement_text(IDS[0], MBOX_ACTOR "," VERB "," OBJECT ",\"version\":\"1.0.3\"");
+	const char *again[] = { a_again };
+	batch_make(&t, again, 1);
+	assert_ok(store_one(f, NULL, &t));
+	assert_int_equal(t.b.err, LL_OK);
+	assert_int_equal(t.b.stored, 0);
+	assert_int_equal(count_rows(f->st, "lrs_statements"), 1);
+	batch_release(&t);
+
+	/* A request whose third statement takes the id with other content: none of it is stored;
+	 * another request in the same commit is. */
+	char *x = statement_text(IDS[1], MBOX_ACTOR "," VERB ",\"object\":{\"id\":\"https://a.cn/x\"}");
+	char *y = statement_text(IDS[2], MBOX_ACTOR "," VERB ",\"object\":{\"id\":\"https://a.cn/y\"}");
+	char *changed = statement_text(IDS[0], MBOX_ACTOR "," VERB ",\"object\":{\"id\":\"https://a.cn/other\"}");
+	char *z = statement_text(IDS[3], MBOX_ACTOR "," VERB "," OBJECT);
+	struct test_batch bad, good;
+	const char *bad_texts[] = { x, y, changed };
+	const char *good_texts[] = { z };
+	batch_make(&bad, bad_texts, 3);
+	batch_make(&good, good_texts, 1);
+	struct lrs_batch *list[] = { &bad.b, &good.b };
+	assert_ok(lrs_batches_store(f->st, NULL, HOME, list, 2));
+	assert_int_equal(bad.b.err, LL_CONFLICT);
+	assert_string_equal(bad.b.detail.field, "id");
+	assert_int_equal(bad.b.stored, 0);
+	assert_int_equal(good.b.err, LL_OK);
+	assert_int_equal(good.b.stored, 1);
+	assert_int_equal(count_rows(f->st, "lrs_statements"), 2);
+	assert_int_equal(sql_i64(f->st, "SELECT COUNT(*) FROM lrs_statements WHERE id = $1", SP(SV_TEXT(IDS[1]))), 0);
+	/* The refused request numbered none of its IRIs for good. */
+	assert_int_equal(count_rows(f->st, "lrs_iris"), iris);
+	batch_release(&bad);
+	batch_release(&good);
+
+	/* One id twice in one request. */
+	char *twice = statement_text(IDS[1], MBOX_ACTOR "," VERB "," OBJECT);
+	const char *dup[] = { twice, twice };
+	batch_make(&t, dup, 2);
+	assert_ok(store_one(f, NULL, &t));
+	assert_int_equal(t.b.err, LL_INVALID_VALUE);
+	assert_int_equal(count_rows(f->st, "lrs_statements"), 2);
+	batch_release(&t);
+	free(a), free(a_again), free(x), free(y), free(changed), free(z), free(twice);
+}
+
+#define VOIDS(target)                                                                                             \
+	MBOX_ACTOR ",\"verb\":{\"id\":\"http://adlnet.gov/expapi/verbs/voided\"},\"object\":{\"objectType\":"       \
+		   "\"StatementRef\",\"id\":\"" target "\"}"
+
+static void test_voiding_marks_its_target_before_or_after_it_arrives_but_never_a_voiding_statement(void **state)
+{
+	struct fx *f = *state;
+	char *target = statement_text(IDS[0], MBOX_ACTOR "," VERB "," OBJECT);
+	char *voider = statement_text(IDS[1], VOIDS("01A20BB3-0585-75F0-8BE1-AA12D730FF01"));
+	struct test_batch t;
+	const char *texts[] = { target, voider };
+	batch_make(&t, texts, 2);
+	assert_ok(store_one(f, NULL, &t));
+	batch_release(&t);
+	char *body = NULL;
+	assert_fails(lrs_statement_get(f->st, IDS[0], false, &body), LL_NOT_FOUND, "statementId");
+	assert_ok(lrs_statement_get(f->st, IDS[0], true, &body));
+	free(body);
+	/* The voiding statement itself stays readable. */
+	assert_ok(lrs_statement_get(f->st, IDS[1], false, &body));
+	free(body);
+
+	/* A voiding statement that arrives first voids its target when the target comes. */
+	char *early = statement_text(IDS[2], VOIDS("01a20bb3-0585-75f0-8be1-aa12d730ff04"));
+	char *late = statement_text(IDS[3], MBOX_ACTOR "," VERB "," OBJECT);
+	const char *first[] = { early };
+	batch_make(&t, first, 1);
+	assert_ok(store_one(f, NULL, &t));
+	batch_release(&t);
+	const char *second[] = { late };
+	batch_make(&t, second, 1);
+	assert_ok(store_one(f, NULL, &t));
+	batch_release(&t);
+	assert_fails(lrs_statement_get(f->st, IDS[3], false, &body), LL_NOT_FOUND, NULL);
+	assert_ok(lrs_statement_get(f->st, IDS[3], true, &body));
+	free(body);
+
+	/* Voiding a voiding statement voids nothing. */
+	char *meta = statement_text("01a20bb3-0585-75f0-8be1-aa12d730ff05", VOIDS("01a20bb3-0585-75f0-8be1-aa12d730ff02"));
+	const char *third[] = { meta };
+	batch_make(&t, third, 1);
+	assert_ok(store_one(f, NULL, &t));
+	batch_release(&t);
+	assert_ok(lrs_statement_get(f->st, IDS[1], false, &body));
+	free(body);
+	assert_int_equal(sql_i64(f->st, "SELECT COUNT(*) FROM lrs_statements WHERE is_voided = 1", SP_NONE), 2);
+	free(target), free(voider), free(early), free(late), free(meta);
+}
+
+static void test_a_lifelong_account_actor_is_its_person_and_related_iris_are_indexed(void **state)
+{
+	struct fx *f = *state;
+	char actor[256], other[256];
+	snprintf(actor, sizeof(actor), "\"actor\":{\"account\":{\"homePage\":\"" HOME "\",\"name\":\"%s\"}}", f->account[1]);
+	snprintf(other, sizeof(other), "\"actor\":{\"account\":{\"homePage\":\"https://other.example\",\"name\":\"%s\"}}",
+		 f->account[1]);
+	char rest[1024];
+	snprintf(rest, sizeof(rest),
+		 "%s," VERB "," OBJECT ",\"context\":{\"instructor\":{\"mbox\":\"mailto:teacher@shou.edu.cn\"},"
+		 "\"contextActivities\":{\"parent\":{\"id\":\"https://learn.shlll.cn/courses\"},"
+		 "\"grouping\":[{\"id\":\"https://learn.shlll.cn\"}]}}",
+		 actor);
+	char *mine = statement_text(IDS[0], rest);
+	snprintf(rest, sizeof(rest), "%s," VERB "," OBJECT, other);
+	char *theirs = statement_text(IDS[1], rest);
+	char *unknown = statement_text(IDS[2], "\"actor\":{\"account\":{\"homePage\":\"" HOME "\",\"name\":\"0000\"}},"
+					       VERB "," OBJECT);
+	struct test_batch t;
+	const char *texts[] = { mine, theirs, unknown };
+	batch_make(&t, texts, 3);
+	struct lrs_cache *cache = lrs_cache_new();
+	assert_ok(store_one(f, cache, &t));
+	batch_release(&t);
+	assert_int_equal(sql_i64(f->st, "SELECT COUNT(*) FROM lrs_statements WHERE id = $1 AND person_id = $2",
+				 SP(SV_TEXT(IDS[0]), SV_TEXT(person_ids[1]))),
+			 1);
+	assert_int_equal(sql_i64(f->st, "SELECT COUNT(*) FROM lrs_statements WHERE person_id IS NULL", SP_NONE), 2);
+	/* The instructor and the two context activities of the first statement. */
+	assert_int_equal(sql_i64(f->st,
+				 "SELECT COUNT(*) FROM lrs_related r JOIN lrs_statements s ON s.seq = r.seq WHERE s.id = $1",
+				 SP(SV_TEXT(IDS[0]))),
+			 3);
+	assert_int_equal(sql_i64(f->st,
+				 "SELECT COUNT(*) FROM lrs_related r JOIN lrs_iris i ON i.id = r.iri "
+				 "WHERE i.iri = 'mbox:mailto:teacher@shou.edu.cn'",
+				 SP_NONE),
+			 1);
+	lrs_cache_free(cache);
+	free(mine), free(theirs), free(unknown);
+}
+
+static void test_attachments_are_kept_once_by_their_hash(void **state)
+{
+	struct fx *f = *state;
+	static const char pdf[] = "%PDF-1.4 certificate";
+	const struct lrs_payload p = { "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", "application/pdf",
+				       pdf, sizeof(pdf) - 1 };
+	for (int i = 0; i < 2; i++) {
+		char *text = statement_text(IDS[i], MBOX_ACTOR "," VERB "," OBJECT);
+		struct test_batch t;
+		const char *texts[] = { text };
+		batch_make(&t, texts, 1);
+		t.b.payloads = &p;
+		t.b.n_payloads = 1;
+		assert_ok(store_one(f, NULL, &t));
+		batch_release(&t);
+		free(text);
+	}
+	assert_int_equal(count_rows(f->st, "lrs_attachments"), 1);
+	assert_int_equal(sql_i64(f->st, "SELECT length FROM lrs_attachments WHERE sha2 = $1", SP(SV_TEXT(p.sha2))),
+			 (int64_t)sizeof(pdf) - 1);
+}
+
+/* ---- Two writers of one id at once ---- */
+
+struct writer {
+	struct ll_store *st;
+	const char *text;
+	pthread_barrier_t *start;
+	enum ll_err err, batch_err;
+	int stored;
+};
+
+static void *writer_main(void *arg)
+{
+	struct writer *w = arg;
+	struct test_batch t;
+	const char *texts[] = { w->text };
+	batch_make(&t, texts, 1);
+	struct lrs_batch *list[] = { &t.b };
+	pthread_barrier_wait(w->start);
+	w->err = lrs_batches_store(w->st, NULL, HOME, list, 1);
+	w->batch_err = t.b.err;
+	w->stored = t.b.stored;
+	batch_release(&t);
+	return NULL;
+}
+
+static void test_two_writers_of_one_id_at_once_one_wins(void **state)
+{
+	struct fx *f = *state;
+	char *a = statement_text(IDS[0], MBOX_ACTOR "," VERB ",\"object\":{\"id\":\"https://a.cn/a\"}");
+	char *b = statement_text(IDS[0], MBOX_ACTOR "," VERB ",\"object\":{\"id\":\"https://a.cn/b\"}");
+	for (int round = 0; round < 5; round++) {
+		sql(f->st, "DELETE FROM lrs_statements", SP_NONE, NULL, NULL);
+		pthread_barrier_t start;
+		pthread_barrier_init(&start, NULL, 2);
+		struct writer w[2] = { { .st = f->st, .text = a, .start = &start }, { .st = f->st, .text = b, .start = &start } };
+		pthread_t th[2];
+		for (int i = 0; i < 2; i++)
+			pthread_create(&th[i], NULL, writer_main, &w[i]);
+		for (int i = 0; i < 2; i++)
+			pthread_join(th[i], NULL);
+		pthread_barrier_destroy(&start);
+		assert_ok(w[0].err);
+		assert_ok(w[1].err);
+		assert_int_equal(w[0].stored + w[1].stored, 1);
+		assert_true((w[0].batch_err == LL_CONFLICT) != (w[1].batch_err == LL_CONFLICT));
+		assert_int_equal(count_rows(f->st, "lrs_statements"), 1);
+	}
+	free(a), free(b);
+}
+
+int main(void)
+{
+#define T(name) cmocka_unit_test_setup_teardown(name, setup_ledger, teardown_ledger)
+	const struct CMUnitTest tests[] = {
+		T(test_statements_are_stored_and_read_back_with_iris_numbered_once),
+		T(test_same_id_same_content_is_nothing_other_content_refuses_its_request_only),
+		T(test_voiding_marks_its_target_before_or_after_it_arrives_but_never_a_voiding_statement),
+		T(test_a_lifelong_account_actor_is_its_person_and_related_iris_are_indexed),
+		T(test_attachments_are_kept_once_by_their_hash),
+		T(test_two_writers_of_one_id_at_once_one_wins),
+	};
+#undef T
+	return ledger_fixture_run("lrs store", tests, sizeof(tests) / sizeof(tests[0]));
+}

@@ -137,6 +137,10 @@ struct lrs_batch {
 	enum ll_err err;
 	struct ll_error detail;
 	int stored;
+	/* The writer's (writer.c). */
+	struct lrs_batch *next;
+	void (*on_done)(struct lrs_batch *b, void *ctx);
+	void *done_ctx;
 };
 
 /* Where the lifelong accounts live: an actor with an account of this homePage, named by an
@@ -152,6 +156,27 @@ struct lrs_batch {
  * the transaction failed as a whole (every batch then has it). cache may be NULL. */
 enum ll_err lrs_batches_store(struct ll_store *st, struct lrs_cache *cache, const char *home_page,
 			      struct lrs_batch *const *batches, int n);
+
+/* ---- The writer (writer.c): one thread that stores what every request hands it ---- */
+
+struct lrs_writer;
+
+/* Starts the thread that stores the batches requests submit, everything waiting at once in one
+ * transaction (lrs_batches_store), so that a commit made durable serves every request that
+ * arrived while the previous one was being written. st, cache and home_page are borrowed and must
+ * outlive the writer. Caller stops it with lrs_writer_stop. */
+enum ll_err lrs_writer_start(struct ll_store *st, struct lrs_cache *cache, const char *home_page,
+			     struct lrs_writer **ret_writer);
+/* Queues b; on_done(b, ctx) runs on the writer's thread once b is stored or refused (b->err).
+ * b must stay valid until then. LL_BUSY when the writer is stopping. */
+enum ll_err lrs_writer_submit(struct lrs_writer *w, struct lrs_batch *b,
+			      void (*on_done)(struct lrs_batch *b, void *ctx), void *ctx);
+/* Stores what is queued, then stops the thread and frees w (NULL is fine); returns NULL. */
+struct lrs_writer *lrs_writer_stop(struct lrs_writer *w);
+struct lrs_writer_stats {
+	uint64_t commits, batches, statements;
+};
+void lrs_writer_get_stats(struct lrs_writer *w, struct lrs_writer_stats *ret_stats);
 
 /* The stored statement of id (any case) into *ret_body (caller frees with free()): with
  * is_voided false only when it is not voided, with is_voided true only when it is (the

@@ -340,6 +340,71 @@ static void test_two_writers_of_one_id_at_once_one_wins(void **state)
 	free(a), free(b);
 }
 
+/* ---- The writer ---- */
+
+struct waiter {
+	pthread_mutex_t mu;
+	pthread_cond_t cond;
+	int done, conflicts;
+};
+
+static void on_done(struct lrs_batch *b, void *ctx)
+{
+	struct waiter *w = ctx;
+	pthread_mutex_lock(&w->mu);
+	w->done++;
+	w->conflicts += b->err == LL_CONFLICT;
+	pthread_cond_signal(&w->cond);
+	pthread_mutex_unlock(&w->mu);
+}
+
+#define QUEUED 64
+
+static void test_writer_stores_queued_requests_in_shared_commits_and_answers_each(void **state)
+{
+	struct fx *f = *state;
+	struct lrs_cache *cache = lrs_cache_new();
+	struct lrs_writer *writer;
+	assert_ok(lrs_writer_start(f->st, cache, HOME, &writer));
+	struct waiter w = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0 };
+	struct test_batch *t = calloc(QUEUED + 1, sizeof(*t));
+	char *texts[QUEUED + 1];
+	for (int i = 0; i < QUEUED; i++) {
+		char id[40], rest[256];
+		snprintf(id, sizeof(id), "01a20bb3-0585-75f0-8be1-%012d", 900000 + i);
+		snprintf(rest, sizeof(rest), MBOX_ACTOR "," VERB ",\"object\":{\"id\":\"https://a.cn/c/%d\"}", i % 7);
+		texts[i] = statement_text(id, rest);
+		const char *one[] = { texts[i] };
+		batch_make(&t[i], one, 1);
+	}
+	/* The last takes the first one's id with other content. */
+	texts[QUEUED] = statement_text("01a20bb3-0585-75f0-8be1-000000900000", MBOX_ACTOR "," VERB "," OBJECT);
+	const char *clash[] = { texts[QUEUED] };
+	batch_make(&t[QUEUED], clash, 1);
+	for (int i = 0; i <= QUEUED; i++)
+		assert_ok(lrs_writer_submit(writer, &t[i].b, on_done, &w));
+	pthread_mutex_lock(&w.mu);
+	while (w.done < QUEUED + 1)
+		pthread_cond_wait(&w.cond, &w.mu);
+	pthread_mutex_unlock(&w.mu);
+	assert_int_equal(w.conflicts, 1);
+	assert_int_equal(t[QUEUED].b.err, LL_CONFLICT);
+	struct lrs_writer_stats stats;
+	lrs_writer_get_stats(writer, &stats);
+	assert_int_equal(stats.batches, QUEUED + 1);
+	assert_int_equal(stats.statements, QUEUED);
+	/* Requests queued while a commit is made share the next one. */
+	assert_true(stats.commits < QUEUED / 2);
+	assert_int_equal(count_rows(f->st, "lrs_statements"), QUEUED);
+	writer = lrs_writer_stop(writer);
+	for (int i = 0; i <= QUEUED; i++) {
+		batch_release(&t[i]);
+		free(texts[i]);
+	}
+	free(t);
+	lrs_cache_free(cache);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup_ledger, teardown_ledger)
@@ -350,6 +415,7 @@ int main(void)
 		T(test_a_lifelong_account_actor_is_its_person_and_related_iris_are_indexed),
 		T(test_attachments_are_kept_once_by_their_hash),
 		T(test_two_writers_of_one_id_at_once_one_wins),
+		T(test_writer_stores_queued_requests_in_shared_commits_and_answers_each),
 	};
 #undef T
 	return ledger_fixture_run("lrs store", tests, sizeof(tests) / sizeof(tests[0]));

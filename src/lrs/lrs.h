@@ -83,9 +83,11 @@ enum ll_err lrs_statement_check(const json_t *obj, const char *prefix, const str
 				struct lrs_statement *ret);
 void lrs_statement_release(struct lrs_statement *s);
 
-/* True when two stored forms of a statement say the same thing: equal apart from "id", "stored",
- * "authority", "timestamp", "version" and the order of keys, as xAPI compares a statement sent
- * again with the one it already holds. */
+/* True when two stored forms of a statement say the same thing, as xAPI compares a statement
+ * sent again with the one it holds: apart from what the LRS sets (id, stored, authority, version,
+ * a timestamp it filled in), attachments, activity definitions and verb displays, the order of
+ * keys and of a group's members, the case of an mbox's domain and of hexadecimal identifiers, a
+ * timestamp's offset and an absent objectType's default; numbers compare by value. */
 bool lrs_statement_same(const json_t *a, const json_t *b);
 
 /* The key of an agent or identified group: its inverse functional identifier as one string
@@ -94,8 +96,11 @@ bool lrs_statement_same(const json_t *a, const json_t *b);
  * an agent or group with exactly one identifier. Used for the agent query parameter too. */
 enum ll_err lrs_actor_key(const json_t *obj, const char *prefix, char out[LRS_KEY_MAX]);
 
-/* Checks an xAPI timestamp (ISO 8601 as xAPI restricts it) and gives its time. */
+/* Checks an xAPI timestamp (ISO 8601 as xAPI restricts it: with an offset, or none meaning UTC,
+ * but never the unknown offset -00:00) and gives its time. */
 bool lrs_timestamp_parse(const char *s, int64_t *ret_us);
+/* t as xAPI writes stored times: UTC with milliseconds ("2026-11-24T01:30:00.123Z"). */
+void lrs_time_format(int64_t t_us, char out[32]);
 /* Checks an ISO 8601 duration ("PT1H30M", "P1DT2.5S", "P3W"). */
 bool lrs_duration_is_valid(const char *s);
 /* Checks an RFC 5646 language tag for well-formedness ("zh-CN", "en", "zh-Hans-CN"). */

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "../base/clock.h"
 #include "lrs.h"
@@ -100,43 +101,104 @@ bool lrs_iri_is_valid(const char *s)
 	return true;
 }
 
-bool lrs_language_tag_is_valid(const char *s)
+/* RFC 5646 tags registered whole ("grandfathered"), irregular and regular. */
+static const char *const GRANDFATHERED[] = {
+	"en-GB-oed", "i-ami", "i-bnn", "i-default", "i-enochian", "i-hak", "i-klingon", "i-lux", "i-mingo",
+	"i-navajo", "i-pwn", "i-tao", "i-tay", "i-tsu", "sgn-BE-FR", "sgn-BE-NL", "sgn-CH-DE", "art-lojban",
+	"cel-gaulish", "no-bok", "no-nyn", "zh-guoyu", "zh-hakka", "zh-min", "zh-min-nan", "zh-xiang", NULL
+};
+
+static bool all_of(const char *s, size_t n, int (*is)(int))
 {
-	/* RFC 5646 well-formedness in its common shape: a primary subtag of 2-3 letters (or 4-8, or a
-	 * private "x" / grandfathered "i"), then subtags of 1-8 letters or digits joined by hyphens. */
-	size_t n = 0, i = 0;
-	while (isalpha((unsigned char)s[n]))
-		n++;
-	bool is_private = n == 1 && (s[0] == 'x' || s[0] == 'X' || s[0] == 'i' || s[0] == 'I');
-	if (!(n >= 2 && n <= 8) && !is_private)
-		return false;
-	if (s[n] != '\0' && s[n] != '-')
-		return false;
-	for (i = n; s[i] == '-';) {
-		i++;
-		size_t k = 0;
-		while (isalnum((unsigned char)s[i + k]))
-			k++;
-		if (k < 1 || k > 8)
+	for (size_t i = 0; i < n; i++)
+		if (!is((unsigned char)s[i]))
 			return false;
-		i += k;
-	}
-	return s[i] == '\0';
+	return true;
 }
 
-static bool digits_then(const char **p, char unit, bool allow_fraction)
+bool lrs_language_tag_is_valid(const char *tag)
+{
+	for (int i = 0; GRANDFATHERED[i]; i++)
+		if (strcasecmp(tag, GRANDFATHERED[i]) == 0)
+			return true;
+	/* Split into subtags of 1-8 letters or digits. */
+	const char *sub[64];
+	size_t len[64];
+	int n = 0;
+	for (const char *p = tag;;) {
+		size_t k = 0;
+		while (isalnum((unsigned char)p[k]))
+			k++;
+		if (k < 1 || k > 8 || n == 64)
+			return false;
+		sub[n] = p;
+		len[n++] = k;
+		if (p[k] == '\0')
+			break;
+		if (p[k] != '-')
+			return false;
+		p += k + 1;
+	}
+	int i = 0;
+	/* privateuse alone: "x-whatever". */
+	if (len[0] == 1 && (sub[0][0] == 'x' || sub[0][0] == 'X'))
+		goto privateuse;
+	/* language: 2-3 letters with up to three 3-letter extlangs, or 4-8 letters. */
+	if (!all_of(sub[0], len[0], isalpha) || len[0] < 2)
+		return false;
+	i = 1;
+	if (len[0] <= 3)
+		for (int e = 0; e < 3 && i < n && len[i] == 3 && all_of(sub[i], 3, isalpha); e++)
+			i++;
+	if (i < n && len[i] == 4 && all_of(sub[i], 4, isalpha))
+		i++; /* script */
+	if (i < n && ((len[i] == 2 && all_of(sub[i], 2, isalpha)) || (len[i] == 3 && all_of(sub[i], 3, isdigit))))
+		i++; /* region */
+	while (i < n && ((len[i] >= 5) || (len[i] == 4 && isdigit((unsigned char)sub[i][0]))))
+		i++; /* variants */
+	/* extensions: a singleton other than x, each at most once, then subtags of 2-8. */
+	bool seen[36] = { false };
+	while (i < n && len[i] == 1 && sub[i][0] != 'x' && sub[i][0] != 'X') {
+		int c = tolower((unsigned char)sub[i][0]);
+		int slot = isdigit(c) ? c - '0' : c - 'a' + 10;
+		if (slot < 0 || slot >= 36 || seen[slot])
+			return false;
+		seen[slot] = true;
+		i++;
+		int k = 0;
+		while (i < n && len[i] >= 2) {
+			i++;
+			k++;
+		}
+		if (k == 0)
+			return false;
+	}
+	if (i == n)
+		return true;
+	if (!(len[i] == 1 && (sub[i][0] == 'x' || sub[i][0] == 'X')))
+		return false;
+privateuse:
+	/* "x" and one or more subtags of 1-8. */
+	return n - i >= 2;
+}
+
+/* Digits (with a fraction when is_fraction_allowed) then unit; *ret_has_fraction says whether a
+ * fraction was read. */
+static bool digits_then(const char **p, char unit, bool *ret_has_fraction)
 {
 	const char *q = *p;
+	*ret_has_fraction = false;
 	if (!isdigit((unsigned char)*q))
 		return false;
 	while (isdigit((unsigned char)*q))
 		q++;
-	if (allow_fraction && (*q == '.' || *q == ',')) {
+	if (*q == '.' || *q == ',') {
 		q++;
 		if (!isdigit((unsigned char)*q))
 			return false;
 		while (isdigit((unsigned char)*q))
 			q++;
+		*ret_has_fraction = true;
 	}
 	if (*q != unit)
 		return false;
@@ -146,51 +208,100 @@ static bool digits_then(const char **p, char unit, bool allow_fraction)
 
 bool lrs_duration_is_valid(const char *s)
 {
+	/* ISO 8601 durations in the format xAPI allows: PnYnMnDTnHnMnS (each part optional, at least
+	 * one, a fraction only on the last) or PnW alone. */
 	if (*s++ != 'P' || !*s)
 		return false;
-	const char *p = s;
-	/* PnW stands alone. */
-	const char *w = p;
-	if (digits_then(&w, 'W', true))
+	bool has_fraction;
+	const char *w = s;
+	if (digits_then(&w, 'W', &has_fraction))
 		return *w == '\0';
-	static const char date_units[] = "YMD", time_units[] = "HMS";
-	bool any = false;
-	for (int u = 0; u < 3 && *p && *p != 'T'; u++) {
+	static const char units[] = "YMDHMS";
+	const char *p = s;
+	bool any = false, is_time = false, is_last = false;
+	for (int u = 0; u < 6 && *p; u++) {
+		if (u == 3) {
+			if (*p != 'T')
+				break;
+			p++;
+			is_time = true;
+			if (!*p)
+				return false;
+		}
+		if (is_last)
+			return false; /* a part after a fraction */
 		const char *q = p;
-		if (digits_then(&q, date_units[u], true)) {
+		if (digits_then(&q, units[u], &has_fraction)) {
 			p = q;
 			any = true;
+			is_last = has_fraction;
 		}
 	}
-	if (*p == 'T') {
-		p++;
-		bool any_time = false;
-		for (int u = 0; u < 3 && *p; u++) {
-			const char *q = p;
-			if (digits_then(&q, time_units[u], true)) {
-				p = q;
-				any_time = true;
-			}
-		}
-		if (!any_time)
-			return false;
-		any = true;
-	}
+	if (is_time && p[-1] == 'T')
+		return false;
 	return any && *p == '\0';
+}
+
+static bool two_digits(const char *p, int *ret)
+{
+	if (!isdigit((unsigned char)p[0]) || !isdigit((unsigned char)p[1]))
+		return false;
+	*ret = (p[0] - '0') * 10 + (p[1] - '0');
+	return true;
 }
 
 bool lrs_timestamp_parse(const char *s, int64_t *ret_us)
 {
-	/* xAPI timestamps are ISO 8601 date-times; RFC 3339's form is the one every client sends. The
-	 * unknown offset "-00:00" is refused, as xAPI requires. */
+	/* ISO 8601 combined date and time: RFC 3339's form, or with the offset as +hhmm or +hh, or
+	 * with none (UTC). The unknown offset (-00:00, -0000, -00) is refused, as xAPI requires. */
 	size_t n = strlen(s);
-	if (n >= 6 && strcmp(s + n - 6, "-00:00") == 0)
+	if (n < 19 || s[10] != 'T')
 		return false;
+	const char *zone = s + 19;
+	if (*zone == '.') {
+		zone++;
+		if (!isdigit((unsigned char)*zone))
+			return false;
+		while (isdigit((unsigned char)*zone))
+			zone++;
+	}
+	char text[64];
+	size_t head = (size_t)(zone - s);
+	if (head + 7 > sizeof(text))
+		return false;
+	memcpy(text, s, head);
+	int oh = 0, om = 0;
+	if (*zone == '\0' || ((*zone == 'Z' || *zone == 'z') && zone[1] == '\0')) {
+		memcpy(text + head, "Z", 2);
+	} else if (*zone == '+' || *zone == '-') {
+		const char *o = zone + 1;
+		if (!two_digits(o, &oh))
+			return false;
+		o += 2;
+		if (*o == ':')
+			o++;
+		if (*o && (!two_digits(o, &om) || o[2] != '\0' || (o[-1] != ':' && o - zone != 3)))
+			return false;
+		if (!*o && o[-1] == ':')
+			return false;
+		if (*zone == '-' && oh == 0 && om == 0)
+			return false;
+		snprintf(text + head, sizeof(text) - head, "%c%02d:%02d", *zone, oh, om);
+	} else {
+		return false;
+	}
 	ll_time_us t;
-	if (!clock_parse_rfc3339(s, &t))
+	if (!clock_parse_rfc3339(text, &t))
 		return false;
 	*ret_us = t;
 	return true;
+}
+
+void lrs_time_format(int64_t t_us, char out[32])
+{
+	clock_format_rfc3339(t_us, out);
+	/* 2026-11-24T01:30:00.123456Z -> 2026-11-24T01:30:00.123Z */
+	memcpy(out + 23, "Z", 2);
 }
 
 static bool is_media_type(const char *s)
@@ -282,6 +393,8 @@ static enum ll_err uuid_of(struct check *c, const json_t *obj, const char *key, 
 static enum ll_err check_language_map(struct check *c, const json_t *v)
 {
 	enum ll_err err = want_object(c, v);
+	if (err == LL_OK && json_object_size(v) == 0)
+		err = fail(c, LL_INVALID_VALUE, "a language map holds at least one language");
 	const char *tag;
 	json_t *text;
 	json_object_foreach ((json_t *)v, tag, text) {
@@ -469,9 +582,9 @@ static enum ll_err check_agent(struct check *c, const json_t *v, enum agent_use 
 		if (err != LL_OK)
 			return err;
 	}
-	if (use == AS_AUTHORITY && is_group && json_array_size(member) != 2)
-		return fail(c, LL_INVALID_VALUE, "an authority that is a group has exactly two members (OAuth "
-						 "consumer and user)");
+	if (use == AS_AUTHORITY && is_group && (key[0] || json_array_size(member) != 2))
+		return fail(c, LL_INVALID_VALUE, "an authority that is a group is anonymous with exactly two members "
+						 "(OAuth consumer and user)");
 	if (key[0] && !(*ret_key = pool_add(c, key)))
 		return LL_NOMEM;
 	return LL_OK;
@@ -785,6 +898,8 @@ static enum ll_err check_statement_ref(struct check *c, const json_t *v, const c
 static enum ll_err check_context_activities(struct check *c, json_t *ca)
 {
 	enum ll_err err = want_object(c, ca);
+	if (err == LL_OK && json_object_size(ca) == 0)
+		err = fail(c, LL_INVALID_VALUE, "names at least one of parent, grouping, category and other");
 	if (err == LL_OK)
 		err = only(c, ca, CONTEXT_ACTIVITY_KEYS);
 	const char *key;
@@ -889,6 +1004,12 @@ static enum ll_err check_attachment(struct check *c, const json_t *a, struct lrs
 	if (err == LL_OK && !is_media_type(ref->content_type)) {
 		size_t old = push(c, "contentType");
 		err = fail(c, LL_INVALID_VALUE, "must be an Internet media type such as application/pdf");
+		pop(c, old);
+	}
+	if (err == LL_OK && strcmp(ref->usage_type, LRS_USAGE_SIGNATURE) == 0 &&
+	    strcmp(ref->content_type, "application/octet-stream") != 0) {
+		size_t old = push(c, "contentType");
+		err = fail(c, LL_INVALID_VALUE, "a signature is sent as application/octet-stream");
 		pop(c, old);
 	}
 	json_t *length = json_object_get(a, "length");
@@ -1157,13 +1278,13 @@ static enum ll_err check_statement(struct check *c, json_t *st, const struct lrs
 	if (strcmp(lower, s->id) != 0 && !(s->id = pool_add(c, lower)))
 		return LL_NOMEM;
 	char stored_text[32];
-	clock_format_rfc3339(stamp->stored_us, stored_text);
+	lrs_time_format(stamp->stored_us, stored_text);
 	if (json_object_set_new(st, "stored", json_string(stored_text)) != 0)
 		return LL_NOMEM;
 	if (!json_object_get(st, "timestamp")) {
 		if (json_object_set_new(st, "timestamp", json_string(stored_text)) != 0)
 			return LL_NOMEM;
-		s->timestamp_us = stamp->stored_us;
+		s->timestamp_us = stamp->stored_us / 1000 * 1000;
 	}
 	if (stamp->authority) {
 		json_t *copy = json_deep_copy(stamp->authority);
@@ -1229,15 +1350,159 @@ void lrs_statement_release(struct lrs_statement *s)
 	memset(s, 0, sizeof(*s));
 }
 
+/* ---- Sameness ---- */
+
+static void lower_from(char *s, char from)
+{
+	char *p = from ? strchr(s, from) : s;
+	for (; p && *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+}
+
+static void set_lower(json_t *obj, const char *key, char from)
+{
+	const char *v = json_string_value(json_object_get(obj, key));
+	if (!v)
+		return;
+	char *copy = strdup(v);
+	if (!copy)
+		return;
+	lower_from(copy, from);
+	json_object_set_new(obj, key, json_string(copy));
+	free(copy);
+}
+
+/* Numbers compare by value: every integer becomes a real. */
+static void numbers_as_reals(json_t *v)
+{
+	const char *key;
+	json_t *x;
+	size_t i;
+	if (json_is_object(v)) {
+		json_object_foreach (v, key, x) {
+			if (json_is_integer(x))
+				json_object_set_new(v, key, json_real((double)json_integer_value(x)));
+			else
+				numbers_as_reals(x);
+		}
+	} else if (json_is_array(v)) {
+		json_array_foreach (v, i, x) {
+			if (json_is_integer(x))
+				json_array_set_new(v, i, json_real((double)json_integer_value(x)));
+			else
+				numbers_as_reals(x);
+		}
+	}
+}
+
+static int member_cmp(const void *a, const void *b)
+{
+	char *x = json_dumps(*(json_t *const *)a, JSON_COMPACT | JSON_SORT_KEYS);
+	char *y = json_dumps(*(json_t *const *)b, JSON_COMPACT | JSON_SORT_KEYS);
+	int r = strcmp(x ? x : "", y ? y : "");
+	free(x);
+	free(y);
+	return r;
+}
+
+static void normalise_agent(json_t *agent)
+{
+	if (!json_is_object(agent))
+		return;
+	if (!json_object_get(agent, "objectType"))
+		json_object_set_new(agent, "objectType", json_string("Agent"));
+	set_lower(agent, "mbox", '@');
+	set_lower(agent, "mbox_sha1sum", 0);
+	json_t *members = json_object_get(agent, "member");
+	size_t n = json_array_size(members);
+	if (n == 0)
+		return;
+	json_t **items = malloc(n * sizeof(*items));
+	if (!items)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		items[i] = json_incref(json_array_get(members, i));
+		normalise_agent(items[i]);
+	}
+	qsort(items, n, sizeof(*items), member_cmp);
+	json_array_clear(members);
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(members, items[i]);
+	free(items);
+}
+
+/* An activity as its id: definitions are not part of what a statement says. */
+static void normalise_activity(json_t *a)
+{
+	json_object_del(a, "definition");
+	if (!json_object_get(a, "objectType"))
+		json_object_set_new(a, "objectType", json_string("Activity"));
+}
+
+static void normalise_body(json_t *st, bool is_sub);
+
+static void normalise_time(json_t *st)
+{
+	const char *ts = json_string_value(json_object_get(st, "timestamp"));
+	const char *stored = json_string_value(json_object_get(st, "stored"));
+	int64_t t;
+	if (ts && stored && strcmp(ts, stored) == 0) {
+		json_object_del(st, "timestamp"); /* the LRS filled it in */
+	} else if (ts && lrs_timestamp_parse(ts, &t)) {
+		char text[32];
+		lrs_time_format(t, text);
+		json_object_set_new(st, "timestamp", json_string(text));
+	}
+}
+
+static void normalise_body(json_t *st, bool is_sub)
+{
+	static const char *const ignored[] = { "id", "stored", "authority", "version", "attachments" };
+	normalise_time(st);
+	for (size_t i = 0; i < sizeof(ignored) / sizeof(ignored[0]); i++)
+		json_object_del(st, ignored[i]);
+	normalise_agent(json_object_get(st, "actor"));
+	json_t *verb = json_object_get(st, "verb");
+	json_object_del(verb, "display");
+	json_t *obj = json_object_get(st, "object");
+	const char *type = json_string_value(json_object_get(obj, "objectType"));
+	if (!type || strcmp(type, "Activity") == 0)
+		normalise_activity(obj);
+	else if (strcmp(type, "Agent") == 0 || strcmp(type, "Group") == 0)
+		normalise_agent(obj);
+	else if (strcmp(type, "StatementRef") == 0)
+		set_lower(obj, "id", 0);
+	else if (!is_sub && strcmp(type, "SubStatement") == 0)
+		normalise_body(obj, true);
+	json_t *ctx = json_object_get(st, "context");
+	if (ctx) {
+		set_lower(ctx, "registration", 0);
+		normalise_agent(json_object_get(ctx, "instructor"));
+		normalise_agent(json_object_get(ctx, "team"));
+		set_lower(json_object_get(ctx, "statement"), "id", 0);
+		json_t *ca = json_object_get(ctx, "contextActivities");
+		const char *key;
+		json_t *list;
+		json_object_foreach (ca, key, list) {
+			size_t i;
+			json_t *a;
+			json_array_foreach (list, i, a)
+				normalise_activity(a);
+		}
+	}
+}
+
 bool lrs_statement_same(const json_t *a, const json_t *b)
 {
-	static const char *const ignored[] = { "id", "stored", "authority", "timestamp", "version" };
-	json_t *x = json_copy((json_t *)a), *y = json_copy((json_t *)b);
-	for (size_t i = 0; i < sizeof(ignored) / sizeof(ignored[0]); i++) {
-		json_object_del(x, ignored[i]);
-		json_object_del(y, ignored[i]);
+	json_t *x = json_deep_copy(a), *y = json_deep_copy(b);
+	bool is_same = false;
+	if (x && y) {
+		normalise_body(x, false);
+		normalise_body(y, false);
+		numbers_as_reals(x);
+		numbers_as_reals(y);
+		is_same = json_equal(x, y);
 	}
-	bool is_same = x && y && json_equal(x, y);
 	json_decref(x);
 	json_decref(y);
 	return is_same;

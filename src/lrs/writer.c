@@ -74,12 +74,14 @@ static void *writer_main(void *arg)
 		uint64_t statements = 0;
 		for (int i = 0; i < n; i++)
 			statements += (uint64_t)list[i]->stored;
-		for (int i = 0; i < n; i++)
-			list[i]->on_done(list[i], list[i]->done_ctx); /* may free the batch */
 		pthread_mutex_lock(&w->mu);
 		w->stats.commits++;
 		w->stats.batches += (uint64_t)n;
 		w->stats.statements += statements;
+		pthread_mutex_unlock(&w->mu);
+		for (int i = 0; i < n; i++)
+			list[i]->on_done(list[i], list[i]->done_ctx); /* may free the batch */
+		pthread_mutex_lock(&w->mu);
 	}
 	pthread_mutex_unlock(&w->mu);
 	free(list);

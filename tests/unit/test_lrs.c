@@ -137,8 +137,20 @@ static const struct refusal {
 	  "context.language" },
 	{ "an extension key that is no IRI", "{" BASE ",\"result\":{\"extensions\":{\"level\":3}}}", LL_INVALID_VALUE,
 	  "result.extensions.level" },
-	{ "a timestamp without an offset", "{" BASE ",\"timestamp\":\"2026-11-24T09:30:00\"}", LL_INVALID_VALUE,
+	{ "a timestamp with a space for the T", "{" BASE ",\"timestamp\":\"2026-11-24 09:30:00Z\"}", LL_INVALID_VALUE,
 	  "timestamp" },
+	{ "an empty language map", "{" ACTOR ",\"verb\":{\"id\":\"http://adlnet.gov/expapi/verbs/completed\",\"display\":{}},"
+	  OBJECT "}", LL_INVALID_VALUE, "verb.display" },
+	{ "an empty contextActivities", "{" BASE ",\"context\":{\"contextActivities\":{}}}", LL_INVALID_VALUE,
+	  "context.contextActivities" },
+	{ "an authority that is an identified group",
+	  "{" BASE ",\"authority\":{\"objectType\":\"Group\",\"mbox\":\"mailto:g@b.cn\",\"member\":[{\"mbox\":"
+	  "\"mailto:a@b.cn\"},{\"mbox\":\"mailto:c@b.cn\"}]}}", LL_INVALID_VALUE, "authority" },
+	{ "a signature that is not application/octet-stream",
+	  "{" BASE ",\"attachments\":[{\"usageType\":\"http://adlnet.gov/expapi/attachments/signature\","
+	  "\"display\":{\"en\":\"signature\"},\"contentType\":\"application/jose\",\"length\":12,\"sha2\":\""
+	  "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\"}]}", LL_INVALID_VALUE,
+	  "attachments[0].contentType" },
 	{ "a timestamp with the unknown offset -00:00", "{" BASE ",\"timestamp\":\"2026-11-24T09:30:00-00:00\"}",
 	  LL_INVALID_VALUE, "timestamp" },
 	{ "version 2.0.0", "{" BASE ",\"version\":\"2.0.0\"}", LL_INVALID_VALUE, "version" },
@@ -199,10 +211,10 @@ static void test_stored_form_and_keys(void **state)
 	assert_string_equal(json_string_value(json_object_get(s.json, "id")), STAMP.id);
 	assert_string_equal(s.id, STAMP.id);
 	char stored[32];
-	clock_format_rfc3339(STAMP.stored_us, stored);
+	lrs_time_format(STAMP.stored_us, stored);
 	assert_string_equal(json_string_value(json_object_get(s.json, "stored")), stored);
 	assert_string_equal(json_string_value(json_object_get(s.json, "timestamp")), stored);
-	assert_int_equal(s.timestamp_us, STAMP.stored_us);
+	assert_int_equal(s.timestamp_us, STAMP.stored_us / 1000 * 1000);
 	assert_string_equal(json_string_value(json_object_get(s.json, "version")), "1.0.0");
 	assert_true(json_equal(json_object_get(s.json, "authority"), authority));
 	/* A single context activity becomes an array of one. */
@@ -263,21 +275,49 @@ static void test_voiding_and_sub_statement_keys(void **state)
 static void test_same_statement_ignores_what_the_lrs_sets(void **state)
 {
 	(void)state;
-	json_t *a = parse("{\"id\":\"x\",\"stored\":\"1\",\"timestamp\":\"2\",\"version\":\"1.0.0\",\"authority\":{},"
-			  BASE "}");
-	json_t *b = parse("{" OBJECT "," VERB "," ACTOR ",\"id\":\"y\",\"stored\":\"3\",\"version\":\"1.0.3\"}");
-	json_t *c = parse("{" ACTOR "," VERB ",\"object\":{\"id\":\"https://learn.shlll.cn/courses/other\"}}");
-	assert_true(lrs_statement_same(a, b));
-	assert_false(lrs_statement_same(a, c));
-	json_decref(a);
-	json_decref(b);
-	json_decref(c);
+	static const struct {
+		const char *a, *b;
+		bool is_same;
+	} pairs[] = {
+		{ "{\"id\":\"x\",\"stored\":\"1\",\"timestamp\":\"1\",\"version\":\"1.0.0\",\"authority\":{}," BASE "}",
+		  "{" OBJECT "," VERB "," ACTOR ",\"id\":\"y\",\"stored\":\"3\",\"timestamp\":\"3\",\"version\":\"1.0.3\"}", true },
+		{ "{" BASE "}", "{" ACTOR "," VERB ",\"object\":{\"id\":\"https://learn.shlll.cn/courses/other\"}}", false },
+		{ "{" BASE ",\"timestamp\":\"2026-11-24T09:30:00.000+08:00\"}", "{" BASE ",\"timestamp\":\"2026-11-24T01:30:00Z\"}",
+		  true },
+		{ "{" BASE ",\"timestamp\":\"2026-11-24T09:30:00+08:00\"}", "{" BASE ",\"timestamp\":\"2026-11-24T09:30:00Z\"}",
+		  false },
+		{ "{\"actor\":{\"mbox\":\"mailto:Li.Hua@EXAMPLE.cn\"}," VERB "," OBJECT "}",
+		  "{\"actor\":{\"objectType\":\"Agent\",\"mbox\":\"mailto:Li.Hua@example.cn\"}," VERB "," OBJECT "}", true },
+		{ "{\"actor\":{\"mbox\":\"mailto:li.hua@example.cn\"}," VERB "," OBJECT "}",
+		  "{\"actor\":{\"mbox\":\"mailto:LI.hua@example.cn\"}," VERB "," OBJECT "}", false },
+		{ "{\"actor\":{\"objectType\":\"Group\",\"member\":[{\"mbox\":\"mailto:a@b.cn\"},{\"mbox\":\"mailto:c@b.cn\"}]},"
+		  VERB "," OBJECT "}",
+		  "{\"actor\":{\"objectType\":\"Group\",\"member\":[{\"mbox\":\"mailto:c@b.cn\"},{\"mbox\":\"mailto:a@b.cn\"}]},"
+		  VERB "," OBJECT "}", true },
+		{ "{" ACTOR "," VERB ",\"object\":{\"id\":\"https://a.cn/1\",\"definition\":{\"name\":{\"en\":\"One\"}}}}",
+		  "{" ACTOR ",\"verb\":{\"id\":\"http://adlnet.gov/expapi/verbs/completed\"},\"object\":{\"objectType\":"
+		  "\"Activity\",\"id\":\"https://a.cn/1\"}}", true },
+		{ "{" BASE ",\"result\":{\"score\":{\"raw\":85}}}", "{" BASE ",\"result\":{\"score\":{\"raw\":85.0}}}", true },
+		{ "{" BASE ",\"result\":{\"score\":{\"raw\":85}}}", "{" BASE ",\"result\":{\"score\":{\"raw\":86}}}", false },
+		{ "{" BASE ",\"context\":{\"registration\":\"AA97B177-9383-4934-8543-0F91A7A02836\"}}",
+		  "{" BASE ",\"context\":{\"registration\":\"aa97b177-9383-4934-8543-0f91a7a02836\"}}", true },
+		{ "{" BASE ",\"context\":{\"extensions\":{\"https://a.cn/x\":\"A\"}}}",
+		  "{" BASE ",\"context\":{\"extensions\":{\"https://a.cn/x\":\"a\"}}}", false },
+	};
+	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+		json_t *a = parse(pairs[i].a), *b = parse(pairs[i].b);
+		if (lrs_statement_same(a, b) != pairs[i].is_same || lrs_statement_same(b, a) != pairs[i].is_same)
+			fail_msg("pair %zu should %sbe the same statement", i, pairs[i].is_same ? "" : "not ");
+		json_decref(a);
+		json_decref(b);
+	}
 }
 
 static void test_lexical_rules(void **state)
 {
 	(void)state;
 	assert_true(lrs_uuid_is_valid("01a20bb3-0585-75f0-8be1-aa12d730ffd8"));
+	assert_true(lrs_uuid_is_valid("AA97B177-9383-4934-8543-0F91A7A02836"));
 	assert_false(lrs_uuid_is_valid("01a20bb3-0585-75f0-8be1-aa12d730ffd"));
 	assert_false(lrs_uuid_is_valid("01a20bb3058575f08be1aa12d730ffd8"));
 	assert_true(lrs_iri_is_valid("http://adlnet.gov/expapi/verbs/completed"));
@@ -286,28 +326,50 @@ static void test_lexical_rules(void **state)
 	assert_false(lrs_iri_is_valid("completed"));
 	assert_false(lrs_iri_is_valid("http://a b"));
 	assert_false(lrs_iri_is_valid("1http://a"));
-	assert_true(lrs_language_tag_is_valid("zh-CN"));
-	assert_true(lrs_language_tag_is_valid("zh-Hans-CN"));
-	assert_true(lrs_language_tag_is_valid("en"));
-	assert_true(lrs_language_tag_is_valid("x-private"));
-	assert_false(lrs_language_tag_is_valid("zh_CN"));
-	assert_false(lrs_language_tag_is_valid("z"));
-	assert_false(lrs_language_tag_is_valid("zh-"));
-	assert_false(lrs_language_tag_is_valid("zh-toolongsubtag"));
-	assert_true(lrs_duration_is_valid("PT1H30M"));
-	assert_true(lrs_duration_is_valid("P1DT2.5S"));
-	assert_true(lrs_duration_is_valid("P3W"));
-	assert_true(lrs_duration_is_valid("P1Y2M3DT4H5M6S"));
-	assert_false(lrs_duration_is_valid("P"));
-	assert_false(lrs_duration_is_valid("PT"));
-	assert_false(lrs_duration_is_valid("PT1H30"));
-	assert_false(lrs_duration_is_valid("1H"));
-	assert_false(lrs_duration_is_valid("PT1M1H"));
-	int64_t t;
-	assert_true(lrs_timestamp_parse("2026-11-24T01:30:00Z", &t));
+	assert_false(lrs_iri_is_valid("ab=c://should.fail.com"));
+	static const char *const good_tags[] = { "de", "ine", "tlh", "zh-Hant", "sr-Latn", "sr-Latn-RS", "zh-cmn-Hans-CN",
+						 "sl-rozaj-biske", "de-CH-1901", "hy-Latn-IT-arevela", "de-DE",
+						 "az-Arab-x-AZE-derbend", "x-whatever", "i-enochian", "en", "zh-CN",
+						 "zh-Hans-CN", "es-419", "en-a-bbb-x-a-ccc", NULL };
+	static const char *const bad_tags[] = { "a12345", "de-419-DE", "a-DE", "ar-a-aaa-b-bbb-a-ccc", "zh_CN", "z",
+						"zh-", "zh-toolongsubtag", "", "x", "en--US", NULL };
+	for (int i = 0; good_tags[i]; i++)
+		if (!lrs_language_tag_is_valid(good_tags[i]))
+			fail_msg("%s is a well-formed language tag", good_tags[i]);
+	for (int i = 0; bad_tags[i]; i++)
+		if (lrs_language_tag_is_valid(bad_tags[i]))
+			fail_msg("%s is not a well-formed language tag", bad_tags[i]);
+	static const char *const good_durations[] = { "PT1H0M0.1S", "PT4H35M59.14S", "PT16559.14S", "P3Y1M29DT4H35M59.14S",
+						      "P3Y", "P4W", "PT1H30M", "P1DT2.5S", "P0.5D", NULL };
+	static const char *const bad_durations[] = { "PA1H0M0S", "should fail", "P", "PT", "PT1H30", "1H", "PT1M1H",
+						     "P4W1D", "P1.5YT1H", "P1DT", "P0003-01-29T04:35:59", NULL };
+	for (int i = 0; good_durations[i]; i++)
+		if (!lrs_duration_is_valid(good_durations[i]))
+			fail_msg("%s is an ISO 8601 duration", good_durations[i]);
+	for (int i = 0; bad_durations[i]; i++)
+		if (lrs_duration_is_valid(bad_durations[i]))
+			fail_msg("%s is not an ISO 8601 duration xAPI allows", bad_durations[i]);
+	int64_t t, utc;
+	assert_true(lrs_timestamp_parse("2026-11-24T01:30:00Z", &utc));
+	static const char *const same_instant[] = { "2026-11-24T09:30:00+08:00", "2026-11-24T09:30:00+0800",
+						    "2026-11-24T09:30:00+08", "2026-11-24T01:30:00", "2026-11-23T20:30:00-05:00",
+						    NULL };
+	for (int i = 0; same_instant[i]; i++) {
+		if (!lrs_timestamp_parse(same_instant[i], &t))
+			fail_msg("%s is an ISO 8601 date and time", same_instant[i]);
+		assert_int_equal(t, utc);
+	}
 	assert_true(lrs_timestamp_parse("2026-11-24T09:30:00.123+08:00", &t));
-	assert_false(lrs_timestamp_parse("2026-11-24", &t));
-	assert_false(lrs_timestamp_parse("01/011/2015", &t));
+	assert_int_equal(t, utc + 123000);
+	static const char *const bad_times[] = { "2026-11-24", "01/011/2015", "should fail", "2026-11-24T01:30:00-00:00",
+						 "2026-11-24T01:30:00-0000", "2026-11-24T01:30:00-00", "2026-11-24T01:30:00+8",
+						 "2026-11-24T01:30:00+08:", "2026-13-24T01:30:00Z", NULL };
+	for (int i = 0; bad_times[i]; i++)
+		if (lrs_timestamp_parse(bad_times[i], &t))
+			fail_msg("%s is not a timestamp xAPI allows", bad_times[i]);
+	char text[32];
+	lrs_time_format(utc + 123456, text);
+	assert_string_equal(text, "2026-11-24T01:30:00.123Z");
 }
 
 static void test_actor_key_of_a_query_agent(void **state)

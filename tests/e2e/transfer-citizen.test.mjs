@@ -73,9 +73,10 @@ test('a citizen finds 530601, follows it, sees the progress chart and opens the 
       assert.equal(await row.getAttribute('data-status'), status, `course ${code}`);
       assert.equal((await row.locator('[data-test=audit-course-status]').innerText()).trim(), words);
     }
-    // An available course names the learner's outcome and the rule with its version.
+    // An available course names the learner's outcome (from the report's summary of them: title,
+    // code, result and date) and the rule with its version.
     const basis = await course(page, '00012').locator('[data-test=audit-course-basis]').innerText();
-    assert.ok(basis.includes('大学英语四级（CET-4）'), basis);
+    assert.ok(basis.includes('大学英语四级（CET-4）（CET4 · 523 · 2023/12/20）'), basis);
     assert.ok(basis.includes(`“${RULES.cet4.name}（第 1 版）”`), basis);
     assert.ok((await course(page, '03708').locator('[data-test=audit-course-basis]').innerText()).includes('中国近现代史纲要'));
     // The rule that did not apply, and why.
@@ -142,7 +143,9 @@ test('the audit page speaks English: statuses, headings and the rule explanation
     assert.equal((await course(page, '03708').locator('[data-test=audit-course-status]').innerText()).trim(), 'Completed');
     assert.equal((await course(page, '00012').locator('[data-test=audit-course-status]').innerText()).trim(), 'Can be transferred');
     assert.equal((await course(page, '00058').locator('[data-test=audit-course-status]').innerText()).trim(), 'Still needed');
-    assert.ok((await course(page, '00012').locator('[data-test=audit-course-basis]').innerText()).includes(`"${RULES.cet4.name_en} (version 1)"`));
+    const basis = await course(page, '00012').locator('[data-test=audit-course-basis]').innerText();
+    assert.ok(basis.includes(`"${RULES.cet4.name_en} (version 1)"`), basis);
+    assert.ok(basis.includes('大学英语四级（CET-4） (CET4 · 523 · Dec 20, 2023)'), basis);
     const rule = page.locator('[data-test=audit-rule]').filter({ has: page.locator('[data-test=audit-rule-name]', { hasText: RULES.community.name_en }) });
     assert.match(await rule.locator('[data-test=audit-rule-reason]').first().innerText(), /needs 10 qualifying outcomes.*has 3/);
     assert.equal(await page.locator('[data-test=audit-print]').innerText(), 'Print');

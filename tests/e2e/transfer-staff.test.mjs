@@ -1,7 +1,9 @@
 // An institution's programmes (/institution/programmes): staff create a programme with its plan
 // (a plan the server refuses shows its error at the field it names), publish a conversion rule
 // and see it wait for the city, see a contradicting rule refused at its conditions, publish a new
-// version of the plan, enrol a learner by account number and open their audit.
+// version of the plan, enrol a learner by account number and open their audit, where the
+// learner's outcomes are named from the report's summary of them (an outcome the summary lacks
+// as "a learning outcome" with the end of its id).
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { openBrowser, registerCitizenByApi, shot, signIn, uniqueSuffix, waitForPath } from './lib.mjs';
@@ -194,11 +196,32 @@ test('staff enrol a learner by account number and open their audit; a learner no
     assert.equal(await row('03708').getAttribute('data-status'), 'completed');
     assert.equal(await row('00012').getAttribute('data-status'), 'available');
     assert.equal(await row('00041').getAttribute('data-status'), 'missing');
-    // The institution's own deposit is named; the other institution's certificate is not its to see.
-    assert.ok((await row('03708').locator('[data-test=audit-course-basis]').innerText()).includes('中国近现代史纲要（03708'));
-    assert.match(await row('00012').locator('[data-test=audit-course-basis]').innerText(), /一项学习成果（编号尾号 [0-9a-f]{8}）/);
-    assert.equal(await page.locator('[data-test=audit-json]').getAttribute('href'), `/api/v1/transfer/programmes/${ctx.programme.id}/audits/${ctx.citizen.account.account_no}`);
+    // Each outcome is named from the report's own summary (report.outcomes): the institution's
+    // deposit, and the other institution's certificate the report refers to.
+    assert.equal((await row('03708').locator('[data-test=audit-course-basis]').innerText()).trim(), '由 中国近现代史纲要（03708 · 78 · 2024/01/10） 完成');
+    const basis = (await row('00012').locator('[data-test=audit-course-basis]').innerText()).trim();
+    assert.ok(basis.startsWith('可用 大学英语四级（CET-4）（CET4 · 523 · 2023/12/20），按“'), basis);
+    assert.ok(!basis.includes('一项学习成果'), basis);
+    assert.ok((await row('00051').locator('[data-test=audit-course-basis]').innerText()).includes('全国计算机等级考试二级（MS Office 高级应用）（NCRE-2-MSO · 通过 · 2024/03/30）'));
+    const jsonPath = `/api/v1/transfer/programmes/${ctx.programme.id}/audits/${ctx.citizen.account.account_no}`;
+    assert.equal(await page.locator('[data-test=audit-json]').getAttribute('href'), jsonPath);
     await shot(page, 'transfer-staff-audit');
+
+    // An outcome the summary lacks is "a learning outcome" with the end of its id.
+    let cet4 = null;
+    await page.route(`**${jsonPath}*`, async (route) => {
+      const res = await route.fetch();
+      const json = await res.json();
+      cet4 = Object.keys(json.outcomes).find((k) => json.outcomes[k].code === 'CET4');
+      delete json.outcomes[cet4];
+      await route.fulfill({ response: res, json });
+    });
+    await page.reload();
+    await page.locator('[data-test=audit-report]').waitFor();
+    assert.ok(cet4, 'the report named the CET-4 certificate');
+    assert.ok((await row('00012').locator('[data-test=audit-course-basis]').innerText()).includes(`可用 一项学习成果（编号尾号 ${cet4.slice(-8)}），按“`));
+    assert.ok((await row('03708').locator('[data-test=audit-course-basis]').innerText()).includes('中国近现代史纲要（03708'));
+    await page.unroute(`**${jsonPath}*`);
     assert.deepEqual(b.errors, []);
   } finally {
     await b.close();

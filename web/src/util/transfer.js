@@ -205,6 +205,23 @@ export function reasonText(r) {
   return (isEn() ? r.message_en || r.message : r.message || r.message_en) || r.code || '';
 }
 
+// An outcome as an audit names it, from the report's summary of the outcomes it refers to
+// (report.outcomes[id]: kind, title, code, result, awarded_on), in the page's language:
+// "大学英语四级（CET-4）（CET4 · 523 · 2023/12/20）". A result of "pass" is said in words.
+export function outcomeText(o) {
+  const result = o.result === 'pass' ? t('ledger.resultPass') : o.result || '';
+  const bits = [o.code, result, formatDay(o.awarded_on)].filter(Boolean);
+  const title = o.title || kindName(o.kind);
+  return bits.length ? t('transfer.audit.outcomeWith', { title, bits: bits.join(' · ') }) : title;
+}
+
+// Outcome id of an audit's report -> its name (outcomeText), or, when the report's summary lacks
+// it, "一项学习成果（编号尾号 …）".
+export function auditOutcomeText(report, id) {
+  const o = report && report.outcomes && report.outcomes[id];
+  return o ? outcomeText(o) : t('transfer.audit.outcomeUnknown', { id: String(id).slice(-8) });
+}
+
 // The file name of an audit's JSON download.
 export function auditFileName(report, fallback = 'audit') {
   const p = report && report.programme;

@@ -49,7 +49,8 @@ struct lrs_statement {
 	const char *object_agent_key;
 	const char *object_statement;
 	const char *registration;       /* lowercase UUID or NULL */
-	int64_t timestamp_us;
+	int64_t timestamp_us;           /* when has_timestamp; else the stored time, once stored */
+	bool has_timestamp;
 	bool is_voiding;                /* its verb voids object_statement */
 	/* Agents and activities anywhere in the statement other than its actor and object, for the
 	 * related_agents and related_activities queries (deduplicated). */
@@ -65,17 +66,17 @@ struct lrs_statement {
 	json_t *pool;                   /* strings built while checking (agent keys, lowercase ids) */
 };
 
-/* Who stores a statement: the client's authority agent (an account with the city's homePage and
- * the client's key) and the time the LRS stores it. */
+/* Who stores a statement: the client's authority agent (an account under the city's homePage
+ * named by the client's key), and the id to give a statement that has none. */
 struct lrs_stamp {
 	const json_t *authority;        /* borrowed; copied into the statement */
-	int64_t stored_us;
-	const char *id;                 /* the id to give a statement that has none (a UUID) */
+	const char *id;                 /* a UUID */
 };
 
 /* Checks one statement as received (obj, borrowed) against xAPI 1.0.3 and builds the form it is
- * stored in: the given id or stamp->id, "stored" and "authority" from stamp, "version" when
- * absent, and every contextActivities property as an array. A failure is LL_INVALID_VALUE,
+ * stored in: the given id or stamp->id, "authority" from stamp, "version" when absent, and every
+ * contextActivities property as an array ("stored", and "timestamp" when absent, are set when it
+ * is stored). A failure is LL_INVALID_VALUE,
  * LL_MISSING_FIELD, LL_WRONG_TYPE or LL_UNKNOWN_FIELD (HTTP 400) naming the property by its path
  * under prefix (e.g. "[2].actor.mbox"); nothing is kept then. On success the caller releases
  * *ret with lrs_statement_release. */
@@ -162,6 +163,45 @@ struct lrs_batch {
 enum ll_err lrs_batches_store(struct ll_store *st, struct lrs_cache *cache, const char *home_page,
 			      struct lrs_batch *const *batches, int n);
 
+/* ---- Clients: the learning platforms that send xAPI (clients_db.c) ---- */
+
+struct ll_keys;
+struct audit_actor;
+struct lrs_clients;
+
+#define LRS_CLIENT_KEY_MAX 40
+struct lrs_client {
+	char id[40];
+	char institution_id[40];
+	char name[104];
+	char key[LRS_CLIENT_KEY_MAX];
+	bool is_trusted;                /* its completions may deposit outcomes */
+};
+
+/* A cache of checked credentials (a few seconds each). Caller frees with lrs_clients_free. */
+struct lrs_clients *lrs_clients_new(void);
+struct lrs_clients *lrs_clients_free(struct lrs_clients *c);
+/* Drops key from the cache (after a revocation). */
+void lrs_clients_forget(struct lrs_clients *c, const char *key);
+/* The client whose key and secret these are (HTTP Basic's user name and password);
+ * LL_BAD_CREDENTIALS for an unknown or revoked key or a wrong secret. cache may be NULL. */
+enum ll_err lrs_client_authenticate(struct ll_store *st, const struct ll_keys *keys, struct lrs_clients *cache,
+				    const char *key, const char *secret, struct lrs_client *ret);
+/* The authority a client's statements carry: an agent whose account is the client's key under
+ * home_page's /xapi/clients. Caller owns the reference. */
+json_t *lrs_client_authority(const struct lrs_client *c, const char *home_page);
+/* Issues credentials to institution_id's platform name; *ret_obj holds the key and the secret,
+ * which is shown this once (caller owns it). */
+enum ll_err lrs_client_create(struct ll_store *st, const struct ll_keys *keys, const char *institution_id,
+			      const char *user_id, const char *name, bool is_trusted, const struct audit_actor *actor,
+			      json_t **ret_obj);
+/* The institution's clients, newest first, with how many statements each sent. */
+enum ll_err lrs_client_list(struct ll_store *st, const char *institution_id, json_t **ret_page);
+/* Revokes a client of the institution (LL_NOT_FOUND for another's, LL_CONFLICT when revoked
+ * already); its key stops working at once here and within seconds on other servers. */
+enum ll_err lrs_client_revoke(struct ll_store *st, struct lrs_clients *cache, const char *institution_id,
+			      const char *id, const struct audit_actor *actor);
+
 /* ---- The writer (writer.c): one thread that stores what every request hands it ---- */
 
 struct lrs_writer;
@@ -182,6 +222,38 @@ struct lrs_writer_stats {
 	uint64_t commits, batches, statements;
 };
 void lrs_writer_get_stats(struct lrs_writer *w, struct lrs_writer_stats *ret_stats);
+
+/* ---- Queries (query_db.c) ---- */
+
+/* The most statements one page holds (limit=0 asks for this). */
+#define LRS_PAGE_MAX 500
+
+/* GET /xapi/statements' filters, checked. Strings are borrowed. */
+struct lrs_query {
+	const char *agent_key;          /* lrs_actor_key of the agent parameter */
+	const char *verb_id, *activity_id;
+	const char *registration;       /* lowercase UUID */
+	bool is_related_agents, is_related_activities, is_ascending;
+	int64_t since_us, until_us;     /* 0: none; since is exclusive, until inclusive */
+	int limit;                      /* 1..LRS_PAGE_MAX; anything else is LRS_PAGE_MAX */
+	int64_t after_seq;              /* continue after this statement (0: from the first) */
+	const char *institution_id;     /* only statements its clients stored; NULL: all */
+};
+
+struct lrs_page {
+	json_t *statements;             /* the stored forms, in order (caller owns the reference) */
+	bool has_more;
+	int64_t last_seq;               /* of the page's last statement: where the next page starts */
+	int64_t newest_stored_us;
+};
+
+/* One page of the statements that match q and are not voided, newest first unless ascending. A
+ * statement matches a filter by its own properties or by those of the statement its
+ * StatementRef object names; the agent filter matches its actor, its object and the members of
+ * an anonymous group there (with related_agents also authority, instructor, team and a
+ * sub-statement's agents); the activity filter its object (with related_activities also context
+ * activities and a sub-statement's). */
+enum ll_err lrs_query_run(struct ll_store *st, const struct lrs_query *q, struct lrs_page *ret);
 
 /* The stored statement of id (any case) into *ret_body (caller frees with free()): with
  * is_voided false only when it is not voided, with is_voided true only when it is (the

@@ -15,6 +15,18 @@
 #include "../store/store.h"
 #include "lrs.h"
 
+/* What a row of lrs_related matches a query by. */
+enum related_role {
+	ROLE_AGENT = 1,            /* the agent query: a member of an anonymous-group actor or object */
+	ROLE_RELATED_AGENT = 2,    /* related_agents only: authority, instructor, team, a sub-statement's */
+	ROLE_VERB = 3,             /* the verb query (inherited from a statement referred to) */
+	ROLE_ACTIVITY = 4,         /* the activity query (inherited) */
+	ROLE_RELATED_ACTIVITY = 5, /* related_activities only: context activities, a sub-statement's */
+	ROLE_REGISTRATION = 6,     /* the registration query (inherited) */
+};
+/* How far a chain of StatementRefs passes on what its statements match. */
+#define INHERIT_DEPTH 8
+
 static const struct store_stmt LOCK_PG = { "lrs lock", "SELECT pg_advisory_xact_lock(31009)" };
 static const struct store_stmt IRI_INSERT = { "lrs iri insert",
 					      "INSERT INTO lrs_iris (iri) VALUES ($1) ON CONFLICT DO NOTHING" };
@@ -24,11 +36,17 @@ static const struct store_stmt STATEMENT_FIND = { "lrs statement find",
 static const struct store_stmt STATEMENT_INSERT = {
 	"lrs statement insert",
 	"INSERT INTO lrs_statements (id, stored_us, timestamp_us, actor_iri, verb_iri, activity_iri, object_agent_iri, "
-	"object_statement, registration, is_voiding, is_voided, client_id, person_id, body) "
+	"object_statement, registration_iri, is_voiding, is_voided, client_id, person_id, body) "
 	"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING seq"
 };
 static const struct store_stmt RELATED_INSERT = {
-	"lrs related insert", "INSERT INTO lrs_related (iri, seq) VALUES ($1, $2) ON CONFLICT DO NOTHING"
+	"lrs related insert", "INSERT INTO lrs_related (iri, role, seq) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING"
+};
+static const struct store_stmt STORED_LAST = {
+	"lrs stored last", "SELECT stored_us FROM lrs_statements ORDER BY seq DESC LIMIT 1"
+};
+static const struct store_stmt REFERRERS = {
+	"lrs referrers", "SELECT seq, id FROM lrs_statements WHERE object_statement = $1"
 };
 /* A voiding statement voids its target unless the target voids in turn. */
 static const struct store_stmt VOID_TARGET = {
@@ -105,6 +123,7 @@ struct store_ctx {
 	struct strmap *local;          /* IRIs numbered in this attempt, to their numbers */
 	struct strmap *ids;            /* statement ids accepted in this attempt, to batch index */
 	struct strmap *own;            /* ids of the batch being admitted */
+	int64_t stored_us;             /* the time of this commit */
 };
 
 static enum ll_err id_row(const struct store_row *row, void *ctx)
@@ -215,10 +234,129 @@ static enum ll_err person_of(struct ll_tx *tx, const struct store_ctx *x, const 
 	return store_exec(tx, &PERSON_BY_ACCOUNT, SP(SV_TEXT(key + 8 + hp + 1)), text_row, ret);
 }
 
-static enum ll_err statement_insert(struct ll_tx *tx, struct store_ctx *x, const struct lrs_batch *batch,
-				    const struct lrs_statement *s)
+static enum ll_err related_add(struct ll_tx *tx, struct store_ctx *x, const char *iri, enum related_role role,
+			       int64_t seq)
 {
-	int64_t actor, verb, activity, object_agent;
+	int64_t n;
+	enum ll_err err = iri_number(tx, x, iri, &n);
+	if (err == LL_OK && n)
+		err = store_exec(tx, &RELATED_INSERT, SP(SV_I64(n), SV_I64(role), SV_I64(seq)), NULL, NULL);
+	return err;
+}
+
+static void registration_iri(const char *registration, char out[48])
+{
+	snprintf(out, 48, "urn:uuid:%s", registration ? registration : "");
+}
+
+/* What statement s matches a query by, for the statement seq: its own related rows, and, when
+ * is_inherited, its actor, object, verb and registration too (seq refers to s). */
+static enum ll_err related_write(struct ll_tx *tx, struct store_ctx *x, const struct lrs_statement *s, int64_t seq,
+				 bool is_inherited)
+{
+	enum ll_err err = LL_OK;
+	for (int i = 0; i < s->n_member_keys && err == LL_OK; i++)
+		err = related_add(tx, x, s->member_keys[i], ROLE_AGENT, seq);
+	for (int i = 0; i < s->n_related_agents && err == LL_OK; i++)
+		err = related_add(tx, x, s->related_agents[i], ROLE_RELATED_AGENT, seq);
+	for (int i = 0; i < s->n_related_activities && err == LL_OK; i++)
+		err = related_add(tx, x, s->related_activities[i], ROLE_RELATED_ACTIVITY, seq);
+	if (!is_inherited || err != LL_OK)
+		return err;
+	char reg[48];
+	registration_iri(s->registration, reg);
+	if (s->actor_key)
+		err = related_add(tx, x, s->actor_key, ROLE_AGENT, seq);
+	if (err == LL_OK && s->object_agent_key)
+		err = related_add(tx, x, s->object_agent_key, ROLE_AGENT, seq);
+	if (err == LL_OK)
+		err = related_add(tx, x, s->verb_id, ROLE_VERB, seq);
+	if (err == LL_OK && s->object_activity)
+		err = related_add(tx, x, s->object_activity, ROLE_ACTIVITY, seq);
+	if (err == LL_OK && s->registration)
+		err = related_add(tx, x, reg, ROLE_REGISTRATION, seq);
+	return err;
+}
+
+/* A statement whose object refers to target_id matches what the target matches (and what the
+ * target refers to, in turn): its rows are written for the referring statement seq. A target not
+ * stored yet passes them on when it arrives (referrers_update). */
+static enum ll_err inherit(struct ll_tx *tx, struct store_ctx *x, const char *target_id, int64_t seq, int depth)
+{
+	char *body = NULL;
+	enum ll_err err = store_exec(tx, &STATEMENT_FIND, SP(SV_TEXT(target_id)), text_row, &body);
+	if (err != LL_OK || !body) {
+		free(body);
+		return err;
+	}
+	json_t *obj = json_loads(body, 0, NULL);
+	free(body);
+	if (!obj)
+		return ll_fail(LL_INTERNAL, NULL, "stored statement %s does not parse", target_id);
+	struct lrs_statement t;
+	const struct lrs_stamp stamp = { .id = target_id };
+	err = lrs_statement_check(obj, "", &stamp, &t);
+	json_decref(obj);
+	if (err != LL_OK)
+		return ll_fail(LL_INTERNAL, NULL, "stored statement %s no longer checks", target_id);
+	err = related_write(tx, x, &t, seq, true);
+	if (err == LL_OK && t.object_statement && depth + 1 < INHERIT_DEPTH)
+		err = inherit(tx, x, t.object_statement, seq, depth + 1);
+	lrs_statement_release(&t);
+	return err;
+}
+
+struct referrer {
+	int64_t seq;
+	char id[40];
+};
+
+struct referrers {
+	struct referrer items[16];
+	int n;
+};
+
+static enum ll_err referrer_row(const struct store_row *row, void *ctx)
+{
+	struct referrers *r = ctx;
+	if (r->n < (int)(sizeof(r->items) / sizeof(r->items[0]))) {
+		r->items[r->n].seq = store_row_i64(row, 0);
+		snprintf(r->items[r->n].id, sizeof(r->items[r->n].id), "%s", store_row_text(row, 1));
+		r->n++;
+	}
+	return LL_OK;
+}
+
+/* Statements stored earlier that refer to id (or to statements that do) inherit from it now. */
+static enum ll_err referrers_update(struct ll_tx *tx, struct store_ctx *x, const char *id, const char *source_id,
+				   int depth)
+{
+	struct referrers r = { .n = 0 };
+	enum ll_err err = store_exec(tx, &REFERRERS, SP(SV_TEXT(id)), referrer_row, &r);
+	for (int i = 0; i < r.n && err == LL_OK; i++) {
+		err = inherit(tx, x, source_id, r.items[i].seq, 0);
+		if (err == LL_OK && depth + 1 < INHERIT_DEPTH)
+			err = referrers_update(tx, x, r.items[i].id, source_id, depth + 1);
+	}
+	return err;
+}
+
+static enum ll_err statement_insert(struct ll_tx *tx, struct store_ctx *x, const struct lrs_batch *batch,
+				    struct lrs_statement *s)
+{
+	/* Stored now: every statement of the commit shares its time, which never goes back. */
+	char stored[32];
+	lrs_time_format(x->stored_us, stored);
+	if (json_object_set_new(s->json, "stored", json_string(stored)) != 0)
+		return LL_NOMEM;
+	if (!s->has_timestamp) {
+		if (json_object_set_new(s->json, "timestamp", json_string(stored)) != 0)
+			return LL_NOMEM;
+		s->timestamp_us = x->stored_us;
+	}
+	char reg[48];
+	registration_iri(s->registration, reg);
+	int64_t actor, verb, activity, object_agent, registration;
 	enum ll_err err = iri_number(tx, x, s->actor_key, &actor);
 	if (err == LL_OK)
 		err = iri_number(tx, x, s->verb_id, &verb);
@@ -226,6 +364,8 @@ static enum ll_err statement_insert(struct ll_tx *tx, struct store_ctx *x, const
 		err = iri_number(tx, x, s->object_activity, &activity);
 	if (err == LL_OK)
 		err = iri_number(tx, x, s->object_agent_key, &object_agent);
+	if (err == LL_OK)
+		err = iri_number(tx, x, s->registration ? reg : NULL, &registration);
 	if (err != LL_OK)
 		return err;
 	bool is_voided = false;
@@ -240,32 +380,22 @@ static enum ll_err statement_insert(struct ll_tx *tx, struct store_ctx *x, const
 		free(person);
 		return LL_NOMEM;
 	}
-	const json_t *stored = json_object_get(s->json, "stored");
-	int64_t stored_us = 0;
-	lrs_timestamp_parse(json_string_value(stored), &stored_us);
 	int64_t seq = -1;
 	err = store_exec(tx, &STATEMENT_INSERT,
-			 SP(SV_TEXT(s->id), SV_I64(stored_us), SV_I64(s->timestamp_us), actor ? SV_I64(actor) : SV_NULL,
+			 SP(SV_TEXT(s->id), SV_I64(x->stored_us), SV_I64(s->timestamp_us), actor ? SV_I64(actor) : SV_NULL,
 			    SV_I64(verb), activity ? SV_I64(activity) : SV_NULL,
 			    object_agent ? SV_I64(object_agent) : SV_NULL, SV_TEXT(s->object_statement),
-			    SV_TEXT(s->registration), SV_BOOL(s->is_voiding), SV_BOOL(is_voided),
+			    registration ? SV_I64(registration) : SV_NULL, SV_BOOL(s->is_voiding), SV_BOOL(is_voided),
 			    SV_TEXT(batch->client_id), SV_TEXT(person), SV_TEXT(body)),
 			 id_row, &seq);
 	free(body);
 	free(person);
-	if (err != LL_OK)
-		return err;
-	/* Related agents and activities, and the members of an anonymous-group actor or object, which
-	 * the agent query matches too. */
-	const char *const *lists[] = { s->related_agents, s->related_activities, s->member_keys };
-	const int counts[] = { s->n_related_agents, s->n_related_activities, s->n_member_keys };
-	for (int l = 0; l < 3 && err == LL_OK; l++)
-		for (int i = 0; i < counts[l] && err == LL_OK; i++) {
-			int64_t iri;
-			err = iri_number(tx, x, lists[l][i], &iri);
-			if (err == LL_OK)
-				err = store_exec(tx, &RELATED_INSERT, SP(SV_I64(iri), SV_I64(seq)), NULL, NULL);
-		}
+	if (err == LL_OK)
+		err = related_write(tx, x, s, seq, false);
+	if (err == LL_OK && s->object_statement)
+		err = inherit(tx, x, s->object_statement, seq, 0);
+	if (err == LL_OK)
+		err = referrers_update(tx, x, s->id, s->id, 0);
 	if (err == LL_OK && s->is_voiding)
 		err = store_exec(tx, &VOID_TARGET, SP(SV_TEXT(s->object_statement)), NULL, NULL);
 	return err;
@@ -280,7 +410,12 @@ static enum ll_err store_txn(struct ll_tx *tx, void *ctx)
 	enum ll_err err = LL_OK;
 	if (store_engine(store_tx_store(tx)) == STORE_ENGINE_POSTGRES)
 		err = store_exec(tx, &LOCK_PG, SP_NONE, NULL, NULL);
-	int64_t now = clock_now_us();
+	int64_t now = clock_now_us(), last = 0;
+	if (err == LL_OK)
+		err = store_exec(tx, &STORED_LAST, SP_NONE, id_row, &last);
+	x->stored_us = now / 1000 * 1000;
+	if (x->stored_us < last)
+		x->stored_us = last;
 	for (int b = 0; b < x->n && err == LL_OK; b++) {
 		struct lrs_batch *batch = x->batches[b];
 		batch->err = LL_OK;

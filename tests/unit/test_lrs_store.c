@@ -47,7 +47,7 @@ static void batch_make(struct test_batch *t, const char *const *texts, int n)
 	for (int i = 0; i < n; i++) {
 		char id[40];
 		snprintf(id, sizeof(id), "01a20bb3-0585-75f0-8be1-%012d", ++stamp_no);
-		struct lrs_stamp stamp = { .stored_us = clock_now_us(), .id = id };
+		struct lrs_stamp stamp = { .id = id };
 		json_t *obj = parse(texts[i]);
 		assert_ok(lrs_statement_check(obj, "", &stamp, &t->s[i]));
 		json_decref(obj);
@@ -340,6 +340,151 @@ static void test_two_writers_of_one_id_at_once_one_wins(void **state)
 	free(a), free(b);
 }
 
+/* ---- Queries ---- */
+
+#define ACTIVITY(x) "\"object\":{\"id\":\"https://a.cn/" x "\"}"
+#define VERB_OF(x) "\"verb\":{\"id\":\"https://v.cn/" x "\"}"
+#define AGENT(x) "\"actor\":{\"mbox\":\"mailto:" x "@b.cn\"}"
+
+/* The ids (last 2 digits) of a page, in order, as "a b c". */
+static void page_ids(const struct lrs_page *p, char *out, size_t cap)
+{
+	out[0] = '\0';
+	size_t i;
+	json_t *st;
+	json_array_foreach (p->statements, i, st) {
+		const char *id = json_string_value(json_object_get(st, "id"));
+		size_t n = strlen(out);
+		snprintf(out + n, cap - n, "%s%s", n ? " " : "", id + strlen(id) - 2);
+	}
+}
+
+static void expect_query(struct fx *f, const struct lrs_query *q, const char *want)
+{
+	struct lrs_page p;
+	assert_ok(lrs_query_run(f->st, q, &p));
+	char got[256];
+	page_ids(&p, got, sizeof(got));
+	if (strcmp(got, want) != 0)
+		fail_msg("query gave [%s], want [%s]", got, want);
+	json_decref(p.statements);
+}
+
+/* Statements 01..09, each in its own commit so that their order is theirs. */
+static void store_each(struct fx *f, const char *const *rests, int n)
+{
+	for (int i = 0; i < n; i++) {
+		char id[40];
+		snprintf(id, sizeof(id), "01a20bb3-0585-75f0-8be1-0000000000%02d", i + 1);
+		char *text = statement_text(id, rests[i]);
+		struct test_batch t;
+		const char *one[] = { text };
+		batch_make(&t, one, 1);
+		assert_ok(store_one(f, NULL, &t));
+		assert_int_equal(t.b.err, LL_OK);
+		batch_release(&t);
+		free(text);
+	}
+}
+
+static void test_queries_match_by_each_filter_and_by_what_a_statement_refers_to(void **state)
+{
+	struct fx *f = *state;
+	static const char *const rests[] = {
+		/* 01 */ AGENT("li") "," VERB_OF("x") "," ACTIVITY("c1"),
+		/* 02 */ AGENT("wang") "," VERB_OF("x") "," ACTIVITY("c1") ",\"context\":{\"instructor\":{\"mbox\":"
+			 "\"mailto:li@b.cn\"},\"contextActivities\":{\"parent\":{\"id\":\"https://a.cn/course\"}}}",
+		/* 03 */ AGENT("li") "," VERB_OF("y") "," ACTIVITY("c2"),
+		/* 04 */ "\"actor\":{\"objectType\":\"Group\",\"member\":[{\"mbox\":\"mailto:li@b.cn\"},"
+			 "{\"mbox\":\"mailto:zhao@b.cn\"}]}," VERB_OF("y") "," ACTIVITY("c3"),
+		/* 05: voids 01 */ AGENT("wang") ",\"verb\":{\"id\":\"http://adlnet.gov/expapi/verbs/voided\"},"
+			 "\"object\":{\"objectType\":\"StatementRef\",\"id\":\"01a20bb3-0585-75f0-8be1-000000000001\"}",
+		/* 06: refers to 03 */ AGENT("zhao") "," VERB_OF("z") ",\"object\":{\"objectType\":\"StatementRef\","
+			 "\"id\":\"01a20bb3-0585-75f0-8be1-000000000003\"}",
+		/* 07: refers to 09, stored later */ AGENT("zhao") "," VERB_OF("z") ",\"object\":{\"objectType\":"
+			 "\"StatementRef\",\"id\":\"01a20bb3-0585-75f0-8be1-000000000009\"}",
+		/* 08 */ AGENT("qian") "," VERB_OF("x") "," ACTIVITY("course") ",\"context\":{\"registration\":"
+			 "\"aa97b177-9383-4934-8543-0f91a7a02836\"}",
+		/* 09 */ AGENT("sun") "," VERB_OF("w") "," ACTIVITY("c9") ",\"context\":{\"registration\":"
+			 "\"AA97B177-9383-4934-8543-0F91A7A02836\"}",
+	};
+	store_each(f, rests, 9);
+	/* Everything but the voided 01, newest first; and oldest first. */
+	expect_query(f, &(struct lrs_query){ .limit = 0 }, "09 08 07 06 05 04 03 02");
+	expect_query(f, &(struct lrs_query){ .is_ascending = true }, "02 03 04 05 06 07 08 09");
+	/* The verb x: 02 and 08 themselves, and 05, which voids 01 of verb x (01 itself is voided). */
+	expect_query(f, &(struct lrs_query){ .verb_id = "https://v.cn/x" }, "08 05 02");
+	/* Verb y: 03 and 04, and 06 that refers to 03. */
+	expect_query(f, &(struct lrs_query){ .verb_id = "https://v.cn/y" }, "06 04 03");
+	/* Verb w: 09, and 07, which referred to 09 before 09 arrived. */
+	expect_query(f, &(struct lrs_query){ .verb_id = "https://v.cn/w" }, "09 07");
+	/* The agent li: actor of 03, member of 04's group, 06 by reference to 03 and 05 by its
+	 * reference to li's voided 01; not the instructor of 02 unless related agents are asked for. */
+	expect_query(f, &(struct lrs_query){ .agent_key = "mbox:mailto:li@b.cn" }, "06 05 04 03");
+	expect_query(f, &(struct lrs_query){ .agent_key = "mbox:mailto:li@b.cn", .is_related_agents = true },
+		     "06 05 04 03 02");
+	/* The activity course: 08's object, and 02's parent with related activities. */
+	expect_query(f, &(struct lrs_query){ .activity_id = "https://a.cn/course" }, "08");
+	expect_query(f, &(struct lrs_query){ .activity_id = "https://a.cn/course", .is_related_activities = true },
+		     "08 02");
+	/* A registration in either case; and 07 by reference to 09. */
+	expect_query(f, &(struct lrs_query){ .registration = "aa97b177-9383-4934-8543-0f91a7a02836" }, "09 08 07");
+	/* Filters together. */
+	expect_query(f, &(struct lrs_query){ .agent_key = "mbox:mailto:li@b.cn", .verb_id = "https://v.cn/y",
+					     .activity_id = "https://a.cn/c2" },
+		     "06 03");
+	expect_query(f, &(struct lrs_query){ .verb_id = "https://v.cn/x", .registration = "aa97b177-9383-4934-8543-0f91a7a02836" },
+		     "08");
+	/* Something never stored matches nothing. */
+	expect_query(f, &(struct lrs_query){ .verb_id = "https://v.cn/never" }, "");
+	expect_query(f, &(struct lrs_query){ .agent_key = "mbox:mailto:nobody@b.cn" }, "");
+}
+
+static void test_query_pages_continue_where_they_stopped_and_keep_to_time_bounds(void **state)
+{
+	struct fx *f = *state;
+	static const char *const rests[] = { AGENT("li") "," VERB_OF("x") "," ACTIVITY("c1"),
+					     AGENT("li") "," VERB_OF("x") "," ACTIVITY("c2"),
+					     AGENT("li") "," VERB_OF("x") "," ACTIVITY("c3"),
+					     AGENT("li") "," VERB_OF("x") "," ACTIVITY("c4"),
+					     AGENT("li") "," VERB_OF("x") "," ACTIVITY("c5") };
+	store_each(f, rests, 5);
+	struct lrs_query q = { .agent_key = "mbox:mailto:li@b.cn", .limit = 2 };
+	struct lrs_page p;
+	char got[64];
+	const char *want[] = { "05 04", "03 02", "01" };
+	for (int i = 0; i < 3; i++) {
+		assert_ok(lrs_query_run(f->st, &q, &p));
+		page_ids(&p, got, sizeof(got));
+		assert_string_equal(got, want[i]);
+		assert_int_equal(p.has_more, i < 2);
+		q.after_seq = p.last_seq;
+		json_decref(p.statements);
+	}
+	/* Stored times never go back, and the statements of a commit share one. */
+	int64_t first = sql_i64(f->st, "SELECT MIN(stored_us) FROM lrs_statements", SP_NONE);
+	int64_t last = sql_i64(f->st, "SELECT MAX(stored_us) FROM lrs_statements", SP_NONE);
+	assert_int_equal(sql_i64(f->st, "SELECT COUNT(*) FROM lrs_statements a JOIN lrs_statements b ON b.seq > a.seq "
+				     "WHERE b.stored_us < a.stored_us",
+				 SP_NONE),
+			 0);
+	assert_true(first % 1000 == 0);
+	/* since is exclusive, until inclusive. */
+	int64_t third = sql_i64(f->st, "SELECT stored_us FROM lrs_statements WHERE id LIKE '%03'", SP_NONE);
+	struct lrs_query bounded = { .until_us = third, .is_ascending = true };
+	assert_ok(lrs_query_run(f->st, &bounded, &p));
+	assert_true(json_array_size(p.statements) >= 3);
+	json_decref(p.statements);
+	bounded = (struct lrs_query){ .since_us = last };
+	expect_query(f, &bounded, "");
+	/* Only what the institution's clients stored. */
+	sql(f->st, "INSERT INTO lrs_clients (id, institution_id, name, api_key, secret_hash, created_at) "
+		   "VALUES ('client-1', $1, 'moodle', 'llx_1', $2, 1)",
+	    SP(SV_TEXT(U1), SV_BLOB("01234567890123456789012345678901", 32)), NULL, NULL);
+	expect_query(f, &(struct lrs_query){ .institution_id = U1, .limit = 1 }, "05");
+	expect_query(f, &(struct lrs_query){ .institution_id = U2 }, "");
+}
+
 /* ---- The writer ---- */
 
 struct waiter {
@@ -437,6 +582,8 @@ int main(void)
 		T(test_attachments_are_kept_once_by_their_hash),
 		T(test_two_writers_of_one_id_at_once_one_wins),
 		T(test_writer_stores_queued_requests_in_shared_commits_and_answers_each),
+		T(test_queries_match_by_each_filter_and_by_what_a_statement_refers_to),
+		T(test_query_pages_continue_where_they_stopped_and_keep_to_time_bounds),
 	};
 #undef T
 	return ledger_fixture_run("lrs store", tests, sizeof(tests) / sizeof(tests[0]));

@@ -1,9 +1,10 @@
--- The learning record store (xAPI). lrs_iris holds every IRI and agent key once, numbered;
--- statements refer to them by number. lrs_statements numbers statements in the order they were
--- stored (seq), which is the order queries page in; its body is the statement as stored. An
--- agent or activity of a statement other than its actor and object (context activities,
--- instructor, team, authority, a sub-statement's) is a row of lrs_related, for the
--- related_agents and related_activities queries. Attachments are stored once by their SHA-2.
+-- The learning record store (xAPI). lrs_iris holds every IRI, agent key and registration once,
+-- numbered; statements refer to them by number. lrs_statements numbers statements in the order
+-- they were stored (seq), which is the order queries page in; its body is the statement as
+-- stored. lrs_related holds what else a statement matches a query by, each with its role: the
+-- members of an anonymous group (matched as the agent), the other agents and activities (matched
+-- by related_agents and related_activities), and what a statement that refers to another by a
+-- StatementRef inherits from it. Attachments are stored once by their SHA-2.
 CREATE TABLE lrs_clients (
     id TEXT PRIMARY KEY,
     institution_id TEXT NOT NULL REFERENCES institutions (id),
@@ -32,7 +33,7 @@ CREATE TABLE lrs_statements (
     activity_iri BIGINT,
     object_agent_iri BIGINT,
     object_statement TEXT,
-    registration TEXT,
+    registration_iri BIGINT,
     is_voiding INTEGER NOT NULL,
     is_voided INTEGER NOT NULL DEFAULT 0,
     client_id TEXT NOT NULL,
@@ -44,13 +45,14 @@ CREATE INDEX lrs_statements_verb ON lrs_statements (verb_iri, seq);
 CREATE INDEX lrs_statements_activity ON lrs_statements (activity_iri, seq);
 CREATE INDEX lrs_statements_object_agent ON lrs_statements (object_agent_iri, seq) WHERE object_agent_iri IS NOT NULL;
 CREATE INDEX lrs_statements_ref ON lrs_statements (object_statement) WHERE object_statement IS NOT NULL;
-CREATE INDEX lrs_statements_registration ON lrs_statements (registration, seq) WHERE registration IS NOT NULL;
+CREATE INDEX lrs_statements_registration ON lrs_statements (registration_iri, seq) WHERE registration_iri IS NOT NULL;
 CREATE INDEX lrs_statements_person ON lrs_statements (person_id, seq) WHERE person_id IS NOT NULL;
 
 CREATE TABLE lrs_related (
     iri BIGINT NOT NULL,
+    role INTEGER NOT NULL,
     seq BIGINT NOT NULL,
-    PRIMARY KEY (iri, seq)
+    PRIMARY KEY (iri, role, seq)
 );
 
 CREATE TABLE lrs_attachments (

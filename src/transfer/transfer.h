@@ -379,9 +379,10 @@ enum ll_err cert_unit_publish(struct ll_store *st, const struct ledger_caller *c
 enum ll_err cert_unit_decide(struct ll_store *st, const char *id, bool is_approved, const char *reason,
 			     const struct audit_actor *actor);
 /* Units by status; approved ones for anyone, pending and rejected ones for the city and for the
- * institution that published them. ?q= a part of the code or name. */
+ * institution that published them. ?q= a part of the code or name; institution_id (or NULL) the
+ * publisher's. */
 enum ll_err cert_unit_list(struct ll_store *st, const struct ledger_caller *c, const char *status, const char *q,
-			   json_t **ret_page);
+			   const char *institution_id, json_t **ret_page);
 /* Transfers for the city: items by programme and status (count, credits) and approved items by the
  * kind of outcome they used: {"programmes":[…], "kinds":[…]}. */
 enum ll_err transfer_stats(struct ll_store *st, json_t **ret_obj);

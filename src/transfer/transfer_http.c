@@ -414,7 +414,8 @@ enum ll_err transfer_http_units(struct http_req *req)
 	struct ledger_caller c;
 	json_t *page = NULL;
 	caller_of(req, &c);
-	enum ll_err err = cert_unit_list(req->app->st, &c, http_query(req, "status"), http_query(req, "q"), &page);
+	enum ll_err err = cert_unit_list(req->app->st, &c, http_query(req, "status"), http_query(req, "q"),
+					 http_query(req, "institution"), &page);
 	return page_reply(req, err, page);
 }
 

@@ -13,16 +13,20 @@
 
 const struct json_field cert_unit_spec[] = {
 	JSON_STR("code", struct cert_unit_in, code, .max_len = 40, .doc = "the unit's code, unique in the city"),
-	JSON_STR("name", struct cert_unit_in, name, .max_len = 100),
+	JSON_STR("name", struct cert_unit_in, name, .min_len = 1, .max_len = 100),
 	JSON_STR("name_en", struct cert_unit_in, name_en, .is_optional = true, .max_len = 100),
 	JSON_I64("level", struct cert_unit_in, level, .min = 1, .max = FRAMEWORK_LEVEL_MAX,
 		 .doc = "level in the learning-outcomes framework"),
 	JSON_I64("credits_milli", struct cert_unit_in, credits_milli, .min = 1, .max = 30000),
 	JSON_STRS("outcomes", struct cert_unit_in, outcomes, .min_len = 1, .max_len = 20,
 		  .doc = "learning-outcome statements: what a holder can do"),
-	JSON_STR("assessment", struct cert_unit_in, assessment, .max_len = 2000, .doc = "how the unit is assessed"),
+	JSON_STR("assessment", struct cert_unit_in, assessment, .min_len = 1, .max_len = 2000,
+		 .doc = "how the unit is assessed"),
 	JSON_END
 };
+
+/* A learning-outcome statement is a sentence, not an essay. */
+#define OUTCOME_CHARS_MAX 200
 
 #define UNIT_COLS                                                                                                 \
 	"u.id, u.institution_id, i.name, u.code, u.name, u.name_en, u.level, u.credits_milli, u.outcomes, "      \
@@ -47,13 +51,14 @@ static const struct store_stmt UNIT_LIST = {
 	"SELECT " UNIT_COLS " FROM cert_units u JOIN institutions i ON i.id = u.institution_id "
 	"WHERE ($1 = '' OR u.status = $1) AND ($2 = '' OR lower(u.code) LIKE lower($2) ESCAPE '\\' "
 	"OR lower(u.name) LIKE lower($2) ESCAPE '\\' OR lower(u.name_en) LIKE lower($2) ESCAPE '\\') "
-	"AND (u.status = 'approved' OR $3 = 1 OR u.institution_id = $4) ORDER BY u.code LIMIT 500"
+	"AND (u.status = 'approved' OR $3 = 1 OR u.institution_id = $4) AND ($5 = '' OR u.institution_id = $5) "
+	"ORDER BY u.code LIMIT 500"
 };
 static const struct store_stmt STATS_PROGRAMMES = {
 	"transfer stats programmes",
-	"SELECT p.id, p.name, p.name_en, i.name, t.status, COUNT(*), COALESCE(SUM(t.credits_milli), 0) "
+	"SELECT p.id, p.name, p.name_en, i.name, t.status, COUNT(*), COALESCE(SUM(t.credits_milli), 0), i.name_en "
 	"FROM transfer_items t JOIN programmes p ON p.id = t.programme_id JOIN institutions i ON i.id = p.institution_id "
-	"GROUP BY p.id, p.name, p.name_en, i.name, t.status ORDER BY i.name, p.name, p.id, t.status"
+	"GROUP BY p.id, p.name, p.name_en, i.name, i.name_en, t.status ORDER BY i.name, p.name, p.id, t.status"
 };
 static const struct store_stmt STATS_PROGRAMME_KINDS = {
 	"transfer stats programme kinds",
@@ -128,13 +133,28 @@ enum ll_err cert_unit_publish(struct ll_store *st, const struct ledger_caller *c
 {
 	if (!c->institution_id || !(c->role & (ROLE_STAFF | ROLE_INSTITUTION_ADMIN)))
 		return ll_fail(LL_FORBIDDEN, NULL, "certification units are published by an institution's staff");
+	enum ll_err err = transfer_code_check(in->code, "code", false);
+	if (err != LL_OK)
+		return err;
 	if (!in->outcomes || json_array_size(in->outcomes) == 0)
 		return ll_fail(LL_MISSING_FIELD, "outcomes", "a unit states at least one learning outcome");
+	size_t i;
+	json_t *line;
+	json_array_foreach (in->outcomes, i, line) {
+		const char *text = json_string_value(line);
+		char field[32];
+		snprintf(field, sizeof(field), "outcomes[%zu]", i);
+		if (!text || strspn(text, " \t\r\n") == strlen(text))
+			return ll_fail(LL_INVALID_VALUE, field, "a learning-outcome statement says something");
+		if (json_utf8_chars(text) > OUTCOME_CHARS_MAX)
+			return ll_fail(LL_TOO_LONG, field, "a learning-outcome statement is at most %d characters",
+				       OUTCOME_CHARS_MAX);
+	}
 	char *outcomes = json_dumps(in->outcomes, JSON_COMPACT);
 	if (!outcomes)
 		return LL_NOMEM;
 	struct publish_ctx x = { .c = c, .in = in, .outcomes = outcomes, .actor = actor, .result = json_array() };
-	enum ll_err err = store_run(st, STORE_WRITE, "cert unit publish", publish_txn, &x);
+	err = store_run(st, STORE_WRITE, "cert unit publish", publish_txn, &x);
 	free(outcomes);
 	if (err == LL_OK)
 		*ret_obj = json_incref(json_array_get(x.result, 0));
@@ -179,7 +199,7 @@ enum ll_err cert_unit_decide(struct ll_store *st, const char *id, bool is_approv
 
 struct unit_list_ctx {
 	const struct ledger_caller *c;
-	const char *status, *like;
+	const char *status, *like, *institution_id;
 	json_t *items;
 };
 
@@ -190,12 +210,13 @@ static enum ll_err unit_list_txn(struct ll_tx *tx, void *ctx)
 	bool is_city = l->c->role & (ROLE_CITY_ADMIN | ROLE_AUDITOR | ROLE_REVIEWER);
 	return store_exec(tx, &UNIT_LIST,
 			  SP(SV_TEXT(l->status ? l->status : ""), SV_TEXT(l->like), SV_I64(is_city ? 1 : 0),
-			     SV_TEXT(l->c->institution_id ? l->c->institution_id : "")),
+			     SV_TEXT(l->c->institution_id ? l->c->institution_id : ""),
+			     SV_TEXT(l->institution_id ? l->institution_id : "")),
 			  unit_row, l->items);
 }
 
 enum ll_err cert_unit_list(struct ll_store *st, const struct ledger_caller *c, const char *status, const char *q,
-			   json_t **ret_page)
+			   const char *institution_id, json_t **ret_page)
 {
 	if (status && ledger_name_index(rule_statuses, status) < 0)
 		return ll_fail(LL_BAD_QUERY, "status", "status is pending, approved or rejected");
@@ -204,7 +225,7 @@ enum ll_err cert_unit_list(struct ll_store *st, const struct ledger_caller *c, c
 	char *like = store_like_pattern(q);
 	if (!like)
 		return LL_NOMEM;
-	struct unit_list_ctx l = { c, status, like, json_array() };
+	struct unit_list_ctx l = { c, status, like, institution_id, json_array() };
 	enum ll_err err = store_run(st, STORE_READ, "cert unit list", unit_list_txn, &l);
 	free(like);
 	if (err != LL_OK) {
@@ -231,6 +252,7 @@ static enum ll_err stats_programme_row(const struct store_row *row, void *ctx)
 		if (!p)
 			return LL_NOMEM;
 		json_set_str(p, "name_en", store_row_is_null(row, 2) ? NULL : store_row_text(row, 2));
+		json_set_str(p, "institution_name_en", store_row_is_null(row, 7) ? NULL : store_row_text(row, 7));
 		json_array_append_new(programmes, p);
 	}
 	json_object_set_new(json_object_get(p, "items"), store_row_text(row, 4),

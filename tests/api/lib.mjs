@@ -249,8 +249,8 @@ export function phone() {
 
 // --- the world -------------------------------------------------------------------------------
 
-export async function createInstitution(admin, district = XUHUI, type = 'community_school') {
-  const res = await admin.post('/api/v1/institutions', { name: uniqueName('机构'), type, district_code: district });
+export async function createInstitution(admin, district = XUHUI, type = 'community_school', nameEn = undefined) {
+  const res = await admin.post('/api/v1/institutions', { name: uniqueName('机构'), name_en: nameEn, type, district_code: district });
   assertStatus(res, 201);
   return res.json;
 }

@@ -81,7 +81,7 @@ function world() {
   worldPromise ??= (async () => {
     const city = await signInFixture('fx-city-admin');
     const auditor = await signInFixture('fx-auditor');
-    const university = await createInstitution(city, XUHUI, 'open_university');
+    const university = await createInstitution(city, XUHUI, 'open_university', `Open University ${crypto.randomBytes(3).toString('hex')}`);
     const college = await createInstitution(city, CHANGNING, 'vocational_college');
     const school = await createInstitution(city, XUHUI, 'community_school');
     const admin = await createStaff(city, 'institution_admin', university.id);
@@ -591,6 +591,37 @@ describe('certification units', () => {
     assert.deepEqual(await codes(w.city, body.code), [[body.code, 'pending']]);
   });
 
+  test('a code no rule could name, an empty name or assessment, a blank or overlong outcome: 400 at the field, nothing stored', async () => {
+    const cases = [
+      [{ code: 'A B*' }, 'invalid_value', 'code'],
+      [{ code: '' }, 'invalid_value', 'code'],
+      [{ name: '' }, 'missing_field', 'name'],
+      [{ assessment: '' }, 'missing_field', 'assessment'],
+      [{ outcomes: ['能完成配电线路的安装', '   '] }, 'invalid_value', 'outcomes[1]'],
+      [{ outcomes: ['长'.repeat(201)] }, 'too_long', 'outcomes[0]'],
+    ];
+    const before = (await w.city.get(UNITS)).json.items.length;
+    for (const [over, code, field] of cases) assertError(await w.staff.post(UNITS, unit(over)), 400, code, field);
+    assert.equal((await w.city.get(UNITS)).json.items.length, before, 'nothing stored');
+    // 200 characters is the most an outcome may have.
+    assertStatus(await w.staff.post(UNITS, unit({ outcomes: ['长'.repeat(200)] })), 201);
+  });
+
+  test('?institution= keeps to one publisher\'s units', async () => {
+    const mine = await w.staff.post(UNITS, unit());
+    const theirs = await w.collegeStaff.post(UNITS, unit());
+    assertStatus(mine, 201);
+    assertStatus(theirs, 201);
+    const ids = async (client, institution) =>
+      (await client.get(`${UNITS}?institution=${institution}`)).json.items.map((u) => u.id);
+    const university = await ids(w.city, w.university.id);
+    assert.ok(university.includes(mine.json.id));
+    assert.ok(!university.includes(theirs.json.id));
+    assert.ok((await ids(w.city, w.college.id)).includes(theirs.json.id));
+    // Staff still see only approved units of another institution.
+    assert.ok(!(await ids(w.staff, w.college.id)).includes(theirs.json.id));
+  });
+
   test('a citizen may not publish (403); nothing is stored', async () => {
     const citizen = (await registerCitizen()).client;
     const body = unit();
@@ -682,6 +713,8 @@ describe('the city\'s statistics', () => {
     assert.ok(mineNow, JSON.stringify(after.programmes));
     assert.equal(mineNow.name, p.programme.name);
     assert.equal(mineNow.institution_name, w.university.name);
+    assert.match(w.university.name_en, /^Open University /);
+    assert.equal(mineNow.institution_name_en, w.university.name_en);
     assert.deepEqual(mineNow.items, {
       approved: { count: 2, credits_milli: 7000 },
       pending: { count: 1, credits_milli: 6000 },

@@ -8,9 +8,9 @@
 // mode.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { openBrowser, registerCitizenByApi, shot, signIn, waitForPath } from './lib.mjs';
-import { apiSignIn, call, controlsBelow, textBelow } from './ledger-lib.mjs';
-import { cityAdmin, depositLearning, setupTransfer } from './transfer-lib.mjs';
+import { openBrowser, registerCitizenByApi, shot, waitForPath } from './lib.mjs';
+import { apiSignIn, call } from './ledger-lib.mjs';
+import { assertElder, cityAdmin, depositLearning, elderCheck, elderOff, openPath, openTransferItems, setupTransfer, signInAt, viaNav } from './transfer-lib.mjs';
 
 const skip = !cityAdmin && 'LIFELONG_CITY_ADMIN not set';
 let ctx;
@@ -25,37 +25,16 @@ before(async () => {
 const course = (page, code) => page.locator(`[data-test=audit-course][data-code="${code}"]`).filter({ visible: true });
 const mine = (page) => page.locator(`[data-test=transfer-item][data-account="${ctx.citizen.account.account_no}"]`);
 
-async function openAudit(page) {
-  await page.goto(`${new URL(page.url()).origin}/me/programmes/${ctx.programme.id}`);
-  await page.locator('[data-test=audit-report]').waitFor();
-}
-
-async function openItems(page) {
-  await signIn(page, ctx.staff.login, ctx.staff.password);
-  await waitForPath(page, '/institution');
-  await page.locator('[data-test=nav-transferItems]').click();
-  await waitForPath(page, '/institution/transfer-items');
-  await page.locator('[data-test=items-page]').waitFor();
-}
-
-async function elderCheck(page, what) {
-  await page.locator('[data-test=elder-toggle]').click();
-  await page.waitForFunction(() => document.documentElement.classList.contains('elder'));
-  await page.waitForTimeout(400);
-  assert.deepEqual(await textBelow(page, 22), [], `no text below 22px on ${what}`);
-  assert.deepEqual(await controlsBelow(page, 56), [], `no button below 56px on ${what}`);
-  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1), 'no sideways scrolling');
-}
+const openAudit = (page) => openPath(page, `/me/programmes/${ctx.programme.id}`, 'audit-report');
+const openItems = (page) => openTransferItems(page, ctx.staff);
 
 test('a citizen applies for the available courses, sees them under review, and staff approve them', { skip }, async () => {
   const b = await openBrowser();
   try {
     const { page } = b;
-    await signIn(page, ctx.citizen.login, ctx.citizen.password);
-    await waitForPath(page, '/me');
+    await signInAt(page, ctx.citizen, '/me');
     // What the learning counts toward across the programmes, the most available first.
-    await page.locator('[data-test=nav-myProgrammes]').click();
-    await waitForPath(page, '/me/programmes');
+    await viaNav(page, 'myProgrammes', '/me/programmes');
     await page.locator('[data-test=option]').first().waitFor();
     const option = page.locator(`[data-test=option][data-id="${ctx.programme.id}"]`);
     if (!(await option.count())) await page.locator('[data-test=options-more]').click();
@@ -135,7 +114,7 @@ test('a citizen applies for the available courses, sees them under review, and s
     await page.locator('[data-test=items-empty]').waitFor();
 
     // The programme lists its learners, each opening their audit.
-    await page.goto(`${new URL(page.url()).origin}/institution/programmes/${ctx.programme.id}`);
+    await openPath(page, `/institution/programmes/${ctx.programme.id}`);
     const learner = page.locator(`[data-test=learner][data-account="${ctx.citizen.account.account_no}"]`);
     await learner.waitFor();
     assert.ok((await learner.innerText()).includes('孙学员'));
@@ -152,8 +131,7 @@ test('a citizen applies for the available courses, sees them under review, and s
   const c = await openBrowser();
   try {
     const { page } = c;
-    await signIn(page, ctx.citizen.login, ctx.citizen.password);
-    await waitForPath(page, '/me');
+    await signInAt(page, ctx.citizen, '/me');
     await openAudit(page);
     for (const code of ['00012', '00015', '00051', '00052']) {
       assert.equal(await course(page, code).getAttribute('data-status'), 'transferred', code);
@@ -173,10 +151,8 @@ test('my applications in English', { skip }, async () => {
   const b = await openBrowser();
   try {
     const { page } = b;
-    await signIn(page, ctx.citizen.login, ctx.citizen.password);
-    await waitForPath(page, '/me');
-    await page.locator('[data-test=nav-myProgrammes]').click();
-    await waitForPath(page, '/me/programmes');
+    await signInAt(page, ctx.citizen, '/me');
+    await viaNav(page, 'myProgrammes', '/me/programmes');
     await page.locator('[data-test=my-applications-link]').click();
     await waitForPath(page, '/me/applications');
     await page.locator('[data-test=lang-en]').click();
@@ -202,14 +178,12 @@ test('my applications and the review queue at 390px in elder mode', { skip }, as
   const b = await openBrowser({ viewport: { width: 390, height: 844 } });
   try {
     const { page } = b;
-    await signIn(page, other.account.account_no, other.password);
-    await waitForPath(page, '/me');
-    await page.goto(new URL(page.url()).origin + '/me/applications');
+    await signInAt(page, { login: other.account.account_no, password: other.password }, '/me');
+    await openPath(page, '/me/applications');
     await page.locator('[data-test=application-item]').first().waitFor();
     await elderCheck(page, 'my applications');
     await shot(page, 'transfer-applications-elder-phone');
-    await page.locator('[data-test=elder-toggle]').click();
-    await page.waitForFunction(() => !document.documentElement.classList.contains('elder'));
+    await elderOff(page);
     assert.deepEqual(b.errors, []);
   } finally {
     await b.close();
@@ -225,11 +199,9 @@ test('my applications and the review queue at 390px in elder mode', { skip }, as
     await it.locator('[data-test=item-reject]').click();
     await it.locator('[data-test=item-reject-confirm]').click();
     await it.locator('[data-field=reason] .el-form-item__error').waitFor();
-    assert.deepEqual(await textBelow(page, 22), [], 'no text below 22px with the reason form open');
-    assert.deepEqual(await controlsBelow(page, 56), [], 'no button below 56px with the reason form open');
+    await assertElder(page, 'the review queue with the reason form open');
     await shot(page, 'transfer-items-elder-phone');
-    await page.locator('[data-test=elder-toggle]').click();
-    await page.waitForFunction(() => !document.documentElement.classList.contains('elder'));
+    await elderOff(page);
     assert.deepEqual(s.errors, []);
   } finally {
     await s.close();

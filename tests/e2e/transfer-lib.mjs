@@ -4,9 +4,11 @@
 // city (CET-4 of 425 or more for English I and II, NCRE level 2 for 00051 and 00052, ten
 // community courses of 16 hours for an elective credit), a skills-testing centre that deposits
 // certificates, a staff member of each, and a self-registered citizen. Each test file makes its
-// own, so that the files do not depend on each other or on demo data.
-import { registerCitizenByApi, uniqueSuffix } from './lib.mjs';
-import { apiSignIn, call, cityAdmin } from './ledger-lib.mjs';
+// own, so that the files do not depend on each other or on demo data. Also the steps the files
+// share: signing in and reaching a page the way its users do, and elder mode's checks.
+import assert from 'node:assert/strict';
+import { registerCitizenByApi, signIn, uniqueSuffix, waitForPath } from './lib.mjs';
+import { apiSignIn, call, cityAdmin, controlsBelow, textBelow } from './ledger-lib.mjs';
 
 export { cityAdmin };
 
@@ -79,7 +81,7 @@ export async function setupTransfer() {
     { name: `上海职业技能鉴定测试中心 ${suffix}`, name_en: 'Skills Testing Centre', type: 'training_institution', district_code: '310104000000' },
     city,
   );
-  const centreStaff = { login: 'tcentre-' + suffix, password: 'Centre-' + uniqueSuffix() + '-1' };
+  const centreStaff = { login: 'tcentre-' + suffix, password: 'Centre-' + uniqueSuffix() + '-1', name: '吴老师' };
   await call('POST', `/api/v1/institutions/${centre.id}/staff`, { login: centreStaff.login, display_name: '吴老师', password: centreStaff.password, role: 'staff' }, city);
   const { account, password } = await registerCitizenByApi('孙学员');
   const citizen = { login: account.account_no, password, account };
@@ -100,8 +102,10 @@ export async function setupTransfer() {
     ou,
     centre,
     staff,
+    centreStaff,
     citizen,
     staffSession,
+    centreSession,
     programme,
     rules,
     // An outcome for the citizen (or account_no), deposited by the open university.
@@ -127,4 +131,88 @@ export async function depositLearning(ctx, accountNo) {
   for (let i = 1; i <= 3; i++) done.push(await ctx.deposit({ kind: 'community_education', title: `社区书法班（第 ${i} 期）`, hours_milli: 20000, awarded_on: `2024-0${i}-15` }, accountNo));
   for (const d of done) if (d.status !== 'stored') throw new Error('an outcome of the test was not stored: ' + JSON.stringify(d));
   return done;
+}
+
+// ---- Pages, reached as their users reach them ----
+
+// Signs in as who ({ login, password }) and waits for the role's landing page.
+export async function signInAt(page, who, home) {
+  await signIn(page, who.login, who.password);
+  await waitForPath(page, home);
+}
+
+// Follows the main navigation's entry nav-<key> to path and waits for [data-test=<ready>].
+export async function viaNav(page, key, path, ready) {
+  await page.locator(`[data-test=nav-${key}]`).click();
+  await waitForPath(page, path);
+  if (ready) await page.locator(`[data-test=${ready}]`).waitFor();
+}
+
+// Opens a path of the portal in a signed-in page (a page no navigation entry leads to).
+export async function openPath(page, path, ready) {
+  await page.goto(new URL(page.url()).origin + path);
+  if (ready) await page.locator(`[data-test=${ready}]`).waitFor();
+}
+
+// The city's approval queue of conversion rules, as the city admin.
+export async function openRuleQueue(page) {
+  await signInAt(page, cityAdmin, '/city');
+  await viaNav(page, 'ruleQueue', '/city/transfer-rules', 'rule-queue-page');
+}
+
+// The institution's review queue of transfer items, as a staff member of it.
+export async function openTransferItems(page, staff) {
+  await signInAt(page, staff, '/institution');
+  await viaNav(page, 'transferItems', '/institution/transfer-items', 'items-page');
+}
+
+// The institution's certification units, as a staff member of it.
+export async function openUnits(page, staff) {
+  await signInAt(page, staff, '/institution');
+  await viaNav(page, 'units', '/institution/units', 'units-page');
+}
+
+// The city's approval queue of certification units, as the city admin.
+export async function openUnitQueue(page) {
+  await signInAt(page, cityAdmin, '/city');
+  await viaNav(page, 'unitQueue', '/city/units', 'unit-queue-page');
+}
+
+// The catalogue of approved certification units, as any signed-in user (home: their landing page).
+export async function openUnitCatalogue(page, who, home) {
+  await signInAt(page, who, home);
+  await viaNav(page, 'unitCatalogue', '/units', 'unit-catalogue-page');
+}
+
+// The city's transfer statistics, as the city admin or an auditor.
+export async function openTransferStats(page, who = cityAdmin) {
+  await signInAt(page, who, '/city');
+  await viaNav(page, 'transferStats', '/city/transfer-stats', 'transfer-stats-page');
+}
+
+// ---- Elder mode ----
+
+export async function elderOn(page) {
+  await page.locator('[data-test=elder-toggle]').click();
+  await page.waitForFunction(() => document.documentElement.classList.contains('elder'));
+  await page.waitForTimeout(400);
+}
+
+export async function elderOff(page) {
+  await page.locator('[data-test=elder-toggle]').click();
+  await page.waitForFunction(() => !document.documentElement.classList.contains('elder'));
+}
+
+// What elder mode promises of the page as it is now: no text below 22px, no button below 56px,
+// and (unless sideways is false) no sideways scrolling.
+export async function assertElder(page, what, { sideways = true } = {}) {
+  assert.deepEqual(await textBelow(page, 22), [], `no text below 22px on ${what}`);
+  assert.deepEqual(await controlsBelow(page, 56), [], `no button below 56px on ${what}`);
+  if (sideways) assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1), `no sideways scrolling on ${what}`);
+}
+
+// Elder mode switched on, and the page checked.
+export async function elderCheck(page, what) {
+  await elderOn(page);
+  await assertElder(page, what);
 }

@@ -5,9 +5,8 @@
 // at 390px in elder mode.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { openBrowser, shot, signIn, uniqueSuffix, waitForPath } from './lib.mjs';
-import { controlsBelow, textBelow } from './ledger-lib.mjs';
-import { PROGRAMME, cityAdmin, setupTransfer } from './transfer-lib.mjs';
+import { openBrowser, shot, uniqueSuffix } from './lib.mjs';
+import { PROGRAMME, assertElder, cityAdmin, elderCheck, elderOff, openPath, openRuleQueue, setupTransfer, signInAt } from './transfer-lib.mjs';
 
 const skip = !cityAdmin && 'LIFELONG_CITY_ADMIN not set';
 let ctx;
@@ -35,14 +34,6 @@ async function status(rule) {
   return v;
 }
 
-async function openQueue(page) {
-  await signIn(page, cityAdmin.login, cityAdmin.password);
-  await waitForPath(page, '/city');
-  await page.locator('[data-test=nav-ruleQueue]').click();
-  await waitForPath(page, '/city/transfer-rules');
-  await page.locator('[data-test=rule-queue-page]').waitFor();
-}
-
 const item = (page, rule) => page.locator(`[data-test=queue-item][data-rule="${rule.id}"][data-version="${rule.version}"]`);
 
 test('the city sees a pending rule in plain words, cannot reject it without a reason, and approving takes it off the queue', { skip }, async () => {
@@ -51,7 +42,7 @@ test('the city sees a pending rule in plain words, cannot reject it without a re
   const b = await openBrowser();
   try {
     const { page } = b;
-    await openQueue(page);
+    await openRuleQueue(page);
     const it = item(page, a);
     await it.waitFor();
     const text = await it.innerText();
@@ -106,9 +97,8 @@ test('the city sees a pending rule in plain words, cannot reject it without a re
   const s = await openBrowser();
   try {
     const { page } = s;
-    await signIn(page, ctx.staff.login, ctx.staff.password);
-    await waitForPath(page, '/institution');
-    await page.goto(new URL(page.url()).origin + `/institution/programmes/${ctx.programme.id}`);
+    await signInAt(page, ctx.staff, '/institution');
+    await openPath(page, `/institution/programmes/${ctx.programme.id}`);
     const rr = page.locator(`[data-test=rule-item][data-rule="${r.id}"]`);
     await rr.waitFor();
     assert.equal(await rr.getAttribute('data-status'), 'rejected');
@@ -125,7 +115,7 @@ test('the queue speaks English', { skip }, async () => {
   const b = await openBrowser();
   try {
     const { page } = b;
-    await openQueue(page);
+    await openRuleQueue(page);
     const it = item(page, a);
     await it.waitFor();
     await page.locator('[data-test=lang-en]').click();
@@ -149,23 +139,16 @@ test('the queue at 390px in elder mode has text of at least 22px and buttons of 
   const b = await openBrowser({ viewport: { width: 390, height: 844 } });
   try {
     const { page } = b;
-    await openQueue(page);
+    await openRuleQueue(page);
     await item(page, a).waitFor();
-    await page.locator('[data-test=elder-toggle]').click();
-    await page.waitForFunction(() => document.documentElement.classList.contains('elder'));
-    await page.waitForTimeout(400);
-    assert.deepEqual(await textBelow(page, 22), [], 'no text below 22px in the page');
-    assert.deepEqual(await controlsBelow(page, 56), [], 'no button below 56px');
-    assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1), 'no sideways scrolling');
+    await elderCheck(page, 'the queue');
     // The reason form too.
     await item(page, a).locator('[data-test=queue-reject]').click();
     await item(page, a).locator('[data-test=queue-reject-confirm]').click();
     await item(page, a).locator('[data-field=reason] .el-form-item__error').waitFor();
-    assert.deepEqual(await textBelow(page, 22), [], 'no text below 22px with the reason form open');
-    assert.deepEqual(await controlsBelow(page, 56), [], 'no button below 56px with the reason form open');
+    await assertElder(page, 'the queue with the reason form open');
     await shot(page, 'transfer-queue-elder-phone');
-    await page.locator('[data-test=elder-toggle]').click();
-    await page.waitForFunction(() => !document.documentElement.classList.contains('elder'));
+    await elderOff(page);
     assert.deepEqual(b.errors, []);
   } finally {
     await b.close();

@@ -117,6 +117,13 @@ const routes = [
     meta: { roles: STAFF, title: 'nav.transferItems' },
   },
   {
+    // The institution's certification units and the form to publish one.
+    path: '/institution/units',
+    name: 'units',
+    component: () => import('./views/UnitsView.vue'),
+    meta: { roles: STAFF, title: 'nav.units' },
+  },
+  {
     path: '/institution/programmes/:id/audits/:account',
     name: 'programme-audit',
     component: () => import('./views/TransferStaffAuditView.vue'),
@@ -141,6 +148,26 @@ const routes = [
     name: 'rule-queue',
     component: () => import('./views/RuleQueueView.vue'),
     meta: { roles: ['city_admin'], title: 'nav.ruleQueue' },
+  },
+  {
+    // The city's decisions on the certification units institutions publish, and a search of all.
+    path: '/city/units',
+    name: 'unit-queue',
+    component: () => import('./views/UnitQueueView.vue'),
+    meta: { roles: ['city_admin'], title: 'transfer.units.queue.title' },
+  },
+  {
+    path: '/city/transfer-stats',
+    name: 'transfer-stats',
+    component: () => import('./views/TransferStatsView.vue'),
+    meta: { roles: ['city_admin', 'auditor'], title: 'transfer.stats.title' },
+  },
+  {
+    // The approved certification units, for anyone signed in.
+    path: '/units',
+    name: 'unit-catalogue',
+    component: () => import('./views/UnitCatalogueView.vue'),
+    meta: { title: 'transfer.units.catalogue.title' },
   },
   {
     path: '/city',

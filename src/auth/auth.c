@@ -56,7 +56,7 @@ enum ll_err auth_check_user_in(const struct user_in *in)
 	enum ll_err err = auth_check_login(in->login);
 	if (err != LL_OK)
 		return err;
-	if (!role_name(in->role))
+	if (!role_is_user(in->role))
 		return ll_fail(LL_INVALID_VALUE, "role", "unknown role");
 	if (in->display_name && json_utf8_chars(in->display_name) > 100)
 		return ll_fail(LL_TOO_LONG, "display_name", "display_name is longer than 100 characters");

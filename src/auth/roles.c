@@ -6,14 +6,16 @@
 static const struct {
 	enum role role;
 	const char *name;
+	bool is_user;
 } role_rows[ROLE_COUNT] = {
-	{ ROLE_CITIZEN, "citizen" },
-	{ ROLE_STAFF, "staff" },
-	{ ROLE_INSTITUTION_ADMIN, "institution_admin" },
-	{ ROLE_REVIEWER, "reviewer" },
-	{ ROLE_DISTRICT_ADMIN, "district_admin" },
-	{ ROLE_CITY_ADMIN, "city_admin" },
-	{ ROLE_AUDITOR, "auditor" },
+	{ ROLE_CITIZEN, "citizen", true },
+	{ ROLE_STAFF, "staff", true },
+	{ ROLE_INSTITUTION_ADMIN, "institution_admin", true },
+	{ ROLE_REVIEWER, "reviewer", true },
+	{ ROLE_DISTRICT_ADMIN, "district_admin", true },
+	{ ROLE_CITY_ADMIN, "city_admin", true },
+	{ ROLE_AUDITOR, "auditor", true },
+	{ ROLE_LRS_CLIENT, "lrs_client", false },
 };
 
 const char *role_name(enum role r)
@@ -27,11 +29,19 @@ const char *role_name(enum role r)
 bool role_parse(const char *name, enum role *ret_role)
 {
 	for (int i = 0; i < ROLE_COUNT; i++) {
-		if (strcmp(role_rows[i].name, name) == 0) {
+		if (role_rows[i].is_user && strcmp(role_rows[i].name, name) == 0) {
 			*ret_role = role_rows[i].role;
 			return true;
 		}
 	}
+	return false;
+}
+
+bool role_is_user(enum role r)
+{
+	for (int i = 0; i < ROLE_COUNT; i++)
+		if (role_rows[i].role == r)
+			return role_rows[i].is_user;
 	return false;
 }
 

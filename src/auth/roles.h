@@ -16,18 +16,22 @@ enum role {
 	ROLE_DISTRICT_ADMIN = 1 << 4,
 	ROLE_CITY_ADMIN = 1 << 5,
 	ROLE_AUDITOR = 1 << 6,
+	/* A learning platform sending xAPI with credentials an institution issued: never a user. */
+	ROLE_LRS_CLIENT = 1 << 7,
 };
 
 #define ROLES_ALL (ROLE_CITIZEN | ROLE_STAFF | ROLE_INSTITUTION_ADMIN | ROLE_REVIEWER | \
 		   ROLE_DISTRICT_ADMIN | ROLE_CITY_ADMIN | ROLE_AUDITOR)
 #define ROLES_STAFF_ALL (ROLE_STAFF | ROLE_INSTITUTION_ADMIN | ROLE_REVIEWER | ROLE_DISTRICT_ADMIN | \
 			 ROLE_CITY_ADMIN | ROLE_AUDITOR)
-#define ROLE_COUNT 7
+#define ROLE_COUNT 8
 
 /* "citizen", "staff", ...; NULL for anything that is not exactly one role. */
 const char *role_name(enum role r);
-/* Parses a role name; false if unknown. */
+/* Parses the name of a role a user can have; false if unknown (or "lrs_client"). */
 bool role_parse(const char *name, enum role *ret_role);
+/* True when r is exactly one role a user can have (every role but lrs_client). */
+bool role_is_user(enum role r);
 /* The i-th role (0 <= i < ROLE_COUNT). */
 enum role role_at(int i);
 

@@ -13,6 +13,7 @@
 #include "../http/metrics.h"
 #include "../http/server.h"
 #include "../ledger/ledger.h"
+#include "../lrs/lrs.h"
 #include "../store/store.h"
 #include "cli.h"
 
@@ -52,7 +53,8 @@ int cmd_serve(int argc, char **argv)
 		{ "listen", required_argument, NULL, 'l' },    { "web", required_argument, NULL, 'w' },
 		{ "threads", required_argument, NULL, 't' },   { "timeout", required_argument, NULL, 'T' },
 		{ "max-per-ip", required_argument, NULL, 'P' }, { "access-log", required_argument, NULL, 'a' },
-		{ "secure-cookies", no_argument, NULL, 'S' },  { "help", no_argument, NULL, 'h' }, { 0 }
+		{ "secure-cookies", no_argument, NULL, 'S' },  { "home-page", required_argument, NULL, 'H' },
+		{ "help", no_argument, NULL, 'h' },            { 0 }
 	};
 	static const char help[] =
 		"usage: lifelong serve [--db URL] [--key-file FILE] [--listen ADDR:PORT] [--web DIR]\n\n"
@@ -63,11 +65,13 @@ int cmd_serve(int argc, char **argv)
 		"  --timeout S         seconds an idle or slow connection may stay open (default 30)\n"
 		"  --max-per-ip N      connections one client address may hold (default 256)\n"
 		"  --access-log FILE   one JSON line per request ('-' for stderr, the default; 'off')\n"
-		"  --secure-cookies    mark cookies Secure (when served behind TLS)\n";
+		"  --secure-cookies    mark cookies Secure (when served behind TLS)\n"
+		"  --home-page URL     the homePage of lifelong accounts in xAPI statements (default "
+		LRS_HOME_PAGE_DEFAULT ")\n";
 	struct cli_common common;
 	cli_common_init(&common);
 	struct server_options so = { .listen = "127.0.0.1:8080" };
-	const char *web = NULL, *access_log = "-";
+	const char *web = NULL, *access_log = "-", *home_page = NULL;
 	bool is_secure = false;
 	int c;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -79,6 +83,7 @@ int cmd_serve(int argc, char **argv)
 		case 'P': so.max_per_ip = (unsigned)atoi(optarg); break;
 		case 'a': access_log = optarg; break;
 		case 'S': is_secure = true; break;
+		case 'H': home_page = optarg; break;
 		case 'h': fputs(help, stdout); return 0;
 		default:
 			if (!cli_common_option(&common, c, optarg))
@@ -122,6 +127,8 @@ int cmd_serve(int argc, char **argv)
 		err = ll_fail(LL_NOMEM, NULL, NULL);
 		goto out;
 	}
+	if ((err = lrs_service_start(st, keys, home_page, &app.lrs)) != LL_OK)
+		goto out;
 	err = server_start(&app, &so, &srv);
 	if (err != LL_OK)
 		goto out;
@@ -147,7 +154,10 @@ int cmd_serve(int argc, char **argv)
 	if (has_worker)
 		pthread_join(worker, NULL);
 out:
+	/* Requests waiting for the statement writer are answered before the server stops. */
+	lrs_service_drain(app.lrs);
 	srv = server_stop(srv);
+	app.lrs = lrs_service_stop(app.lrs);
 	log_flush();
 	metrics_free(app.metrics);
 	pw_gate_free(app.pw_gate);

@@ -28,6 +28,8 @@ static void caller_from_user(struct http_req *req, struct caller *c, const struc
 
 enum ll_err http_authenticate(struct http_req *req)
 {
+	if (req->route && req->route->authenticate)
+		return req->route->authenticate(req);
 	struct user u;
 	enum ll_err err;
 	const char *authz = http_header(req, "Authorization");

@@ -21,6 +21,7 @@ struct ll_keys;
 struct metrics;
 struct pw_gate;
 struct user;
+struct lrs_service;
 
 /* What the server process shares with every handler. Read-only after start-up. */
 struct app {
@@ -31,6 +32,7 @@ struct app {
 	struct metrics *metrics;
 	struct pw_gate *pw_gate;       /* bounds concurrent password hashing */
 	void *daemon;                  /* struct MHD_Daemon *, for connection counts */
+	struct lrs_service *lrs;       /* the learning record store's writer and caches */
 };
 
 /* The authenticated party of a request. Strings are arena-owned. */
@@ -78,11 +80,16 @@ struct http_req {
 	size_t reply_raw_len;
 	const char *content_type;
 	int n_headers;
-	const char *header_names[6];
-	const char *header_values[6];
+	const char *header_names[10];
+	const char *header_values[10];
 	/* Error state set before the handler runs (limits, routing). */
 	enum ll_err early_err;
 	bool is_body_overflow;
+	/* Work a handler hands to another thread (see http_defer). */
+	enum ll_err (*on_suspended)(struct http_req *req);
+	enum ll_err (*on_resumed)(struct http_req *req);
+	void (*on_completed)(struct http_req *req);
+	void *handler_state;
 };
 
 typedef enum ll_err (*http_handler)(struct http_req *req);
@@ -105,6 +112,13 @@ struct route {
 	int ok_status;                      /* 200 unless given */
 	bool is_csrf_exempt;                /* sign-in: no session exists yet */
 	bool is_hidden;                     /* not part of the API description (static files) */
+	/* A protocol of its own (xAPI): checks of the request that come before authentication (its
+	 * error is the answer), authentication other than the portal's session or API token, and
+	 * what every reply of the route carries (headers, the exact content type), errors too. */
+	enum ll_err (*check)(struct http_req *req);
+	enum ll_err (*authenticate)(struct http_req *req);
+	void (*decorate)(struct http_req *req);
+	const char *security;               /* the API description's security scheme for authenticate */
 };
 
 /* The route table (routes.c) and its length. */
@@ -123,6 +137,9 @@ const char *http_cookie(const struct http_req *req, const char *name);
 /* Parses the body as JSON and decodes it by the route's body_spec into in. *ret_root keeps the
  * decoded strings alive; the caller releases it with json_decref (NULL when in is not needed). */
 enum ll_err http_body(struct http_req *req, void *in, json_t **ret_root);
+/* LL_BAD_QUERY naming the first query parameter that is not one of allowed (NULL-ended; names
+ * compared case-sensitively) or that is given twice. */
+enum ll_err http_query_only(const struct http_req *req, const char *const *allowed);
 /* Integer query argument with a default and inclusive bounds; LL_BAD_QUERY names it. */
 enum ll_err http_query_int(const struct http_req *req, const char *name, int64_t dflt, int64_t min, int64_t max,
 			   int64_t *ret_value);
@@ -140,6 +157,17 @@ enum ll_err http_reply_download(struct http_req *req, const char *content_type, 
 				const char *filename);
 /* Adds a response header (name and value arena-owned or static). */
 void http_add_header(struct http_req *req, const char *name, const char *value);
+
+/* Answers the request later, from work another thread does, without holding a server thread
+ * while it waits. The handler sets state and returns LL_OK; the server then suspends the
+ * connection and calls on_suspended(req), which hands the work over (its error, if it could not,
+ * is the answer). The other thread calls http_resume(req) when done and touches req no more;
+ * on_resumed(req) then runs on a server thread and sets the reply as a handler would.
+ * on_completed(req), when given, runs when the request ends however it ends, to free state. */
+void http_defer(struct http_req *req, void *state, enum ll_err (*on_suspended)(struct http_req *req),
+		enum ll_err (*on_resumed)(struct http_req *req), void (*on_completed)(struct http_req *req));
+/* Wakes a request that http_defer suspended; callable from any thread, once. */
+void http_resume(struct http_req *req);
 
 /* True if the caller holds any of the roles in mask. */
 bool http_caller_is(const struct http_req *req, unsigned mask);

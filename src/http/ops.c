@@ -155,6 +155,27 @@ static json_t *components(void)
 		"\"level\":{\"type\":\"integer\"},\"credits_milli\":{\"type\":\"integer\"},"
 		"\"outcomes\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}},\"assessment\":{\"type\":\"string\"},"
 		"\"status\":{\"type\":\"string\"},\"institution_name\":{\"type\":\"string\"}}"));
+	json_object_set_new(s, "Statement", obj_schema(
+		"{\"id\":{\"type\":\"string\",\"format\":\"uuid\"},\"actor\":{\"type\":\"object\"},"
+		"\"verb\":{\"type\":\"object\"},\"object\":{\"type\":\"object\"},\"result\":{\"type\":\"object\"},"
+		"\"context\":{\"type\":\"object\"},\"timestamp\":{\"type\":\"string\"},"
+		"\"attachments\":{\"type\":\"array\",\"items\":{\"type\":\"object\"}}}"));
+	json_object_set_new(s, "Statements", json_pack("{s:s, s:[{s:o}, {s:s, s:{s:o}}], s:s}", "description",
+		"an xAPI 1.0.3 statement, or (POST) an array of them", "oneOf", "$ref",
+		json_string("#/components/schemas/Statement"), "type", "array", "items", "$ref",
+		json_string("#/components/schemas/Statement"), "externalDocs",
+		"https://github.com/adlnet/xAPI-Spec/blob/master/xAPI-Data.md"));
+	json_object_set_new(s, "StatementIds", json_pack("{s:s, s:{s:s, s:s}}", "type", "array", "items", "type",
+							 "string", "format", "uuid"));
+	json_object_set_new(s, "StatementResult", obj_schema(
+		"{\"statements\":{\"type\":\"array\",\"items\":{\"$ref\":\"#/components/schemas/Statement\"}},"
+		"\"more\":{\"type\":\"string\",\"description\":\"where the next page is, or empty\"}}"));
+	json_object_set_new(s, "XapiAbout", obj_schema(
+		"{\"version\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}},\"extensions\":{\"type\":\"object\"}}"));
+	json_object_set_new(s, "LrsClient", obj_schema(
+		"{\"id\":{\"type\":\"string\"},\"name\":{\"type\":\"string\"},\"key\":{\"type\":\"string\"},"
+		"\"secret\":{\"type\":\"string\",\"description\":\"shown once, when the client is created\"},"
+		"\"is_trusted\":{\"type\":\"boolean\"}}"));
 	json_object_set_new(s, "TransferStats", obj_schema(
 		"{\"programmes\":{\"type\":\"array\",\"items\":{\"type\":\"object\"},\"description\":"
 		"\"each programme's items by status (count, credits_milli) and its approved items by kind\"},"
@@ -271,7 +292,9 @@ json_t *openapi_document(void)
 			if (r->roles & (unsigned)role_at(k))
 				json_array_append_new(roles, json_string(role_name(role_at(k))));
 		json_object_set_new(op, "x-roles", roles);
-		if (r->roles)
+		if (r->security)
+			json_object_set_new(op, "security", json_pack("[{s:[]}]", r->security));
+		else if (r->roles)
 			json_object_set_new(op, "security", json_pack("[{s:[]}, {s:[]}]", "cookie", "bearer"));
 		else
 			json_object_set_new(op, "security", json_array());
@@ -320,9 +343,11 @@ json_t *openapi_document(void)
 				"Shanghai lifelong learning platform: accounts, institutions, sign-in and the credit bank.",
 				"paths", paths);
 	json_object_set_new(doc, "components",
-			    json_pack("{s:o, s:{s:{s:s, s:s, s:s}, s:{s:s, s:s}}}", "schemas", components(),
-				      "securitySchemes", "cookie", "type", "apiKey", "in", "cookie", "name", "ll_session",
-				      "bearer", "type", "http", "scheme", "bearer"));
+			    json_pack("{s:o, s:{s:{s:s, s:s, s:s}, s:{s:s, s:s}, s:{s:s, s:s, s:s}}}", "schemas",
+				      components(), "securitySchemes", "cookie", "type", "apiKey", "in", "cookie", "name",
+				      "ll_session", "bearer", "type", "http", "scheme", "bearer", "xapiBasic", "type", "http",
+				      "scheme", "basic", "description",
+				      "xAPI clients: the key and secret an institution issued (POST /api/v1/lrs/clients)"));
 	return doc;
 }
 

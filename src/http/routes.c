@@ -6,6 +6,7 @@
 #include "../accounts/accounts.h"
 #include "../audit/audit.h"
 #include "../ledger/ledger.h"
+#include "../lrs/lrs.h"
 #include "../auth/auth.h"
 #include "../org/org.h"
 #include "../transfer/transfer.h"
@@ -17,6 +18,8 @@
 #define ROLES_DEPOSIT (ROLE_STAFF | ROLE_INSTITUTION_ADMIN)
 #define ROLES_REVIEW (ROLE_REVIEWER | ROLE_CITY_ADMIN)
 #define ROLES_LEDGER_READ (ROLES_DEPOSIT | ROLES_REVIEW | ROLE_AUDITOR | ROLE_DISTRICT_ADMIN | ROLE_CITIZEN)
+/* An xAPI resource: the version header first, then HTTP Basic with a client's credentials. */
+#define XAPI .tag = "xapi", .check = lrs_http_check, .authenticate = lrs_http_authenticate, .security = "xapiBasic"
 
 const struct route routes[] = {
 	{ "GET", "/healthz", ops_http_health, 0, .tag = "ops", .summary = "Liveness and database check", .response = "Health" },
@@ -234,6 +237,29 @@ const struct route routes[] = {
 	{ "POST", "/api/v1/transfer/items/{id}/decision", transfer_http_item_decide, ROLES_DEPOSIT, .max_body = 2 * KB,
 	  .tag = "transfer", .summary = "Approve (the credit enters the ledger) or reject a transfer item",
 	  .body_spec = transfer_decision_spec, .response = "Decision" },
+
+	/* The learning record store: credentials for learning platforms, and xAPI 1.0.3 at /xapi. */
+	{ "GET", "/api/v1/lrs/clients", lrs_http_clients, ROLES_DEPOSIT, .tag = "lrs",
+	  .summary = "The caller's institution's xAPI clients, with how many statements each sent", .response = "Items" },
+	{ "POST", "/api/v1/lrs/clients", lrs_http_client_create, ROLE_INSTITUTION_ADMIN, .max_body = 1 * KB,
+	  .tag = "lrs", .summary = "Issue xAPI credentials to a learning platform (the secret is shown once)",
+	  .body_spec = lrs_client_spec, .response = "LrsClient", .ok_status = 201 },
+	{ "DELETE", "/api/v1/lrs/clients/{id}", lrs_http_client_revoke, ROLE_INSTITUTION_ADMIN, .tag = "lrs",
+	  .summary = "Revoke a client's credentials", .ok_status = 204 },
+	{ "GET", "/xapi/about", lrs_http_about, 0, .tag = "xapi", .decorate = lrs_http_decorate,
+	  .summary = "The xAPI versions this LRS speaks", .response = "XapiAbout" },
+	{ "PUT", "/xapi/statements", lrs_http_statements_put, ROLE_LRS_CLIENT, .max_body = 8 * MB, XAPI,
+	  .decorate = lrs_http_decorate_statements, .summary = "Store a statement at ?statementId=",
+	  .body_schema = "Statement", .ok_status = 204 },
+	{ "POST", "/xapi/statements", lrs_http_statements_post, ROLE_LRS_CLIENT, .max_body = 8 * MB, XAPI,
+	  .decorate = lrs_http_decorate_statements, .summary = "Store statements; their ids in order",
+	  .body_schema = "Statements", .response = "StatementIds" },
+	{ "GET", "/xapi/statements", lrs_http_statements_get, ROLE_LRS_CLIENT, XAPI,
+	  .decorate = lrs_http_decorate_statements,
+	  .summary = "A statement by ?statementId= or ?voidedStatementId=, or a page of statements by agent, verb, "
+		     "activity, registration, related_agents, related_activities, since, until, limit, format, "
+		     "ascending; ?more= continues",
+	  .response = "StatementResult" },
 };
 
 const size_t routes_count = sizeof(routes) / sizeof(routes[0]);

@@ -46,6 +46,8 @@ struct request_state {
 	struct server *srv;
 	bool is_started;      /* first access-handler call done */
 	bool is_answered;
+	bool is_suspended;    /* waiting for http_resume */
+	enum ll_err deferred_err; /* on_suspended's failure, answered on resumption */
 	size_t body_cap;
 	const char *allow;    /* Allow header for 405 */
 	size_t uri_len;       /* request target with its query, as received */
@@ -160,6 +162,46 @@ const char *http_header(const struct http_req *req, const char *name)
 const char *http_cookie(const struct http_req *req, const char *name)
 {
 	return MHD_lookup_connection_value(req->conn, MHD_COOKIE_KIND, name);
+}
+
+struct names_visit {
+	const char *const *allowed;
+	const char *bad;
+	bool is_repeated;
+	const char *seen[32];
+	int n_seen;
+};
+
+static enum MHD_Result name_visit(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	(void)kind;
+	(void)value;
+	struct names_visit *v = cls;
+	if (v->bad)
+		return MHD_YES;
+	bool is_known = false;
+	for (int i = 0; v->allowed[i] && !is_known; i++)
+		is_known = strcmp(v->allowed[i], key) == 0;
+	if (!is_known)
+		v->bad = key;
+	for (int i = 0; i < v->n_seen && !v->bad; i++)
+		if (strcmp(v->seen[i], key) == 0) {
+			v->bad = key;
+			v->is_repeated = true;
+		}
+	if (v->n_seen < 32)
+		v->seen[v->n_seen++] = key;
+	return MHD_YES;
+}
+
+enum ll_err http_query_only(const struct http_req *req, const char *const *allowed)
+{
+	struct names_visit v = { .allowed = allowed };
+	MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, name_visit, &v);
+	if (!v.bad)
+		return LL_OK;
+	return v.is_repeated ? ll_fail(LL_BAD_QUERY, v.bad, "%.64s is given twice", v.bad)
+			     : ll_fail(LL_BAD_QUERY, v.bad, "this resource has no parameter %.64s", v.bad);
 }
 
 enum ll_err http_query_int(const struct http_req *req, const char *name, int64_t dflt, int64_t min, int64_t max,
@@ -282,6 +324,8 @@ static enum MHD_Result send_reply(struct request_state *rs)
 	struct http_req *req = &rs->req;
 	struct MHD_Response *resp;
 	rs->is_answered = true;
+	if (req->route && req->route->decorate)
+		req->route->decorate(req);
 	if (req->reply_json) {
 		size_t len = 0;
 		struct buf b;
@@ -291,7 +335,8 @@ static enum MHD_Result send_reply(struct request_state *rs)
 			text = buf_steal(&b, &len);
 		buf_release(&b);
 		resp = MHD_create_response_from_buffer(text ? len : 0, text, MHD_RESPMEM_MUST_FREE);
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json; charset=utf-8");
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+					req->content_type ? req->content_type : "application/json; charset=utf-8");
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
 	} else if (req->reply_raw) {
 		resp = MHD_create_response_from_buffer(req->reply_raw_len, (void *)req->reply_raw,
@@ -329,6 +374,51 @@ static enum ll_err admit(struct http_req *req)
 	return LL_OK;
 }
 
+void http_defer(struct http_req *req, void *state, enum ll_err (*on_suspended)(struct http_req *req),
+		enum ll_err (*on_resumed)(struct http_req *req), void (*on_completed)(struct http_req *req))
+{
+	req->handler_state = state;
+	req->on_suspended = on_suspended;
+	req->on_resumed = on_resumed;
+	req->on_completed = on_completed;
+}
+
+void http_resume(struct http_req *req)
+{
+	MHD_resume_connection(req->conn);
+}
+
+/* The handler deferred its answer: suspend, then let the work begin (never the other way round,
+ * or the other thread could resume a connection that is not yet suspended). */
+static enum MHD_Result suspend(struct request_state *rs)
+{
+	struct http_req *req = &rs->req;
+	rs->is_suspended = true;
+	MHD_suspend_connection(req->conn);
+	enum ll_err err = req->on_suspended(req);
+	if (err != LL_OK) {
+		rs->deferred_err = err;
+		rs->early_detail = *ll_error_get(err);
+		MHD_resume_connection(req->conn);
+	}
+	return MHD_YES;
+}
+
+static enum MHD_Result resumed(struct request_state *rs)
+{
+	struct http_req *req = &rs->req;
+	rs->is_suspended = false;
+	ll_error_clear();
+	enum ll_err err = rs->deferred_err;
+	if (err != LL_OK)
+		ll_fail(err, rs->early_detail.field[0] ? rs->early_detail.field : NULL, "%s", rs->early_detail.message);
+	else
+		err = req->on_resumed(req);
+	if (err != LL_OK)
+		queue_error(rs, err);
+	return send_reply(rs);
+}
+
 static enum MHD_Result answer(struct request_state *rs)
 {
 	struct http_req *req = &rs->req;
@@ -344,6 +434,8 @@ static enum MHD_Result answer(struct request_state *rs)
 		if (err == LL_OK)
 			return send_reply(rs);
 	}
+	if (err == LL_OK && req->route->check)
+		err = req->route->check(req);
 	if (err == LL_OK)
 		err = admit(req);
 	if (err == LL_OK) {
@@ -353,6 +445,8 @@ static enum MHD_Result answer(struct request_state *rs)
 			err = req->route->handler(req);
 		if (err == LL_OK && req->arena.is_full)
 			err = ll_fail(LL_ARENA_FULL, NULL, NULL);
+		if (err == LL_OK && req->on_suspended)
+			return suspend(rs);
 	}
 	if (err != LL_OK)
 		queue_error(rs, err);
@@ -420,6 +514,8 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn, const c
 		return MHD_NO; /* out of memory in the URI callback */
 	if (rs->is_answered)
 		return MHD_YES;
+	if (rs->is_suspended)
+		return resumed(rs);
 	if (!rs->is_started)
 		return first_call(rs, url, method);
 	if (*upload_data_size > 0) {
@@ -479,6 +575,8 @@ static void completed_cb(void *cls, struct MHD_Connection *conn, void **con_cls,
 		metrics_record(req->app->metrics, idx, req->status, duration);
 		access_log_line(rs, duration);
 	}
+	if (req->on_completed)
+		req->on_completed(req);
 	if (req->reply_json)
 		json_decref(req->reply_json);
 	free(req->body);
@@ -552,7 +650,7 @@ enum ll_err server_start(struct app *app, const struct server_options *opt, stru
 	err = parse_listen(srv->opt.listen, &ss, &sslen);
 	if (err != LL_OK)
 		goto out;
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	/* The connection's memory pool holds the request line and headers; its size is the header cap

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../base/json.h"
 #include "../base/ll_err.h"
 
 /* The version this LRS speaks, and the one it records on a statement that names none. */
@@ -216,7 +217,9 @@ enum ll_err lrs_writer_start(struct ll_store *st, struct lrs_cache *cache, const
  * b must stay valid until then. LL_BUSY when the writer is stopping. */
 enum ll_err lrs_writer_submit(struct lrs_writer *w, struct lrs_batch *b,
 			      void (*on_done)(struct lrs_batch *b, void *ctx), void *ctx);
-/* Stores what is queued, then stops the thread and frees w (NULL is fine); returns NULL. */
+/* Stores what is queued and stops the thread; later submissions get LL_BUSY. w stays valid. */
+void lrs_writer_drain(struct lrs_writer *w);
+/* Drains w, then frees it (NULL is fine); returns NULL. */
 struct lrs_writer *lrs_writer_stop(struct lrs_writer *w);
 struct lrs_writer_stats {
 	uint64_t commits, batches, statements;
@@ -257,7 +260,48 @@ enum ll_err lrs_query_run(struct ll_store *st, const struct lrs_query *q, struct
 
 /* The stored statement of id (any case) into *ret_body (caller frees with free()): with
  * is_voided false only when it is not voided, with is_voided true only when it is (the
- * statementId and voidedStatementId queries). LL_NOT_FOUND otherwise. */
-enum ll_err lrs_statement_get(struct ll_store *st, const char *id, bool is_voided, char **ret_body);
+ * statementId and voidedStatementId queries), and only one that a client of institution_id
+ * stored (NULL: any). LL_NOT_FOUND otherwise. */
+enum ll_err lrs_statement_get(struct ll_store *st, const char *id, bool is_voided, const char *institution_id,
+			      char **ret_body);
+
+/* ---- The LRS of a serving process (service.c) ---- */
+
+#define LRS_HOME_PAGE_DEFAULT "https://lifelong.sh.cn"
+
+struct lrs_service {
+	struct ll_store *st;
+	const struct ll_keys *keys;
+	struct lrs_cache *cache;
+	struct lrs_clients *clients;
+	struct lrs_writer *writer;
+	char home_page[LRS_HOME_PAGE_MAX];  /* of the lifelong accounts; clients' under /xapi/clients */
+};
+
+/* Starts the writer and the caches over st (keys for client secrets); home_page NULL means
+ * LRS_HOME_PAGE_DEFAULT. Caller stops it with lrs_service_stop once no request can reach it. */
+enum ll_err lrs_service_start(struct ll_store *st, const struct ll_keys *keys, const char *home_page,
+			      struct lrs_service **ret);
+/* Stores what is queued and answers it; from then on requests to store are refused (503), so the
+ * HTTP server can stop with no request left waiting. */
+void lrs_service_drain(struct lrs_service *s);
+/* Drains s, then frees it (NULL is fine); returns NULL. */
+struct lrs_service *lrs_service_stop(struct lrs_service *s);
+
+/* ---- Handlers (lrs_http.c) ---- */
+
+struct http_req;
+enum ll_err lrs_http_check(struct http_req *req);
+enum ll_err lrs_http_authenticate(struct http_req *req);
+void lrs_http_decorate(struct http_req *req);
+void lrs_http_decorate_statements(struct http_req *req);
+enum ll_err lrs_http_about(struct http_req *req);
+enum ll_err lrs_http_statements_put(struct http_req *req);
+enum ll_err lrs_http_statements_post(struct http_req *req);
+enum ll_err lrs_http_statements_get(struct http_req *req);
+enum ll_err lrs_http_clients(struct http_req *req);
+enum ll_err lrs_http_client_create(struct http_req *req);
+enum ll_err lrs_http_client_revoke(struct http_req *req);
+extern const struct json_field lrs_client_spec[];
 
 #endif

@@ -63,7 +63,9 @@ static const struct store_stmt ATTACHMENT_INSERT = {
 static const struct store_stmt PERSON_BY_ACCOUNT = { "lrs person by account",
 						     "SELECT id FROM persons WHERE account_no = $1" };
 static const struct store_stmt STATEMENT_GET = {
-	"lrs statement get", "SELECT body FROM lrs_statements WHERE id = $1 AND is_voided = $2"
+	"lrs statement get",
+	"SELECT body FROM lrs_statements WHERE id = $1 AND is_voided = $2 AND ($3 = '' OR client_id IN "
+	"(SELECT c.id FROM lrs_clients c WHERE c.institution_id = $3))"
 };
 
 /* ---- The cache of IRI numbers ---- */
@@ -482,6 +484,7 @@ enum ll_err lrs_batches_store(struct ll_store *st, struct lrs_cache *cache, cons
 struct get_ctx {
 	const char *id;
 	bool is_voided;
+	const char *institution_id;
 	char *body;
 };
 
@@ -490,10 +493,13 @@ static enum ll_err get_txn(struct ll_tx *tx, void *ctx)
 	struct get_ctx *g = ctx;
 	free(g->body);
 	g->body = NULL;
-	return store_exec(tx, &STATEMENT_GET, SP(SV_TEXT(g->id), SV_BOOL(g->is_voided)), text_row, &g->body);
+	return store_exec(tx, &STATEMENT_GET,
+			  SP(SV_TEXT(g->id), SV_BOOL(g->is_voided), SV_TEXT(g->institution_id ? g->institution_id : "")),
+			  text_row, &g->body);
 }
 
-enum ll_err lrs_statement_get(struct ll_store *st, const char *id, bool is_voided, char **ret_body)
+enum ll_err lrs_statement_get(struct ll_store *st, const char *id, bool is_voided, const char *institution_id,
+			      char **ret_body)
 {
 	if (!lrs_uuid_is_valid(id))
 		return ll_fail(LL_INVALID_VALUE, is_voided ? "voidedStatementId" : "statementId", "must be a UUID");
@@ -501,7 +507,7 @@ enum ll_err lrs_statement_get(struct ll_store *st, const char *id, bool is_voide
 	snprintf(lower, sizeof(lower), "%s", id);
 	for (char *p = lower; *p; p++)
 		*p = (char)((*p >= 'A' && *p <= 'F') ? *p - 'A' + 'a' : *p);
-	struct get_ctx g = { lower, is_voided, NULL };
+	struct get_ctx g = { lower, is_voided, institution_id, NULL };
 	enum ll_err err = store_run(st, STORE_READ, "lrs statement", get_txn, &g);
 	if (err == LL_OK && !g.body)
 		err = ll_fail(LL_NOT_FOUND, is_voided ? "voidedStatementId" : "statementId", "no %sstatement %s",

@@ -24,6 +24,7 @@ struct lrs_writer {
 	pthread_cond_t wake;
 	struct lrs_batch *head, *tail;
 	bool is_stopping;
+	bool is_joined;
 	struct lrs_writer_stats stats;
 };
 
@@ -130,15 +131,23 @@ enum ll_err lrs_writer_submit(struct lrs_writer *w, struct lrs_batch *b,
 	return LL_OK;
 }
 
-struct lrs_writer *lrs_writer_stop(struct lrs_writer *w)
+void lrs_writer_drain(struct lrs_writer *w)
 {
-	if (!w)
-		return NULL;
+	if (!w || w->is_joined)
+		return;
 	pthread_mutex_lock(&w->mu);
 	w->is_stopping = true;
 	pthread_cond_signal(&w->wake);
 	pthread_mutex_unlock(&w->mu);
 	pthread_join(w->thread, NULL);
+	w->is_joined = true;
+}
+
+struct lrs_writer *lrs_writer_stop(struct lrs_writer *w)
+{
+	if (!w)
+		return NULL;
+	lrs_writer_drain(w);
 	pthread_cond_destroy(&w->wake);
 	pthread_mutex_destroy(&w->mu);
 	free(w);

@@ -1,8 +1,10 @@
 // The authorisation walk: every operation of /api/openapi.json (generated from the route table,
-// x-roles = the roles the table admits), called without credentials and as a signed-in user of
-// each of the seven roles. A role outside x-roles must get 403, no credentials 401 on protected
-// routes, and a role inside x-roles must never get 401 or 403 (400/404/409 for the minimal body
-// are fine). Path parameters are ids the role could legitimately address (its own institution,
+// x-roles = the roles the table admits), called without credentials, as a signed-in user of each
+// of the seven roles, and as an xAPI client (HTTP Basic with credentials an institution issued).
+// A role outside x-roles must get 403, no credentials 401 on protected routes, and a role inside
+// x-roles must never get 401 or 403 (400/404/409 for the minimal body are fine). The xAPI routes
+// know no user at all: a session or token there is no credentials (401); an xAPI client is no
+// user anywhere else (401). Path parameters are ids the role could legitimately address (its own institution,
 // a person it may see, its own token) and bodies are ones it could legitimately send where the
 // route has one, so a 401 or 403 from a handler means the server and the table disagree.
 import assert from 'node:assert/strict';
@@ -10,7 +12,7 @@ import crypto from 'node:crypto';
 import { before, describe, test } from 'node:test';
 
 import {
-  ROLES, XUHUI, anon, assertStatus, makeWorld, password, registerPerson, uniqueLogin, uniqueName,
+  Client, ROLES, XUHUI, anon, assertStatus, makeWorld, password, registerPerson, uniqueLogin, uniqueName,
 } from './lib.mjs';
 
 const doc = await (await fetch((process.env.LIFELONG_URL || 'http://127.0.0.1:8080') + '/api/openapi.json')).json();
@@ -23,6 +25,8 @@ const isSignOut = (o) => o.method === 'DELETE' && o.path === '/api/v1/session';
 ops.sort((a, b) => Number(isSignOut(a)) - Number(isSignOut(b)));
 
 const DEPOSIT = ['staff', 'institution_admin'];
+const CLIENT = 'lrs_client';
+const isXapi = (op) => (op.security || []).some((s) => 'xapiBasic' in s);
 const REVIEW = ['reviewer', 'city_admin'];
 
 // The roles the route table gave each route when this suite was written. A change here is a
@@ -118,6 +122,15 @@ const REVIEWED = {
   'POST /api/v1/transfer/units': DEPOSIT,
   'POST /api/v1/transfer/units/{id}/decision': ['city_admin'],
   'GET /api/v1/transfer/stats': ['city_admin', 'auditor'],
+  // The learning record store: institutions issue and revoke credentials; learning platforms
+  // holding them use xAPI, and nobody else does.
+  'GET /api/v1/lrs/clients': DEPOSIT,
+  'POST /api/v1/lrs/clients': ['institution_admin'],
+  'DELETE /api/v1/lrs/clients/{id}': ['institution_admin'],
+  'GET /xapi/about': [],
+  'PUT /xapi/statements': [CLIENT],
+  'POST /xapi/statements': [CLIENT],
+  'GET /xapi/statements': [CLIENT],
 };
 
 describe('authorisation walk over every route of the API description', () => {
@@ -134,6 +147,9 @@ describe('authorisation walk over every route of the API description', () => {
       tokens[role] = res.json.id;
     }
     ledger = await makeLedger();
+    const issued = await w.byRole.institution_admin.post('/api/v1/lrs/clients', { name: '巡检平台' });
+    assertStatus(issued, 201);
+    w.byRole[CLIENT] = new Client({ basic: { key: issued.json.key, secret: issued.json.secret } });
   });
 
   // Credit-bank records of the citizen of the world, deposited by institution A (a community
@@ -174,7 +190,9 @@ describe('authorisation walk over every route of the API description', () => {
     assert.ok(ops.length >= 20, `only ${ops.length} operations`);
     for (const { method, path, op } of ops) {
       assert.ok(Array.isArray(op['x-roles']), `${method} ${path} has no x-roles`);
-      for (const r of op['x-roles']) assert.ok(ROLES.includes(r), `${method} ${path}: unknown role ${r}`);
+      for (const r of op['x-roles']) assert.ok(ROLES.includes(r) || r === CLIENT, `${method} ${path}: unknown role ${r}`);
+      // xAPI's routes are its clients' alone, and theirs are xAPI's alone.
+      assert.equal(isXapi(op), op['x-roles'].includes(CLIENT), `${method} ${path}: xAPI security vs x-roles`);
       assert.equal(new Set(op['x-roles']).size, op['x-roles'].length);
       // Protected routes say so in the standard way too.
       assert.equal(op.security.length > 0, op['x-roles'].length > 0, `${method} ${path}: security vs x-roles`);
@@ -258,16 +276,21 @@ describe('authorisation walk over every route of the API description', () => {
     const isPublic = allowed.length === 0;
     test(`${method} ${path}: ${isPublic ? 'public' : 'only ' + allowed.join(', ')}`, async () => {
       const problems = [];
-      for (const role of [null, ...ROLES]) {
+      for (const role of [null, ...ROLES, CLIENT]) {
         const caller = role ? w.byRole[role] : anon();
         const p = concretePath(method, path, role);
         const body = bodyFor(method, path, op, role ? caller : null);
         const opts = body === undefined ? {} : body.raw ? { body: body.raw, contentType: body.contentType } : { json: body };
+        if (isXapi(op)) opts.headers = { 'X-Experience-API-Version': '1.0.3' };
         const res = await caller.request(method, p, opts);
         const who = role || 'no credentials';
         const got = `${res.status} ${res.json?.error?.code || ''}`.trim();
+        // Credentials of the other kind are no credentials.
+        const isStranger = role && !isPublic && (isXapi(op) !== (role === CLIENT));
         if (res.status >= 500) problems.push(`${who}: ${got} ${res.text.slice(0, 200)}`);
-        else if (isPublic || (role && allowed.includes(role))) {
+        else if (isStranger) {
+          if (res.status !== 401 || res.json?.error?.code !== 'unauthenticated') problems.push(`${who}: want 401 unauthenticated, got ${got}`);
+        } else if (isPublic || (role && allowed.includes(role))) {
           if (res.status === 401 || res.status === 403) problems.push(`${who} is allowed but got ${got}: ${res.json?.error?.message}`);
           else if (role && BODIES[`${method} ${path}`] && (res.status < 200 || res.status > 299))
             problems.push(`${who} sent a legitimate body but got ${got}: ${res.json?.error?.message}`);

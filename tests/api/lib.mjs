@@ -106,7 +106,8 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 export { sleep };
 
 export class Client {
-  constructor({ cookie = null, csrf = null, bearer = null, user = null, login = null, password = null } = {}) {
+  constructor({ cookie = null, csrf = null, bearer = null, user = null, login = null, password = null, basic = null } = {}) {
+    this.basic = basic; // { key, secret }: an xAPI client's HTTP Basic credentials
     this.cookie = cookie;
     this.csrf = csrf;
     this.bearer = bearer;
@@ -124,6 +125,7 @@ export class Client {
   async request(method, p, opts = {}) {
     const headers = { ...(opts.headers || {}) };
     if (this.bearer) headers.authorization = `Bearer ${this.bearer}`;
+    if (this.basic) headers.authorization = `Basic ${Buffer.from(`${this.basic.key}:${this.basic.secret}`).toString('base64')}`;
     if (this.cookie) headers.cookie = `${SESSION_COOKIE}=${this.cookie}`;
     const isWrite = method !== 'GET' && method !== 'HEAD';
     if (isWrite && this.csrf && opts.csrf !== false) headers[CSRF_HEADER] = this.csrf;

@@ -111,18 +111,20 @@ describe('OpenAPI description', () => {
   });
 
   describe('the server decodes bodies exactly as described', () => {
-    let city, inst, staff, citizen;
+    let city, inst, staff, instAdmin, citizen;
     before(async () => {
       city = await signInFixture('fx-city-admin');
       inst = await createInstitution(city, XUHUI, 'open_university');
       staff = await createStaff(city, 'staff', inst.id);
+      instAdmin = await createStaff(city, 'institution_admin', inst.id);
       citizen = (await registerCitizen()).client;
     });
 
     // Bodies described field by field (a spec table): those the server decodes by that table.
     const bodyOps = () => ops().filter((o) => o.op.requestBody?.content?.['application/json']?.schema?.properties);
     const callerFor = (o) => (o.op['x-roles'].length === 0 ? anon() : o.op['x-roles'].includes('city_admin') ? city
-      : o.op['x-roles'].includes('staff') ? staff : o.op['x-roles'].includes('citizen') ? citizen : null);
+      : o.op['x-roles'].includes('staff') ? staff : o.op['x-roles'].includes('citizen') ? citizen
+        : o.op['x-roles'].includes('institution_admin') ? instAdmin : null);
     const concrete = (p) => p.replace(/\{id\}/g, inst.id).replace(/\{level\}/g, '3').replace(/\{kind\}/g, 'community_education');
 
     test('every documented property is accepted (never unknown_field), an undocumented one is refused', async () => {

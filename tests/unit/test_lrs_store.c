@@ -92,14 +92,14 @@ static void test_statements_are_stored_and_read_back_with_iris_numbered_once(voi
 	assert_int_equal(count_rows(f->st, "lrs_iris"), 4);
 	assert_int_equal(count_rows(f->st, "lrs_statements"), 2);
 	char *body = NULL;
-	assert_ok(lrs_statement_get(f->st, "01A20BB3-0585-75F0-8BE1-AA12D730FF01", false, &body));
+	assert_ok(lrs_statement_get(f->st, "01A20BB3-0585-75F0-8BE1-AA12D730FF01", false, NULL, &body));
 	json_t *got = parse(body);
 	assert_true(json_equal(got, t.s[0].json));
 	json_decref(got);
 	free(body);
 	/* Not voided, so not found as a voided statement. */
-	assert_fails(lrs_statement_get(f->st, IDS[0], true, &body), LL_NOT_FOUND, "voidedStatementId");
-	assert_fails(lrs_statement_get(f->st, "not-a-uuid", false, &body), LL_INVALID_VALUE, "statementId");
+	assert_fails(lrs_statement_get(f->st, IDS[0], true, NULL, &body), LL_NOT_FOUND, "voidedStatementId");
+	assert_fails(lrs_statement_get(f->st, "not-a-uuid", false, NULL, &body), LL_INVALID_VALUE, "statementId");
 	batch_release(&t);
 	/* The cache knows the numbers now: a statement of known IRIs numbers nothing new, with or
 	 * without it. */
@@ -192,11 +192,11 @@ static void test_voiding_marks_its_target_before_or_after_it_arrives_but_never_a
 	assert_ok(store_one(f, NULL, &t));
 	batch_release(&t);
 	char *body = NULL;
-	assert_fails(lrs_statement_get(f->st, IDS[0], false, &body), LL_NOT_FOUND, "statementId");
-	assert_ok(lrs_statement_get(f->st, IDS[0], true, &body));
+	assert_fails(lrs_statement_get(f->st, IDS[0], false, NULL, &body), LL_NOT_FOUND, "statementId");
+	assert_ok(lrs_statement_get(f->st, IDS[0], true, NULL, &body));
 	free(body);
 	/* The voiding statement itself stays readable. */
-	assert_ok(lrs_statement_get(f->st, IDS[1], false, &body));
+	assert_ok(lrs_statement_get(f->st, IDS[1], false, NULL, &body));
 	free(body);
 
 	/* A voiding statement that arrives first voids its target when the target comes. */
@@ -210,8 +210,8 @@ static void test_voiding_marks_its_target_before_or_after_it_arrives_but_never_a
 	batch_make(&t, second, 1);
 	assert_ok(store_one(f, NULL, &t));
 	batch_release(&t);
-	assert_fails(lrs_statement_get(f->st, IDS[3], false, &body), LL_NOT_FOUND, NULL);
-	assert_ok(lrs_statement_get(f->st, IDS[3], true, &body));
+	assert_fails(lrs_statement_get(f->st, IDS[3], false, NULL, &body), LL_NOT_FOUND, NULL);
+	assert_ok(lrs_statement_get(f->st, IDS[3], true, NULL, &body));
 	free(body);
 
 	/* Voiding a voiding statement voids nothing. */
@@ -220,7 +220,7 @@ static void test_voiding_marks_its_target_before_or_after_it_arrives_but_never_a
 	batch_make(&t, third, 1);
 	assert_ok(store_one(f, NULL, &t));
 	batch_release(&t);
-	assert_ok(lrs_statement_get(f->st, IDS[1], false, &body));
+	assert_ok(lrs_statement_get(f->st, IDS[1], false, NULL, &body));
 	free(body);
 	assert_int_equal(sql_i64(f->st, "SELECT COUNT(*) FROM lrs_statements WHERE is_voided = 1", SP_NONE), 2);
 	free(target), free(voider), free(early), free(late), free(meta);

@@ -106,6 +106,17 @@ static void test_nothing_described_beyond_the_table(void **state)
 	assert_int_equal(described, visible);
 }
 
+/* The role named name, users' or not. */
+static bool role_named(const char *name, enum role *ret)
+{
+	for (int k = 0; k < ROLE_COUNT; k++)
+		if (strcmp(role_name(role_at(k)), name) == 0) {
+			*ret = role_at(k);
+			return true;
+		}
+	return false;
+}
+
 static void test_roles_match_exactly(void **state)
 {
 	for (size_t i = 0; i < routes_count; i++) {
@@ -118,8 +129,8 @@ static void test_roles_match_exactly(void **state)
 		size_t k;
 		json_t *v;
 		json_array_foreach(roles, k, v) {
-			enum role role;
-			if (!json_is_string(v) || !role_parse(json_string_value(v), &role))
+			enum role role = ROLE_NONE;
+			if (!json_is_string(v) || !role_named(json_string_value(v), &role))
 				fail_msg("route %s %s: x-roles holds something that is not a role", r->method, r->path);
 			if (described & (unsigned)role)
 				fail_msg("route %s %s: role %s listed twice", r->method, r->path, json_string_value(v));

@@ -1,0 +1,635 @@
+/*
+ * The xAPI resources at /xapi, as xAPI 1.0.3's communication part states them: the version
+ * header on every request and reply, HTTP Basic with the credentials an institution issued, the
+ * statement resource (PUT, POST, GET, HEAD) with Consistent-Through on every reply, and the about
+ * resource; and the portal's API for issuing those credentials. Storing waits for the writer's
+ * commit without holding a server thread (http_defer).
+ */
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "../auth/roles.h"
+#include "../base/clock.h"
+#include "../base/id.h"
+#include "../http/auth_http.h"
+#include "../http/http.h"
+#include "lrs.h"
+
+/* A statement request's JSON nests: statement, object (sub-statement), context, contextActivities,
+ * an activity, its definition, extensions, and what an extension holds. */
+#define XAPI_JSON_DEPTH 32
+#define XAPI_BATCH_MAX 1000
+
+/* ---- What every xAPI request and reply carries ---- */
+
+enum ll_err lrs_http_check(struct http_req *req)
+{
+	const char *v = http_header(req, "X-Experience-API-Version");
+	if (!v)
+		return ll_fail(LL_USAGE, "X-Experience-API-Version", "xAPI requests carry X-Experience-API-Version");
+	/* 1.0, 1.0.0 ... 1.0.9: every 1.0.x client speaks what this LRS speaks. */
+	if (strncmp(v, "1.0", 3) != 0 || (v[3] && !(v[3] == '.' && v[4] >= '0' && v[4] <= '9' && !v[5])))
+		return ll_fail(LL_USAGE, "X-Experience-API-Version", "this LRS speaks xAPI 1.0.x, not %.16s", v);
+	return LL_OK;
+}
+
+void lrs_http_decorate(struct http_req *req)
+{
+	http_add_header(req, "X-Experience-API-Version", LRS_VERSION);
+	if (req->reply_json)
+		req->content_type = "application/json";
+	if (req->status == 401)
+		http_add_header(req, "WWW-Authenticate", "Basic realm=\"xAPI\", charset=\"UTF-8\"");
+}
+
+void lrs_http_decorate_statements(struct http_req *req)
+{
+	lrs_http_decorate(req);
+	/* Every statement this server answered for is committed before the answer. */
+	char *now = arena_alloc(&req->arena, 32);
+	if (now) {
+		lrs_time_format(clock_now_us(), now);
+		http_add_header(req, "X-Experience-API-Consistent-Through", now);
+	}
+}
+
+/* ---- HTTP Basic with a client's key and secret ---- */
+
+enum ll_err lrs_http_authenticate(struct http_req *req)
+{
+	const char *authz = http_header(req, "Authorization");
+	if (!authz || strncasecmp(authz, "Basic ", 6) != 0)
+		return ll_fail(LL_UNAUTHENTICATED, NULL, "xAPI clients sign in with HTTP Basic: key and secret");
+	const char *b64 = authz + 6;
+	while (*b64 == ' ')
+		b64++;
+	char decoded[256];
+	size_t len = 0;
+	if (strlen(b64) > 340 ||
+	    sodium_base642bin((unsigned char *)decoded, sizeof(decoded) - 1, b64, strlen(b64), NULL, &len, NULL,
+			      sodium_base64_VARIANT_ORIGINAL) != 0)
+		return ll_fail(LL_UNAUTHENTICATED, NULL, "the Basic credentials are not base64");
+	decoded[len] = '\0';
+	char *colon = strchr(decoded, ':');
+	if (!colon)
+		return ll_fail(LL_UNAUTHENTICATED, NULL, "the Basic credentials are key:secret");
+	*colon = '\0';
+	struct lrs_service *s = req->app->lrs;
+	struct lrs_client *c = arena_alloc(&req->arena, sizeof(*c));
+	if (!c || !s)
+		return ll_fail(LL_INTERNAL, NULL, "the learning record store is not running");
+	enum ll_err err = lrs_client_authenticate(req->app->st, s->keys, s->clients, decoded, colon + 1, c);
+	sodium_memzero(decoded, sizeof(decoded));
+	if (err == LL_BAD_CREDENTIALS)
+		return ll_fail(LL_UNAUTHENTICATED, NULL, "unknown key or wrong secret");
+	if (err != LL_OK)
+		return err;
+	req->caller.is_authenticated = true;
+	req->caller.role = ROLE_LRS_CLIENT;
+	req->caller.user_id = c->id;
+	req->caller.login = c->key;
+	req->caller.display_name = c->name;
+	req->caller.institution_id = c->institution_id;
+	req->caller.is_via_token = true;
+	return LL_OK;
+}
+
+/* The client a request was authenticated as (lrs_http_authenticate filled the caller). */
+static void client_of(const struct http_req *req, struct lrs_client *ret)
+{
+	memset(ret, 0, sizeof(*ret));
+	snprintf(ret->id, sizeof(ret->id), "%s", req->caller.user_id);
+	snprintf(ret->institution_id, sizeof(ret->institution_id), "%s", req->caller.institution_id);
+	snprintf(ret->name, sizeof(ret->name), "%s", req->caller.display_name);
+	snprintf(ret->key, sizeof(ret->key), "%s", req->caller.login);
+}
+
+/* ---- About ---- */
+
+enum ll_err lrs_http_about(struct http_req *req)
+{
+	http_reply(req, 200,
+		   json_pack("{s:[s, s, s, s], s:{}}", "version", "1.0.3", "1.0.2", "1.0.1", "1.0.0", "extensions"));
+	return LL_OK;
+}
+
+/* ---- Storing statements ---- */
+
+struct store_req {
+	struct lrs_batch batch;
+	struct lrs_statement *statements;
+	int n;
+	json_t *authority;
+	bool is_put;
+	struct http_req *req;
+};
+
+static void store_req_free(struct http_req *req)
+{
+	struct store_req *x = req->handler_state;
+	if (!x)
+		return;
+	for (int i = 0; i < x->n; i++)
+		lrs_statement_release(&x->statements[i]);
+	free(x->statements);
+	json_decref(x->authority);
+	free(x);
+	req->handler_state = NULL;
+}
+
+static void stored(struct lrs_batch *b, void *ctx)
+{
+	(void)b;
+	http_resume(ctx);
+}
+
+static enum ll_err store_submit(struct http_req *req)
+{
+	struct store_req *x = req->handler_state;
+	return lrs_writer_submit(req->app->lrs->writer, &x->batch, stored, req);
+}
+
+static enum ll_err store_answer(struct http_req *req)
+{
+	struct store_req *x = req->handler_state;
+	if (x->batch.err != LL_OK)
+		return ll_fail(x->batch.err, x->batch.detail.field[0] ? x->batch.detail.field : NULL, "%s",
+			       x->batch.detail.message);
+	/* Nothing new: every statement was held already, with the same content. */
+	if (x->is_put || x->batch.stored == 0) {
+		http_reply_empty(req, 204);
+		return LL_OK;
+	}
+	json_t *ids = json_array();
+	for (int i = 0; i < x->n; i++)
+		json_array_append_new(ids, json_string(json_string_value(json_object_get(x->statements[i].json, "id"))));
+	http_reply(req, 200, ids);
+	return LL_OK;
+}
+
+static enum ll_err json_body(struct http_req *req, json_t **ret)
+{
+	const char *ct = http_header(req, "Content-Type");
+	size_t n = ct ? strcspn(ct, "; \t") : 0;
+	if (!ct || n != 16 || strncasecmp(ct, "application/json", 16) != 0)
+		return ll_fail(LL_UNSUPPORTED_MEDIA, "Content-Type", "statements are sent as application/json");
+	return json_parse(req->body ? req->body : "", req->body_len, XAPI_JSON_DEPTH, ret);
+}
+
+/* Checks every statement of root (an object, or an array when is_array_ok) and queues them as one
+ * batch; the answer comes once the batch is committed. */
+static enum ll_err store_statements(struct http_req *req, json_t *root, const char *put_id)
+{
+	bool is_array = json_is_array(root);
+	if (put_id && is_array)
+		return ll_fail(LL_INVALID_VALUE, NULL, "PUT stores one statement; POST stores several");
+	size_t n = is_array ? json_array_size(root) : 1;
+	if (n == 0)
+		return ll_fail(LL_INVALID_VALUE, NULL, "the request holds no statement");
+	if (n > XAPI_BATCH_MAX)
+		return ll_fail(LL_OUT_OF_RANGE, NULL, "a request holds at most %d statements", XAPI_BATCH_MAX);
+	struct lrs_client client;
+	client_of(req, &client);
+	struct store_req *x = calloc(1, sizeof(*x));
+	if (!x)
+		return LL_NOMEM;
+	x->statements = calloc(n, sizeof(*x->statements));
+	x->authority = lrs_client_authority(&client, req->app->lrs->home_page);
+	x->is_put = put_id != NULL;
+	x->req = req;
+	req->handler_state = x;
+	req->on_completed = store_req_free;
+	if (!x->statements || !x->authority)
+		return LL_NOMEM;
+	for (size_t i = 0; i < n; i++) {
+		json_t *obj = is_array ? json_array_get(root, i) : root;
+		if (put_id && json_is_object(obj)) {
+			const char *id = json_string_value(json_object_get(obj, "id"));
+			if (id && strcasecmp(id, put_id) != 0)
+				return ll_fail(LL_INVALID_VALUE, "id", "the statement's id is not the statementId it is put at");
+		}
+		ll_id fresh;
+		id_new(&fresh);
+		struct lrs_stamp stamp = { .authority = x->authority, .id = put_id ? put_id : fresh.s };
+		char prefix[24] = "";
+		if (is_array)
+			snprintf(prefix, sizeof(prefix), "[%zu]", i);
+		enum ll_err err = lrs_statement_check(obj, prefix, &stamp, &x->statements[i]);
+		if (err != LL_OK)
+			return err;
+		x->n++;
+		/* Raw attachment data comes in multipart/mixed; with JSON, each attachment is a link. */
+		for (int k = 0; k < x->statements[i].n_attachments; k++)
+			if (!x->statements[i].attachments[k].has_file_url) {
+				char field[48];
+				snprintf(field, sizeof(field), "%sattachments[%d].fileUrl", prefix, k);
+				return ll_fail(LL_MISSING_FIELD, field,
+					       "an attachment sent without its data (application/json) has a fileUrl");
+			}
+	}
+	x->batch.statements = x->statements;
+	x->batch.n = x->n;
+	x->batch.client_id = req->caller.user_id;
+	http_defer(req, x, store_submit, store_answer, store_req_free);
+	return LL_OK;
+}
+
+enum ll_err lrs_http_statements_put(struct http_req *req)
+{
+	static const char *const allowed[] = { "statementId", NULL };
+	enum ll_err err = http_query_only(req, allowed);
+	if (err != LL_OK)
+		return err;
+	const char *id = http_query(req, "statementId");
+	if (!id)
+		return ll_fail(LL_MISSING_FIELD, "statementId", "PUT names the statement's id: ?statementId=");
+	if (!lrs_uuid_is_valid(id))
+		return ll_fail(LL_INVALID_VALUE, "statementId", "statementId is a UUID");
+	json_t *root;
+	if ((err = json_body(req, &root)) != LL_OK)
+		return err;
+	err = store_statements(req, root, id);
+	json_decref(root);
+	return err;
+}
+
+enum ll_err lrs_http_statements_post(struct http_req *req)
+{
+	static const char *const allowed[] = { NULL };
+	enum ll_err err = http_query_only(req, allowed);
+	if (err != LL_OK)
+		return err;
+	json_t *root;
+	if ((err = json_body(req, &root)) != LL_OK)
+		return err;
+	err = store_statements(req, root, NULL);
+	json_decref(root);
+	return err;
+}
+
+/* ---- Reading statements ---- */
+
+static enum ll_err bool_query(struct http_req *req, const char *name, bool *ret)
+{
+	const char *v = http_query(req, name);
+	*ret = false;
+	if (!v)
+		return LL_OK;
+	if (strcmp(v, "true") == 0)
+		*ret = true;
+	else if (strcmp(v, "false") != 0)
+		return ll_fail(LL_BAD_QUERY, name, "%s is true or false", name);
+	return LL_OK;
+}
+
+/* The HTTP date of t, for Last-Modified. */
+static const char *http_date(struct http_req *req, int64_t t_us)
+{
+	char *out = arena_alloc(&req->arena, 40);
+	if (!out)
+		return NULL;
+	time_t secs = (time_t)(t_us / 1000000);
+	struct tm tm;
+	gmtime_r(&secs, &tm);
+	strftime(out, 40, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+	return out;
+}
+
+/* format=ids: agents by their identifier, activities and verbs by their ids. */
+static void ids_only_agent(json_t *a)
+{
+	if (!json_is_object(a))
+		return;
+	static const char *const keep[] = { "objectType", "mbox", "mbox_sha1sum", "openid", "account", "member" };
+	const char *key;
+	json_t *v;
+	void *tmp;
+	json_object_foreach_safe (a, tmp, key, v) {
+		bool is_kept = false;
+		for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]) && !is_kept; i++)
+			is_kept = strcmp(key, keep[i]) == 0;
+		if (!is_kept)
+			json_object_del(a, key);
+	}
+	size_t i;
+	json_t *m;
+	json_array_foreach (json_object_get(a, "member"), i, m)
+		ids_only_agent(m);
+}
+
+static void ids_only_activity(json_t *a)
+{
+	json_object_del(a, "definition");
+}
+
+static void ids_only(json_t *st)
+{
+	ids_only_agent(json_object_get(st, "actor"));
+	ids_only_agent(json_object_get(st, "authority"));
+	json_object_del(json_object_get(st, "verb"), "display");
+	json_t *obj = json_object_get(st, "object");
+	const char *type = json_string_value(json_object_get(obj, "objectType"));
+	if (!type || strcmp(type, "Activity") == 0)
+		ids_only_activity(obj);
+	else if (strcmp(type, "Agent") == 0 || strcmp(type, "Group") == 0)
+		ids_only_agent(obj);
+	else if (strcmp(type, "SubStatement") == 0)
+		ids_only(obj);
+	json_t *ctx = json_object_get(st, "context");
+	ids_only_agent(json_object_get(ctx, "instructor"));
+	ids_only_agent(json_object_get(ctx, "team"));
+	const char *key;
+	json_t *list;
+	json_object_foreach (json_object_get(ctx, "contextActivities"), key, list) {
+		size_t i;
+		json_t *a;
+		json_array_foreach (list, i, a)
+			ids_only_activity(a);
+	}
+}
+
+enum format { FORMAT_EXACT, FORMAT_IDS, FORMAT_CANONICAL };
+
+static enum ll_err format_query(struct http_req *req, enum format *ret)
+{
+	const char *v = http_query(req, "format");
+	*ret = FORMAT_EXACT;
+	if (!v || strcmp(v, "exact") == 0)
+		return LL_OK;
+	if (strcmp(v, "ids") == 0)
+		*ret = FORMAT_IDS;
+	else if (strcmp(v, "canonical") == 0)
+		*ret = FORMAT_CANONICAL;
+	else
+		return ll_fail(LL_BAD_QUERY, "format", "format is ids, exact or canonical");
+	return LL_OK;
+}
+
+static enum ll_err get_one(struct http_req *req, const char *id, bool is_voided, enum format format)
+{
+	char *body = NULL;
+	enum ll_err err = lrs_statement_get(req->app->st, id, is_voided, req->caller.institution_id, &body);
+	if (err != LL_OK)
+		return err;
+	json_t *st = json_loads(body, 0, NULL);
+	free(body);
+	if (!st)
+		return ll_fail(LL_INTERNAL, NULL, "a stored statement does not parse");
+	int64_t stored = 0;
+	lrs_timestamp_parse(json_string_value(json_object_get(st, "stored")), &stored);
+	if (format == FORMAT_IDS)
+		ids_only(st);
+	const char *date = http_date(req, stored);
+	if (date)
+		http_add_header(req, "Last-Modified", date);
+	http_reply(req, 200, st);
+	return LL_OK;
+}
+
+/* The continuation of a query: its filters and where it stopped, base64url of compact JSON. */
+static char *more_token(struct http_req *req, const struct lrs_query *q, enum format format)
+{
+	json_t *o = json_pack("{s:I, s:I, s:b, s:b, s:b, s:I, s:I, s:i}", "after", (json_int_t)q->after_seq, "limit",
+			      (json_int_t)q->limit, "asc", q->is_ascending, "ra", q->is_related_agents, "rc",
+			      q->is_related_activities, "since", (json_int_t)q->since_us, "until", (json_int_t)q->until_us,
+			      "format", (int)format);
+	if (!o)
+		return NULL;
+	json_set_str(o, "agent", q->agent_key);
+	json_set_str(o, "verb", q->verb_id);
+	json_set_str(o, "activity", q->activity_id);
+	json_set_str(o, "reg", q->registration);
+	char *text = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	if (!text)
+		return NULL;
+	size_t len = strlen(text);
+	size_t cap = sodium_base64_ENCODED_LEN(len, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	char *out = arena_alloc(&req->arena, cap);
+	if (out)
+		sodium_bin2base64(out, cap, (const unsigned char *)text, len, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	free(text);
+	return out;
+}
+
+static const char *copy_str(struct http_req *req, const json_t *o, const char *key)
+{
+	const char *v = json_string_value(json_object_get(o, key));
+	return v ? arena_strdup(&req->arena, v) : NULL;
+}
+
+static enum ll_err more_parse(struct http_req *req, const char *token, struct lrs_query *q, enum format *format)
+{
+	size_t cap = strlen(token), len = 0;
+	unsigned char *bin = arena_alloc(&req->arena, cap + 1);
+	if (!bin || cap > 4096 ||
+	    sodium_base642bin(bin, cap, token, cap, NULL, &len, NULL, sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
+		return ll_fail(LL_BAD_QUERY, "more", "more is the token this LRS gave");
+	json_t *o = json_loadb((const char *)bin, len, 0, NULL);
+	if (!json_is_object(o)) {
+		json_decref(o);
+		return ll_fail(LL_BAD_QUERY, "more", "more is the token this LRS gave");
+	}
+	q->after_seq = json_integer_value(json_object_get(o, "after"));
+	q->limit = (int)json_integer_value(json_object_get(o, "limit"));
+	q->is_ascending = json_is_true(json_object_get(o, "asc"));
+	q->is_related_agents = json_is_true(json_object_get(o, "ra"));
+	q->is_related_activities = json_is_true(json_object_get(o, "rc"));
+	q->since_us = json_integer_value(json_object_get(o, "since"));
+	q->until_us = json_integer_value(json_object_get(o, "until"));
+	*format = (enum format)json_integer_value(json_object_get(o, "format"));
+	q->agent_key = copy_str(req, o, "agent");
+	q->verb_id = copy_str(req, o, "verb");
+	q->activity_id = copy_str(req, o, "activity");
+	q->registration = copy_str(req, o, "reg");
+	json_decref(o);
+	if (*format > FORMAT_CANONICAL)
+		*format = FORMAT_EXACT;
+	return LL_OK;
+}
+
+static enum ll_err time_query(struct http_req *req, const char *name, int64_t *ret)
+{
+	const char *v = http_query(req, name);
+	*ret = 0;
+	if (v && !lrs_timestamp_parse(v, ret))
+		return ll_fail(LL_BAD_QUERY, name, "%s is an ISO 8601 date and time", name);
+	return LL_OK;
+}
+
+static enum ll_err iri_query(struct http_req *req, const char *name, const char **ret)
+{
+	*ret = http_query(req, name);
+	if (*ret && !lrs_iri_is_valid(*ret))
+		return ll_fail(LL_BAD_QUERY, name, "%s is an IRI", name);
+	return LL_OK;
+}
+
+/* The filters of a query from the request's parameters. */
+static enum ll_err query_from_params(struct http_req *req, struct lrs_query *q, enum format *format)
+{
+	enum ll_err err = format_query(req, format);
+	const char *agent = http_query(req, "agent");
+	if (err == LL_OK && agent) {
+		json_t *obj = json_loads(agent, JSON_REJECT_DUPLICATES, NULL);
+		char *key = arena_alloc(&req->arena, LRS_KEY_MAX);
+		if (!obj)
+			err = ll_fail(LL_BAD_QUERY, "agent", "agent is an agent or identified group as JSON");
+		else if (!key)
+			err = LL_NOMEM;
+		else if ((err = lrs_actor_key(obj, "agent", key)) != LL_OK)
+			err = ll_fail(LL_BAD_QUERY, "agent", "%s", ll_error_get(err)->message);
+		json_decref(obj);
+		q->agent_key = key;
+	}
+	if (err == LL_OK)
+		err = iri_query(req, "verb", &q->verb_id);
+	if (err == LL_OK)
+		err = iri_query(req, "activity", &q->activity_id);
+	const char *reg = http_query(req, "registration");
+	if (err == LL_OK && reg) {
+		if (!lrs_uuid_is_valid(reg))
+			err = ll_fail(LL_BAD_QUERY, "registration", "registration is a UUID");
+		char *lower = arena_strdup(&req->arena, reg ? reg : "");
+		for (char *p = lower; p && *p; p++)
+			*p = (char)((*p >= 'A' && *p <= 'F') ? *p - 'A' + 'a' : *p);
+		q->registration = lower;
+	}
+	if (err == LL_OK)
+		err = bool_query(req, "related_agents", &q->is_related_agents);
+	if (err == LL_OK)
+		err = bool_query(req, "related_activities", &q->is_related_activities);
+	if (err == LL_OK)
+		err = bool_query(req, "ascending", &q->is_ascending);
+	if (err == LL_OK)
+		err = time_query(req, "since", &q->since_us);
+	if (err == LL_OK)
+		err = time_query(req, "until", &q->until_us);
+	int64_t limit = 0;
+	if (err == LL_OK)
+		err = http_query_int(req, "limit", 0, 0, INT32_MAX, &limit);
+	q->limit = limit > LRS_PAGE_MAX || limit == 0 ? LRS_PAGE_MAX : (int)limit;
+	bool has_attachments;
+	if (err == LL_OK)
+		err = bool_query(req, "attachments", &has_attachments);
+	return err;
+}
+
+enum ll_err lrs_http_statements_get(struct http_req *req)
+{
+	static const char *const allowed[] = { "statementId", "voidedStatementId", "agent", "verb", "activity",
+					       "registration", "related_activities", "related_agents", "since", "until",
+					       "limit", "format", "attachments", "ascending", "more", NULL };
+	enum ll_err err = http_query_only(req, allowed);
+	if (err != LL_OK)
+		return err;
+	const char *id = http_query(req, "statementId"), *voided = http_query(req, "voidedStatementId");
+	enum format format = FORMAT_EXACT;
+	if (id || voided) {
+		static const char *const single[] = { "statementId", "voidedStatementId", "format", "attachments", NULL };
+		if (id && voided)
+			return ll_fail(LL_BAD_QUERY, "voidedStatementId", "ask for statementId or voidedStatementId, not both");
+		if ((err = http_query_only(req, single)) != LL_OK)
+			return ll_fail(LL_BAD_QUERY, ll_error_get(err)->field,
+				       "a statement asked for by its id takes only format and attachments besides");
+		bool has_attachments;
+		if ((err = format_query(req, &format)) != LL_OK || (err = bool_query(req, "attachments", &has_attachments)) != LL_OK)
+			return err;
+		return get_one(req, id ? id : voided, voided != NULL, format);
+	}
+	struct lrs_query q = { .institution_id = req->caller.institution_id };
+	const char *more = http_query(req, "more");
+	if (more) {
+		static const char *const only_more[] = { "more", NULL };
+		if ((err = http_query_only(req, only_more)) != LL_OK)
+			return err;
+		err = more_parse(req, more, &q, &format);
+	} else {
+		err = query_from_params(req, &q, &format);
+	}
+	if (err != LL_OK)
+		return err;
+	struct lrs_page page;
+	if ((err = lrs_query_run(req->app->st, &q, &page)) != LL_OK)
+		return err;
+	if (format == FORMAT_IDS) {
+		size_t i;
+		json_t *st;
+		json_array_foreach (page.statements, i, st)
+			ids_only(st);
+	}
+	const char *next = "";
+	if (page.has_more) {
+		q.after_seq = page.last_seq;
+		char *token = more_token(req, &q, format);
+		next = token ? arena_printf(&req->arena, "/xapi/statements?more=%s", token) : NULL;
+		if (!next) {
+			json_decref(page.statements);
+			return LL_NOMEM;
+		}
+	}
+	if (page.newest_stored_us) {
+		const char *date = http_date(req, page.newest_stored_us);
+		if (date)
+			http_add_header(req, "Last-Modified", date);
+	}
+	http_reply(req, 200, json_pack("{s:o, s:s}", "statements", page.statements, "more", next));
+	return LL_OK;
+}
+
+/* ---- The portal: issuing credentials ---- */
+
+struct client_in {
+	const char *name;
+	bool is_trusted;
+};
+
+const struct json_field lrs_client_spec[] = {
+	JSON_STR("name", struct client_in, name, .min_len = 1, .max_len = 100,
+		 .doc = "the learning platform, as the institution knows it"),
+	JSON_BOOL("is_trusted", struct client_in, is_trusted, .is_optional = true,
+		  .doc = "its completions of catalogued courses may deposit outcomes"),
+	JSON_END
+};
+
+enum ll_err lrs_http_clients(struct http_req *req)
+{
+	json_t *page = NULL;
+	enum ll_err err = lrs_client_list(req->app->st, req->caller.institution_id, &page);
+	if (err == LL_OK)
+		http_reply(req, 200, page);
+	return err;
+}
+
+enum ll_err lrs_http_client_create(struct http_req *req)
+{
+	struct client_in in = { 0 };
+	json_t *root = NULL;
+	enum ll_err err = http_body(req, &in, &root);
+	if (err == LL_OK) {
+		struct audit_actor actor;
+		http_actor(req, &actor);
+		json_t *client = NULL;
+		err = lrs_client_create(req->app->st, req->app->keys, req->caller.institution_id, req->caller.user_id,
+					in.name, in.is_trusted, &actor, &client);
+		if (err == LL_OK)
+			http_reply(req, 201, client);
+	}
+	json_decref(root);
+	return err;
+}
+
+enum ll_err lrs_http_client_revoke(struct http_req *req)
+{
+	struct audit_actor actor;
+	http_actor(req, &actor);
+	enum ll_err err = lrs_client_revoke(req->app->st, req->app->lrs ? req->app->lrs->clients : NULL,
+					    req->caller.institution_id, http_param(req, "id"), &actor);
+	if (err == LL_OK)
+		http_reply_empty(req, 204);
+	return err;
+}

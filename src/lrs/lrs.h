@@ -65,6 +65,10 @@ struct lrs_statement {
 	struct lrs_attachment_ref attachments[LRS_ATTACHMENTS_MAX];
 	int n_attachments;
 	json_t *pool;                   /* strings built while checking (agent keys, lowercase ids) */
+	/* json as compact text, made where the request is checked so that the one writer thread
+	 * only appends "stored" (and "timestamp" when absent) before the closing brace. */
+	char *text;
+	size_t text_len;
 };
 
 /* Who stores a statement: the client's authority agent (an account under the city's homePage

@@ -46,14 +46,11 @@ static const struct store_stmt STORED_LAST = {
 	"lrs stored last", "SELECT stored_us FROM lrs_statements ORDER BY seq DESC LIMIT 1"
 };
 static const struct store_stmt REFERRERS = {
-	"lrs referrers", "SELECT seq, id FROM lrs_statements WHERE object_statement = $1"
+	"lrs referrers", "SELECT seq, id, is_voiding FROM lrs_statements WHERE object_statement = $1"
 };
 /* A voiding statement voids its target unless the target voids in turn. */
 static const struct store_stmt VOID_TARGET = {
 	"lrs void", "UPDATE lrs_statements SET is_voided = 1 WHERE id = $1 AND is_voiding = 0"
-};
-static const struct store_stmt VOIDED_ALREADY = {
-	"lrs voided already", "SELECT 1 FROM lrs_statements WHERE object_statement = $1 AND is_voiding = 1 LIMIT 1"
 };
 static const struct store_stmt ATTACHMENT_INSERT = {
 	"lrs attachment insert",
@@ -140,13 +137,6 @@ static enum ll_err text_row(const struct store_row *row, void *ctx)
 	free(*out);
 	*out = strdup(store_row_text(row, 0));
 	return *out ? LL_OK : LL_NOMEM;
-}
-
-static enum ll_err found_row(const struct store_row *row, void *ctx)
-{
-	(void)row;
-	*(bool *)ctx = true;
-	return LL_OK;
 }
 
 /* The number of iri (NULL: none), numbering it when new. */
@@ -316,6 +306,7 @@ struct referrer {
 struct referrers {
 	struct referrer items[16];
 	int n;
+	bool has_voiding;
 };
 
 static enum ll_err referrer_row(const struct store_row *row, void *ctx)
@@ -326,6 +317,7 @@ static enum ll_err referrer_row(const struct store_row *row, void *ctx)
 		snprintf(r->items[r->n].id, sizeof(r->items[r->n].id), "%s", store_row_text(row, 1));
 		r->n++;
 	}
+	r->has_voiding |= store_row_i64(row, 2) != 0;
 	return LL_OK;
 }
 
@@ -349,13 +341,8 @@ static enum ll_err statement_insert(struct ll_tx *tx, struct store_ctx *x, const
 	/* Stored now: every statement of the commit shares its time, which never goes back. */
 	char stored[32];
 	lrs_time_format(x->stored_us, stored);
-	if (json_object_set_new(s->json, "stored", json_string(stored)) != 0)
-		return LL_NOMEM;
-	if (!s->has_timestamp) {
-		if (json_object_set_new(s->json, "timestamp", json_string(stored)) != 0)
-			return LL_NOMEM;
+	if (!s->has_timestamp)
 		s->timestamp_us = x->stored_us;
-	}
 	char reg[48];
 	registration_iri(s->registration, reg);
 	int64_t actor, verb, activity, object_agent, registration;
@@ -370,18 +357,24 @@ static enum ll_err statement_insert(struct ll_tx *tx, struct store_ctx *x, const
 		err = iri_number(tx, x, s->registration ? reg : NULL, &registration);
 	if (err != LL_OK)
 		return err;
-	bool is_voided = false;
-	if (!s->is_voiding &&
-	    (err = store_exec(tx, &VOIDED_ALREADY, SP(SV_TEXT(s->id)), found_row, &is_voided)) != LL_OK)
+	/* Statements stored earlier that refer to this one: a voiding one voids it, and each passes
+	 * on what it matches (referrers_update, once this one has its number). */
+	struct referrers r = { .n = 0 };
+	if ((err = store_exec(tx, &REFERRERS, SP(SV_TEXT(s->id)), referrer_row, &r)) != LL_OK)
 		return err;
+	bool is_voided = !s->is_voiding && r.has_voiding;
 	char *person = NULL;
 	if ((err = person_of(tx, x, s->actor_key, &person)) != LL_OK)
 		return err;
-	char *body = json_dumps(s->json, JSON_COMPACT);
+	/* The checked text with the store's own properties before its closing brace. */
+	char *body = malloc(s->text_len + 96);
 	if (!body) {
 		free(person);
 		return LL_NOMEM;
 	}
+	memcpy(body, s->text, s->text_len - 1);
+	snprintf(body + s->text_len - 1, 96, ",\"stored\":\"%s\"%s%s%s}", stored, s->has_timestamp ? "" : ",\"timestamp\":\"",
+		 s->has_timestamp ? "" : stored, s->has_timestamp ? "" : "\"");
 	int64_t seq = -1;
 	err = store_exec(tx, &STATEMENT_INSERT,
 			 SP(SV_TEXT(s->id), SV_I64(x->stored_us), SV_I64(s->timestamp_us), actor ? SV_I64(actor) : SV_NULL,
@@ -396,8 +389,11 @@ static enum ll_err statement_insert(struct ll_tx *tx, struct store_ctx *x, const
 		err = related_write(tx, x, s, seq, false);
 	if (err == LL_OK && s->object_statement)
 		err = inherit(tx, x, s->object_statement, seq, 0);
-	if (err == LL_OK)
-		err = referrers_update(tx, x, s->id, s->id, 0);
+	for (int i = 0; i < r.n && err == LL_OK; i++) {
+		err = inherit(tx, x, s->id, r.items[i].seq, 0);
+		if (err == LL_OK)
+			err = referrers_update(tx, x, r.items[i].id, s->id, 1);
+	}
 	if (err == LL_OK && s->is_voiding)
 		err = store_exec(tx, &VOID_TARGET, SP(SV_TEXT(s->object_statement)), NULL, NULL);
 	return err;

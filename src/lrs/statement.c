@@ -7,6 +7,7 @@
 #include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -1091,10 +1092,14 @@ enum ll_err lrs_statement_check(const json_t *obj, const char *prefix, const str
 	snprintf(c.path, sizeof(c.path), "%s", prefix ? prefix : "");
 	c.len = strlen(c.path);
 	enum ll_err err = check_statement(&c, s.json, stamp);
+	/* The stored form as text, but for what the store adds at commit (see lrs.h). */
+	if (err == LL_OK && !(s.text = json_dumps(s.json, JSON_COMPACT)))
+		err = LL_NOMEM;
 	if (err != LL_OK) {
 		lrs_statement_release(&s);
 		return err;
 	}
+	s.text_len = strlen(s.text);
 	*ret = s;
 	return LL_OK;
 }
@@ -1103,5 +1108,6 @@ void lrs_statement_release(struct lrs_statement *s)
 {
 	json_decref(s->json);
 	json_decref(s->pool);
+	free(s->text);
 	memset(s, 0, sizeof(*s));
 }

@@ -94,6 +94,13 @@ static void test_statements_are_stored_and_read_back_with_iris_numbered_once(voi
 	char *body = NULL;
 	assert_ok(lrs_statement_get(f->st, "01A20BB3-0585-75F0-8BE1-AA12D730FF01", false, NULL, &body));
 	json_t *got = parse(body);
+	/* As checked, with the time it was stored, to the millisecond, and that time as its timestamp. */
+	const char *stored = json_string_value(json_object_get(got, "stored"));
+	assert_non_null(stored);
+	assert_int_equal(strlen(stored), 24);
+	assert_string_equal(json_string_value(json_object_get(got, "timestamp")), stored);
+	json_object_del(got, "stored");
+	json_object_del(got, "timestamp");
 	assert_true(json_equal(got, t.s[0].json));
 	json_decref(got);
 	free(body);

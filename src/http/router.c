@@ -83,6 +83,8 @@ enum ll_err router_match(const struct route *table, size_t n, const char *method
 			return LL_OK;
 		}
 		is_path_known = true;
+		if (!ret->sibling)
+			ret->sibling = r;
 		size_t mlen = strlen(r->method);
 		if (!allow_has(ret->allow, r->method) && allow_len + mlen + 3 < sizeof(ret->allow)) {
 			if (allow_len) {

@@ -16,6 +16,7 @@ struct route_match {
 	const char *param_names[HTTP_MAX_PARAMS];
 	const char *param_values[HTTP_MAX_PARAMS]; /* arena-owned */
 	char allow[ROUTER_MAX_ALLOW];              /* for 405: methods the path accepts */
+	const struct route *sibling;               /* for 405: a route of the path (its reply headers) */
 };
 
 /* Finds the route for method and path in table (n rows). Returns LL_OK with ret->route set,

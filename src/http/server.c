@@ -50,6 +50,7 @@ struct request_state {
 	enum ll_err deferred_err; /* on_suspended's failure, answered on resumption */
 	size_t body_cap;
 	const char *allow;    /* Allow header for 405 */
+	const struct route *sibling; /* for 405: a route of the path, whose reply headers it gets */
 	size_t uri_len;       /* request target with its query, as received */
 	struct ll_error early_detail; /* field and message of req.early_err */
 	char ip_buf[64];
@@ -324,8 +325,9 @@ static enum MHD_Result send_reply(struct request_state *rs)
 	struct http_req *req = &rs->req;
 	struct MHD_Response *resp;
 	rs->is_answered = true;
-	if (req->route && req->route->decorate)
-		req->route->decorate(req);
+	const struct route *own = req->route ? req->route : rs->sibling;
+	if (own && own->decorate)
+		own->decorate(req);
 	if (req->reply_json) {
 		size_t len = 0;
 		struct buf b;
@@ -489,6 +491,7 @@ static enum MHD_Result first_call(struct request_state *rs, const char *url, con
 		}
 	} else if (err == LL_METHOD_NOT_ALLOWED) {
 		rs->allow = arena_strdup(&req->arena, m.allow);
+		rs->sibling = m.sibling;
 		fail_early(rs, ll_fail(err, NULL, "%s is not allowed here; allowed: %s", method, m.allow));
 		return MHD_YES;
 	} else if (strncmp(url, "/api/", 5) == 0 || !req->app->web_dir ||

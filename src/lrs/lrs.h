@@ -269,6 +269,54 @@ enum ll_err lrs_query_run(struct ll_store *st, const struct lrs_query *q, struct
 enum ll_err lrs_statement_get(struct ll_store *st, const char *id, bool is_voided, const char *institution_id,
 			      char **ret_body);
 
+/* ---- Documents: state, activity profiles, agent profiles (docs_db.c) ---- */
+
+#define LRS_CONTENT_TYPE_MAX 128
+enum lrs_doc_kind { LRS_DOC_STATE, LRS_DOC_ACTIVITY_PROFILE, LRS_DOC_AGENT_PROFILE };
+
+/* Where a document lives. Parts a kind does not have are NULL (stored as ''); id NULL names every
+ * document of the rest of the key (listing; deleting state). registration NULL with id NULL
+ * means every registration. Strings are borrowed. */
+struct lrs_doc_key {
+	enum lrs_doc_kind kind;
+	const char *institution_id;
+	const char *activity_id, *agent_key, *registration, *id;
+};
+
+struct lrs_doc_write {
+	const char *content_type;
+	const void *body;
+	size_t len;
+	const char *if_match, *if_none_match;   /* the request's headers, or NULL */
+	bool is_merge;                          /* POST: merge JSON objects */
+	bool is_etag_required;                  /* profiles: an existing one is overwritten only by If-Match */
+};
+
+/* A document as stored; body is caller-freed (free()). */
+struct lrs_document {
+	char *body;
+	size_t len;
+	char content_type[LRS_CONTENT_TYPE_MAX];
+	char etag[41];
+	int64_t updated_us;
+};
+
+/* The ETag of a document: the lowercase hex SHA-1 of its bytes, as xAPI requires. */
+void lrs_etag(const void *body, size_t len, char out[41]);
+/* Writes (PUT) or merges (POST) a document. LL_PRECONDITION_FAILED (412) when If-Match names
+ * another ETag or If-None-Match one that exists; LL_CONFLICT (409) when is_etag_required and the
+ * document exists but neither header was sent; LL_INVALID_VALUE when a POST would merge anything
+ * but two JSON objects; LL_INVALID_JSON when a posted application/json body is no JSON object.
+ * Nothing is written then. */
+enum ll_err lrs_document_write(struct ll_store *st, const struct lrs_doc_key *k, const struct lrs_doc_write *w);
+enum ll_err lrs_document_get(struct ll_store *st, const struct lrs_doc_key *k, struct lrs_document *ret);
+/* The ids of the documents of k (id NULL) updated after since_us (0: all), as a JSON array the
+ * caller owns; *ret_newest_us the latest update among them. */
+enum ll_err lrs_document_ids(struct ll_store *st, const struct lrs_doc_key *k, int64_t since_us, json_t **ret_ids,
+			     int64_t *ret_newest_us);
+/* Deletes a document (a missing one is no error) or, with id NULL, all of k; If-Match as above. */
+enum ll_err lrs_document_delete(struct ll_store *st, const struct lrs_doc_key *k, const char *if_match);
+
 /* ---- The LRS of a serving process (service.c) ---- */
 
 #define LRS_HOME_PAGE_DEFAULT "https://lifelong.sh.cn"
@@ -303,6 +351,7 @@ enum ll_err lrs_http_about(struct http_req *req);
 enum ll_err lrs_http_statements_put(struct http_req *req);
 enum ll_err lrs_http_statements_post(struct http_req *req);
 enum ll_err lrs_http_statements_get(struct http_req *req);
+enum ll_err lrs_http_document(struct http_req *req);
 enum ll_err lrs_http_clients(struct http_req *req);
 enum ll_err lrs_http_client_create(struct http_req *req);
 enum ll_err lrs_http_client_revoke(struct http_req *req);

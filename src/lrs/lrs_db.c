@@ -46,7 +46,18 @@ static const struct store_stmt STORED_LAST = {
 	"lrs stored last", "SELECT stored_us FROM lrs_statements ORDER BY seq DESC LIMIT 1"
 };
 static const struct store_stmt REFERRERS = {
-	"lrs referrers", "SELECT seq, id, is_voiding FROM lrs_statements WHERE object_statement = $1"
+	"lrs referrers",
+	"SELECT s.seq, s.id, s.is_voiding, COALESCE(c.institution_id, '') FROM lrs_statements s "
+	"LEFT JOIN lrs_clients c ON c.id = s.client_id WHERE s.object_statement = $1"
+};
+static const struct store_stmt CLIENT_INSTITUTION = {
+	"lrs client institution", "SELECT institution_id FROM lrs_clients WHERE id = $1"
+};
+/* Whose a statement is: the institution of the client that stored it. */
+static const struct store_stmt STATEMENT_INSTITUTION = {
+	"lrs statement institution",
+	"SELECT COALESCE(c.institution_id, '') FROM lrs_statements s LEFT JOIN lrs_clients c ON c.id = s.client_id "
+	"WHERE s.id = $1"
 };
 /* A voiding statement voids its target unless the target voids in turn. */
 static const struct store_stmt VOID_TARGET = {
@@ -123,6 +134,7 @@ struct store_ctx {
 	struct strmap *ids;            /* statement ids accepted in this attempt, to batch index */
 	struct strmap *own;            /* ids of the batch being admitted */
 	int64_t stored_us;             /* the time of this commit */
+	char institution[48];          /* of the batch being stored ("" when its client has none) */
 };
 
 static enum ll_err id_row(const struct store_row *row, void *ctx)
@@ -168,9 +180,31 @@ static enum ll_err batch_admit(struct ll_tx *tx, struct store_ctx *x, int b, boo
 {
 	struct lrs_batch *batch = x->batches[b];
 	strmap_clear(x->own);
+	char *institution = NULL;
+	enum ll_err err = store_exec(tx, &CLIENT_INSTITUTION, SP(SV_TEXT(batch->client_id)), text_row, &institution);
+	snprintf(x->institution, sizeof(x->institution), "%s", institution ? institution : "");
+	free(institution);
+	if (err != LL_OK)
+		return err;
 	for (int i = 0; i < batch->n; i++) {
 		const struct lrs_statement *s = &batch->statements[i];
 		int64_t earlier;
+		/* An institution's clients void its own statements, nobody else's. */
+		if (s->is_voiding) {
+			char *owner = NULL;
+			err = store_exec(tx, &STATEMENT_INSTITUTION, SP(SV_TEXT(s->object_statement)), text_row, &owner);
+			bool is_other = owner && strcmp(owner, x->institution) != 0;
+			free(owner);
+			if (err != LL_OK)
+				return err;
+			if (is_other) {
+				ll_fail(LL_FORBIDDEN, "object", "statement %s was stored by another institution's platform; "
+								"only its own may void it", s->object_statement);
+				batch->err = LL_FORBIDDEN;
+				batch->detail = *ll_error_get(LL_FORBIDDEN);
+				return LL_OK;
+			}
+		}
 		if (strmap_get(x->own, s->id, &earlier)) {
 			ll_fail(LL_INVALID_VALUE, "id", "statement %s is twice in one request", s->id);
 			batch->err = LL_INVALID_VALUE;
@@ -186,7 +220,7 @@ static enum ll_err batch_admit(struct ll_tx *tx, struct store_ctx *x, int b, boo
 			held = e->statements[earlier & 0xfffff].json;
 		} else {
 			char *body = NULL;
-			enum ll_err err = store_exec(tx, &STATEMENT_FIND, SP(SV_TEXT(s->id)), text_row, &body);
+			err = store_exec(tx, &STATEMENT_FIND, SP(SV_TEXT(s->id)), text_row, &body);
 			if (err != LL_OK) {
 				free(body);
 				return err;
@@ -306,7 +340,8 @@ struct referrer {
 struct referrers {
 	struct referrer items[16];
 	int n;
-	bool has_voiding;
+	bool has_voiding;              /* voided by a statement of the same institution */
+	const char *institution;
 };
 
 static enum ll_err referrer_row(const struct store_row *row, void *ctx)
@@ -317,7 +352,7 @@ static enum ll_err referrer_row(const struct store_row *row, void *ctx)
 		snprintf(r->items[r->n].id, sizeof(r->items[r->n].id), "%s", store_row_text(row, 1));
 		r->n++;
 	}
-	r->has_voiding |= store_row_i64(row, 2) != 0;
+	r->has_voiding |= store_row_i64(row, 2) != 0 && r->institution && strcmp(store_row_text(row, 3), r->institution) == 0;
 	return LL_OK;
 }
 
@@ -359,7 +394,7 @@ static enum ll_err statement_insert(struct ll_tx *tx, struct store_ctx *x, const
 		return err;
 	/* Statements stored earlier that refer to this one: a voiding one voids it, and each passes
 	 * on what it matches (referrers_update, once this one has its number). */
-	struct referrers r = { .n = 0 };
+	struct referrers r = { .n = 0, .institution = x->institution };
 	if ((err = store_exec(tx, &REFERRERS, SP(SV_TEXT(s->id)), referrer_row, &r)) != LL_OK)
 		return err;
 	bool is_voided = !s->is_voiding && r.has_voiding;

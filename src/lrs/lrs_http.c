@@ -510,6 +510,9 @@ static enum ll_err query_from_params(struct http_req *req, struct lrs_query *q, 
 	if (err == LL_OK)
 		err = time_query(req, "until", &q->until_us);
 	int64_t limit = 0;
+	const char *limit_text = http_query(req, "limit");
+	if (err == LL_OK && limit_text && !*limit_text)
+		err = ll_fail(LL_BAD_QUERY, "limit", "limit is a whole number, 0 for as many as a page holds");
 	if (err == LL_OK)
 		err = http_query_int(req, "limit", 0, 0, INT32_MAX, &limit);
 	q->limit = limit > LRS_PAGE_MAX || limit == 0 ? LRS_PAGE_MAX : (int)limit;
@@ -578,6 +581,152 @@ enum ll_err lrs_http_statements_get(struct http_req *req)
 			http_add_header(req, "Last-Modified", date);
 	}
 	http_reply(req, 200, json_pack("{s:o, s:s}", "statements", page.statements, "more", next));
+	return LL_OK;
+}
+
+/* ---- Documents: state, activity profiles, agent profiles ---- */
+
+static const struct {
+	const char *path;
+	enum lrs_doc_kind kind;
+	const char *id_name;
+	bool has_activity, has_agent, has_registration;
+} DOCUMENTS[] = {
+	{ "/xapi/activities/state", LRS_DOC_STATE, "stateId", true, true, true },
+	{ "/xapi/activities/profile", LRS_DOC_ACTIVITY_PROFILE, "profileId", true, false, false },
+	{ "/xapi/agents/profile", LRS_DOC_AGENT_PROFILE, "profileId", false, true, false },
+};
+
+/* The document key of the request's parameters; *ret_since for listing. */
+static enum ll_err document_key(struct http_req *req, int d, struct lrs_doc_key *k, int64_t *ret_since)
+{
+	const char *allowed[8];
+	int n = 0;
+	if (DOCUMENTS[d].has_activity)
+		allowed[n++] = "activityId";
+	if (DOCUMENTS[d].has_agent)
+		allowed[n++] = "agent";
+	if (DOCUMENTS[d].has_registration)
+		allowed[n++] = "registration";
+	allowed[n++] = DOCUMENTS[d].id_name;
+	bool is_get = strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0;
+	if (is_get)
+		allowed[n++] = "since";
+	allowed[n] = NULL;
+	enum ll_err err = http_query_only(req, allowed);
+	if (err != LL_OK)
+		return err;
+	*k = (struct lrs_doc_key){ .kind = DOCUMENTS[d].kind, .institution_id = req->caller.institution_id };
+	if (DOCUMENTS[d].has_activity) {
+		k->activity_id = http_query(req, "activityId");
+		if (!k->activity_id)
+			return ll_fail(LL_MISSING_FIELD, "activityId", "activityId names the activity");
+		if (!lrs_iri_is_valid(k->activity_id))
+			return ll_fail(LL_BAD_QUERY, "activityId", "activityId is an IRI");
+	}
+	if (DOCUMENTS[d].has_agent) {
+		const char *agent = http_query(req, "agent");
+		if (!agent)
+			return ll_fail(LL_MISSING_FIELD, "agent", "agent names the agent, as JSON");
+		json_t *obj = json_loads(agent, JSON_REJECT_DUPLICATES, NULL);
+		char *key = arena_alloc(&req->arena, LRS_KEY_MAX);
+		const char *type = json_string_value(json_object_get(obj, "objectType"));
+		if (!json_is_object(obj))
+			err = ll_fail(LL_BAD_QUERY, "agent", "agent is an agent as JSON");
+		else if (!key)
+			err = LL_NOMEM;
+		else if (DOCUMENTS[d].kind == LRS_DOC_AGENT_PROFILE && type && strcmp(type, "Group") == 0)
+			err = ll_fail(LL_BAD_QUERY, "agent", "an agent profile belongs to an agent, not a group");
+		else if ((err = lrs_actor_key(obj, "agent", key)) != LL_OK)
+			err = ll_fail(LL_BAD_QUERY, "agent", "%s", ll_error_get(err)->message);
+		json_decref(obj);
+		if (err != LL_OK)
+			return err;
+		k->agent_key = key;
+	}
+	if (DOCUMENTS[d].has_registration) {
+		const char *reg = http_query(req, "registration");
+		if (reg && !lrs_uuid_is_valid(reg))
+			return ll_fail(LL_BAD_QUERY, "registration", "registration is a UUID");
+		if (reg) {
+			char *lower = arena_strdup(&req->arena, reg);
+			for (char *p = lower; p && *p; p++)
+				*p = (char)((*p >= 'A' && *p <= 'F') ? *p - 'A' + 'a' : *p);
+			k->registration = lower;
+		}
+	}
+	k->id = http_query(req, DOCUMENTS[d].id_name);
+	bool is_write = strcmp(req->method, "PUT") == 0 || strcmp(req->method, "POST") == 0;
+	bool needs_id = is_write || (strcmp(req->method, "DELETE") == 0 && DOCUMENTS[d].kind != LRS_DOC_STATE);
+	if (!k->id && needs_id)
+		return ll_fail(LL_MISSING_FIELD, DOCUMENTS[d].id_name, "%s names the document", DOCUMENTS[d].id_name);
+	*ret_since = 0;
+	if (is_get && !k->id && (err = time_query(req, "since", ret_since)) != LL_OK)
+		return err;
+	return LL_OK;
+}
+
+enum ll_err lrs_http_document(struct http_req *req)
+{
+	int d = -1;
+	for (int i = 0; i < (int)(sizeof(DOCUMENTS) / sizeof(DOCUMENTS[0])); i++)
+		if (strcmp(req->route->path, DOCUMENTS[i].path) == 0)
+			d = i;
+	if (d < 0)
+		return ll_fail(LL_INTERNAL, NULL, "no document resource at %s", req->route->path);
+	struct lrs_doc_key k;
+	int64_t since = 0;
+	enum ll_err err = document_key(req, d, &k, &since);
+	if (err != LL_OK)
+		return err;
+	struct ll_store *st = req->app->st;
+	if (strcmp(req->method, "PUT") == 0 || strcmp(req->method, "POST") == 0) {
+		const char *ct = http_header(req, "Content-Type");
+		if (ct && strlen(ct) >= LRS_CONTENT_TYPE_MAX)
+			return ll_fail(LL_TOO_LONG, "Content-Type", "a media type is shorter than %d bytes", LRS_CONTENT_TYPE_MAX);
+		struct lrs_doc_write w = {
+			.content_type = ct ? ct : "application/octet-stream",
+			.body = req->body ? req->body : "",
+			.len = req->body_len,
+			.if_match = http_header(req, "If-Match"),
+			.if_none_match = http_header(req, "If-None-Match"),
+			.is_merge = strcmp(req->method, "POST") == 0,
+			.is_etag_required = strcmp(req->method, "PUT") == 0 && DOCUMENTS[d].kind != LRS_DOC_STATE,
+		};
+		if ((err = lrs_document_write(st, &k, &w)) == LL_OK)
+			http_reply_empty(req, 204);
+		return err;
+	}
+	if (strcmp(req->method, "DELETE") == 0) {
+		if ((err = lrs_document_delete(st, &k, http_header(req, "If-Match"))) == LL_OK)
+			http_reply_empty(req, 204);
+		return err;
+	}
+	if (!k.id) {
+		json_t *ids = NULL;
+		int64_t newest = 0;
+		if ((err = lrs_document_ids(st, &k, since, &ids, &newest)) != LL_OK)
+			return err;
+		const char *date = newest ? http_date(req, newest) : NULL;
+		if (date)
+			http_add_header(req, "Last-Modified", date);
+		http_reply(req, 200, ids);
+		return LL_OK;
+	}
+	struct lrs_document doc;
+	if ((err = lrs_document_get(st, &k, &doc)) != LL_OK)
+		return err;
+	char *body = doc.len ? arena_memdup(&req->arena, doc.body, doc.len) : "";
+	char *type = arena_strdup(&req->arena, doc.content_type);
+	char *etag = arena_printf(&req->arena, "\"%s\"", doc.etag);
+	const char *date = http_date(req, doc.updated_us);
+	free(doc.body);
+	if (!body || !type || !etag)
+		return ll_fail(LL_ARENA_FULL, NULL, "the document is larger than a request may hold");
+	http_reply_raw(req, 200, type, body, doc.len);
+	http_add_header(req, "ETag", etag);
+	if (date)
+		http_add_header(req, "Last-Modified", date);
 	return LL_OK;
 }
 

@@ -4,6 +4,7 @@
  * attachments dropped; agents, identifiers, timestamps and numbers in one form) and compared.
  */
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -112,6 +113,23 @@ static void normalise_time(json_t *st)
 	}
 }
 
+/* A duration compares to the hundredth of a second: "PT1.004S" is "PT1.00S". */
+static void normalise_duration(json_t *result)
+{
+	const char *d = json_string_value(json_object_get(result, "duration"));
+	const char *dot = d ? strpbrk(d, ".,") : NULL;
+	if (!dot)
+		return;
+	char text[64];
+	size_t head = (size_t)(dot - d), digits = strspn(dot + 1, "0123456789");
+	if (head + 4 >= sizeof(text) || strlen(dot + 1 + digits) >= sizeof(text) - head - 4)
+		return;
+	char frac[3] = "00";
+	memcpy(frac, dot + 1, digits < 2 ? digits : 2);
+	snprintf(text, sizeof(text), "%.*s.%s%s", (int)head, d, frac, dot + 1 + digits);
+	json_object_set_new(result, "duration", json_string(text));
+}
+
 static void normalise_body(json_t *st, bool is_sub)
 {
 	static const char *const ignored[] = { "id", "stored", "authority", "version", "attachments" };
@@ -119,6 +137,7 @@ static void normalise_body(json_t *st, bool is_sub)
 	for (size_t i = 0; i < sizeof(ignored) / sizeof(ignored[0]); i++)
 		json_object_del(st, ignored[i]);
 	normalise_agent(json_object_get(st, "actor"));
+	normalise_duration(json_object_get(st, "result"));
 	json_t *verb = json_object_get(st, "verb");
 	json_object_del(verb, "display");
 	json_t *obj = json_object_get(st, "object");

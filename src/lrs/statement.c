@@ -252,6 +252,9 @@ static enum ll_err ifi_key(struct check *c, const json_t *obj, char out[LRS_KEY_
 			if (strncmp(s, "mailto:", 7) != 0 || !strchr(s + 7, '@') || strchr(s, ' '))
 				err = fail(c, LL_INVALID_VALUE, "must be a mailto: IRI with an email address");
 			n = snprintf(out, LRS_KEY_MAX, "mbox:%s", s);
+			/* The domain of an address is case-insensitive; its local part is not. */
+			for (char *p = strrchr(out, '@'); p && *p; p++)
+				*p = (char)tolower((unsigned char)*p);
 		} else if (i == 1) {
 			if (strlen(s) != 40 || !is_hex(s, 40))
 				err = fail(c, LL_INVALID_VALUE, "must be the 40 hexadecimal digits of a SHA-1 hash");

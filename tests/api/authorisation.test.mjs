@@ -131,6 +131,18 @@ const REVIEWED = {
   'PUT /xapi/statements': [CLIENT],
   'POST /xapi/statements': [CLIENT],
   'GET /xapi/statements': [CLIENT],
+  'PUT /xapi/activities/state': [CLIENT],
+  'POST /xapi/activities/state': [CLIENT],
+  'GET /xapi/activities/state': [CLIENT],
+  'DELETE /xapi/activities/state': [CLIENT],
+  'PUT /xapi/activities/profile': [CLIENT],
+  'POST /xapi/activities/profile': [CLIENT],
+  'GET /xapi/activities/profile': [CLIENT],
+  'DELETE /xapi/activities/profile': [CLIENT],
+  'PUT /xapi/agents/profile': [CLIENT],
+  'POST /xapi/agents/profile': [CLIENT],
+  'GET /xapi/agents/profile': [CLIENT],
+  'DELETE /xapi/agents/profile': [CLIENT],
 };
 
 describe('authorisation walk over every route of the API description', () => {

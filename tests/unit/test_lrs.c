@@ -300,6 +300,9 @@ static void test_same_statement_ignores_what_the_lrs_sets(void **state)
 		{ "{" BASE ",\"result\":{\"score\":{\"raw\":85}}}", "{" BASE ",\"result\":{\"score\":{\"raw\":86}}}", false },
 		{ "{" BASE ",\"context\":{\"registration\":\"AA97B177-9383-4934-8543-0F91A7A02836\"}}",
 		  "{" BASE ",\"context\":{\"registration\":\"aa97b177-9383-4934-8543-0f91a7a02836\"}}", true },
+		{ "{" BASE ",\"result\":{\"duration\":\"PT1.001S\"}}", "{" BASE ",\"result\":{\"duration\":\"PT1.004S\"}}", true },
+		{ "{" BASE ",\"result\":{\"duration\":\"PT1.01S\"}}", "{" BASE ",\"result\":{\"duration\":\"PT1.02S\"}}", false },
+		{ "{" BASE ",\"result\":{\"duration\":\"PT1.1S\"}}", "{" BASE ",\"result\":{\"duration\":\"PT1.10S\"}}", true },
 		{ "{" BASE ",\"context\":{\"extensions\":{\"https://a.cn/x\":\"A\"}}}",
 		  "{" BASE ",\"context\":{\"extensions\":{\"https://a.cn/x\":\"a\"}}}", false },
 	};
@@ -378,6 +381,11 @@ static void test_actor_key_of_a_query_agent(void **state)
 	json_t *a = parse("{\"objectType\":\"Agent\",\"account\":{\"homePage\":\"https://ll.sh.cn\",\"name\":\"3100\"}}");
 	assert_int_equal(lrs_actor_key(a, "agent", key), LL_OK);
 	assert_string_equal(key, "account:https://ll.sh.cn 3100");
+	/* An address's domain is case-insensitive, its local part is not. */
+	json_t *m = parse("{\"mbox\":\"mailto:Li.Hua@EXAMPLE.Cn\"}");
+	assert_int_equal(lrs_actor_key(m, "agent", key), LL_OK);
+	assert_string_equal(key, "mbox:mailto:Li.Hua@example.cn");
+	json_decref(m);
 	json_t *g = parse("{\"objectType\":\"Group\",\"member\":[{\"mbox\":\"mailto:a@b.cn\"}]}");
 	assert_int_equal(lrs_actor_key(g, "agent", key), LL_INVALID_VALUE);
 	assert_string_equal(ll_error_get(LL_INVALID_VALUE)->field, "agent");

@@ -63,8 +63,10 @@ CREATE TABLE lrs_attachments (
     created_at BIGINT NOT NULL
 );
 
--- State, activity profile and agent profile documents. An absent part of a document's key is ''.
+-- State, activity profile and agent profile documents, each institution's own (its clients share
+-- them). An absent part of a document's key is ''.
 CREATE TABLE lrs_documents (
+    institution_id TEXT NOT NULL,
     kind TEXT NOT NULL,
     activity_iri TEXT NOT NULL,
     agent_key TEXT NOT NULL,
@@ -74,5 +76,5 @@ CREATE TABLE lrs_documents (
     etag TEXT NOT NULL,
     updated_us BIGINT NOT NULL,
     body BYTEA NOT NULL,
-    PRIMARY KEY (kind, activity_iri, agent_key, registration, doc_id)
+    PRIMARY KEY (institution_id, kind, activity_iri, agent_key, registration, doc_id)
 );

@@ -1,12 +1,14 @@
 // Certification units (认证单元) and the city's transfer statistics: staff publish a unit through
 // the form (credits above 30 stopped in the browser, a code another institution holds refused at
-// the code field, nothing stored; learning-outcome lines added and removed) and see it waiting;
-// the city admin cannot reject a unit without a reason, approves one and rejects another with a
+// the code field, an outcome line over 200 characters refused by the server at that line, nothing
+// stored; learning-outcome lines added and removed, blank ones dropped) and see it waiting; the
+// staff page lists the institution's own units of every status, asked for by institution; the
+// city admin cannot reject a unit without a reason, approves one and rejects another with a
 // reason, which the staff then read; a citizen finds the approved unit in the catalogue and not
 // the rejected one; the statistics page (city admin and auditor) shows a programme's counts and
 // credits by status before and after an item is approved, the approved items by kind, the total
-// row and the chart; the pages in English; and the units, queue, catalogue and statistics pages
-// at 390px in elder mode.
+// row and the chart; the pages in English (the statistics with the institution's English name);
+// and the units, queue, catalogue and statistics pages at 390px in elder mode.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { openBrowser, shot, uniqueSuffix } from './lib.mjs';
@@ -21,6 +23,7 @@ import {
   openUnitCatalogue,
   openUnitQueue,
   openUnits,
+  PROGRAMME,
   setupTransfer,
 } from './transfer-lib.mjs';
 
@@ -63,6 +66,20 @@ const unitsNamed = async (q, session = ctx.staffSession) => (await call('GET', `
 
 const fieldError = (scope, field) => scope.locator(`[data-field="${field}"] .el-form-item__error`);
 
+// The citizen's learning deposited and their application made (once a file): two items of the
+// programme waiting for its staff, English I (CET-4: 21 credits) and 00051 (NCRE: 4 credits).
+let applied = null;
+function applyOnce() {
+  applied ||= (async () => {
+    await depositLearning(ctx);
+    const me = await apiSignIn(ctx.citizen.login, ctx.citizen.password);
+    await call('POST', '/api/v1/me/programmes', { programme_id: ctx.programme.id }, me);
+    await call('POST', `/api/v1/me/programmes/${ctx.programme.id}/applications`, { items: [{ course: '00012' }, { course: '00051' }] }, me);
+    return (await call('GET', '/api/v1/transfer/items?status=pending', undefined, ctx.staffSession)).items.filter((i) => i.programme_id === ctx.programme.id);
+  })();
+  return applied;
+}
+
 test('staff publish a unit through the form; a code the city has already is refused at its field and nothing is stored', { skip }, async () => {
   // Another institution of the city holds this code already.
   const taken = await publishUnit('另一机构的单元', { code: code('DUP') }, ctx.centreSession);
@@ -94,8 +111,8 @@ test('staff publish a unit through the form; a code the city has already is refu
 
     // Credits above 30 are stopped in the browser.
     await form.locator('[data-test=unit-submit]').click();
-    await fieldError(form, 'credits').waitFor();
-    assert.equal((await fieldError(form, 'credits').innerText()).trim(), '学分须大于 0、不超过 30，最多三位小数。');
+    await fieldError(form, 'credits_milli').waitFor();
+    assert.equal((await fieldError(form, 'credits_milli').innerText()).trim(), '学分须大于 0、不超过 30，最多三位小数。');
     assert.equal(await fieldError(form, 'code').count(), 0, 'the code is not checked against the city in the browser');
     await form.locator('[data-test=unit-credits-input]').fill('2.5');
 
@@ -107,10 +124,33 @@ test('staff publish a unit through the form; a code the city has already is refu
     assert.deepEqual(await unitsNamed(name), [], 'nothing was stored');
     await shot(page, 'transfer-units-duplicate');
 
-    // Another code: published, waiting for the city.
+    // Another code. A blank line and then a line over 200 characters, typed with the browser's
+    // limit taken off: the blank line is dropped, and the server's refusal of the long line
+    // ("outcomes[2]") is shown at that line, which is now the third; nothing is stored.
     const mine = code('SH-DG');
     await form.locator('[data-test=unit-code-input]').fill(mine);
     await fieldError(form, 'code').waitFor({ state: 'detached' }); // typing clears the error
+    await form.locator('[data-test=unit-outcome-add]').click();
+    await form.locator('[data-test=unit-outcome-add]').click();
+    const long = '能按图纸完成家庭照明电路的安装，并写出检修记录。'.repeat(10).slice(0, 201);
+    const longInput = form.locator('[data-test=unit-outcome-input-3]');
+    assert.equal(await longInput.getAttribute('maxlength'), '200', 'the browser stops a line at 200 characters');
+    await longInput.evaluate((el) => el.removeAttribute('maxlength'));
+    await longInput.fill(long);
+    assert.equal((await longInput.inputValue()).length, 201);
+    await form.locator('[data-test=unit-submit]').click();
+    await fieldError(form, 'outcomes[2]').waitFor();
+    assert.equal((await fieldError(form, 'outcomes[2]').innerText()).trim(), '一条学习成果最多 200 个字，请写得简短些。');
+    assert.equal(await form.locator('[data-test=unit-outcome-row]').count(), 3, 'the blank line was dropped');
+    assert.equal(await form.locator('[data-test=unit-outcome-input-2]').inputValue(), long, 'the error is at the long line');
+    assert.equal(await form.locator('.el-form-item__error').count(), 1, 'no error at the other lines');
+    assert.equal((await form.locator('[data-test=unit-form-error]').innerText()).trim(), '请按提示修改标红的项目。');
+    assert.deepEqual(await unitsNamed(name), [], 'nothing was stored');
+    await shot(page, 'transfer-units-outcome-too-long');
+    await form.locator('[data-test=unit-outcome-remove-2]').click();
+    assert.equal(await form.locator('[data-test=unit-outcome-row]').count(), 2);
+
+    // Published, waiting for the city.
     await form.locator('[data-test=unit-submit]').click();
     await page.locator('[data-test=units-notice]', { hasText: `已发布“${name}”，等待市级审核。` }).waitFor();
     await form.waitFor({ state: 'detached' });
@@ -140,6 +180,45 @@ test('staff publish a unit through the form; a code the city has already is refu
     await page.locator('[data-test=units-status-filter] .el-radio-button', { hasText: '待审核' }).click();
     assert.ok((await page.locator('[data-test=unit-item]').evaluateAll((els) => els.map((e) => e.getAttribute('data-status')))).every((s) => s === 'pending'));
     await item.waitFor();
+    assert.deepEqual(b.errors, []);
+  } finally {
+    await b.close();
+  }
+});
+
+test('the staff page lists its institution’s own units of every status, asked for by institution', { skip }, async () => {
+  const tag = uniqueSuffix();
+  const waiting = await publishUnit(`焊工基础（待审核）${tag}`);
+  const yes = await publishUnit(`焊工基础（已通过）${tag}`);
+  const no = await publishUnit(`焊工基础（未通过）${tag}`);
+  const other = await publishUnit(`焊工基础（另一机构）${tag}`, { code: code('OTH') }, ctx.centreSession);
+  await call('POST', `/api/v1/transfer/units/${yes.id}/decision`, { decision: 'approve' }, ctx.city);
+  await call('POST', `/api/v1/transfer/units/${no.id}/decision`, { decision: 'reject', reason: '考核方式不够具体' }, ctx.city);
+  await call('POST', `/api/v1/transfer/units/${other.id}/decision`, { decision: 'approve' }, ctx.city);
+  const own = (await call('GET', `/api/v1/transfer/units?institution=${ctx.ou.id}`, undefined, ctx.staffSession)).items;
+
+  const b = await openBrowser();
+  try {
+    const { page } = b;
+    const asked = [];
+    page.on('request', (r) => {
+      const u = new URL(r.url());
+      if (r.method() === 'GET' && u.pathname === '/api/v1/transfer/units') asked.push(u.searchParams);
+    });
+    await openUnits(page, ctx.staff);
+    await page.locator(`[data-test=unit-item][data-id="${no.id}"]`).waitFor();
+    const listed = await page.locator('[data-test=unit-item]').evaluateAll((els) => els.map((e) => [e.getAttribute('data-id'), e.getAttribute('data-status')]));
+    const status = Object.fromEntries(listed);
+    assert.equal(status[waiting.id], 'pending');
+    assert.equal(status[yes.id], 'approved');
+    assert.equal(status[no.id], 'rejected');
+    assert.equal(status[other.id], undefined, 'not another institution’s approved unit');
+    assert.deepEqual(listed.map(([id]) => id).sort(), own.map((u) => u.id).sort(), 'the institution’s units, each once');
+    assert.equal((await page.locator('[data-test=units-status-filter] .el-radio-button').first().innerText()).trim(), `全部（${own.length}）`);
+    // One question to the server, for the institution's units of every status.
+    assert.equal(asked.length, 1, `asked ${asked.map(String).join(' | ')}`);
+    assert.equal(asked[0].get('institution'), ctx.ou.id);
+    assert.equal(asked[0].get('status'), null);
     assert.deepEqual(b.errors, []);
   } finally {
     await b.close();
@@ -273,11 +352,7 @@ test('a citizen finds the approved unit in the catalogue, and not the rejected o
 
 test('the statistics show a programme’s transfers by status before and after an item is approved, by kind, with the total and the chart', { skip }, async () => {
   // The citizen applies for English I (CET-4: 21 credits) and 00051 (NCRE: 4 credits).
-  await depositLearning(ctx);
-  const me = await apiSignIn(ctx.citizen.login, ctx.citizen.password);
-  await call('POST', '/api/v1/me/programmes', { programme_id: ctx.programme.id }, me);
-  await call('POST', `/api/v1/me/programmes/${ctx.programme.id}/applications`, { items: [{ course: '00012' }, { course: '00051' }] }, me);
-  const pending = (await call('GET', '/api/v1/transfer/items?status=pending', undefined, ctx.staffSession)).items.filter((i) => i.programme_id === ctx.programme.id);
+  const pending = await applyOnce();
   assert.equal(pending.length, 2);
   const english = pending.find((i) => i.credits_milli === 21000);
   assert.ok(english, 'the CET-4 item');
@@ -353,6 +428,9 @@ test('the statistics show a programme’s transfers by status before and after a
 
 test('the units, the queue and the statistics speak English', { skip }, async () => {
   const u = await publishUnit(`电工基础（英文）${uniqueSuffix()}`);
+  await applyOnce(); // a row of the programme in the statistics
+  const ouNameEn = (await call('GET', `/api/v1/institutions/${ctx.ou.id}`, undefined, ctx.city)).name_en;
+  assert.ok(ouNameEn, 'the open university has an English name');
   const s = await openBrowser();
   try {
     const { page } = s;
@@ -371,7 +449,7 @@ test('the units, the queue and the statistics speak English', { skip }, async ()
     await form.locator('[data-test=unit-submit]').click();
     await fieldError(form, 'code').waitFor();
     assert.equal((await form.locator('[data-test=unit-outcomes-error]').innerText()).trim(), 'Write at least one learning outcome.');
-    assert.equal((await form.locator('[data-field=credits] .el-form-item__label').innerText()).trim(), 'Credits');
+    assert.equal((await form.locator('[data-field=credits_milli] .el-form-item__label').innerText()).trim(), 'Credits');
     assert.equal((await form.locator('[data-test=unit-submit]').innerText()).trim(), 'Publish and send to the city');
     await shot(page, 'transfer-units-en');
     await page.locator('[data-test=lang-zh]').click();
@@ -397,13 +475,17 @@ test('the units, the queue and the statistics speak English', { skip }, async ()
     await it.locator('[data-test=unit-reject-cancel]').click();
     await shot(page, 'transfer-unit-queue-en');
 
+    // The statistics, with the programme's and its institution's English names (the open
+    // university was made with one: setupTransfer).
     await page.locator('[data-test=nav-transferStats]').click();
     await page.locator('h1', { hasText: 'Credit transfer statistics' }).waitFor();
-    await page.locator('[data-test=stats-table], [data-test=stats-empty]').first().waitFor();
-    if (await page.locator('[data-test=stats-table]').count()) {
-      assert.match(await page.locator('[data-test=stats-table] thead').innerText(), /Institution[\s\S]*Programme[\s\S]*Approved[\s\S]*Pending[\s\S]*Rejected/);
-      assert.equal((await page.locator('[data-test=stats-total] th').innerText()).trim(), 'Total');
-    }
+    const row = page.locator(`[data-test=stats-row][data-id="${ctx.programme.id}"]`);
+    await row.waitFor();
+    assert.match(await page.locator('[data-test=stats-table] thead').innerText(), /Institution[\s\S]*Programme[\s\S]*Approved[\s\S]*Pending[\s\S]*Rejected/);
+    assert.equal((await page.locator('[data-test=stats-total] th').innerText()).trim(), 'Total');
+    assert.equal((await row.locator('[data-test=stats-institution]').innerText()).trim(), ouNameEn);
+    assert.equal((await row.locator('[data-test=stats-programme]').innerText()).trim(), PROGRAMME.name_en);
+    assert.ok(!(await row.innerText()).includes(ctx.ou.name), 'no Chinese institution name in English');
     await shot(page, 'transfer-stats-en');
     await page.locator('[data-test=lang-zh]').click();
     await page.locator('h1', { hasText: '学分转换统计' }).waitFor();

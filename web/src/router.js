@@ -124,6 +124,13 @@ const routes = [
     meta: { roles: STAFF, title: 'nav.units' },
   },
   {
+    // The xAPI credentials the institution issues to its learning platforms.
+    path: '/institution/xapi-clients',
+    name: 'xapi-clients',
+    component: () => import('./views/LrsClientsView.vue'),
+    meta: { roles: STAFF, title: 'nav.xapiClients' },
+  },
+  {
     path: '/institution/programmes/:id/audits/:account',
     name: 'programme-audit',
     component: () => import('./views/TransferStaffAuditView.vue'),

@@ -1,7 +1,8 @@
 // The errors of a form at its fields, whether the browser found them or the server did: the API
 // names the field it refuses ("plan.courses[1].group", "conditions[0].min_result.score") and the
 // form shows the message at the input of that path, or above the form when no input has it. Used
-// by the editors of a programme's plan and of a conversion rule; it never sends anything itself.
+// by the editors of a programme's plan, a conversion rule and a certification unit; it never
+// sends anything itself.
 import { nextTick, reactive, ref } from 'vue';
 import { useI18n } from 'vue-i18n';
 import { errorText } from './format.js';
@@ -63,7 +64,7 @@ export function useFieldErrors({ formRef, locate, text = errorText, clears = [] 
     const item = root && root.querySelector('.is-error, .plan-row-error');
     if (!item) return;
     item.scrollIntoView({ block: 'center' });
-    const input = item.querySelector && item.querySelector('input.el-input__inner');
+    const input = item.querySelector && item.querySelector('input.el-input__inner, textarea.el-textarea__inner');
     if (input) input.focus({ preventScroll: true });
   }
 

@@ -43,6 +43,7 @@ export function unitErrorText(e) {
       break;
     case 'too_long':
       if (f === 'outcomes') return k('tooManyOutcomes');
+      if (/^outcomes\[\d+\]$/.test(f)) return k('outcomeTooLong', { n: UNIT_LIMITS.outcome });
       break;
     case 'missing_field':
       if (f === 'outcomes') return k('needOutcome');
@@ -50,6 +51,7 @@ export function unitErrorText(e) {
       break;
     case 'invalid_value':
       if (f === 'code') return k('codeChars');
+      if (/^outcomes\[\d+\]$/.test(f)) return k('outcomeBlank');
       break;
     case 'not_pending':
       return k('notPending');

@@ -172,6 +172,11 @@ static json_t *components(void)
 		"\"more\":{\"type\":\"string\",\"description\":\"where the next page is, or empty\"}}"));
 	json_object_set_new(s, "XapiAbout", obj_schema(
 		"{\"version\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}},\"extensions\":{\"type\":\"object\"}}"));
+	json_object_set_new(s, "XapiActivity", obj_schema(
+		"{\"objectType\":{\"type\":\"string\"},\"id\":{\"type\":\"string\"},\"definition\":{\"type\":\"object\"}}"));
+	json_object_set_new(s, "XapiPerson", obj_schema(
+		"{\"objectType\":{\"type\":\"string\"},\"name\":{\"type\":\"array\"},\"mbox\":{\"type\":\"array\"},"
+		"\"mbox_sha1sum\":{\"type\":\"array\"},\"openid\":{\"type\":\"array\"},\"account\":{\"type\":\"array\"}}"));
 	json_object_set_new(s, "LrsClient", obj_schema(
 		"{\"id\":{\"type\":\"string\"},\"name\":{\"type\":\"string\"},\"key\":{\"type\":\"string\"},"
 		"\"secret\":{\"type\":\"string\",\"description\":\"shown once, when the client is created\"},"

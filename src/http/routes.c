@@ -260,6 +260,10 @@ const struct route routes[] = {
 		     "activity, registration, related_agents, related_activities, since, until, limit, format, "
 		     "ascending; ?more= continues",
 	  .response = "StatementResult" },
+	{ "GET", "/xapi/activities", lrs_http_activities, ROLE_LRS_CLIENT, XAPI, .decorate = lrs_http_decorate,
+	  .summary = "An activity with its canonical definition (?activityId=)", .response = "XapiActivity" },
+	{ "GET", "/xapi/agents", lrs_http_agents, ROLE_LRS_CLIENT, XAPI, .decorate = lrs_http_decorate,
+	  .summary = "The Person an agent is known as (?agent=)", .response = "XapiPerson" },
 	{ "PUT", "/xapi/activities/state", lrs_http_document, ROLE_LRS_CLIENT, XAPI, .decorate = lrs_http_decorate,
 	  .summary = "Store a state document (?activityId=&agent=&registration=&stateId=)", .max_body = 1 * MB, .body_media = "any media type", .ok_status = 204 },
 	{ "POST", "/xapi/activities/state", lrs_http_document, ROLE_LRS_CLIENT, XAPI, .decorate = lrs_http_decorate,

@@ -47,6 +47,7 @@ struct lrs_statement {
 	/* The object: an activity id, an agent's key, or a statement id (StatementRef); a sub-statement
 	 * has none of the three. */
 	const char *object_activity;
+	const json_t *object_definition; /* the object activity's definition, when it has one */
 	const char *object_agent_key;
 	const char *object_statement;
 	const char *registration;       /* lowercase UUID or NULL */
@@ -69,6 +70,7 @@ struct lrs_statement {
 	 * only appends "stored" (and "timestamp" when absent) before the closing brace. */
 	char *text;
 	size_t text_len;
+	char *definition_text;          /* object_definition as text, keys sorted */
 };
 
 /* Who stores a statement: the client's authority agent (an account under the city's homePage
@@ -262,6 +264,12 @@ struct lrs_page {
  * activities and a sub-statement's). */
 enum ll_err lrs_query_run(struct ll_store *st, const struct lrs_query *q, struct lrs_page *ret);
 
+/* The activity of id as the institution's statements define it (its canonical definition: each
+ * language of name and description as last given, every other part as last given), as
+ * {"objectType":"Activity","id":…,"definition":…}; without a definition when none was given.
+ * Caller owns the reference. */
+enum ll_err lrs_activity_get(struct ll_store *st, const char *institution_id, const char *id, json_t **ret);
+
 /* The stored statement of id (any case) into *ret_body (caller frees with free()): with
  * is_voided false only when it is not voided, with is_voided true only when it is (the
  * statementId and voidedStatementId queries), and only one that a client of institution_id
@@ -352,6 +360,8 @@ enum ll_err lrs_http_statements_put(struct http_req *req);
 enum ll_err lrs_http_statements_post(struct http_req *req);
 enum ll_err lrs_http_statements_get(struct http_req *req);
 enum ll_err lrs_http_document(struct http_req *req);
+enum ll_err lrs_http_activities(struct http_req *req);
+enum ll_err lrs_http_agents(struct http_req *req);
 enum ll_err lrs_http_clients(struct http_req *req);
 enum ll_err lrs_http_client_create(struct http_req *req);
 enum ll_err lrs_http_client_revoke(struct http_req *req);

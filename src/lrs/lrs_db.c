@@ -5,6 +5,7 @@
  * statement's body: voiding only marks it.
  */
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +51,14 @@ static const struct store_stmt REFERRERS = {
 	"SELECT s.seq, s.id, s.is_voiding, COALESCE(c.institution_id, '') FROM lrs_statements s "
 	"LEFT JOIN lrs_clients c ON c.id = s.client_id WHERE s.object_statement = $1"
 };
+static const struct store_stmt ACTIVITY_GET = {
+	"lrs activity", "SELECT definition FROM lrs_activities WHERE institution_id = $1 AND iri = $2"
+};
+static const struct store_stmt ACTIVITY_PUT = {
+	"lrs activity put",
+	"INSERT INTO lrs_activities (institution_id, iri, definition, updated_us) VALUES ($1, $2, $3, $4) "
+	"ON CONFLICT (institution_id, iri) DO UPDATE SET definition = excluded.definition, updated_us = excluded.updated_us"
+};
 static const struct store_stmt CLIENT_INSTITUTION = {
 	"lrs client institution", "SELECT institution_id FROM lrs_clients WHERE id = $1"
 };
@@ -81,12 +90,15 @@ static const struct store_stmt STATEMENT_GET = {
 struct lrs_cache {
 	pthread_mutex_t mu;
 	struct strmap *iris;
+	struct strmap *definitions;    /* "institution\niri" -> hash of the definition last applied */
 };
 
 struct lrs_cache *lrs_cache_new(void)
 {
 	struct lrs_cache *c = calloc(1, sizeof(*c));
-	if (!c || !(c->iris = strmap_new())) {
+	if (!c || !(c->iris = strmap_new()) || !(c->definitions = strmap_new())) {
+		if (c)
+			strmap_free(c->iris);
 		free(c);
 		return NULL;
 	}
@@ -98,6 +110,7 @@ struct lrs_cache *lrs_cache_free(struct lrs_cache *c)
 {
 	if (c) {
 		strmap_free(c->iris);
+		strmap_free(c->definitions);
 		pthread_mutex_destroy(&c->mu);
 		free(c);
 	}
@@ -135,6 +148,13 @@ struct store_ctx {
 	struct strmap *own;            /* ids of the batch being admitted */
 	int64_t stored_us;             /* the time of this commit */
 	char institution[48];          /* of the batch being stored ("" when its client has none) */
+	/* Definitions applied in this attempt: remembered in the cache once it commits. */
+	struct fresh_definition {
+		char *key;
+		int64_t hash;
+	} *fresh_defs;
+	size_t n_fresh_defs, cap_fresh_defs;
+	struct strmap *local_defs;
 };
 
 static enum ll_err id_row(const struct store_row *row, void *ctx)
@@ -370,6 +390,74 @@ static enum ll_err referrers_update(struct ll_tx *tx, struct store_ctx *x, const
 	return err;
 }
 
+static int64_t text_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ull;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return (int64_t)(h >> 1);
+}
+
+/* The canonical definition of an activity takes in one a statement gave: each language of its
+ * name and description, every other part whole. A definition applied before (here or in an
+ * earlier commit) costs nothing. */
+static enum ll_err definition_apply(struct ll_tx *tx, struct store_ctx *x, const struct lrs_statement *s)
+{
+	if (!s->object_activity || !s->definition_text)
+		return LL_OK;
+	size_t klen = strlen(x->institution) + strlen(s->object_activity) + 2;
+	char *key = malloc(klen);
+	if (!key)
+		return LL_NOMEM;
+	snprintf(key, klen, "%s\n%s", x->institution, s->object_activity);
+	int64_t hash = text_hash(s->definition_text), seen = 0;
+	bool is_known = strmap_get(x->local_defs, key, &seen) && seen == hash;
+	if (!is_known && x->cache) {
+		pthread_mutex_lock(&x->cache->mu);
+		is_known = strmap_get(x->cache->definitions, key, &seen) && seen == hash;
+		pthread_mutex_unlock(&x->cache->mu);
+	}
+	if (is_known) {
+		free(key);
+		return LL_OK;
+	}
+	char *held = NULL;
+	enum ll_err err = store_exec(tx, &ACTIVITY_GET, SP(SV_TEXT(x->institution), SV_TEXT(s->object_activity)),
+				     text_row, &held);
+	json_t *canonical = held ? json_loads(held, 0, NULL) : NULL;
+	free(held);
+	if (!canonical)
+		canonical = json_object();
+	const char *name;
+	json_t *part;
+	json_object_foreach ((json_t *)s->object_definition, name, part) {
+		json_t *have = json_object_get(canonical, name);
+		bool is_map = strcmp(name, "name") == 0 || strcmp(name, "description") == 0;
+		if (is_map && json_is_object(have))
+			json_object_update(have, part);
+		else
+			json_object_set(canonical, name, part);
+	}
+	char *text = json_dumps(canonical, JSON_COMPACT);
+	json_decref(canonical);
+	if (err == LL_OK && !text)
+		err = LL_NOMEM;
+	if (err == LL_OK)
+		err = store_exec(tx, &ACTIVITY_PUT,
+				 SP(SV_TEXT(x->institution), SV_TEXT(s->object_activity), SV_TEXT(text), SV_I64(x->stored_us)),
+				 NULL, NULL);
+	free(text);
+	if (err == LL_OK && (!strmap_put(x->local_defs, key, hash) ||
+			     !grow(&x->fresh_defs, &x->cap_fresh_defs, x->n_fresh_defs, sizeof(*x->fresh_defs), 16)))
+		err = LL_NOMEM;
+	if (err != LL_OK) {
+		free(key);
+		return err;
+	}
+	x->fresh_defs[x->n_fresh_defs++] = (struct fresh_definition){ key, hash };
+	return LL_OK;
+}
+
 static enum ll_err statement_insert(struct ll_tx *tx, struct store_ctx *x, const struct lrs_batch *batch,
 				    struct lrs_statement *s)
 {
@@ -431,6 +519,8 @@ static enum ll_err statement_insert(struct ll_tx *tx, struct store_ctx *x, const
 	}
 	if (err == LL_OK && s->is_voiding)
 		err = store_exec(tx, &VOID_TARGET, SP(SV_TEXT(s->object_statement)), NULL, NULL);
+	if (err == LL_OK)
+		err = definition_apply(tx, x, s);
 	return err;
 }
 
@@ -438,6 +528,10 @@ static enum ll_err store_txn(struct ll_tx *tx, void *ctx)
 {
 	struct store_ctx *x = ctx;
 	x->n_fresh = 0;
+	for (size_t i = 0; i < x->n_fresh_defs; i++)
+		free(x->fresh_defs[i].key);
+	x->n_fresh_defs = 0;
+	strmap_clear(x->local_defs);
 	strmap_clear(x->local);
 	strmap_clear(x->ids);
 	enum ll_err err = LL_OK;
@@ -486,15 +580,24 @@ enum ll_err lrs_batches_store(struct ll_store *st, struct lrs_cache *cache, cons
 		if (batches[b]->n >= (1 << 20))
 			return ll_fail(LL_OUT_OF_RANGE, NULL, "a request holds fewer than 2^20 statements");
 	struct store_ctx x = { .cache = cache, .home_page = home_page, .batches = batches, .n = n,
-			       .local = strmap_new(), .ids = strmap_new(), .own = strmap_new() };
-	enum ll_err err = x.local && x.ids && x.own ? store_run(st, STORE_WRITE, "lrs store", store_txn, &x) : LL_NOMEM;
+			       .local = strmap_new(), .ids = strmap_new(), .own = strmap_new(),
+			       .local_defs = strmap_new() };
+	enum ll_err err = x.local && x.ids && x.own && x.local_defs
+				  ? store_run(st, STORE_WRITE, "lrs store", store_txn, &x)
+				  : LL_NOMEM;
 	if (err == LL_OK && cache) {
+		/* Out of memory here only makes the cache forget. */
 		pthread_mutex_lock(&cache->mu);
 		for (size_t i = 0; i < x.n_fresh; i++)
-			if (!strmap_put(cache->iris, x.fresh[i].iri, x.fresh[i].id))
-				break; /* out of memory: the cache only forgets */
+			strmap_put(cache->iris, x.fresh[i].iri, x.fresh[i].id);
+		for (size_t i = 0; i < x.n_fresh_defs; i++)
+			strmap_put(cache->definitions, x.fresh_defs[i].key, x.fresh_defs[i].hash);
 		pthread_mutex_unlock(&cache->mu);
 	}
+	for (size_t i = 0; i < x.n_fresh_defs; i++)
+		free(x.fresh_defs[i].key);
+	free(x.fresh_defs);
+	strmap_free(x.local_defs);
 	if (err != LL_OK) {
 		struct ll_error detail = *ll_error_get(err);
 		for (int b = 0; b < n; b++) {
@@ -511,6 +614,40 @@ enum ll_err lrs_batches_store(struct ll_store *st, struct lrs_cache *cache, cons
 }
 
 /* ---- Reading ---- */
+
+struct activity_ctx {
+	const char *institution_id, *id;
+	char *definition;
+};
+
+static enum ll_err activity_txn(struct ll_tx *tx, void *ctx)
+{
+	struct activity_ctx *a = ctx;
+	free(a->definition);
+	a->definition = NULL;
+	return store_exec(tx, &ACTIVITY_GET, SP(SV_TEXT(a->institution_id), SV_TEXT(a->id)), text_row, &a->definition);
+}
+
+enum ll_err lrs_activity_get(struct ll_store *st, const char *institution_id, const char *id, json_t **ret)
+{
+	struct activity_ctx a = { institution_id ? institution_id : "", id, NULL };
+	enum ll_err err = store_run(st, STORE_READ, "lrs activity", activity_txn, &a);
+	json_t *definition = a.definition ? json_loads(a.definition, 0, NULL) : NULL;
+	free(a.definition);
+	if (err != LL_OK) {
+		json_decref(definition);
+		return err;
+	}
+	json_t *o = json_pack("{s:s, s:s}", "objectType", "Activity", "id", id);
+	if (!o) {
+		json_decref(definition);
+		return LL_NOMEM;
+	}
+	if (definition)
+		json_object_set_new(o, "definition", definition);
+	*ret = o;
+	return LL_OK;
+}
 
 struct get_ctx {
 	const char *id;

@@ -730,6 +730,61 @@ enum ll_err lrs_http_document(struct http_req *req)
 	return LL_OK;
 }
 
+/* ---- Activities and agents ---- */
+
+enum ll_err lrs_http_activities(struct http_req *req)
+{
+	static const char *const allowed[] = { "activityId", NULL };
+	enum ll_err err = http_query_only(req, allowed);
+	if (err != LL_OK)
+		return err;
+	const char *id = http_query(req, "activityId");
+	if (!id)
+		return ll_fail(LL_MISSING_FIELD, "activityId", "activityId names the activity");
+	if (!lrs_iri_is_valid(id))
+		return ll_fail(LL_BAD_QUERY, "activityId", "activityId is an IRI");
+	json_t *activity = NULL;
+	if ((err = lrs_activity_get(req->app->st, req->caller.institution_id, id, &activity)) == LL_OK)
+		http_reply(req, 200, activity);
+	return err;
+}
+
+/* The Person this LRS knows the agent as: the agent's own name and identifier (an LRS that links
+ * identities would add the others). */
+enum ll_err lrs_http_agents(struct http_req *req)
+{
+	static const char *const allowed[] = { "agent", NULL };
+	enum ll_err err = http_query_only(req, allowed);
+	if (err != LL_OK)
+		return err;
+	const char *text = http_query(req, "agent");
+	if (!text)
+		return ll_fail(LL_MISSING_FIELD, "agent", "agent names the agent, as JSON");
+	json_t *agent = json_loads(text, JSON_REJECT_DUPLICATES, NULL);
+	const char *type = json_string_value(json_object_get(agent, "objectType"));
+	char key[LRS_KEY_MAX];
+	if (!json_is_object(agent))
+		err = ll_fail(LL_BAD_QUERY, "agent", "agent is an agent as JSON");
+	else if (type && strcmp(type, "Agent") != 0)
+		err = ll_fail(LL_BAD_QUERY, "agent", "the agents resource knows agents, not groups");
+	else if ((err = lrs_actor_key(agent, "agent", key)) != LL_OK)
+		err = ll_fail(LL_BAD_QUERY, "agent", "%s", ll_error_get(err)->message);
+	if (err != LL_OK) {
+		json_decref(agent);
+		return err;
+	}
+	json_t *person = json_pack("{s:s}", "objectType", "Person");
+	static const char *const parts[] = { "name", "mbox", "mbox_sha1sum", "openid", "account" };
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+		json_t *v = json_object_get(agent, parts[i]);
+		if (v)
+			json_object_set_new(person, parts[i], json_pack("[O]", v));
+	}
+	json_decref(agent);
+	http_reply(req, 200, person);
+	return LL_OK;
+}
+
 /* ---- The portal: issuing credentials ---- */
 
 struct client_in {

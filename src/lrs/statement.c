@@ -853,8 +853,10 @@ static enum ll_err check_object(struct check *c, json_t *obj)
 	const char *id = NULL, *key = NULL;
 	if (strcmp(c->object_type, "Activity") == 0) {
 		err = check_activity(c, obj, &id);
-		if (err == LL_OK && !c->is_sub)
+		if (err == LL_OK && !c->is_sub) {
 			s->object_activity = id;
+			s->object_definition = json_object_get(obj, "definition");
+		}
 		else if (err == LL_OK)
 			list_add(s->related_activities, &s->n_related_activities, id);
 	} else if (strcmp(type, "Agent") == 0 || strcmp(type, "Group") == 0) {
@@ -1098,6 +1100,9 @@ enum ll_err lrs_statement_check(const json_t *obj, const char *prefix, const str
 	/* The stored form as text, but for what the store adds at commit (see lrs.h). */
 	if (err == LL_OK && !(s.text = json_dumps(s.json, JSON_COMPACT)))
 		err = LL_NOMEM;
+	if (err == LL_OK && s.object_definition &&
+	    !(s.definition_text = json_dumps(s.object_definition, JSON_COMPACT | JSON_SORT_KEYS)))
+		err = LL_NOMEM;
 	if (err != LL_OK) {
 		lrs_statement_release(&s);
 		return err;
@@ -1112,5 +1117,6 @@ void lrs_statement_release(struct lrs_statement *s)
 	json_decref(s->json);
 	json_decref(s->pool);
 	free(s->text);
+	free(s->definition_text);
 	memset(s, 0, sizeof(*s));
 }

@@ -131,6 +131,8 @@ const REVIEWED = {
   'PUT /xapi/statements': [CLIENT],
   'POST /xapi/statements': [CLIENT],
   'GET /xapi/statements': [CLIENT],
+  'GET /xapi/activities': [CLIENT],
+  'GET /xapi/agents': [CLIENT],
   'PUT /xapi/activities/state': [CLIENT],
   'POST /xapi/activities/state': [CLIENT],
   'GET /xapi/activities/state': [CLIENT],

@@ -219,3 +219,49 @@ describe('voiding and queries', () => {
     assert.equal((await w.xapi.request('DELETE', '/xapi/statements')).status, 405);
   });
 });
+
+describe('activities, agents and HEAD', () => {
+  test('an activity\'s canonical definition takes in each language as given; unknown ones have none; institutions keep their own', async () => {
+    const w = await setup();
+    const activityId = `https://learn.shlll.cn/courses/${crypto.randomBytes(4).toString('hex')}`;
+    const post = (definition) => w.xapi.post('/xapi/statements', statement({ object: { id: activityId, definition } }));
+    assertStatus(await post({ name: { 'zh-CN': '书法入门' }, type: 'http://adlnet.gov/expapi/activities/course' }), 200);
+    assertStatus(await post({ name: { 'en-US': 'Calligraphy basics' }, description: { 'zh-CN': '十二课时' } }), 200);
+    const got = await w.xapi.get(`/xapi/activities?activityId=${encodeURIComponent(activityId)}`);
+    assertStatus(got, 200);
+    assert.deepEqual(got.json, {
+      objectType: 'Activity', id: activityId,
+      definition: { name: { 'zh-CN': '书法入门', 'en-US': 'Calligraphy basics' }, description: { 'zh-CN': '十二课时' },
+        type: 'http://adlnet.gov/expapi/activities/course' },
+    });
+    const unknown = `https://learn.shlll.cn/courses/unknown-${crypto.randomBytes(4).toString('hex')}`;
+    assert.deepEqual((await w.xapi.get(`/xapi/activities?activityId=${encodeURIComponent(unknown)}`)).json, { objectType: 'Activity', id: unknown });
+    assert.deepEqual((await w.otherXapi.get(`/xapi/activities?activityId=${encodeURIComponent(activityId)}`)).json, { objectType: 'Activity', id: activityId });
+    assertError(await w.xapi.get('/xapi/activities'), 400, 'missing_field', 'activityId');
+    assertError(await w.xapi.get('/xapi/activities?activityId=notaniri'), 400, 'bad_query', 'activityId');
+    assert.equal((await w.xapi.request('POST', '/xapi/activities')).status, 405);
+  });
+
+  test('agents: the Person of the agent asked for; a group or a missing agent is 400', async () => {
+    const w = await setup();
+    const agent = { objectType: 'Agent', name: '李华', mbox: 'mailto:li.hua@example.cn' };
+    const got = await w.xapi.get(`/xapi/agents?agent=${encodeURIComponent(JSON.stringify(agent))}`);
+    assertStatus(got, 200);
+    assert.deepEqual(got.json, { objectType: 'Person', name: ['李华'], mbox: ['mailto:li.hua@example.cn'] });
+    const group = { objectType: 'Group', mbox: 'mailto:class@example.cn' };
+    assertError(await w.xapi.get(`/xapi/agents?agent=${encodeURIComponent(JSON.stringify(group))}`), 400, 'bad_query', 'agent');
+    assertError(await w.xapi.get('/xapi/agents'), 400, 'missing_field', 'agent');
+  });
+
+  test('HEAD answers as GET does, without a body', async () => {
+    const w = await setup();
+    const sid = crypto.randomUUID();
+    assert.equal((await w.xapi.put(`/xapi/statements?statementId=${sid}`, statement())).status, 204);
+    for (const path of [`/xapi/statements?statementId=${sid}`, '/xapi/statements?limit=1', '/xapi/about']) {
+      const res = await w.xapi.request('HEAD', path);
+      assert.equal(res.status, 200, path);
+      assert.equal(res.text, '', path);
+      assert.equal(res.headers.get('x-experience-api-version'), '1.0.3');
+    }
+  });
+});

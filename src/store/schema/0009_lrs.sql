@@ -55,6 +55,16 @@ CREATE TABLE lrs_related (
     PRIMARY KEY (iri, role, seq)
 );
 
+-- The canonical definition of each activity, as the statements of an institution's platforms
+-- last gave it.
+CREATE TABLE lrs_activities (
+    institution_id TEXT NOT NULL,
+    iri TEXT NOT NULL,
+    definition TEXT NOT NULL,
+    updated_us BIGINT NOT NULL,
+    PRIMARY KEY (institution_id, iri)
+);
+
 CREATE TABLE lrs_attachments (
     sha2 TEXT PRIMARY KEY,
     content_type TEXT NOT NULL,

@@ -85,6 +85,13 @@ struct http_req {
 	/* Error state set before the handler runs (limits, routing). */
 	enum ll_err early_err;
 	bool is_body_overflow;
+	/* Headers and query parameters that stand in for the request's own (see http_override). */
+	int n_overrides;
+	const char *override_names[24];
+	const char *override_values[24];
+	bool override_is_header[24];
+	bool is_query_replaced;
+	const char *reroute_method;    /* set by a route's check: route the request anew, as this method */
 	/* Work a handler hands to another thread (see http_defer). */
 	enum ll_err (*on_suspended)(struct http_req *req);
 	enum ll_err (*on_resumed)(struct http_req *req);
@@ -168,6 +175,18 @@ void http_defer(struct http_req *req, void *state, enum ll_err (*on_suspended)(s
 		enum ll_err (*on_resumed)(struct http_req *req), void (*on_completed)(struct http_req *req));
 /* Wakes a request that http_defer suspended; callable from any thread, once. */
 void http_resume(struct http_req *req);
+
+/* For a protocol that sends a request inside another (xAPI's alternate request syntax: a form
+ * POSTed with ?method=): from a route's check, name a header (used when the request has no header
+ * of that name; Content-Type and Content-Length replace the request's own) or a query parameter
+ * (once one is given, the request's query is these and nothing else). name and value are
+ * arena-owned or static. LL_OUT_OF_RANGE past 24. */
+enum ll_err http_override(struct http_req *req, const char *name, const char *value, bool is_header);
+/* From a route's check: the request is method (with the body, headers and query the check set),
+ * and is routed anew before it is authenticated. */
+void http_reroute(struct http_req *req, const char *method);
+/* Replaces the request's body with body (heap memory, taken over) of len bytes. */
+void http_replace_body(struct http_req *req, char *body, size_t len);
 
 /* True if the caller holds any of the roles in mask. */
 bool http_caller_is(const struct http_req *req, unsigned mask);

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -150,14 +151,55 @@ const char *http_param(const struct http_req *req, const char *name)
 	return NULL;
 }
 
+static const char *override_of(const struct http_req *req, const char *name, bool is_header)
+{
+	for (int i = 0; i < req->n_overrides; i++)
+		if (req->override_is_header[i] == is_header &&
+		    (is_header ? strcasecmp(req->override_names[i], name) == 0 : strcmp(req->override_names[i], name) == 0))
+			return req->override_values[i];
+	return NULL;
+}
+
 const char *http_query(const struct http_req *req, const char *name)
 {
+	if (req->is_query_replaced)
+		return override_of(req, name, false);
 	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
 const char *http_header(const struct http_req *req, const char *name)
 {
-	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+	const char *v = override_of(req, name, true);
+	bool is_replaced = strcasecmp(name, "Content-Type") == 0 || strcasecmp(name, "Content-Length") == 0;
+	if (v && is_replaced)
+		return v;
+	const char *own = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+	return own ? own : v;
+}
+
+enum ll_err http_override(struct http_req *req, const char *name, const char *value, bool is_header)
+{
+	if (req->n_overrides == (int)(sizeof(req->override_names) / sizeof(req->override_names[0])))
+		return ll_fail(LL_OUT_OF_RANGE, name, "too many parameters");
+	req->override_names[req->n_overrides] = name;
+	req->override_values[req->n_overrides] = value;
+	req->override_is_header[req->n_overrides] = is_header;
+	req->n_overrides++;
+	if (!is_header)
+		req->is_query_replaced = true;
+	return LL_OK;
+}
+
+void http_reroute(struct http_req *req, const char *method)
+{
+	req->reroute_method = method;
+}
+
+void http_replace_body(struct http_req *req, char *body, size_t len)
+{
+	free(req->body);
+	req->body = body;
+	req->body_len = len;
 }
 
 const char *http_cookie(const struct http_req *req, const char *name)
@@ -198,7 +240,13 @@ static enum MHD_Result name_visit(void *cls, enum MHD_ValueKind kind, const char
 enum ll_err http_query_only(const struct http_req *req, const char *const *allowed)
 {
 	struct names_visit v = { .allowed = allowed };
-	MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, name_visit, &v);
+	if (req->is_query_replaced) {
+		for (int i = 0; i < req->n_overrides; i++)
+			if (!req->override_is_header[i])
+				name_visit(&v, MHD_GET_ARGUMENT_KIND, req->override_names[i], req->override_values[i]);
+	} else {
+		MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, name_visit, &v);
+	}
 	if (!v.bad)
 		return LL_OK;
 	return v.is_repeated ? ll_fail(LL_BAD_QUERY, v.bad, "%.64s is given twice", v.bad)
@@ -421,6 +469,26 @@ static enum MHD_Result resumed(struct request_state *rs)
 	return send_reply(rs);
 }
 
+/* The request is another method than it came as (http_reroute): its route is that method's. */
+static enum ll_err reroute(struct request_state *rs)
+{
+	struct http_req *req = &rs->req;
+	struct route_match m;
+	enum ll_err err = router_match(routes, routes_count, req->reroute_method, req->path, &req->arena, &m);
+	if (err == LL_METHOD_NOT_ALLOWED)
+		return ll_fail(err, "method", "%s is not allowed here; allowed: %s", req->reroute_method, m.allow);
+	if (err != LL_OK)
+		return ll_fail(LL_NOT_FOUND, "path", "no route for %s %s", req->reroute_method, req->path);
+	req->route = m.route;
+	req->method = req->reroute_method;
+	req->n_params = m.n_params;
+	for (int i = 0; i < m.n_params; i++) {
+		req->param_names[i] = m.param_names[i];
+		req->param_values[i] = m.param_values[i];
+	}
+	return LL_OK;
+}
+
 static enum MHD_Result answer(struct request_state *rs)
 {
 	struct http_req *req = &rs->req;
@@ -438,6 +506,8 @@ static enum MHD_Result answer(struct request_state *rs)
 	}
 	if (err == LL_OK && req->route->check)
 		err = req->route->check(req);
+	if (err == LL_OK && req->reroute_method)
+		err = reroute(rs);
 	if (err == LL_OK)
 		err = admit(req);
 	if (err == LL_OK) {

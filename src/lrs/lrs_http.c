@@ -26,8 +26,111 @@
 
 /* ---- What every xAPI request and reply carries ---- */
 
+/* ---- The alternate request syntax: POST ?method=X with the request as a form ---- */
+
+static int hex_value(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* Percent-decodes s[0..n) (and '+' as a space) into an arena string; NULL on a bad escape. */
+static char *form_decode(struct http_req *req, const char *s, size_t n, size_t *ret_len)
+{
+	char *out = arena_alloc(&req->arena, n + 1);
+	size_t k = 0;
+	if (!out)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '+') {
+			out[k++] = ' ';
+		} else if (s[i] == '%') {
+			if (i + 2 >= n || hex_value(s[i + 1]) < 0 || hex_value(s[i + 2]) < 0)
+				return NULL;
+			out[k++] = (char)(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
+			i += 2;
+		} else {
+			out[k++] = s[i];
+		}
+	}
+	out[k] = '\0';
+	if (ret_len)
+		*ret_len = k;
+	return out;
+}
+
+/* What travels as a header in the form; every other name is a query parameter, and "content" is
+ * the body. */
+static const char *const FORM_HEADERS[] = { "Authorization", "X-Experience-API-Version", "Content-Type",
+					    "Content-Length", "If-Match", "If-None-Match", NULL };
+static const char *const METHODS[] = { "GET", "PUT", "POST", "DELETE", "HEAD", NULL };
+
+static enum ll_err alternate_syntax(struct http_req *req, const char *method)
+{
+	static const char *const only_method[] = { "method", NULL };
+	enum ll_err err = http_query_only(req, only_method);
+	if (err != LL_OK)
+		return ll_fail(LL_BAD_QUERY, ll_error_get(err)->field,
+			       "with ?method=, every other parameter travels in the form");
+	if (strcmp(req->method, "POST") != 0)
+		return ll_fail(LL_BAD_QUERY, "method", "?method= comes with POST only");
+	bool is_known = false;
+	for (int i = 0; METHODS[i] && !is_known; i++)
+		is_known = strcmp(METHODS[i], method) == 0;
+	if (!is_known)
+		return ll_fail(LL_BAD_QUERY, "method", "method is GET, PUT, POST, DELETE or HEAD");
+	const char *ct = http_header(req, "Content-Type");
+	if (!ct || strncasecmp(ct, "application/x-www-form-urlencoded", 33) != 0)
+		return ll_fail(LL_INVALID_VALUE, "Content-Type",
+			       "a request with ?method= is a form: application/x-www-form-urlencoded");
+	const char *p = req->body ? req->body : "", *end = p + req->body_len;
+	char *content = NULL;
+	size_t content_len = 0;
+	bool has_type = false;
+	while (p < end) {
+		const char *amp = memchr(p, '&', (size_t)(end - p));
+		const char *stop = amp ? amp : end;
+		const char *eq = memchr(p, '=', (size_t)(stop - p));
+		if (!eq)
+			return ll_fail(LL_INVALID_VALUE, "body", "the form is name=value pairs joined by &");
+		char *name = form_decode(req, p, (size_t)(eq - p), NULL);
+		size_t len = 0;
+		char *value = form_decode(req, eq + 1, (size_t)(stop - eq - 1), &len);
+		if (!name || !value)
+			return ll_fail(LL_INVALID_VALUE, "body", "the form has a broken %%-escape");
+		bool is_header = false;
+		for (int i = 0; FORM_HEADERS[i] && !is_header; i++)
+			is_header = strcasecmp(FORM_HEADERS[i], name) == 0;
+		if (strcmp(name, "content") == 0) {
+			content = value;
+			content_len = len;
+		} else if ((err = http_override(req, name, value, is_header)) != LL_OK) {
+			return err;
+		}
+		has_type |= is_header && strcasecmp(name, "Content-Type") == 0;
+		p = amp ? amp + 1 : end;
+	}
+	/* A form names no query at all: the query is still the form's (empty), not the URL's. */
+	req->is_query_replaced = true;
+	if (!has_type && (err = http_override(req, "Content-Type", "application/json", true)) != LL_OK)
+		return err;
+	char *body = malloc(content_len + 1);
+	if (!body)
+		return LL_NOMEM;
+	memcpy(body, content ? content : "", content_len);
+	body[content_len] = '\0';
+	http_replace_body(req, body, content_len);
+	http_reroute(req, arena_strdup(&req->arena, method));
+	return LL_OK;
+}
+
 enum ll_err lrs_http_check(struct http_req *req)
 {
+	const char *method = http_query(req, "method");
+	if (method) {
+		enum ll_err err = alternate_syntax(req, method);
+		if (err != LL_OK)
+			return err;
+	}
 	const char *v = http_header(req, "X-Experience-API-Version");
 	if (!v)
 		return ll_fail(LL_USAGE, "X-Experience-API-Version", "xAPI requests carry X-Experience-API-Version");
@@ -176,7 +279,7 @@ static enum ll_err json_body(struct http_req *req, json_t **ret)
 	const char *ct = http_header(req, "Content-Type");
 	size_t n = ct ? strcspn(ct, "; \t") : 0;
 	if (!ct || n != 16 || strncasecmp(ct, "application/json", 16) != 0)
-		return ll_fail(LL_UNSUPPORTED_MEDIA, "Content-Type", "statements are sent as application/json");
+		return ll_fail(LL_INVALID_VALUE, "Content-Type", "statements are sent as application/json");
 	return json_parse(req->body ? req->body : "", req->body_len, XAPI_JSON_DEPTH, ret);
 }
 

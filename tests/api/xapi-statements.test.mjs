@@ -154,7 +154,7 @@ describe('storing statements', () => {
     assertError(await w.xapi.post('/xapi/statements', statement({ colour: 'red' })), 400, 'unknown_field', 'colour');
     const dup = '{"actor":{"mbox":"mailto:a@b.cn"},"actor":{"mbox":"mailto:c@b.cn"},"verb":{"id":"http://adlnet.gov/expapi/verbs/completed"},"object":{"id":"https://a.cn"}}';
     assert.equal((await w.xapi.request('POST', '/xapi/statements', { raw: dup, headers: { 'Content-Type': 'application/json' } })).status, 400);
-    assert.equal((await w.xapi.request('POST', '/xapi/statements', { raw: '{}', headers: { 'Content-Type': 'text/plain' } })).status, 415);
+    assert.equal((await w.xapi.request('POST', '/xapi/statements', { raw: '{}', headers: { 'Content-Type': 'text/plain' } })).status, 400);
   });
 });
 
@@ -263,5 +263,57 @@ describe('activities, agents and HEAD', () => {
       assert.equal(res.text, '', path);
       assert.equal(res.headers.get('x-experience-api-version'), '1.0.3');
     }
+  });
+});
+
+describe('the alternate request syntax', () => {
+  const form = (fields) => new URLSearchParams(fields).toString();
+  const FORM = { 'Content-Type': 'application/x-www-form-urlencoded' };
+
+  test('POST ?method=GET with the query in the form; ?method=PUT with the statement as content', async () => {
+    const w = await setup();
+    const got = await w.xapi.request('POST', '/xapi/statements?method=GET', { raw: form({ limit: '1' }), headers: FORM });
+    assertStatus(got, 200);
+    assert.equal(got.json.statements.length, 1);
+    assert.ok('more' in got.json);
+    const sid = crypto.randomUUID();
+    const put = await w.xapi.request('POST', '/xapi/statements?method=PUT',
+      { raw: form({ statementId: sid, content: JSON.stringify(statement()) }), headers: FORM });
+    assert.equal(put.status, 204, put.text);
+    assertStatus(await w.xapi.get(`/xapi/statements?statementId=${sid}`), 200);
+  });
+
+  test('credentials and the version may travel in the form; a real header wins over the form\'s', async () => {
+    const w = await setup();
+    const bare = new Xapi();
+    const sid = crypto.randomUUID();
+    const res = await bare.request('POST', '/xapi/statements?method=PUT', {
+      version: null, headers: FORM,
+      raw: form({ statementId: sid, content: JSON.stringify(statement()), Authorization: w.xapi.auth, 'X-Experience-API-Version': '1.0.3' }),
+    });
+    assert.equal(res.status, 204, res.text);
+    const both = await w.xapi.request('POST', '/xapi/statements?method=PUT', {
+      headers: FORM, raw: form({ statementId: crypto.randomUUID(), content: JSON.stringify(statement()), 'X-Experience-API-Version': '0.8' }),
+    });
+    assert.equal(both.status, 204, both.text);
+  });
+
+  test('other parameters on the URL, a GET with ?method=, no content to PUT, a body that is no form: 400', async () => {
+    const w = await setup();
+    assert.equal((await w.xapi.request('POST', `/xapi/statements?method=PUT&statementId=${crypto.randomUUID()}`,
+      { raw: form({ content: JSON.stringify(statement()) }), headers: FORM })).status, 400);
+    assert.equal((await w.xapi.get('/xapi/statements?method=POST')).status, 400);
+    assert.equal((await w.xapi.request('POST', '/xapi/statements?method=PUT', { raw: form({ statementId: crypto.randomUUID() }), headers: FORM })).status, 400);
+    assert.equal((await w.xapi.request('POST', '/xapi/statements?method=PUT', { raw: JSON.stringify(statement()), headers: FORM })).status, 400);
+    assert.equal((await w.xapi.request('POST', '/xapi/statements?method=PATCH', { raw: form({}), headers: FORM })).status, 400);
+  });
+
+  test('a form POSTed to a document without ?method= is an ordinary document', async () => {
+    const w = await setup();
+    const params = new URLSearchParams({ activityId: 'https://learn.shlll.cn/courses/form', agent: JSON.stringify({ mbox: 'mailto:form@example.cn' }), stateId: 'f' });
+    assert.equal((await w.xapi.request('POST', `/xapi/activities/state?${params}`, { raw: '1', headers: FORM })).status, 204);
+    const got = await w.xapi.get(`/xapi/activities/state?${params}`);
+    assert.equal(got.text, '1');
+    assert.equal(got.headers.get('content-type'), 'application/x-www-form-urlencoded');
   });
 });

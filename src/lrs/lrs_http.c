@@ -457,6 +457,129 @@ static void ids_only(json_t *st)
 
 enum format { FORMAT_EXACT, FORMAT_IDS, FORMAT_CANONICAL };
 
+/* ---- format=canonical: one language per map, as Accept-Language asks (RFC 2616 14.4) ---- */
+
+#define LANGUAGES_MAX 16
+struct languages {
+	char tags[LANGUAGES_MAX][36];
+	double q[LANGUAGES_MAX];
+	int n;
+};
+
+static void languages_parse(const char *header, struct languages *ret)
+{
+	ret->n = 0;
+	for (const char *p = header ? header : ""; *p && ret->n < LANGUAGES_MAX;) {
+		while (*p == ' ' || *p == ',')
+			p++;
+		size_t len = strcspn(p, ",;");
+		if (!len)
+			break;
+		size_t tag_len = len;
+		while (tag_len && p[tag_len - 1] == ' ')
+			tag_len--;
+		double q = 1;
+		const char *end = p + len;
+		if (*end == ';') {
+			const char *qs = strstr(end, "q=");
+			const char *next = strchr(end, ',');
+			if (qs && (!next || qs < next))
+				q = strtod(qs + 2, NULL);
+			end = next ? next : end + strlen(end);
+		}
+		if (tag_len < sizeof(ret->tags[0]) && q > 0) {
+			snprintf(ret->tags[ret->n], sizeof(ret->tags[0]), "%.*s", (int)tag_len, p);
+			ret->q[ret->n++] = q;
+		}
+		p = end;
+	}
+}
+
+/* How well the language range matches tag: its q, or 0. */
+static double language_match(const struct languages *l, const char *tag)
+{
+	double best = 0;
+	for (int i = 0; i < l->n; i++) {
+		const char *range = l->tags[i];
+		size_t n = strlen(range);
+		bool is_match = strcmp(range, "*") == 0 || strcasecmp(range, tag) == 0 ||
+				(strncasecmp(range, tag, n) == 0 && tag[n] == '-');
+		if (is_match && l->q[i] > best)
+			best = l->q[i];
+	}
+	return best;
+}
+
+/* Keeps the one language of the map the client prefers (the first when it prefers none). */
+static void language_map_reduce(json_t *map, const struct languages *l)
+{
+	if (!json_is_object(map) || json_object_size(map) < 2)
+		return;
+	const char *key, *best = NULL;
+	double best_q = -1;
+	json_t *v;
+	json_object_foreach (map, key, v) {
+		double q = language_match(l, key);
+		if (q > best_q) {
+			best_q = q;
+			best = key;
+		}
+	}
+	json_t *kept = json_incref(json_object_get(map, best));
+	char *name = strdup(best);
+	json_object_clear(map);
+	if (name && kept)
+		json_object_set(map, name, kept);
+	json_decref(kept);
+	free(name);
+}
+
+static void definition_reduce(json_t *d, const struct languages *l)
+{
+	language_map_reduce(json_object_get(d, "name"), l);
+	language_map_reduce(json_object_get(d, "description"), l);
+	static const char *const lists[] = { "choices", "scale", "source", "target", "steps" };
+	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
+		size_t k;
+		json_t *c;
+		json_array_foreach (json_object_get(d, lists[i]), k, c)
+			language_map_reduce(json_object_get(c, "description"), l);
+	}
+}
+
+static void activity_canonical(struct http_req *req, json_t *activity, const struct languages *l)
+{
+	const char *id = json_string_value(json_object_get(activity, "id"));
+	json_t *canonical = NULL;
+	if (id && lrs_activity_get(req->app->st, req->caller.institution_id, id, &canonical) == LL_OK &&
+	    json_object_get(canonical, "definition"))
+		json_object_set(activity, "definition", json_object_get(canonical, "definition"));
+	json_decref(canonical);
+	definition_reduce(json_object_get(activity, "definition"), l);
+}
+
+static void canonical(struct http_req *req, json_t *st, const struct languages *l)
+{
+	language_map_reduce(json_object_get(json_object_get(st, "verb"), "display"), l);
+	json_t *obj = json_object_get(st, "object");
+	const char *type = json_string_value(json_object_get(obj, "objectType"));
+	if (!type || strcmp(type, "Activity") == 0)
+		activity_canonical(req, obj, l);
+	else if (strcmp(type, "SubStatement") == 0)
+		canonical(req, obj, l);
+	const char *key;
+	json_t *list;
+	json_object_foreach (json_object_get(json_object_get(st, "context"), "contextActivities"), key, list) {
+		size_t i;
+		json_t *a;
+		json_array_foreach (list, i, a)
+			activity_canonical(req, a, l);
+	}
+}
+
+/* A statement as format asks: ids reduced to identifiers, canonical to one language per map. */
+static void formatted(struct http_req *req, json_t *st, enum format format);
+
 static enum ll_err format_query(struct http_req *req, enum format *ret)
 {
 	const char *v = http_query(req, "format");
@@ -484,8 +607,7 @@ static enum ll_err get_one(struct http_req *req, const char *id, bool is_voided,
 		return ll_fail(LL_INTERNAL, NULL, "a stored statement does not parse");
 	int64_t stored = 0;
 	lrs_timestamp_parse(json_string_value(json_object_get(st, "stored")), &stored);
-	if (format == FORMAT_IDS)
-		ids_only(st);
+	formatted(req, st, format);
 	const char *date = http_date(req, stored);
 	if (date)
 		http_add_header(req, "Last-Modified", date);
@@ -662,12 +784,10 @@ enum ll_err lrs_http_statements_get(struct http_req *req)
 	struct lrs_page page;
 	if ((err = lrs_query_run(req->app->st, &q, &page)) != LL_OK)
 		return err;
-	if (format == FORMAT_IDS) {
-		size_t i;
-		json_t *st;
-		json_array_foreach (page.statements, i, st)
-			ids_only(st);
-	}
+	size_t i;
+	json_t *st;
+	json_array_foreach (page.statements, i, st)
+		formatted(req, st, format);
 	const char *next = "";
 	if (page.has_more) {
 		q.after_seq = page.last_seq;
@@ -685,6 +805,17 @@ enum ll_err lrs_http_statements_get(struct http_req *req)
 	}
 	http_reply(req, 200, json_pack("{s:o, s:s}", "statements", page.statements, "more", next));
 	return LL_OK;
+}
+
+static void formatted(struct http_req *req, json_t *st, enum format format)
+{
+	if (format == FORMAT_IDS) {
+		ids_only(st);
+	} else if (format == FORMAT_CANONICAL) {
+		struct languages l;
+		languages_parse(http_header(req, "Accept-Language"), &l);
+		canonical(req, st, &l);
+	}
 }
 
 /* ---- Documents: state, activity profiles, agent profiles ---- */

@@ -317,3 +317,33 @@ describe('the alternate request syntax', () => {
     assert.equal(got.headers.get('content-type'), 'application/x-www-form-urlencoded');
   });
 });
+
+describe('format=canonical', () => {
+  test('one language per map as Accept-Language prefers, and activities with their canonical definition', async () => {
+    const w = await setup();
+    const activityId = `https://learn.shlll.cn/courses/${crypto.randomBytes(4).toString('hex')}`;
+    const category = { id: 'https://w3id.org/xapi/cmi5/context/categories/moveon', definition: { name: { 'en-GB': 'Move on', 'en-US': 'Move on!' }, description: { 'en-GB': 'colour', 'en-US': 'color' } } };
+    const first = statement({ object: { id: activityId, definition: { name: { 'zh-CN': '太极拳', 'en-US': 'Tai chi' } } } });
+    assertStatus(await w.xapi.post('/xapi/statements', first), 200);
+    const sid = crypto.randomUUID();
+    const body = statement({
+      id: sid,
+      verb: { id: 'http://adlnet.gov/expapi/verbs/completed', display: { 'en-GB': 'completed', 'en-US': 'finished' } },
+      object: { id: activityId, definition: { description: { 'zh-CN': '二十四式' } } },
+      context: { contextActivities: { category: [category] } },
+    });
+    assertStatus(await w.xapi.post('/xapi/statements', body), 200);
+    const exact = await w.xapi.get(`/xapi/statements?statementId=${sid}`);
+    assert.deepEqual(exact.json.verb.display, body.verb.display);
+    const got = await w.xapi.get(`/xapi/statements?statementId=${sid}&format=canonical`, { headers: { 'Accept-Language': 'en-GB, zh-CN;q=0.5' } });
+    assertStatus(got, 200);
+    assert.deepEqual(got.json.verb.display, { 'en-GB': 'completed' });
+    const cat = got.json.context.contextActivities.category[0].definition;
+    assert.deepEqual(cat.name, { 'en-GB': 'Move on' });
+    assert.deepEqual(cat.description, { 'en-GB': 'colour' });
+    // The object's canonical definition gathers what both statements gave, in the preferred language.
+    assert.deepEqual(got.json.object.definition, { name: { 'zh-CN': '太极拳' }, description: { 'zh-CN': '二十四式' } });
+    const zh = await w.xapi.get(`/xapi/statements?statementId=${sid}&format=canonical`, { headers: { 'Accept-Language': 'zh' } });
+    assert.deepEqual(zh.json.object.definition.name, { 'zh-CN': '太极拳' });
+  });
+});

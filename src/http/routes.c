@@ -246,6 +246,10 @@ const struct route routes[] = {
 	  .body_spec = lrs_client_spec, .response = "LrsClient", .ok_status = 201 },
 	{ "DELETE", "/api/v1/lrs/clients/{id}", lrs_http_client_revoke, ROLE_INSTITUTION_ADMIN, .tag = "lrs",
 	  .summary = "Revoke a client's credentials", .ok_status = 204 },
+	{ "GET", "/api/v1/me/activity", lrs_http_my_activity, ROLE_CITIZEN, .tag = "lrs",
+	  .summary = "The caller's learning activity from learning platforms (xAPI statements), newest first "
+		     "(?limit=&after=)",
+	  .response = "Items" },
 	{ "GET", "/xapi/about", lrs_http_about, 0, .tag = "xapi", .decorate = lrs_http_decorate,
 	  .summary = "The xAPI versions this LRS speaks", .response = "XapiAbout" },
 	{ "PUT", "/xapi/statements", lrs_http_statements_put, ROLE_LRS_CLIENT, .max_body = 8 * MB, XAPI,

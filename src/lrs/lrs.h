@@ -270,6 +270,12 @@ enum ll_err lrs_query_run(struct ll_store *st, const struct lrs_query *q, struct
  * Caller owns the reference. */
 enum ll_err lrs_activity_get(struct ll_store *st, const char *institution_id, const char *id, json_t **ret);
 
+/* The statements about person_id (those whose actor is their lifelong account), not voided,
+ * newest first, limit a page, continuing after the page whose "next" was after (NULL: the
+ * first): {"items":[statements], "next"?}. Caller owns *ret_page. */
+enum ll_err lrs_person_activity(struct ll_store *st, const char *person_id, const char *after, int limit,
+				json_t **ret_page);
+
 /* The stored statement of id (any case) into *ret_body (caller frees with free()): with
  * is_voided false only when it is not voided, with is_voided true only when it is (the
  * statementId and voidedStatementId queries), and only one that a client of institution_id
@@ -363,6 +369,7 @@ enum ll_err lrs_http_document(struct http_req *req);
 enum ll_err lrs_http_activities(struct http_req *req);
 enum ll_err lrs_http_agents(struct http_req *req);
 enum ll_err lrs_http_clients(struct http_req *req);
+enum ll_err lrs_http_my_activity(struct http_req *req);
 enum ll_err lrs_http_client_create(struct http_req *req);
 enum ll_err lrs_http_client_revoke(struct http_req *req);
 extern const struct json_field lrs_client_spec[];

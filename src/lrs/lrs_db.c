@@ -615,6 +615,67 @@ enum ll_err lrs_batches_store(struct ll_store *st, struct lrs_cache *cache, cons
 
 /* ---- Reading ---- */
 
+/* A person's learning activity, newest first, from before seq $2 (0: the newest). */
+static const struct store_stmt PERSON_ACTIVITY = {
+	"lrs person activity",
+	"SELECT seq, body FROM lrs_statements WHERE person_id = $1 AND is_voided = 0 AND ($2 = 0 OR seq < $2) "
+	"ORDER BY seq DESC LIMIT $3"
+};
+
+struct activity_page {
+	const char *person_id;
+	int64_t before;
+	int limit, n;
+	int64_t last_seq;
+	bool has_more;
+	json_t *items;
+};
+
+static enum ll_err activity_row(const struct store_row *row, void *ctx)
+{
+	struct activity_page *p = ctx;
+	if (p->n == p->limit) {
+		p->has_more = true;
+		return LL_OK;
+	}
+	json_t *st = json_loads(store_row_text(row, 1), 0, NULL);
+	if (!st)
+		return ll_fail(LL_INTERNAL, NULL, "a stored statement does not parse");
+	p->last_seq = store_row_i64(row, 0);
+	p->n++;
+	return json_array_append_new(p->items, st) == 0 ? LL_OK : LL_NOMEM;
+}
+
+static enum ll_err person_activity_txn(struct ll_tx *tx, void *ctx)
+{
+	struct activity_page *p = ctx;
+	json_array_clear(p->items);
+	p->n = 0;
+	p->has_more = false;
+	return store_exec(tx, &PERSON_ACTIVITY, SP(SV_TEXT(p->person_id), SV_I64(p->before), SV_I64(p->limit + 1)),
+			  activity_row, p);
+}
+
+enum ll_err lrs_person_activity(struct ll_store *st, const char *person_id, const char *after, int limit,
+				json_t **ret_page)
+{
+	char *end = NULL;
+	long long before = after && *after ? strtoll(after, &end, 10) : 0;
+	if (after && *after && (*end || before <= 0))
+		return ll_fail(LL_BAD_QUERY, "after", "after is the next value of the previous page");
+	struct activity_page p = { .person_id = person_id, .before = before, .limit = limit, .items = json_array() };
+	enum ll_err err = p.items ? store_run(st, STORE_READ, "lrs person activity", person_activity_txn, &p) : LL_NOMEM;
+	if (err != LL_OK) {
+		json_decref(p.items);
+		return err;
+	}
+	json_t *page = json_pack("{s:o}", "items", p.items);
+	if (page && p.has_more)
+		json_object_set_new(page, "next", json_sprintf("%lld", (long long)p.last_seq));
+	*ret_page = page;
+	return page ? LL_OK : LL_NOMEM;
+}
+
 struct activity_ctx {
 	const char *institution_id, *id;
 	char *definition;

@@ -1019,6 +1019,20 @@ enum ll_err lrs_http_agents(struct http_req *req)
 	return LL_OK;
 }
 
+/* ---- The portal: a citizen's learning activity ---- */
+
+enum ll_err lrs_http_my_activity(struct http_req *req)
+{
+	int64_t limit;
+	enum ll_err err = http_query_int(req, "limit", 20, 1, 100, &limit);
+	json_t *page = NULL;
+	if (err == LL_OK)
+		err = lrs_person_activity(req->app->st, req->caller.person_id, http_query(req, "after"), (int)limit, &page);
+	if (err == LL_OK)
+		http_reply(req, 200, page);
+	return err;
+}
+
 /* ---- The portal: issuing credentials ---- */
 
 struct client_in {

@@ -125,6 +125,7 @@ const REVIEWED = {
   // The learning record store: institutions issue and revoke credentials; learning platforms
   // holding them use xAPI, and nobody else does.
   'GET /api/v1/lrs/clients': DEPOSIT,
+  'GET /api/v1/me/activity': ['citizen'],
   'POST /api/v1/lrs/clients': ['institution_admin'],
   'DELETE /api/v1/lrs/clients/{id}': ['institution_admin'],
   'GET /xapi/about': [],

@@ -5,7 +5,7 @@ import { test, describe, before } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { Xapi } from './xapi-lib.mjs';
-import { XUHUI, assertError, assertStatus, createInstitution, createStaff, signInFixture } from './lib.mjs';
+import { XUHUI, assertError, assertStatus, createInstitution, createStaff, registerCitizen, signInFixture } from './lib.mjs';
 
 const VERSION = '1.0.3';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -345,5 +345,36 @@ describe('format=canonical', () => {
     assert.deepEqual(got.json.object.definition, { name: { 'zh-CN': '太极拳' }, description: { 'zh-CN': '二十四式' } });
     const zh = await w.xapi.get(`/xapi/statements?statementId=${sid}&format=canonical`, { headers: { 'Accept-Language': 'zh' } });
     assert.deepEqual(zh.json.object.definition.name, { 'zh-CN': '太极拳' });
+  });
+});
+
+describe('a citizen\'s learning activity', () => {
+  test('statements whose actor is a lifelong account are that person\'s, newest first, in pages; voided ones and others\' are not', async () => {
+    const w = await setup();
+    const me = await registerCitizen();
+    const other = await registerCitizen();
+    const mine = (n, home = 'https://lifelong.sh.cn') => statement({
+      actor: { objectType: 'Agent', account: { homePage: home, name: me.account.account_no } },
+      object: { id: `https://learn.shlll.cn/courses/mine/${n}`, definition: { name: { 'zh-CN': `第 ${n} 课` } } },
+    });
+    const ids = [];
+    for (let n = 0; n < 3; n++) ids.push((await w.xapi.post('/xapi/statements', mine(n))).json[0]);
+    // Another homePage is another system's account of the same number: not this person's.
+    assertStatus(await w.xapi.post('/xapi/statements', mine(9, 'https://other.example.cn')), 200);
+    // A voided statement leaves the activity.
+    const voided = (await w.xapi.post('/xapi/statements', mine(4))).json[0];
+    assertStatus(await w.xapi.post('/xapi/statements', statement({ verb: { id: 'http://adlnet.gov/expapi/verbs/voided' },
+      object: { objectType: 'StatementRef', id: voided } })), 200);
+    const first = await me.client.get('/api/v1/me/activity?limit=2');
+    assertStatus(first, 200);
+    assert.deepEqual(first.json.items.map((s) => s.id), [ids[2], ids[1]]);
+    assert.ok(first.json.next);
+    const second = await me.client.get(`/api/v1/me/activity?limit=2&after=${first.json.next}`);
+    assert.deepEqual(second.json.items.map((s) => s.id), [ids[0]]);
+    assert.equal(second.json.next, undefined);
+    assert.equal(second.json.items[0].object.definition.name['zh-CN'], '第 0 课');
+    assert.deepEqual((await other.client.get('/api/v1/me/activity')).json.items, []);
+    assertError(await me.client.get('/api/v1/me/activity?after=x'), 400, 'bad_query', 'after');
+    assertError(await w.staff.get('/api/v1/me/activity'), 403, 'forbidden');
   });
 });

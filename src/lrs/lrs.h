@@ -331,6 +331,119 @@ enum ll_err lrs_document_ids(struct ll_store *st, const struct lrs_doc_key *k, i
 /* Deletes a document (a missing one is no error) or, with id NULL, all of k; If-Match as above. */
 enum ll_err lrs_document_delete(struct ll_store *st, const struct lrs_doc_key *k, const char *if_match);
 
+/* ---- Signed statements (jws.c): a check that catches mistakes, not a proof of who signed: no
+ * certificate is trusted and none is fetched ---- */
+
+/* Longest JWS checked, in bytes; a longer one is refused. */
+#define LRS_JWS_MAX (1 << 20)
+/* Most certificates an x5c chain may hold. */
+#define LRS_JWS_CHAIN_MAX 8
+
+struct lrs_signature_result {
+	char alg[8];                    /* "RS256", "RS384" or "RS512" */
+	bool has_key;                   /* the JWS header carried a certificate (x5c) */
+	bool is_verified;               /* the signature verified with that certificate's key */
+};
+
+/* Checks the signature of a signed statement: jws (len bytes, the raw data of the statement's
+ * attachment whose usageType is LRS_USAGE_SIGNATURE; trailing white space is ignored) must be a
+ * JWS in compact serialization whose header is a JSON object with alg RS256, RS384 or RS512 and
+ * no crit, and whose payload is a JSON object that is the same statement as statement (borrowed;
+ * as received, or the stored form lrs_statement_check made, either works). "The same" is
+ * lrs_statement_same's comparison made stricter, as a signature covers more than a statement sent
+ * again: verb displays, activity definitions and the attachments other than the signature count
+ * too, an id present on both sides must agree, and so must the versions (an absent one being
+ * LRS_STATEMENT_VERSION_DEFAULT, which the LRS records for it).
+ *
+ * When the header has x5c (a certificate chain, standard base64 DER), each certificate must be
+ * signed by the next one and the signature must verify with the first one's key (RSA, at least
+ * 2048 bits); the certificates' dates are not checked, since a statement may be sent long after
+ * it was signed. Without x5c nothing can be verified: the statement is accepted and reported so
+ * (has_key and is_verified false), as xAPI expects.
+ *
+ * Returns LL_OK and fills *ret; LL_INVALID_VALUE naming field (e.g. "attachments[1]"; NULL means
+ * "signature") with a message saying what is wrong: a malformed JWS, an unsupported alg, a
+ * payload that is not JSON or not the statement, a bad certificate, a signature that does not
+ * verify; LL_NOMEM. Allocates nothing that outlives the call. */
+enum ll_err lrs_signature_verify(const json_t *statement, const void *jws, size_t len, const char *field,
+				 struct lrs_signature_result *ret);
+
+/* ---- multipart/mixed for the statement resource (multipart.c): reading a PUT or POST that
+ * carries attachments' raw data, tying its parts to the statements' attachment declarations, and
+ * writing a GET ?attachments=true answer; a part's content is pointed at, never copied ---- */
+
+/* The most parts a request's body may hold that a handler is expected to allow: the statements
+ * and one part per distinct attachment. */
+#define LRS_PARTS_MAX 128
+/* Longest SHA-2 in hexadecimal (SHA-512), and the longest Content-Transfer-Encoding kept. */
+#define LRS_SHA2_HEX_MAX 128
+#define LRS_TRANSFER_ENCODING_MAX 32
+/* Room for "multipart/mixed; boundary=" and the boundary lrs_multipart_write chooses. */
+#define LRS_MULTIPART_TYPE_MAX 96
+
+/* One body part as read: the headers xAPI looks at (names matched in any case; values trimmed
+ * of surrounding blanks; the hash lowercased) and its content, which points into the body that
+ * was parsed and lives as long as it does. Other headers are read past and dropped. */
+struct lrs_part {
+	const char *data;                               /* not NUL-terminated; may hold NULs */
+	size_t len;
+	bool has_content_type, has_transfer_encoding, has_hash;
+	char content_type[LRS_CONTENT_TYPE_MAX];        /* "" when absent */
+	char transfer_encoding[LRS_TRANSFER_ENCODING_MAX];
+	char hash[LRS_SHA2_HEX_MAX + 1];                /* X-Experience-API-Hash */
+};
+
+/* Reads a multipart/mixed body (RFC 2046) of len bytes. content_type is the request's
+ * Content-Type header: multipart/mixed with a boundary parameter, quoted or not. Lines may end
+ * in CRLF or a bare LF; a preamble before the first delimiter, an epilogue after the close
+ * delimiter and a body that ends right after it are accepted. Fills parts[0..*ret_n) in order.
+ * Failures, with the field named (parts counted from 0):
+ *   LL_INVALID_VALUE "Content-Type"  not multipart/mixed, or a parameter that does not parse
+ *   LL_MISSING_FIELD "boundary"      no boundary parameter
+ *   LL_INVALID_VALUE "boundary"      a boundary RFC 2046 does not allow (1-70 of its characters),
+ *                                    a body without a delimiter line of it, or no close delimiter
+ *   LL_OUT_OF_RANGE  "parts"         more than max_parts parts
+ *   LL_INVALID_VALUE "parts[i]"      a header line without a colon or a name, or too many lines
+ *   LL_TOO_LONG "parts[i].<header>"  a value longer than its field above can hold
+ * parts is written even on failure; *ret_n only on success. */
+enum ll_err lrs_multipart_parse(const char *content_type, const char *body, size_t len, struct lrs_part *parts,
+				int max_parts, int *ret_n);
+
+/* The statements' part: parts[0], which xAPI requires to be application/json (parameters
+ * allowed). Gives its content to decode and check with lrs_statement_check (borrowed from the
+ * body). LL_MISSING_FIELD or LL_INVALID_VALUE "parts[0].Content-Type" otherwise. */
+enum ll_err lrs_multipart_statements(const struct lrs_part *parts, int n, const char **ret_json, size_t *ret_len);
+
+/* Applies xAPI's rules to the parts of a request once the statements of parts[0] are checked
+ * (statements[0..n_statements), as lrs_statement_check made them): parts[0] is
+ * application/json; every later part is an attachment's data with Content-Transfer-Encoding:
+ * binary and an X-Experience-API-Hash that is a SHA-2 in hex equal (in any case) to the sha2 of
+ * an attachment the statements declare; every declared attachment without a fileUrl has a part.
+ * The bytes are not checked against the hash or the declared length. Failures:
+ *   LL_MISSING_FIELD / LL_INVALID_VALUE "parts[0].Content-Type"   as lrs_multipart_statements
+ *   LL_INVALID_VALUE "parts[i].Content-Type"         a later application/json part without a hash
+ *                                                    (every statement belongs in parts[0])
+ *   LL_MISSING_FIELD / LL_INVALID_VALUE "parts[i].X-Experience-API-Hash"   absent; not a SHA-2 in
+ *                                                    hex; or no declared attachment has it
+ *   LL_MISSING_FIELD / LL_INVALID_VALUE "parts[i].Content-Transfer-Encoding"   absent; not binary
+ *   LL_MISSING_FIELD "attachments[k].sha2" ("[j].attachments[k].sha2" when parts[0] holds an
+ *                                                    array)   a declared attachment has no part
+ * On success payloads[0..*ret_n_payloads) holds the data to store, one per distinct hash, in the
+ * order of the parts: sha2 (lowercase) and data borrowed from parts, content_type from the first
+ * declaration of that hash (borrowed from the statement). payloads must have room for n - 1. */
+enum ll_err lrs_multipart_check(const struct lrs_part *parts, int n, const struct lrs_statement *statements,
+				int n_statements, struct lrs_payload *payloads, int *ret_n_payloads);
+
+/* Writes a GET ?attachments=true answer: a multipart/mixed body whose first part is json
+ * (Content-Type: application/json) and whose later parts are payloads[0..n), each with its
+ * Content-Type (application/octet-stream when it has none), Content-Transfer-Encoding: binary and
+ * X-Experience-API-Hash. The boundary is random, letters and digits only, and found in no part;
+ * ret_content_type gets the header to send with it ("multipart/mixed; boundary=<b>", unquoted).
+ * Needs libsodium initialised (crypto_init). Caller frees *ret_body with free(). LL_NOMEM when
+ * memory runs out; LL_INTERNAL when a payload's sha2 is not hex. */
+enum ll_err lrs_multipart_write(const char *json, size_t json_len, const struct lrs_payload *payloads, int n,
+				char ret_content_type[LRS_MULTIPART_TYPE_MAX], char **ret_body, size_t *ret_len);
+
 /* ---- The LRS of a serving process (service.c) ---- */
 
 #define LRS_HOME_PAGE_DEFAULT "https://lifelong.sh.cn"

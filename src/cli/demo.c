@@ -168,6 +168,10 @@ int cmd_demo(int argc, char **argv)
 	       (long long)sum.users);
 	if (sum.entries > 0)
 		printf("Credit bank: %lld ledger entries of learning outcomes.\n", (long long)sum.entries);
+	if (sum.statements)
+		printf("Learning record store: %lld xAPI statements from 上海开放大学's platform 上海学习网, whose "
+		       "credentials are key %s, secret %s (HTTP Basic at /xapi).\n",
+		       (long long)sum.statements, sum.xapi_key, sum.xapi_secret);
 	printf("Written in %.1f s (%.0f persons/s).\n\n", secs, secs > 0 ? (double)sum.persons / secs : 0.0);
 	printf("Demo sign-ins, all with the password %s:\n\n", DEMO_PASSWORD);
 	printf("  %-18s %-18s %s\n", "ROLE", "LOGIN", "WHO");

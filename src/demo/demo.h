@@ -183,10 +183,17 @@ struct demo_summary {
 	int institutions;
 	int64_t users;
 	int64_t entries;                 /* ledger entries of the learning histories */
+	int64_t statements;              /* xAPI statements of the learning platform */
+	char xapi_key[40], xapi_secret[72]; /* the learning platform's credentials */
 	struct demo_sign_in sign_ins[DEMO_SIGN_INS];
 	int n_sign_ins;
 	int64_t elapsed_us;              /* the whole run, password hashing included */
 };
+
+/* 上海开放大学's learning platform with xAPI credentials (into sum) and statements about the
+ * first learners and the demo citizen (citizen_account_no). */
+enum ll_err demo_lrs_write(struct ll_store *st, const struct ll_keys *keys, const struct demo_institution *institutions,
+			   int n_institutions, const char *citizen_account_no, struct demo_summary *sum);
 
 /* Writes the demo city into a migrated database that holds the reference divisions. Refuses with
  * LL_CONFLICT when the database already holds demo data (a user DEMO_MARKER_LOGIN). Writes

@@ -94,17 +94,28 @@ for (const make of engines) {
   const entries = () => Number(db.sql('SELECT COUNT(*) FROM ledger_entries'));
   const storedTitles = (prefix) => db.sql(`SELECT title FROM submissions WHERE title LIKE '${prefix}%' ORDER BY title`).split('\n').filter(Boolean);
 
+  let demoOut = '';
   describe(`ledger and import on ${db.name}`, () => {
     before(() => {
       db.reset();
       assert.equal(run(['keygen', '--out', key]).code, 0);
       const demo = run(['demo', '--persons', '500', ...common]);
       assert.equal(demo.code, 0, demo.err);
+      demoOut = demo.out;
       institution = db.sql("SELECT id FROM institutions WHERE type = 'open_university' ORDER BY id LIMIT 1");
       accounts = db.sql('SELECT account_no FROM persons ORDER BY account_no LIMIT 3').split('\n');
       assert.equal(accounts.length, 3);
     });
     after(() => rmSync(dir, { recursive: true, force: true }));
+
+    test('the demo\'s learning platform: its credentials printed once, its statements stored, the demo citizen\'s among them', () => {
+      const m = demoOut.match(/Learning record store: (\d+) xAPI statements .* key (llx_[0-9a-f]{24}), secret ([0-9a-f]{64})/);
+      assert.ok(m, demoOut);
+      assert.equal(Number(db.sql('SELECT COUNT(*) FROM lrs_statements')), Number(m[1]));
+      assert.equal(db.sql(`SELECT name FROM lrs_clients WHERE api_key = '${m[2]}'`), '上海学习网');
+      assert.ok(!db.sql('SELECT COUNT(*) FROM lrs_clients WHERE secret_hash LIKE \'%' + m[3] + '%\'').startsWith('1'), 'only a hash of the secret is stored');
+      assert.equal(db.sql("SELECT COUNT(*) FROM lrs_statements s JOIN persons p ON p.id = s.person_id WHERE p.account_no = '3100000000000011'"), '30');
+    });
 
     test('ledger verify on the demo\'s learning histories exits 0 and prints "ledger verified: N entries"', () => {
       const n = entries();

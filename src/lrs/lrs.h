@@ -276,6 +276,13 @@ enum ll_err lrs_activity_get(struct ll_store *st, const char *institution_id, co
 enum ll_err lrs_person_activity(struct ll_store *st, const char *person_id, const char *after, int limit,
 				json_t **ret_page);
 
+/* The stored data of the attachments whose SHA-2s (lowercase hex, borrowed) are sha2s[0..n),
+ * those the store holds, into ret[0..*ret_n) (room for n; sha2 borrowed, data and content_type
+ * to release with lrs_payloads_release). */
+enum ll_err lrs_attachments_get(struct ll_store *st, const char *const *sha2s, int n, struct lrs_payload *ret,
+				int *ret_n);
+void lrs_payloads_release(struct lrs_payload *p, int n);
+
 /* The stored statement of id (any case) into *ret_body (caller frees with free()): with
  * is_voided false only when it is not voided, with is_voided true only when it is (the
  * statementId and voidedStatementId queries), and only one that a client of institution_id

@@ -615,6 +615,77 @@ enum ll_err lrs_batches_store(struct ll_store *st, struct lrs_cache *cache, cons
 
 /* ---- Reading ---- */
 
+static const struct store_stmt ATTACHMENT_GET = {
+	"lrs attachment", "SELECT content_type, data FROM lrs_attachments WHERE sha2 = $1"
+};
+
+struct attachments_ctx {
+	const char *const *sha2s;
+	int n;
+	struct lrs_payload *out;
+	int found;
+};
+
+static enum ll_err attachment_row(const struct store_row *row, void *ctx)
+{
+	struct attachments_ctx *a = ctx;
+	struct lrs_payload *p = &a->out[a->found];
+	size_t len;
+	const void *data = store_row_blob(row, 1, &len);
+	char *copy = malloc(len + 1);
+	char *type = strdup(store_row_text(row, 0));
+	if (!copy || !type) {
+		free(copy);
+		free(type);
+		return LL_NOMEM;
+	}
+	memcpy(copy, data, len);
+	p->data = copy;
+	p->len = len;
+	p->content_type = type;
+	return LL_OK;
+}
+
+static enum ll_err attachments_txn(struct ll_tx *tx, void *ctx)
+{
+	struct attachments_ctx *a = ctx;
+	lrs_payloads_release(a->out, a->found);
+	a->found = 0;
+	for (int i = 0; i < a->n; i++) {
+		a->out[a->found].data = NULL;
+		enum ll_err err = store_exec(tx, &ATTACHMENT_GET, SP(SV_TEXT(a->sha2s[i])), attachment_row, a);
+		if (err != LL_OK)
+			return err;
+		if (a->out[a->found].data)
+			a->out[a->found++].sha2 = a->sha2s[i];
+	}
+	return LL_OK;
+}
+
+enum ll_err lrs_attachments_get(struct ll_store *st, const char *const *sha2s, int n, struct lrs_payload *ret,
+				int *ret_n)
+{
+	struct attachments_ctx a = { sha2s, n, ret, 0 };
+	memset(ret, 0, (size_t)n * sizeof(*ret));
+	enum ll_err err = store_run(st, STORE_READ, "lrs attachments", attachments_txn, &a);
+	if (err != LL_OK) {
+		lrs_payloads_release(ret, a.found);
+		return err;
+	}
+	*ret_n = a.found;
+	return LL_OK;
+}
+
+void lrs_payloads_release(struct lrs_payload *p, int n)
+{
+	for (int i = 0; i < n; i++) {
+		free((void *)p[i].data);
+		free((void *)p[i].content_type);
+		p[i].data = NULL;
+		p[i].content_type = NULL;
+	}
+}
+
 /* A person's learning activity, newest first, from before seq $2 (0: the newest). */
 static const struct store_stmt PERSON_ACTIVITY = {
 	"lrs person activity",

@@ -226,6 +226,7 @@ struct store_req {
 	struct lrs_batch batch;
 	struct lrs_statement *statements;
 	int n;
+	struct lrs_payload *payloads;   /* data borrowed from the request's body */
 	json_t *authority;
 	bool is_put;
 	struct http_req *req;
@@ -239,6 +240,7 @@ static void store_req_free(struct http_req *req)
 	for (int i = 0; i < x->n; i++)
 		lrs_statement_release(&x->statements[i]);
 	free(x->statements);
+	free(x->payloads);
 	json_decref(x->authority);
 	free(x);
 	req->handler_state = NULL;
@@ -274,18 +276,68 @@ static enum ll_err store_answer(struct http_req *req)
 	return LL_OK;
 }
 
-static enum ll_err json_body(struct http_req *req, json_t **ret)
+/* The statements of a PUT or POST: JSON, or multipart/mixed whose first part is the JSON and whose
+ * other parts are attachments' data (*ret_parts, arena-owned, pointing into the body). */
+static enum ll_err statements_body(struct http_req *req, json_t **ret, struct lrs_part **ret_parts, int *ret_n)
 {
 	const char *ct = http_header(req, "Content-Type");
 	size_t n = ct ? strcspn(ct, "; \t") : 0;
-	if (!ct || n != 16 || strncasecmp(ct, "application/json", 16) != 0)
-		return ll_fail(LL_INVALID_VALUE, "Content-Type", "statements are sent as application/json");
-	return json_parse(req->body ? req->body : "", req->body_len, XAPI_JSON_DEPTH, ret);
+	const char *json = req->body ? req->body : "";
+	size_t len = req->body_len;
+	*ret_parts = NULL;
+	*ret_n = 0;
+	if (ct && n == 15 && strncasecmp(ct, "multipart/mixed", 15) == 0) {
+		struct lrs_part *parts = arena_alloc(&req->arena, LRS_PARTS_MAX * sizeof(*parts));
+		if (!parts)
+			return ll_fail(LL_ARENA_FULL, NULL, "the request has more parts than it may hold");
+		enum ll_err err = lrs_multipart_parse(ct, json, len, parts, LRS_PARTS_MAX, ret_n);
+		if (err == LL_OK)
+			err = lrs_multipart_statements(parts, *ret_n, &json, &len);
+		if (err != LL_OK)
+			return err;
+		*ret_parts = parts;
+	} else if (!ct || n != 16 || strncasecmp(ct, "application/json", 16) != 0) {
+		return ll_fail(LL_INVALID_VALUE, "Content-Type",
+			       "statements are sent as application/json, or multipart/mixed with their attachments");
+	}
+	return json_parse(len ? json : "", len, XAPI_JSON_DEPTH, ret);
+}
+
+/* Each signature a statement carries (an attachment of the signature usage type) is a JWS among
+ * the request's parts, and says the statement it is attached to. */
+static enum ll_err signatures_check(const struct store_req *x, int n_payloads, bool is_array)
+{
+	for (int i = 0; i < x->n; i++) {
+		const struct lrs_statement *s = &x->statements[i];
+		for (int k = 0; k < s->n_attachments; k++) {
+			const struct lrs_attachment_ref *a = &s->attachments[k];
+			if (strcmp(a->usage_type, LRS_USAGE_SIGNATURE) != 0)
+				continue;
+			char field[48];
+			if (is_array)
+				snprintf(field, sizeof(field), "[%d].attachments[%d]", i, k);
+			else
+				snprintf(field, sizeof(field), "attachments[%d]", k);
+			const struct lrs_payload *p = NULL;
+			for (int j = 0; j < n_payloads && !p; j++)
+				if (strcasecmp(x->payloads[j].sha2, a->sha2) == 0)
+					p = &x->payloads[j];
+			if (!p)
+				return ll_fail(LL_MISSING_FIELD, field, "a signature travels as a part of the request, "
+									"not as a fileUrl");
+			struct lrs_signature_result result;
+			enum ll_err err = lrs_signature_verify(s->json, p->data, p->len, field, &result);
+			if (err != LL_OK)
+				return err;
+		}
+	}
+	return LL_OK;
 }
 
 /* Checks every statement of root (an object, or an array when is_array_ok) and queues them as one
  * batch; the answer comes once the batch is committed. */
-static enum ll_err store_statements(struct http_req *req, json_t *root, const char *put_id)
+static enum ll_err store_statements(struct http_req *req, json_t *root, const char *put_id,
+				    const struct lrs_part *parts, int n_parts)
 {
 	bool is_array = json_is_array(root);
 	if (put_id && is_array)
@@ -326,7 +378,7 @@ static enum ll_err store_statements(struct http_req *req, json_t *root, const ch
 			return err;
 		x->n++;
 		/* Raw attachment data comes in multipart/mixed; with JSON, each attachment is a link. */
-		for (int k = 0; k < x->statements[i].n_attachments; k++)
+		for (int k = 0; k < x->statements[i].n_attachments && !parts; k++)
 			if (!x->statements[i].attachments[k].has_file_url) {
 				char field[48];
 				snprintf(field, sizeof(field), "%sattachments[%d].fileUrl", prefix, k);
@@ -334,6 +386,19 @@ static enum ll_err store_statements(struct http_req *req, json_t *root, const ch
 					       "an attachment sent without its data (application/json) has a fileUrl");
 			}
 	}
+	int n_payloads = 0;
+	if (parts) {
+		if (!(x->payloads = calloc((size_t)n_parts, sizeof(*x->payloads))))
+			return LL_NOMEM;
+		enum ll_err err = lrs_multipart_check(parts, n_parts, x->statements, x->n, x->payloads, &n_payloads);
+		if (err != LL_OK)
+			return err;
+	}
+	enum ll_err err = signatures_check(x, n_payloads, is_array);
+	if (err != LL_OK)
+		return err;
+	x->batch.payloads = x->payloads;
+	x->batch.n_payloads = n_payloads;
 	x->batch.statements = x->statements;
 	x->batch.n = x->n;
 	x->batch.client_id = req->caller.user_id;
@@ -353,9 +418,11 @@ enum ll_err lrs_http_statements_put(struct http_req *req)
 	if (!lrs_uuid_is_valid(id))
 		return ll_fail(LL_INVALID_VALUE, "statementId", "statementId is a UUID");
 	json_t *root;
-	if ((err = json_body(req, &root)) != LL_OK)
+	struct lrs_part *parts;
+	int n_parts;
+	if ((err = statements_body(req, &root, &parts, &n_parts)) != LL_OK)
 		return err;
-	err = store_statements(req, root, id);
+	err = store_statements(req, root, id, parts, n_parts);
 	json_decref(root);
 	return err;
 }
@@ -367,9 +434,11 @@ enum ll_err lrs_http_statements_post(struct http_req *req)
 	if (err != LL_OK)
 		return err;
 	json_t *root;
-	if ((err = json_body(req, &root)) != LL_OK)
+	struct lrs_part *parts;
+	int n_parts;
+	if ((err = statements_body(req, &root, &parts, &n_parts)) != LL_OK)
 		return err;
-	err = store_statements(req, root, NULL);
+	err = store_statements(req, root, NULL, parts, n_parts);
 	json_decref(root);
 	return err;
 }
@@ -595,7 +664,84 @@ static enum ll_err format_query(struct http_req *req, enum format *ret)
 	return LL_OK;
 }
 
-static enum ll_err get_one(struct http_req *req, const char *id, bool is_voided, enum format format)
+#define REPLY_ATTACHMENTS_MAX 256
+
+static void sha2_add(const char **list, int *n, const char *sha2)
+{
+	for (int i = 0; i < *n; i++)
+		if (strcasecmp(list[i], sha2) == 0)
+			return;
+	if (*n < REPLY_ATTACHMENTS_MAX)
+		list[(*n)++] = sha2;
+}
+
+static void statement_sha2s(const json_t *st, const char **list, int *n)
+{
+	size_t i;
+	json_t *a;
+	json_array_foreach (json_object_get(st, "attachments"), i, a) {
+		const char *sha2 = json_string_value(json_object_get(a, "sha2"));
+		if (sha2)
+			sha2_add(list, n, sha2);
+	}
+	json_t *sub = json_object_get(st, "object");
+	const char *type = json_string_value(json_object_get(sub, "objectType"));
+	if (type && strcmp(type, "SubStatement") == 0)
+		statement_sha2s(sub, list, n);
+}
+
+/* Replies body (a statement or a StatementResult, taken over) as JSON or, with attachments=true,
+ * as multipart/mixed with the data of the attachments its statements name. */
+static enum ll_err reply_with_attachments(struct http_req *req, json_t *body, bool has_attachments)
+{
+	if (!has_attachments) {
+		http_reply(req, 200, body);
+		return LL_OK;
+	}
+	const char **sha2s = arena_alloc(&req->arena, REPLY_ATTACHMENTS_MAX * sizeof(*sha2s));
+	struct lrs_payload *payloads = calloc(REPLY_ATTACHMENTS_MAX, sizeof(*payloads));
+	char *json = json_dumps(body, JSON_COMPACT);
+	int n = 0, found = 0;
+	enum ll_err err = sha2s && payloads && json ? LL_OK : LL_NOMEM;
+	if (err == LL_OK) {
+		json_t *list = json_object_get(body, "statements");
+		size_t i;
+		json_t *st;
+		if (list)
+			json_array_foreach (list, i, st)
+				statement_sha2s(st, sha2s, &n);
+		else
+			statement_sha2s(body, sha2s, &n);
+		for (int k = 0; k < n; k++) {
+			char *lower = arena_strdup(&req->arena, sha2s[k]);
+			for (char *p = lower; p && *p; p++)
+				*p = (char)((*p >= 'A' && *p <= 'F') ? *p - 'A' + 'a' : *p);
+			sha2s[k] = lower;
+		}
+		err = lrs_attachments_get(req->app->st, sha2s, n, payloads, &found);
+	}
+	char type[LRS_MULTIPART_TYPE_MAX];
+	char *out = NULL;
+	size_t len = 0;
+	if (err == LL_OK)
+		err = lrs_multipart_write(json, strlen(json), payloads, found, type, &out, &len);
+	char *copy = err == LL_OK ? arena_memdup(&req->arena, out, len) : NULL;
+	const char *ctype = err == LL_OK ? arena_strdup(&req->arena, type) : NULL;
+	if (err == LL_OK && (!copy || !ctype))
+		err = ll_fail(LL_ARENA_FULL, NULL, "the statements and their attachments are larger than a reply may be");
+	if (err == LL_OK)
+		http_reply_raw(req, 200, ctype, copy, len);
+	free(out);
+	free(json);
+	if (payloads)
+		lrs_payloads_release(payloads, found);
+	free(payloads);
+	json_decref(body);
+	return err;
+}
+
+static enum ll_err get_one(struct http_req *req, const char *id, bool is_voided, enum format format,
+			   bool has_attachments)
 {
 	char *body = NULL;
 	enum ll_err err = lrs_statement_get(req->app->st, id, is_voided, req->caller.institution_id, &body);
@@ -611,12 +757,11 @@ static enum ll_err get_one(struct http_req *req, const char *id, bool is_voided,
 	const char *date = http_date(req, stored);
 	if (date)
 		http_add_header(req, "Last-Modified", date);
-	http_reply(req, 200, st);
-	return LL_OK;
+	return reply_with_attachments(req, st, has_attachments);
 }
 
 /* The continuation of a query: its filters and where it stopped, base64url of compact JSON. */
-static char *more_token(struct http_req *req, const struct lrs_query *q, enum format format)
+static char *more_token(struct http_req *req, const struct lrs_query *q, enum format format, bool has_attachments)
 {
 	json_t *o = json_pack("{s:I, s:I, s:b, s:b, s:b, s:I, s:I, s:i}", "after", (json_int_t)q->after_seq, "limit",
 			      (json_int_t)q->limit, "asc", q->is_ascending, "ra", q->is_related_agents, "rc",
@@ -628,6 +773,8 @@ static char *more_token(struct http_req *req, const struct lrs_query *q, enum fo
 	json_set_str(o, "verb", q->verb_id);
 	json_set_str(o, "activity", q->activity_id);
 	json_set_str(o, "reg", q->registration);
+	if (has_attachments)
+		json_object_set_new(o, "att", json_true());
 	char *text = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
 	if (!text)
@@ -647,7 +794,8 @@ static const char *copy_str(struct http_req *req, const json_t *o, const char *k
 	return v ? arena_strdup(&req->arena, v) : NULL;
 }
 
-static enum ll_err more_parse(struct http_req *req, const char *token, struct lrs_query *q, enum format *format)
+static enum ll_err more_parse(struct http_req *req, const char *token, struct lrs_query *q, enum format *format,
+			      bool *ret_attachments)
 {
 	size_t cap = strlen(token), len = 0;
 	unsigned char *bin = arena_alloc(&req->arena, cap + 1);
@@ -671,6 +819,7 @@ static enum ll_err more_parse(struct http_req *req, const char *token, struct lr
 	q->verb_id = copy_str(req, o, "verb");
 	q->activity_id = copy_str(req, o, "activity");
 	q->registration = copy_str(req, o, "reg");
+	*ret_attachments = json_is_true(json_object_get(o, "att"));
 	json_decref(o);
 	if (*format > FORMAT_CANONICAL)
 		*format = FORMAT_EXACT;
@@ -695,7 +844,8 @@ static enum ll_err iri_query(struct http_req *req, const char *name, const char 
 }
 
 /* The filters of a query from the request's parameters. */
-static enum ll_err query_from_params(struct http_req *req, struct lrs_query *q, enum format *format)
+static enum ll_err query_from_params(struct http_req *req, struct lrs_query *q, enum format *format,
+				     bool *ret_attachments)
 {
 	enum ll_err err = format_query(req, format);
 	const char *agent = http_query(req, "agent");
@@ -741,9 +891,8 @@ static enum ll_err query_from_params(struct http_req *req, struct lrs_query *q, 
 	if (err == LL_OK)
 		err = http_query_int(req, "limit", 0, 0, INT32_MAX, &limit);
 	q->limit = limit > LRS_PAGE_MAX || limit == 0 ? LRS_PAGE_MAX : (int)limit;
-	bool has_attachments;
 	if (err == LL_OK)
-		err = bool_query(req, "attachments", &has_attachments);
+		err = bool_query(req, "attachments", ret_attachments);
 	return err;
 }
 
@@ -767,17 +916,18 @@ enum ll_err lrs_http_statements_get(struct http_req *req)
 		bool has_attachments;
 		if ((err = format_query(req, &format)) != LL_OK || (err = bool_query(req, "attachments", &has_attachments)) != LL_OK)
 			return err;
-		return get_one(req, id ? id : voided, voided != NULL, format);
+		return get_one(req, id ? id : voided, voided != NULL, format, has_attachments);
 	}
 	struct lrs_query q = { .institution_id = req->caller.institution_id };
+	bool q_attachments = false;
 	const char *more = http_query(req, "more");
 	if (more) {
 		static const char *const only_more[] = { "more", NULL };
 		if ((err = http_query_only(req, only_more)) != LL_OK)
 			return err;
-		err = more_parse(req, more, &q, &format);
+		err = more_parse(req, more, &q, &format, &q_attachments);
 	} else {
-		err = query_from_params(req, &q, &format);
+		err = query_from_params(req, &q, &format, &q_attachments);
 	}
 	if (err != LL_OK)
 		return err;
@@ -791,7 +941,7 @@ enum ll_err lrs_http_statements_get(struct http_req *req)
 	const char *next = "";
 	if (page.has_more) {
 		q.after_seq = page.last_seq;
-		char *token = more_token(req, &q, format);
+		char *token = more_token(req, &q, format, q_attachments);
 		next = token ? arena_printf(&req->arena, "/xapi/statements?more=%s", token) : NULL;
 		if (!next) {
 			json_decref(page.statements);
@@ -803,8 +953,8 @@ enum ll_err lrs_http_statements_get(struct http_req *req)
 		if (date)
 			http_add_header(req, "Last-Modified", date);
 	}
-	http_reply(req, 200, json_pack("{s:o, s:s}", "statements", page.statements, "more", next));
-	return LL_OK;
+	return reply_with_attachments(req, json_pack("{s:o, s:s}", "statements", page.statements, "more", next),
+				      q_attachments);
 }
 
 static void formatted(struct http_req *req, json_t *st, enum format format)

@@ -4,39 +4,14 @@
 // database in LIFELONG_TEST_DB (a fresh one; the default is a new SQLite file), with the binary in
 // LIFELONG_BIN.
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { PASSWORD, crashWorld } from './lib.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const BIN = process.env.LIFELONG_BIN || path.join(root, 'build/src/cli/lifelong');
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lifelong-xapi-crash-'));
-const DB = process.env.LIFELONG_TEST_DB || `sqlite:${tmp}/db`;
-const KEY = path.join(tmp, 'key');
-const PASSWORD = 'Demo-2026!';
+const { tmp, KEY, run, startServer } = crashWorld('lifelong-xapi-crash-');
 const CLIENTS = 32;
-
-function run(args) {
-  return execFileSync(BIN, args, { encoding: 'utf8', env: { ...process.env, LIFELONG_DB: DB, LIFELONG_KEY_FILE: KEY } });
-}
-
-async function startServer() {
-  const log = path.join(tmp, `server-${Date.now()}.log`);
-  const fd = fs.openSync(log, 'w');
-  const child = spawn(BIN, ['serve', '--listen', '127.0.0.1:0', '--db', DB, '--key-file', KEY, '--access-log', 'off'],
-    { stdio: ['ignore', 'ignore', fd] });
-  for (let i = 0; i < 200; i++) {
-    const m = fs.readFileSync(log, 'utf8').match(/listening on \S+ \(port (\d+)\)/);
-    if (m) return { child, base: `http://127.0.0.1:${m[1]}` };
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  child.kill('SIGKILL');
-  throw new Error(`the server did not start: ${fs.readFileSync(log, 'utf8')}`);
-}
 
 async function credentials(base) {
   const signIn = await fetch(`${base}/api/v1/session`, {

@@ -16,15 +16,7 @@
 
 #include "base/clock.h"
 #include "lrs/lrs.h"
-
-static json_t *parse(const char *text)
-{
-	json_error_t e;
-	json_t *v = json_loads(text, 0, &e);
-	if (!v)
-		fail_msg("test JSON does not parse: %s (%s)", e.text, text);
-	return v;
-}
+#include "json_fixture.h"
 
 #define ACTOR "\"actor\":{\"mbox\":\"mailto:li.hua@example.cn\",\"name\":\"李华\"}"
 #define VERB "\"verb\":{\"id\":\"http://adlnet.gov/expapi/verbs/completed\",\"display\":{\"zh-CN\":\"完成\"}}"

@@ -18,6 +18,7 @@
 #include <openssl/x509.h>
 
 #include "lrs/lrs.h"
+#include "json_fixture.h"
 
 #define FIELD "attachments[0]"
 
@@ -43,15 +44,6 @@
 
 static EVP_PKEY *key_a, *key_b, *key_small;
 static X509 *cert_a, *cert_b, *cert_small;
-
-static json_t *parse(const char *text)
-{
-	json_error_t e;
-	json_t *v = json_loads(text, 0, &e);
-	if (!v)
-		fail_msg("test JSON does not parse: %s (%s)", e.text, text);
-	return v;
-}
 
 /* Base64 of len bytes; with is_url the JWS form (URL alphabet, no padding). Caller frees. */
 static char *b64(const void *data, size_t len, bool is_url)

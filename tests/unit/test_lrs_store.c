@@ -14,6 +14,7 @@
 
 #include "lrs/lrs.h"
 #include "ledger_fixture.h"
+#include "json_fixture.h"
 
 #define HOME "https://ll.sh.cn"
 #define VERB "\"verb\":{\"id\":\"http://adlnet.gov/expapi/verbs/completed\"}"
@@ -24,15 +25,6 @@ static const char *const IDS[] = {
 	"01a20bb3-0585-75f0-8be1-aa12d730ff01", "01a20bb3-0585-75f0-8be1-aa12d730ff02",
 	"01a20bb3-0585-75f0-8be1-aa12d730ff03", "01a20bb3-0585-75f0-8be1-aa12d730ff04",
 };
-
-static json_t *parse(const char *text)
-{
-	json_error_t e;
-	json_t *v = json_loads(text, 0, &e);
-	if (!v)
-		fail_msg("test JSON does not parse: %s (%s)", e.text, text);
-	return v;
-}
 
 /* A batch of the given statements (JSON texts) from client "client-1". */
 struct test_batch {

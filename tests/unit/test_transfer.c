@@ -16,6 +16,7 @@
 
 #include "base/clock.h"
 #include "transfer/transfer.h"
+#include "json_fixture.h"
 
 /* An associate degree of the self-study examinations, shortened: a required group with English I
  * and II, computing I and II, and an elective group of 4 credits. */
@@ -30,15 +31,6 @@ static const char *const PLAN_JSON =
 	"             {\"code\":\"03708\",\"name\":\"中国近现代史纲要\",\"group\":\"core\",\"credits_milli\":2000,"
 	"              \"transfer_excluded\":true},"
 	"             {\"code\":\"00107\",\"name\":\"现代管理学\",\"group\":\"elec\",\"credits_milli\":2000}]}";
-
-static json_t *parse(const char *text)
-{
-	json_error_t e;
-	json_t *v = json_loads(text, 0, &e);
-	if (!v)
-		fail_msg("test JSON does not parse: %s (%s)", e.text, text);
-	return v;
-}
 
 struct fx {
 	json_t *plan_json;

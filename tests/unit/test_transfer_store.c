@@ -21,6 +21,7 @@
 #include "base/id.h"
 #include "transfer/transfer.h"
 #include "ledger_fixture.h"
+#include "json_fixture.h"
 
 static const struct audit_actor CITY = { .id = "user-city", .role = "city_admin", .name = "city" };
 static const char AS_OF[] = "2026-06-30";
@@ -69,15 +70,6 @@ static const char COMMUNITY_RULE[] =
 	"{\"name\":\"两门社区教育课程认定选修 1 学分\",\"effective_from\":\"2020-01-01\","
 	"\"conditions\":[{\"kind\":\"community_education\",\"min_hours_milli\":16000,\"count\":2}],"
 	"\"grants\":[{\"group\":\"elec\",\"credits_milli\":1000}]}";
-
-static json_t *parse(const char *text)
-{
-	json_error_t e;
-	json_t *v = json_loads(text, 0, &e);
-	if (!v)
-		fail_msg("test JSON does not parse: %s (%s)", e.text, text);
-	return v;
-}
 
 static const char *jstr(const json_t *obj, const char *key)
 {

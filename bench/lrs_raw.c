@@ -1,7 +1,7 @@
 /*
  * The ceiling of the LRS ingestion benchmark, and its bulk loader: the rows the server writes for
  * the benchmark's statements (the statement with its body, its IRIs numbered once, its related
- * rows) inserted into the same schema with nothing but the sqlite3 C API, in transactions of
+ * rows, an activity's definition the first time it is seen) inserted into the same schema with nothing but the sqlite3 C API, in transactions of
  * BATCH statements, synced as the server's are.
  *
  *   lrs_raw DB CLIENT_ID COUNT BATCH SEED   prints "COUNT SECONDS"
@@ -18,7 +18,7 @@
 #define LESSONS 40
 
 static sqlite3 *db;
-static sqlite3_stmt *iri_insert, *iri_get, *st_insert, *rel_insert;
+static sqlite3_stmt *iri_insert, *iri_get, *st_insert, *rel_insert, *activity_insert;
 
 static uint64_t rng_state;
 static uint64_t rnd(void)
@@ -41,7 +41,8 @@ static void exec(const char *sql)
 		die(sql);
 }
 
-/* The number of an IRI, numbering it when new (a small open-addressing cache in front). */
+/* The number of an IRI, numbering it when new (a small open-addressing cache in front); *is_new
+ * says whether this run saw it first. */
 #define CACHE (1 << 20)
 static struct {
 	uint64_t h;
@@ -56,13 +57,15 @@ static uint64_t hash(const char *s)
 	return h | 1;
 }
 
-static int64_t iri(const char *s)
+static int64_t iri_seen(const char *s, int *is_new)
 {
 	uint64_t h = hash(s);
+	*is_new = 0;
 	for (uint64_t i = h % CACHE;; i = (i + 1) % CACHE) {
 		if (cache[i].h == h)
 			return cache[i].id;
 		if (!cache[i].h) {
+			*is_new = 1;
 			sqlite3_reset(iri_insert);
 			sqlite3_bind_text(iri_insert, 1, s, -1, SQLITE_STATIC);
 			if (sqlite3_step(iri_insert) != SQLITE_DONE)
@@ -76,6 +79,12 @@ static int64_t iri(const char *s)
 			return cache[i].id;
 		}
 	}
+}
+
+static int64_t iri(const char *s)
+{
+	int is_new;
+	return iri_seen(s, &is_new);
 }
 
 static void related(int64_t iri_id, int role, int64_t seq)
@@ -110,7 +119,11 @@ int main(int argc, char **argv)
 			       "RETURNING seq",
 			       -1, &st_insert, NULL) ||
 	    sqlite3_prepare_v2(db, "INSERT INTO lrs_related (iri, role, seq) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
-			       -1, &rel_insert, NULL))
+			       -1, &rel_insert, NULL) ||
+	    sqlite3_prepare_v2(db,
+			       "INSERT INTO lrs_activities (institution_id, iri, definition, updated_us) SELECT "
+			       "institution_id, ?2, ?3, ?4 FROM lrs_clients WHERE id = ?1 ON CONFLICT DO NOTHING",
+			       -1, &activity_insert, NULL))
 		die("prepare");
 	int64_t auth_iri = iri("account:https://lifelong.sh.cn/xapi/clients bench");
 	int64_t verb = iri("http://adlnet.gov/expapi/verbs/completed");
@@ -146,7 +159,20 @@ int main(int argc, char **argv)
 			sqlite3_bind_int64(st_insert, 3, stored);
 			sqlite3_bind_int64(st_insert, 4, iri(actor));
 			sqlite3_bind_int64(st_insert, 5, verb);
-			sqlite3_bind_int64(st_insert, 6, iri(activity));
+			int is_new;
+			sqlite3_bind_int64(st_insert, 6, iri_seen(activity, &is_new));
+			if (is_new) {
+				/* The activity's canonical definition, as the server keeps it. */
+				char definition[64];
+				snprintf(definition, sizeof(definition), "{\"name\":{\"zh-CN\":\"第%u课\"}}", lesson);
+				sqlite3_reset(activity_insert);
+				sqlite3_bind_text(activity_insert, 1, client, -1, SQLITE_STATIC);
+				sqlite3_bind_text(activity_insert, 2, activity, -1, SQLITE_STATIC);
+				sqlite3_bind_text(activity_insert, 3, definition, -1, SQLITE_STATIC);
+				sqlite3_bind_int64(activity_insert, 4, stored);
+				if (sqlite3_step(activity_insert) != SQLITE_DONE)
+					die("activity insert");
+			}
 			sqlite3_bind_text(st_insert, 7, client, -1, SQLITE_STATIC);
 			sqlite3_bind_text(st_insert, 8, body, -1, SQLITE_STATIC);
 			if (sqlite3_step(st_insert) != SQLITE_ROW)

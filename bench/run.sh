@@ -8,7 +8,8 @@
 #  (b) `lifelong demo --persons BENCH_PERSONS --seed 1 --no-outcomes` on SQLite and on a private PostgreSQL
 #      (scripts/pg-test.sh), in seconds and persons per second;
 #  (c) the credit bank's benchmarks, bench/ledger.sh (its own section of the file);
-#  (d) the learning overpass's benchmarks, bench/transfer.sh (its own section of the file).
+#  (d) the learning overpass's benchmarks, bench/transfer.sh (its own section of the file);
+#  (e) the learning record store's benchmarks, bench/lrs.sh (its own section of the file).
 # Everything runs in a temporary folder that is removed at the end; the script stops only the
 # processes it started. Exits 1 when lifelong falls below half the ceiling, the import below half
 # of its raw insert, or the audits below 10,000 a second.
@@ -273,4 +274,6 @@ ledger_ok=0
 BUILD=$BUILD bash bench/ledger.sh || ledger_ok=1
 transfer_ok=0
 BUILD=$BUILD bash bench/transfer.sh || transfer_ok=1
-exit $((http_ok | ledger_ok | transfer_ok))
+lrs_ok=0
+BUILD=$BUILD bash bench/lrs.sh || lrs_ok=1
+exit $((http_ok | ledger_ok | transfer_ok | lrs_ok))

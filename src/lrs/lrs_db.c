@@ -425,7 +425,6 @@ static enum ll_err definition_apply(struct ll_tx *tx, struct store_ctx *x, const
 	enum ll_err err = store_exec(tx, &ACTIVITY_GET, SP(SV_TEXT(x->institution), SV_TEXT(s->object_activity)),
 				     text_row, &held);
 	json_t *canonical = held ? json_loads(held, 0, NULL) : NULL;
-	free(held);
 	if (!canonical)
 		canonical = json_object();
 	const char *name;
@@ -442,10 +441,13 @@ static enum ll_err definition_apply(struct ll_tx *tx, struct store_ctx *x, const
 	json_decref(canonical);
 	if (err == LL_OK && !text)
 		err = LL_NOMEM;
-	if (err == LL_OK)
+	/* Written only when it says something new: a platform repeats a definition with every
+	 * statement. */
+	if (err == LL_OK && !(held && strcmp(held, text) == 0))
 		err = store_exec(tx, &ACTIVITY_PUT,
 				 SP(SV_TEXT(x->institution), SV_TEXT(s->object_activity), SV_TEXT(text), SV_I64(x->stored_us)),
 				 NULL, NULL);
+	free(held);
 	free(text);
 	if (err == LL_OK && (!strmap_put(x->local_defs, key, hash) ||
 			     !grow(&x->fresh_defs, &x->cap_fresh_defs, x->n_fresh_defs, sizeof(*x->fresh_defs), 16)))

@@ -691,7 +691,7 @@ void lrs_payloads_release(struct lrs_payload *p, int n)
 /* A person's learning activity, newest first, from before seq $2 (0: the newest). */
 static const struct store_stmt PERSON_ACTIVITY = {
 	"lrs person activity",
-	"SELECT seq, body FROM lrs_statements WHERE person_id = $1 AND is_voided = 0 AND ($2 = 0 OR seq < $2) "
+	"SELECT seq, body FROM lrs_statements WHERE person_id = $1 AND is_voided = 0 AND is_voiding = 0 AND ($2 = 0 OR seq < $2) "
 	"ORDER BY seq DESC LIMIT $3"
 };
 

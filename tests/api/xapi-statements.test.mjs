@@ -349,7 +349,7 @@ describe('format=canonical', () => {
 });
 
 describe('a citizen\'s learning activity', () => {
-  test('statements whose actor is a lifelong account are that person\'s, newest first, in pages; voided ones and others\' are not', async () => {
+  test('statements whose actor is a lifelong account are that person\'s, newest first, in pages; voided and voiding ones and others\' are not', async () => {
     const w = await setup();
     const me = await registerCitizen();
     const other = await registerCitizen();
@@ -365,6 +365,9 @@ describe('a citizen\'s learning activity', () => {
     const voided = (await w.xapi.post('/xapi/statements', mine(4))).json[0];
     assertStatus(await w.xapi.post('/xapi/statements', statement({ verb: { id: 'http://adlnet.gov/expapi/verbs/voided' },
       object: { objectType: 'StatementRef', id: voided } })), 200);
+    // The voiding statement takes another back: it is no learning of its own.
+    assertStatus(await w.xapi.post('/xapi/statements', statement({ actor: mine(8).actor, verb: { id: 'http://adlnet.gov/expapi/verbs/voided' },
+      object: { objectType: 'StatementRef', id: crypto.randomUUID() } })), 200);
     const first = await me.client.get('/api/v1/me/activity?limit=2');
     assertStatus(first, 200);
     assert.deepEqual(first.json.items.map((s) => s.id), [ids[2], ids[1]]);

@@ -35,6 +35,13 @@ const routes = [
     meta: { roles: ['citizen'], title: 'nav.transcript' },
   },
   {
+    // What learning platforms report the citizen learned (xAPI statements), by day.
+    path: '/me/activity',
+    name: 'activity',
+    component: () => import('./views/ActivityView.vue'),
+    meta: { roles: ['citizen'], title: 'activity.title' },
+  },
+  {
     path: '/me/shares',
     name: 'shares',
     component: () => import('./views/SharesView.vue'),

@@ -112,8 +112,9 @@ int cmd_serve(int argc, char **argv)
 	struct ll_keys *keys = NULL;
 	struct server *srv = NULL;
 	struct app app = { .web_dir = web, .is_cookie_secure = is_secure };
-	/* One database connection per server thread, and one for the odd background task. */
-	enum ll_err err = cli_open_pool(&common, (int)so.threads + 1, &st, &keys);
+	/* One database connection per server thread, one for the odd background task and one the
+	 * statement writer keeps. */
+	enum ll_err err = cli_open_pool(&common, (int)so.threads + 2, &st, &keys);
 	if (err != LL_OK)
 		goto out;
 	app.st = st;

@@ -112,7 +112,7 @@ static enum ll_err batch_flush(struct ll_store *st, struct lrs_cache *cache, con
 			       struct lrs_batch *b, int64_t *stored)
 {
 	struct lrs_batch *list[] = { b };
-	enum ll_err err = b->n ? lrs_batches_store(st, cache, home_page, list, 1) : LL_OK;
+	enum ll_err err = b->n ? lrs_batches_store(st, NULL, cache, home_page, list, 1) : LL_OK;
 	if (err == LL_OK && b->err != LL_OK)
 		err = ll_fail(b->err, NULL, "demo statements: %s", b->detail.message);
 	*stored += b->stored;

@@ -121,6 +121,7 @@ bool lrs_uuid_is_valid(const char *s);
 /* ---- Storing and reading statements (lrs_db.c) ---- */
 
 struct ll_store;
+struct store_session;
 struct lrs_cache;
 
 /* Numbers of IRIs and agent keys already in the store, kept across transactions so that a
@@ -166,9 +167,10 @@ struct lrs_batch {
  * same content is stored again as nothing; with other content its batch fails with LL_CONFLICT.
  * A voiding statement voids its target (now, or when the target arrives later); a statement
  * whose actor is a lifelong account of home_page is that person's. Returns an error only when
- * the transaction failed as a whole (every batch then has it). cache may be NULL. */
-enum ll_err lrs_batches_store(struct ll_store *st, struct lrs_cache *cache, const char *home_page,
-			      struct lrs_batch *const *batches, int n);
+ * the transaction failed as a whole (every batch then has it). It runs on session's connection
+ * when given (the writer's), else on any of st's. cache may be NULL. */
+enum ll_err lrs_batches_store(struct ll_store *st, struct store_session *session, struct lrs_cache *cache,
+			      const char *home_page, struct lrs_batch *const *batches, int n);
 
 /* ---- Clients: the learning platforms that send xAPI (clients_db.c) ---- */
 

@@ -575,7 +575,8 @@ static enum ll_err store_txn(struct ll_tx *tx, void *ctx)
 	return err;
 }
 
-enum ll_err lrs_batches_store(struct ll_store *st, struct lrs_cache *cache, const char *home_page,
+enum ll_err lrs_batches_store(struct ll_store *st, struct store_session *session, struct lrs_cache *cache,
+			      const char *home_page,
 			      struct lrs_batch *const *batches, int n)
 {
 	for (int b = 0; b < n; b++)
@@ -584,9 +585,9 @@ enum ll_err lrs_batches_store(struct ll_store *st, struct lrs_cache *cache, cons
 	struct store_ctx x = { .cache = cache, .home_page = home_page, .batches = batches, .n = n,
 			       .local = strmap_new(), .ids = strmap_new(), .own = strmap_new(),
 			       .local_defs = strmap_new() };
-	enum ll_err err = x.local && x.ids && x.own && x.local_defs
-				  ? store_run(st, STORE_WRITE, "lrs store", store_txn, &x)
-				  : LL_NOMEM;
+	enum ll_err err = !(x.local && x.ids && x.own && x.local_defs) ? LL_NOMEM
+			  : session ? store_session_run(session, STORE_WRITE, "lrs store", store_txn, &x)
+				    : store_run(st, STORE_WRITE, "lrs store", store_txn, &x);
 	if (err == LL_OK && cache) {
 		/* Out of memory here only makes the cache forget. */
 		pthread_mutex_lock(&cache->mu);

@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 
+#include "../store/store.h"
 #include "lrs.h"
 
 /* Statements per commit at most: enough to amortise the sync, few enough that the first request
@@ -17,6 +18,7 @@
 
 struct lrs_writer {
 	struct ll_store *st;
+	struct store_session *session;  /* one connection for every commit: its cache stays warm */
 	struct lrs_cache *cache;
 	const char *home_page;
 	pthread_t thread;
@@ -71,7 +73,7 @@ static void *writer_main(void *arg)
 			continue;
 		}
 		ll_error_clear();
-		lrs_batches_store(w->st, w->cache, w->home_page, list, n);
+		lrs_batches_store(w->st, w->session, w->cache, w->home_page, list, n);
 		uint64_t statements = 0;
 		for (int i = 0; i < n; i++)
 			statements += (uint64_t)list[i]->stored;
@@ -98,11 +100,17 @@ enum ll_err lrs_writer_start(struct ll_store *st, struct lrs_cache *cache, const
 	w->st = st;
 	w->cache = cache;
 	w->home_page = home_page;
+	enum ll_err err = store_session_open(st, &w->session);
+	if (err != LL_OK) {
+		free(w);
+		return err;
+	}
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->wake, NULL);
 	if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
 		pthread_cond_destroy(&w->wake);
 		pthread_mutex_destroy(&w->mu);
+		store_session_close(w->session);
 		free(w);
 		return ll_fail(LL_INTERNAL, NULL, "cannot start the statement writer");
 	}
@@ -148,6 +156,7 @@ struct lrs_writer *lrs_writer_stop(struct lrs_writer *w)
 	if (!w)
 		return NULL;
 	lrs_writer_drain(w);
+	w->session = store_session_close(w->session);
 	pthread_cond_destroy(&w->wake);
 	pthread_mutex_destroy(&w->mu);
 	free(w);

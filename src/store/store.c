@@ -140,15 +140,12 @@ static void pool_give(struct ll_store *st, struct pooled_conn *pc, bool is_broke
 	pthread_mutex_unlock(&st->lock);
 }
 
-enum ll_err store_run(struct ll_store *st, enum store_mode mode, const char *what, store_txn_fn fn,
-		      void *ctx)
+/* Runs fn in one transaction on pc, retrying a busy database; *ret_broken when pc is lost. */
+static enum ll_err run_on(struct ll_store *st, struct pooled_conn *pc, enum store_mode mode, const char *what,
+			  store_txn_fn fn, void *ctx, bool *ret_broken)
 {
-	struct pooled_conn *pc;
 	int64_t t0 = clock_mono_us();
-	enum ll_err err = pool_take(st, &pc);
-	if (err != LL_OK)
-		return err;
-	bool is_broken = false;
+	enum ll_err err;
 	for (int attempt = 0;; attempt++) {
 		struct ll_tx tx = { .st = st, .conn = pc->conn };
 		err = st->ops->begin(pc->conn, mode);
@@ -167,9 +164,8 @@ enum ll_err store_run(struct ll_store *st, enum store_mode mode, const char *wha
 		/* Back off a little more each time, with jitter, so that retries do not collide. */
 		usleep((useconds_t)((1000 << (attempt < 6 ? attempt : 6)) + rand() % 1000));
 	}
-	if (err == LL_STORE && st->kind == STORE_ENGINE_POSTGRES)
-		is_broken = true; /* a lost PostgreSQL connection is replaced rather than reused */
-	pool_give(st, pc, is_broken);
+	/* A lost PostgreSQL connection is replaced rather than reused. */
+	*ret_broken = err == LL_STORE && st->kind == STORE_ENGINE_POSTGRES;
 	atomic_fetch_add(&st->transactions, 1);
 	atomic_fetch_add(&st->db_time_us, (uint64_t)(clock_mono_us() - t0));
 	if (err == LL_STORE || err == LL_STORE_BUSY) {
@@ -177,6 +173,66 @@ enum ll_err store_run(struct ll_store *st, enum store_mode mode, const char *wha
 		log_warn("store", "%s failed: %s", what, ll_error_get(err)->message);
 	}
 	return err;
+}
+
+enum ll_err store_run(struct ll_store *st, enum store_mode mode, const char *what, store_txn_fn fn,
+		      void *ctx)
+{
+	struct pooled_conn *pc;
+	enum ll_err err = pool_take(st, &pc);
+	if (err != LL_OK)
+		return err;
+	bool is_broken = false;
+	err = run_on(st, pc, mode, what, fn, ctx, &is_broken);
+	pool_give(st, pc, is_broken);
+	return err;
+}
+
+struct store_session {
+	struct ll_store *st;
+	struct pooled_conn *pc;
+};
+
+enum ll_err store_session_open(struct ll_store *st, struct store_session **ret)
+{
+	struct store_session *s = calloc(1, sizeof(*s));
+	if (!s)
+		return ll_fail(LL_NOMEM, NULL, NULL);
+	s->st = st;
+	enum ll_err err = pool_take(st, &s->pc);
+	if (err != LL_OK) {
+		free(s);
+		return err;
+	}
+	*ret = s;
+	return LL_OK;
+}
+
+enum ll_err store_session_run(struct store_session *s, enum store_mode mode, const char *what, store_txn_fn fn,
+			      void *ctx)
+{
+	if (!s->pc) {
+		enum ll_err err = pool_take(s->st, &s->pc);
+		if (err != LL_OK)
+			return err;
+	}
+	bool is_broken = false;
+	enum ll_err err = run_on(s->st, s->pc, mode, what, fn, ctx, &is_broken);
+	if (is_broken) {
+		pool_give(s->st, s->pc, true);
+		s->pc = NULL; /* the next run takes another */
+	}
+	return err;
+}
+
+struct store_session *store_session_close(struct store_session *s)
+{
+	if (s) {
+		if (s->pc)
+			pool_give(s->st, s->pc, false);
+		free(s);
+	}
+	return NULL;
 }
 
 enum ll_err store_exec(struct ll_tx *tx, const struct store_stmt *stmt, const struct store_val *params,

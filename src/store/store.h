@@ -82,6 +82,16 @@ enum store_engine_kind store_engine(const struct ll_store *st);
 enum ll_err store_run(struct ll_store *st, enum store_mode mode, const char *what, store_txn_fn fn,
 		      void *ctx);
 
+/* A connection of the pool kept by one thread for all its transactions (a long-running writer),
+ * so that its page cache stays warm between them; it counts against the pool until closed.
+ * store_session_run is store_run on that connection (a lost PostgreSQL connection is replaced). */
+struct store_session;
+enum ll_err store_session_open(struct ll_store *st, struct store_session **ret);
+enum ll_err store_session_run(struct store_session *s, enum store_mode mode, const char *what, store_txn_fn fn,
+			      void *ctx);
+/* Gives the connection back; accepts NULL; returns NULL. */
+struct store_session *store_session_close(struct store_session *s);
+
 /* Runs one statement inside tx. on_row may be NULL. A unique-constraint violation returns
  * LL_CONFLICT (and in PostgreSQL aborts the transaction, so prefer ON CONFLICT DO NOTHING and
  * store_changes to detect duplicates). */

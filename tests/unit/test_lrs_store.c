@@ -58,7 +58,7 @@ static void batch_release(struct test_batch *t)
 static enum ll_err store_one(struct fx *f, struct lrs_cache *cache, struct test_batch *t)
 {
 	struct lrs_batch *list[] = { &t->b };
-	return lrs_batches_store(f->st, cache, HOME, list, 1);
+	return lrs_batches_store(f->st, NULL, cache, HOME, list, 1);
 }
 
 static char *statement_text(const char *id, const char *rest)
@@ -152,7 +152,7 @@ static void test_same_id_same_content_is_nothing_other_content_refuses_its_reque
 	batch_make(&bad, bad_texts, 3);
 	batch_make(&good, good_texts, 1);
 	struct lrs_batch *list[] = { &bad.b, &good.b };
-	assert_ok(lrs_batches_store(f->st, NULL, HOME, list, 2));
+	assert_ok(lrs_batches_store(f->st, NULL, NULL, HOME, list, 2));
 	assert_int_equal(bad.b.err, LL_CONFLICT);
 	assert_string_equal(bad.b.detail.field, "id");
 	assert_int_equal(bad.b.stored, 0);
@@ -307,7 +307,7 @@ static void *writer_main(void *arg)
 	batch_make(&t, texts, 1);
 	struct lrs_batch *list[] = { &t.b };
 	pthread_barrier_wait(w->start);
-	w->err = lrs_batches_store(w->st, NULL, HOME, list, 1);
+	w->err = lrs_batches_store(w->st, NULL, NULL, HOME, list, 1);
 	w->batch_err = t.b.err;
 	w->stored = t.b.stored;
 	batch_release(&t);

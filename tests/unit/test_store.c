@@ -918,6 +918,52 @@ static void test_indexes_suspend_and_restore_around_a_load(void **state)
 	assert_int_equal(index_named(st, "t_load_b"), 1);
 }
 
+/* ---- Sessions ---- */
+
+static const struct store_stmt TEMP_CREATE = { "temp create", "CREATE TEMP TABLE session_mark (n INTEGER)" };
+static const struct store_stmt TEMP_INSERT = { "temp insert", "INSERT INTO session_mark (n) VALUES (1)" };
+static const struct store_stmt TEMP_COUNT = { "temp count", "SELECT COUNT(*) FROM session_mark" };
+
+static enum ll_err temp_create_txn(struct ll_tx *tx, void *ctx)
+{
+	(void)ctx;
+	enum ll_err err = store_exec(tx, &TEMP_CREATE, SP_NONE, NULL, NULL);
+	if (err == LL_OK)
+		err = store_exec(tx, &TEMP_INSERT, SP_NONE, NULL, NULL);
+	return err;
+}
+
+static enum ll_err temp_count_row(const struct store_row *row, void *ctx)
+{
+	*(int64_t *)ctx = store_row_i64(row, 0);
+	return LL_OK;
+}
+
+static enum ll_err temp_count_txn(struct ll_tx *tx, void *ctx)
+{
+	return store_exec(tx, &TEMP_COUNT, SP_NONE, temp_count_row, ctx);
+}
+
+/* A session's transactions all run on one connection: a temporary table, which only its own
+ * connection sees, is there in the next one, while other transactions run in between. */
+static void test_session_keeps_its_connection(void **state)
+{
+	struct ll_store *st = *state;
+	struct store_session *s;
+	assert_int_equal(store_session_open(st, &s), LL_OK);
+	assert_int_equal(store_session_run(s, STORE_WRITE, "mark", temp_create_txn, NULL), LL_OK);
+	for (int i = 0; i < 3; i++) {
+		/* The pool's connections are others: they have no such table. */
+		int64_t other = -1;
+		assert_int_not_equal(store_run(st, STORE_READ, "count elsewhere", temp_count_txn, &other), LL_OK);
+		int64_t n = -1;
+		assert_int_equal(store_session_run(s, STORE_READ, "count", temp_count_txn, &n), LL_OK);
+		assert_int_equal(n, 1);
+	}
+	s = store_session_close(s);
+	assert_null(s);
+}
+
 /* ---- main ---- */
 
 #define ENGINE_TEST(f, setup) cmocka_unit_test_setup_teardown(f, setup, teardown_store)
@@ -944,6 +990,7 @@ static const struct CMUnitTest engine_tests[] = {
 	ENGINE_TEST(test_row_callback_stops_statement, setup_migrated),
 	ENGINE_TEST(test_sql_error_is_store_error_and_store_recovers, setup_migrated),
 	ENGINE_TEST(test_indexes_suspend_and_restore_around_a_load, setup_migrated),
+	ENGINE_TEST(test_session_keeps_its_connection, setup_migrated),
 };
 
 static const struct CMUnitTest pg_tests[] = {

@@ -160,7 +160,7 @@ enum ll_err demo_lrs_write(struct ll_store *st, const struct ll_keys *keys, cons
 	struct lrs_statement *statements = calloc(BATCH, sizeof(*statements));
 	if (err == LL_OK && (!authority || !cache || !statements))
 		err = LL_NOMEM;
-	struct lrs_batch b = { .statements = statements, .client_id = client.id };
+	struct lrs_batch b = { .statements = statements, .client_id = client.id, .institution_id = client.institution_id };
 	int64_t now = clock_now_us();
 	for (size_t i = 0; i < a.n && err == LL_OK; i++) {
 		int count = i == 0 ? 30 : 3 + (int)((i * 2654435761u) % 6);

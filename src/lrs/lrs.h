@@ -145,6 +145,7 @@ struct lrs_batch {
 	const struct lrs_payload *payloads;
 	int n_payloads;
 	const char *client_id;
+	const char *institution_id;     /* the client's; NULL: looked up */
 	/* Set by lrs_batches_store: LL_OK, or LL_CONFLICT when a statement's id is taken by a statement
 	 * that says something else (message and field name it); stored counts the statements stored
 	 * now, without those the store held already. */

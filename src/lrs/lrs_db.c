@@ -91,14 +91,19 @@ struct lrs_cache {
 	pthread_mutex_t mu;
 	struct strmap *iris;
 	struct strmap *definitions;    /* "institution\niri" -> hash of the definition last applied */
+	struct strmap *persons;        /* account number -> index in person_ids */
+	char (*person_ids)[48];
+	size_t n_person_ids, cap_person_ids;
 };
 
 struct lrs_cache *lrs_cache_new(void)
 {
 	struct lrs_cache *c = calloc(1, sizeof(*c));
-	if (!c || !(c->iris = strmap_new()) || !(c->definitions = strmap_new())) {
-		if (c)
+	if (!c || !(c->iris = strmap_new()) || !(c->definitions = strmap_new()) || !(c->persons = strmap_new())) {
+		if (c) {
 			strmap_free(c->iris);
+			strmap_free(c->definitions);
+		}
 		free(c);
 		return NULL;
 	}
@@ -111,6 +116,8 @@ struct lrs_cache *lrs_cache_free(struct lrs_cache *c)
 	if (c) {
 		strmap_free(c->iris);
 		strmap_free(c->definitions);
+		strmap_free(c->persons);
+		free(c->person_ids);
 		pthread_mutex_destroy(&c->mu);
 		free(c);
 	}
@@ -201,8 +208,11 @@ static enum ll_err batch_admit(struct ll_tx *tx, struct store_ctx *x, int b, boo
 	struct lrs_batch *batch = x->batches[b];
 	strmap_clear(x->own);
 	char *institution = NULL;
-	enum ll_err err = store_exec(tx, &CLIENT_INSTITUTION, SP(SV_TEXT(batch->client_id)), text_row, &institution);
-	snprintf(x->institution, sizeof(x->institution), "%s", institution ? institution : "");
+	enum ll_err err = LL_OK;
+	if (!batch->institution_id)
+		err = store_exec(tx, &CLIENT_INSTITUTION, SP(SV_TEXT(batch->client_id)), text_row, &institution);
+	snprintf(x->institution, sizeof(x->institution), "%s",
+		 batch->institution_id ? batch->institution_id : institution ? institution : "");
 	free(institution);
 	if (err != LL_OK)
 		return err;
@@ -277,7 +287,29 @@ static enum ll_err person_of(struct ll_tx *tx, const struct store_ctx *x, const 
 	size_t hp = strlen(x->home_page);
 	if (strncmp(key, "account:", 8) != 0 || strncmp(key + 8, x->home_page, hp) != 0 || key[8 + hp] != ' ')
 		return LL_OK;
-	return store_exec(tx, &PERSON_BY_ACCOUNT, SP(SV_TEXT(key + 8 + hp + 1)), text_row, ret);
+	const char *account_no = key + 8 + hp + 1;
+	/* An account number names its person for good: once found, remembered. */
+	struct lrs_cache *c = x->cache;
+	int64_t k;
+	if (c) {
+		pthread_mutex_lock(&c->mu);
+		bool is_known = strmap_get(c->persons, account_no, &k);
+		char *id = is_known ? strdup(c->person_ids[k]) : NULL;
+		pthread_mutex_unlock(&c->mu);
+		if (is_known) {
+			*ret = id;
+			return id ? LL_OK : LL_NOMEM;
+		}
+	}
+	enum ll_err err = store_exec(tx, &PERSON_BY_ACCOUNT, SP(SV_TEXT(account_no)), text_row, ret);
+	if (err == LL_OK && *ret && c && strlen(*ret) < sizeof(c->person_ids[0])) {
+		pthread_mutex_lock(&c->mu);
+		if (grow(&c->person_ids, &c->cap_person_ids, c->n_person_ids, sizeof(c->person_ids[0]), 256) &&
+		    strmap_put(c->persons, account_no, (int64_t)c->n_person_ids))
+			snprintf(c->person_ids[c->n_person_ids++], sizeof(c->person_ids[0]), "%s", *ret);
+		pthread_mutex_unlock(&c->mu);
+	}
+	return err;
 }
 
 static enum ll_err related_add(struct ll_tx *tx, struct store_ctx *x, const char *iri, enum related_role role,

@@ -402,6 +402,7 @@ static enum ll_err store_statements(struct http_req *req, json_t *root, const ch
 	x->batch.statements = x->statements;
 	x->batch.n = x->n;
 	x->batch.client_id = req->caller.user_id;
+	x->batch.institution_id = req->caller.institution_id;
 	http_defer(req, x, store_submit, store_answer, store_req_free);
 	return LL_OK;
 }

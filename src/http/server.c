@@ -32,6 +32,8 @@
 
 #define REQUEST_ARENA_CAP (4u << 20)
 #define JSON_BODY_DEPTH 16
+/* The body a POST may carry to a path without POST until its check reroutes it (a form). */
+#define TENTATIVE_BODY_MAX (64u << 10)
 
 struct server {
 	struct MHD_Daemon *daemon;
@@ -48,6 +50,8 @@ struct request_state {
 	bool is_started;      /* first access-handler call done */
 	bool is_answered;
 	bool is_suspended;    /* waiting for http_resume */
+	bool is_body_ignored; /* a GET, HEAD or DELETE sent a body its route does not take */
+	bool is_tentative;    /* a POST its path has no route for, until the path's check reroutes it */
 	enum ll_err deferred_err; /* on_suspended's failure, answered on resumption */
 	size_t body_cap;
 	const char *allow;    /* Allow header for 405 */
@@ -376,6 +380,17 @@ static enum MHD_Result send_reply(struct request_state *rs)
 	const struct route *own = req->route ? req->route : rs->sibling;
 	if (own && own->decorate)
 		own->decorate(req);
+	/* A HEAD carried by another method (http_reroute): the headers of a GET, no body. */
+	if (req->reroute_method && strcmp(req->reroute_method, "HEAD") == 0 && (req->reply_json || req->reply_raw)) {
+		const char *type = req->reply_json ? (req->content_type ? req->content_type : "application/json")
+						   : req->content_type;
+		if (req->reply_json)
+			json_decref(req->reply_json);
+		req->reply_json = NULL;
+		req->reply_raw = "";
+		req->reply_raw_len = 0;
+		req->content_type = type;
+	}
 	if (req->reply_json) {
 		size_t len = 0;
 		struct buf b;
@@ -506,6 +521,8 @@ static enum MHD_Result answer(struct request_state *rs)
 	}
 	if (err == LL_OK && req->route->check)
 		err = req->route->check(req);
+	if (err == LL_OK && rs->is_tentative && !req->reroute_method)
+		err = ll_fail(LL_METHOD_NOT_ALLOWED, NULL, "%s is not allowed here; allowed: %s", req->method, rs->allow);
 	if (err == LL_OK && req->reroute_method)
 		err = reroute(rs);
 	if (err == LL_OK)
@@ -559,6 +576,15 @@ static enum MHD_Result first_call(struct request_state *rs, const char *url, con
 			req->param_names[i] = m.param_names[i];
 			req->param_values[i] = m.param_values[i];
 		}
+	} else if (err == LL_METHOD_NOT_ALLOWED && strcmp(method, "POST") == 0 && m.sibling && m.sibling->check &&
+		   http_query(req, "method")) {
+		/* A POST that names another method (?method=, xAPI's alternate syntax) to a path whose
+		 * routes check their requests: the check reroutes it, or the answer is 405 after all. */
+		rs->allow = arena_strdup(&req->arena, m.allow);
+		rs->sibling = m.sibling;
+		rs->is_tentative = true;
+		req->route = m.sibling;
+		req->n_params = 0;
 	} else if (err == LL_METHOD_NOT_ALLOWED) {
 		rs->allow = arena_strdup(&req->arena, m.allow);
 		rs->sibling = m.sibling;
@@ -569,10 +595,13 @@ static enum MHD_Result first_call(struct request_state *rs, const char *url, con
 		fail_early(rs, ll_fail(LL_NOT_FOUND, "path", "no route for %s %s", method, url));
 		return MHD_YES;
 	}
-	/* Refuse a declared body over the route's cap before reading any of it. */
+	/* Refuse a declared body over the route's cap before reading any of it; a GET, HEAD or DELETE
+	 * that takes none reads one and ignores it, as HTTP gives it no meaning. */
 	const char *cl = http_header(req, MHD_HTTP_HEADER_CONTENT_LENGTH);
-	size_t cap = req->route ? req->route->max_body : 0;
-	if (cl && strtoull(cl, NULL, 10) > cap)
+	size_t cap = rs->is_tentative ? TENTATIVE_BODY_MAX : req->route ? req->route->max_body : 0;
+	bool is_bodiless = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0 || strcmp(method, "DELETE") == 0;
+	rs->is_body_ignored = cap == 0 && is_bodiless;
+	if (cl && strtoull(cl, NULL, 10) > cap && !rs->is_body_ignored)
 		fail_early(rs, ll_fail(LL_BODY_TOO_LARGE, "body", "body larger than %zu bytes", cap));
 	rs->body_cap = cap;
 	return MHD_YES;
@@ -595,8 +624,8 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn, const c
 		struct http_req *req = &rs->req;
 		size_t n = *upload_data_size;
 		*upload_data_size = 0;
-		if (req->early_err != LL_OK || req->is_body_overflow)
-			return MHD_YES; /* discard: the answer is already decided */
+		if (req->early_err != LL_OK || req->is_body_overflow || rs->is_body_ignored)
+			return MHD_YES; /* discard: the answer is already decided, or needs no body */
 		if (req->body_len + n > rs->body_cap) {
 			req->is_body_overflow = true;
 			return MHD_YES;

@@ -1,24 +1,38 @@
-// xAPI 1.0.3 conformance of the statement resource (/xapi/statements), rule by rule, as the
-// digest /work/xapi-notes/requirements.md states them: section 0 (global rules G1-G11), section 1
-// (statement validation S1-S58), section 2 (PUT, POST and GET of statements, voiding,
-// X-Experience-API-Consistent-Through, stored and timestamp, statement comparison) and the
-// section-7 edge cases that concern them. Every test names its rule; tables of cases report every
-// case that went wrong, not only the first. For bad input each case also proves that nothing was
-// stored (GET by the statement's id answers 404, or a query for its unique actor finds nothing).
+// xAPI 1.0.3 conformance of the learning record store at /xapi, rule by rule, as the digest
+// /work/xapi-notes/requirements.md states them:
+//   - section 0 (global rules G1-G11) and section 1 (statement validation S1-S58);
+//   - section 2: PUT, POST and GET of statements, voiding, X-Experience-API-Consistent-Through,
+//     stored and timestamp, statement comparison;
+//   - section 3: multipart/mixed requests with attachment data (3.1), GET ...&attachments=true in
+//     multipart/mixed (3.2), signed statements (3.3: JWS RS256/384/512, x5c, the payload);
+//   - section 4: the document resources (state, activity profile, agent profile): bytes and media
+//     type, POST merges, listing with since, deleting, parameters, ETags, If-Match, If-None-Match
+//     and the profiles' 409;
+//   - section 5: /xapi/activities, /xapi/agents and /xapi/about;
+//   - section 6: the version header, HEAD, the alternate request syntax (?method=), content types,
+//     query parameters, error codes and their order, HTTP Basic, reply headers, the resources;
+//   - and the section-7 edge cases that concern them (named in the tests as "edge N").
+// Every test names its rule; tables of cases report every case that went wrong, not only the
+// first. For bad input each case also proves that nothing was stored or changed (GET by the
+// statement's id answers 404, a query for its unique actor finds nothing, a document reads as it
+// did before).
 //
-// Not covered here, as not built yet (or belonging to other sections of the digest):
-//   - multipart/mixed requests with attachment data, and GET ...&attachments=true (3.1, 3.2);
-//   - signed statements (3.3), beyond the statement-level rule S57 on the signature's contentType;
-//   - format=canonical with Accept-Language (only "format=canonical is an accepted value" is checked);
-//   - the alternate request syntax (?method=, 6.3);
-//   - the document resources (state, activity profile, agent profile), /xapi/activities,
-//     /xapi/agents, and HEAD.
+// Not covered here:
+//   - CORS (6.8): xAPI 1.0.3 requires none, and the server answers no OPTIONS preflight;
+//   - OAuth 1.0 (6.7), which the LRS does not offer (HTTP Basic only), and 429 rate limits;
+//   - the JWS JSON serialization (3.3), which xAPI strongly discourages;
+//   - the conformance suite's optional profiles (stateId or profileId values 1, true, {...}).
 //
 // The Xapi client below repeats the one xapi-statements.test.mjs exports: importing that file
 // would register (and run) its tests a second time inside this one.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
 import { BASE, XUHUI, assertStatus, createInstitution, createStaff, signInFixture, sleep } from './lib.mjs';
 
 const VERSION = '1.0.3';
@@ -1931,6 +1945,38 @@ describe('2.4 GET /statements', () => {
     const canon = await w.x.get(`/xapi/statements?${q({ verb: V, format: 'canonical' })}`);
     assertStatus(canon, 200);
   });
+
+  test('format=canonical with Accept-Language: one language per map (verb display, activity and context activity name and description); without format, every language (edge 34)', async () => {
+    const w = await setup();
+    const V = verbId('canonical');
+    const two = (en, fr) => ({ 'en-GB': en, 'fr-FR': fr });
+    const s = stmt({
+      verb: { id: V, display: { 'en-US': 'did', 'en-GB': 'did (GB)', 'fr-FR': 'a fait' } },
+      object: { id: act('canonical-object'), definition: { name: two('Object', 'Objet'), description: two('About', 'Sur') } },
+      context: { contextActivities: { parent: [{ id: act('canonical-parent'), definition: { name: two('Parent', 'Parent FR'), description: two('Up', 'Haut') } }] } },
+    });
+    const exact = await store(w.x, s);
+    const bad = [];
+    const maps = (st) => ({
+      'verb.display': st.verb.display,
+      'object name': st.object.definition?.name,
+      'object description': st.object.definition?.description,
+      'parent name': st.context.contextActivities.parent[0].definition?.name,
+      'parent description': st.context.contextActivities.parent[0].definition?.description,
+    });
+    for (const [label, map] of Object.entries(maps(exact))) if (Object.keys(map || {}).length < 2) bad.push(`without format, ${label} is ${JSON.stringify(map)}`);
+    for (const path of [`/xapi/statements?${q({ statementId: s.id, format: 'canonical' })}`, `/xapi/statements?${q({ verb: V, format: 'canonical' })}`]) {
+      const res = await w.x.get(path, { headers: { 'Accept-Language': 'en-GB' } });
+      assertStatus(res, 200);
+      const got = res.json.statements ? res.json.statements[0] : res.json;
+      for (const [label, map] of Object.entries(maps(got))) {
+        const keys = Object.keys(map || {});
+        if (keys.length !== 1) bad.push(`${path}: ${label} is ${JSON.stringify(map)}, want one language`);
+        else if (keys[0] !== 'en-GB') bad.push(`${path}: ${label} kept ${keys[0]}, Accept-Language asked for en-GB`);
+      }
+    }
+    assert.deepEqual(bad, []);
+  });
 });
 
 describe('2.5 voiding', () => {
@@ -2202,5 +2248,2129 @@ describe('2.8 statement comparison', () => {
     assert.equal(res.status, 204, brief(res));
     const diff = await w.x.post('/xapi/statements', { ...s, timestamp: '2015-06-01T12:00:01.000Z' });
     assert.equal(diff.status, 409, brief(diff));
+  });
+});
+
+// ---- 3-6. helpers for attachments, signatures, documents and raw HTTP ------------------------
+
+const sha256 = (b) => crypto.createHash('sha256').update(b).digest('hex');
+const sha1 = (b) => crypto.createHash('sha1').update(b).digest('hex');
+const b64url = (b) => Buffer.from(b).toString('base64url');
+const SUPPORTING = 'http://id.tincanapi.com/attachment/supporting_media';
+// v with every object's keys in order, for comparing JSON whatever order the keys came in.
+const sortKeys = (v) => (Array.isArray(v) ? v.map(sortKeys)
+  : v && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeys(v[k])])) : v);
+
+// An attachment whose data travels in the request (no fileUrl).
+const inline = (data, over = {}) => ({
+  usageType: SUPPORTING,
+  display: { 'en-US': 'Supporting media' },
+  contentType: 'text/plain',
+  length: Buffer.byteLength(data),
+  sha2: sha256(data),
+  ...over,
+});
+
+// A multipart/mixed body. A part is { head: [[name, value] or a raw header line, ...], data }.
+// eol: the line ending; sep: what follows a header name; preamble: what comes before the first
+// delimiter; close: what follows the close delimiter.
+function multipartBody(parts, { boundary, eol = '\r\n', sep = ': ', preamble = '', close = eol } = {}) {
+  const chunks = [Buffer.from(preamble)];
+  for (const p of parts) {
+    const head = p.head.map((h) => (typeof h === 'string' ? h : `${h[0]}${sep}${h[1]}`) + eol).join('');
+    chunks.push(Buffer.from(`--${boundary}${eol}${head}${eol}`), Buffer.from(p.data), Buffer.from(eol));
+  }
+  chunks.push(Buffer.from(`--${boundary}--${close}`));
+  return Buffer.concat(chunks);
+}
+
+const jsonPart = (json, type = 'application/json') => ({
+  head: type === null ? [] : [['Content-Type', type]],
+  data: typeof json === 'string' ? json : JSON.stringify(json),
+});
+
+// An attachment's part; type, hash or encoding null leaves that header out.
+function dataPart(data, { type = 'text/plain', hash = sha256(data), encoding = 'binary' } = {}) {
+  const head = [];
+  if (type !== null) head.push(['Content-Type', type]);
+  if (encoding !== null) head.push(['Content-Transfer-Encoding', encoding]);
+  if (hash !== null) head.push(['X-Experience-API-Hash', hash]);
+  return { head, data };
+}
+
+// Sends parts as multipart/mixed (POST /xapi/statements unless method and path say otherwise).
+// opts: multipartBody's, and type (the Content-Type header; default multipart/mixed; boundary=...).
+function sendMultipart(x, parts, opts = {}, { method = 'POST', path: where = '/xapi/statements' } = {}) {
+  const boundary = opts.boundary ?? `b${hex(10)}`;
+  const body = multipartBody(parts, { ...opts, boundary });
+  return x.request(method, where, { raw: body, headers: { 'Content-Type': opts.type ?? `multipart/mixed; boundary=${boundary}` } });
+}
+
+// One HTTP exchange through node:http, for what fetch will not do: a body on GET or DELETE, the
+// exact bytes of a reply. Answers like Xapi.request, with body (a Buffer) besides. agent: an
+// http.Agent (default: a connection of its own, closed after the reply).
+function rawHttp(method, where, { headers = {}, body, agent = false } = {}) {
+  const url = new URL(/^https?:/.test(where) ? where : `${BASE}${where}`);
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method, headers, agent }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => {
+        const h = new Headers();
+        for (const [k, v] of Object.entries(res.headers)) h.set(k, Array.isArray(v) ? v.join(', ') : v);
+        const data = Buffer.concat(chunks);
+        const text = data.toString('utf8');
+        let json;
+        try {
+          json = text ? JSON.parse(text) : undefined;
+        } catch {
+          json = undefined;
+        }
+        resolve({ method, path: where, status: res.statusCode, headers: h, body: data, text, json });
+      });
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+// The headers a client of x sends on every request.
+const xHeaders = (x, extra = {}) => ({ Authorization: x.auth, 'X-Experience-API-Version': VERSION, ...extra });
+
+// The parts of a multipart/mixed reply, read as the conformance suite reads them: the boundary
+// is what follows "; boundary=" (unquoted), every part is "--b CRLF headers CRLF CRLF body CRLF",
+// then "--b--". Returns [{ headers (lower-case names), data (Buffer) }]; throws on anything else.
+function replyParts(type, body) {
+  assert.match(type || '', /^multipart\/mixed; boundary=[A-Za-z0-9_-]+$/, `Content-Type ${type}`);
+  const boundary = type.split(';')[1].replace(' boundary=', '');
+  const text = body.toString('latin1');
+  const pieces = text.split(`--${boundary}`);
+  assert.equal(pieces[0], '', 'nothing before the first delimiter');
+  assert.match(pieces[pieces.length - 1], /^--(\r\n)?$/, 'the close delimiter ends the body');
+  return pieces.slice(1, -1).map((p, i) => {
+    assert.ok(p.startsWith('\r\n') && p.endsWith('\r\n'), `part ${i} is CRLF headers CRLF CRLF body CRLF`);
+    const cut = p.indexOf('\r\n\r\n');
+    assert.ok(cut >= 0, `part ${i} has a blank line after its headers`);
+    const headers = {};
+    for (const line of p.slice(2, cut).split('\r\n')) {
+      const colon = line.indexOf(':');
+      headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+    }
+    return { headers, data: Buffer.from(p.slice(cut + 4, p.length - 2), 'latin1') };
+  });
+}
+
+// GET /xapi/statements?query (attachments=true in it, usually): { status, type, parts, raw }.
+async function getAttachments(x, query) {
+  const res = await rawHttp('GET', `/xapi/statements?${query}`, { headers: xHeaders(x) });
+  const type = res.headers.get('content-type');
+  return { status: res.status, type, raw: res.body, res, parts: res.status === 200 ? replyParts(type, res.body) : [] };
+}
+
+// The data of each attachment a stored statement's attachments=true reply carries, by sha2.
+async function storedData(x, id) {
+  const got = await getAttachments(x, q({ statementId: id, attachments: 'true' }));
+  assert.equal(got.status, 200, `GET statementId=${id}&attachments=true: ${got.status} ${got.raw.toString().slice(0, 200)}`);
+  return Object.fromEntries(got.parts.slice(1).map((p) => [p.headers['x-experience-api-hash'], p.data]));
+}
+
+// An RSA key and self-signed certificate made by openssl (signer), another pair (other), and a
+// leaf key whose x5c chain is its certificate and the CA's that issued it (chain); cert is the
+// base64 DER that x5c holds.
+let pki;
+function keys() {
+  if (pki) return pki;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xapi-conformance-jws-'));
+  try {
+    const make = (name) => {
+      const key = path.join(dir, `${name}.key`), pem = path.join(dir, `${name}.pem`);
+      execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', pem, '-days', '30',
+        '-subj', `/CN=xAPI conformance ${name}`], { stdio: 'ignore' });
+      return { key: fs.readFileSync(key), cert: new crypto.X509Certificate(fs.readFileSync(pem)).raw.toString('base64') };
+    };
+    // A chain: a leaf certificate issued by a CA of its own.
+    const file = (n) => path.join(dir, n);
+    const ca = make('ca');
+    execFileSync('openssl', ['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', file('leaf.key'), '-out', file('leaf.csr'),
+      '-subj', '/CN=xAPI conformance leaf'], { stdio: 'ignore' });
+    execFileSync('openssl', ['x509', '-req', '-in', file('leaf.csr'), '-CA', file('ca.pem'), '-CAkey', file('ca.key'), '-set_serial', '7',
+      '-days', '30', '-out', file('leaf.pem')], { stdio: 'ignore' });
+    const leaf = { key: fs.readFileSync(file('leaf.key')), cert: new crypto.X509Certificate(fs.readFileSync(file('leaf.pem'))).raw.toString('base64') };
+    pki = { signer: make('signer'), other: make('other'), chain: { key: leaf.key, x5c: [leaf.cert, ca.cert] } };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  return pki;
+}
+
+// A compact JWS of payload. alg: RS256/384/512, PS256, HS256 or none; key signs; x5c: the
+// certificates to name (null: no x5c); payloadText replaces JSON.stringify(payload).
+function jws(payload, { alg = 'RS256', key = keys().signer.key, x5c = [keys().signer.cert], payloadText } = {}) {
+  const header = { alg };
+  if (x5c) header.x5c = x5c;
+  const input = Buffer.from(`${b64url(JSON.stringify(header))}.${b64url(payloadText ?? JSON.stringify(payload))}`);
+  const md = { RS256: 'sha256', RS384: 'sha384', RS512: 'sha512' }[alg];
+  let sig = Buffer.alloc(0);
+  if (md) sig = crypto.sign(md, input, key);
+  else if (alg === 'PS256') sig = crypto.sign('sha256', input, { key, padding: crypto.constants.RSA_PKCS1_PSS_PADDING });
+  else if (alg === 'HS256') sig = crypto.createHmac('sha256', 'secret').update(input).digest();
+  return `${input}.${b64url(sig)}`;
+}
+
+// The statement payload carrying token as its signature, as multipart parts.
+function signedParts(payload, token, over = {}) {
+  const st = {
+    ...structuredClone(payload),
+    attachments: [{ usageType: SIGNATURE, display: { 'en-US': 'Signature' }, contentType: 'application/octet-stream',
+      length: Buffer.byteLength(token), sha2: sha256(token), ...over }],
+  };
+  return [jsonPart(st), dataPart(Buffer.from(token), { type: 'application/octet-stream' })];
+}
+
+// The three document resources: where, the name of the document id, a fresh key.
+const DOCS = [
+  { kind: 'state', where: '/xapi/activities/state', idName: 'stateId',
+    key: () => ({ activityId: act('state'), agent: { objectType: 'Agent', mbox: mbox('state') }, stateId: `state-${hex(3)}` }) },
+  { kind: 'activity profile', where: '/xapi/activities/profile', idName: 'profileId',
+    key: () => ({ activityId: act('profile'), profileId: `profile-${hex(3)}` }) },
+  { kind: 'agent profile', where: '/xapi/agents/profile', idName: 'profileId',
+    key: () => ({ agent: { objectType: 'Agent', mbox: mbox('profile') }, profileId: `profile-${hex(3)}` }) },
+];
+const STATE = DOCS[0], ACTIVITY_PROFILE = DOCS[1], AGENT_PROFILE = DOCS[2];
+
+// A document request: params as the query; body (a string or Buffer) with its headers.
+// opts: Xapi.request's (version).
+function docReq(x, method, d, params, body, headers = {}, opts = {}) {
+  const h = body === undefined ? { ...headers } : { 'Content-Type': 'application/octet-stream', ...headers };
+  return x.request(method, `${d.where}?${q(params)}`, { ...opts, raw: body, headers: h });
+}
+
+// Creates a document (If-None-Match: * so that no resource's rule on unconditional PUTs is
+// involved); wants 204.
+async function createDoc(x, d, params, body, type = 'application/octet-stream') {
+  const res = await docReq(x, 'PUT', d, params, body, { 'Content-Type': type, 'If-None-Match': '*' });
+  assertStatus(res, 204);
+  return res;
+}
+
+// What a document is now, for "nothing changed": status, bytes, type and ETag.
+async function docState(x, d, params) {
+  const res = await rawHttp('GET', `${d.where}?${q(params)}`, { headers: xHeaders(x) });
+  return { status: res.status, body: res.status === 200 ? res.body.toString('latin1') : '', type: res.headers.get('content-type'), etag: res.headers.get('etag') };
+}
+
+// A form POSTed to where?method=method (the alternate request syntax). fields: the form; the
+// credentials and version header go as real headers unless opts say otherwise.
+function altReq(x, where, method, fields, { headers = {}, version = VERSION, auth = true } = {}) {
+  const body = new URLSearchParams(Object.entries(fields).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)])).toString();
+  return x.request('POST', `${where}?method=${method}`, {
+    raw: body, headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...headers }, version, auth,
+  });
+}
+
+// ---- 3. attachments, multipart and signatures -----------------------------------------------
+
+describe('3.1 receiving multipart/mixed', () => {
+  test('3.1 a multipart/mixed POST or PUT stores the statements with their attachments\' data', async () => {
+    const w = await setup();
+    const text = Buffer.from(`here is a simple attachment ${hex(4)}`);
+    const s = stmt({ id: uuid(), attachments: [inline(text)] });
+    const res = await sendMultipart(w.x, [jsonPart(s), dataPart(text)]);
+    assertStatus(res, 200);
+    assert.deepEqual(res.json, [s.id]);
+    assert.deepEqual((await storedData(w.x, s.id))[sha256(text)], text);
+    const bin = Buffer.concat([crypto.randomBytes(200), Buffer.from('\r\n--not-a-boundary\r\n'), Buffer.from([0, 255, 13, 10])]);
+    const sid = uuid();
+    const put = await sendMultipart(w.x, [jsonPart(stmt({ attachments: [inline(bin, { contentType: 'application/octet-stream' })] })),
+      dataPart(bin, { type: 'application/octet-stream' })], {}, { method: 'PUT', path: `/xapi/statements?${q({ statementId: sid })}` });
+    assertStatus(put, 204);
+    assert.deepEqual((await storedData(w.x, sid))[sha256(bin)], bin);
+  });
+
+  test('3.1 multipart/mixed needs its boundary; multipart/form-data is 400 whatever the body (edges 40, 41)', async () => {
+    const w = await setup();
+    const bad = [];
+    const data = Buffer.from(`form ${hex(4)}`);
+    const cases = [
+      ['multipart/mixed; (no boundary)', () => 'multipart/mixed;', true],
+      ['multipart/mixed (no parameter)', () => 'multipart/mixed', true],
+      ['multipart/mixed; boundary= (empty)', () => 'multipart/mixed; boundary=', true],
+      ['a boundary the body does not use', () => `multipart/mixed; boundary=other${hex(4)}`, true],
+      ['multipart/form-data with a multipart body', (b) => `multipart/form-data; boundary=${b}`, true],
+      ['multipart/form-data with a JSON body', (b) => `multipart/form-data; boundary=${b}`, false],
+    ];
+    for (const [label, type, isMultipart] of cases) {
+      const s = stmt({ id: uuid(), attachments: isMultipart ? [inline(data)] : undefined });
+      if (!isMultipart) delete s.attachments;
+      const boundary = `b${hex(8)}`;
+      const raw = isMultipart ? multipartBody([jsonPart(s), dataPart(data)], { boundary }) : JSON.stringify(s);
+      const res = await w.x.request('POST', '/xapi/statements', { raw, headers: { 'Content-Type': type(boundary) } });
+      if (res.status !== 400) bad.push(`${label}: want 400, got ${brief(res)}`);
+      const trace = await storedTrace(w.x, s);
+      if (trace) bad.push(`${label}${trace}`);
+    }
+    assert.deepEqual(bad, []);
+  });
+
+  test('3.1 a boundary may be quoted and may hold \'()+_,-./:=? characters', async () => {
+    const w = await setup();
+    const bad = [];
+    for (const [label, boundary, type] of [
+      ['quoted', `quoted${hex(6)}`, (b) => `multipart/mixed; boundary="${b}"`],
+      ['quoted, with \'()+_,-./:=?', `'()+_,-./:=?${hex(6)}`, (b) => `multipart/mixed; boundary="${b}"`],
+      ['unquoted, with \'+_-.', `a'+_-.${hex(6)}`, (b) => `multipart/mixed; boundary=${b}`],
+      ['the suite\'s -------------<digits>', `-------------${Date.now()}${crypto.randomInt(1e6)}`, (b) => `multipart/mixed; boundary=${b}`],
+    ]) {
+      const data = Buffer.from(`boundary ${label} ${hex(4)}`);
+      const s = stmt({ id: uuid(), attachments: [inline(data)] });
+      const res = await sendMultipart(w.x, [jsonPart(s), dataPart(data)], { boundary, type: type(boundary) });
+      if (res.status !== 200) {
+        bad.push(`${label}: want 200, got ${brief(res)}`);
+        continue;
+      }
+      const got = await storedData(w.x, s.id);
+      if (!data.equals(got[sha256(data)] || Buffer.alloc(0))) bad.push(`${label}: the data came back as ${got[sha256(data)]}`);
+    }
+    assert.deepEqual(bad, []);
+  });
+
+  test('3.1 lenient framing: a preamble, a leading CRLF, no CRLF after the close delimiter, no space after a colon, header names in any case, bare LF lines (edge 47)', async () => {
+    const w = await setup();
+    const bad = [];
+    const lower = (p) => ({ ...p, head: p.head.map(([n, v]) => [n.toLowerCase(), v]) });
+    const upper = (p) => ({ ...p, head: p.head.map(([n, v]) => [n.toUpperCase(), v]) });
+    for (const [label, opts, mapPart = (p) => p] of [
+      ['a preamble', { preamble: 'This is a preamble; ignore it.\r\n' }],
+      ['a leading CRLF', { preamble: '\r\n' }],
+      ['no CRLF after the close delimiter', { close: '' }],
+      ['no space after the colons', { sep: ':' }],
+      ['lower-case header names', {}, lower],
+      ['upper-case header names', {}, upper],
+      ['bare LF lines', { eol: '\n' }],
+      ['bare LF lines, no space, a preamble, no final LF', { eol: '\n', sep: ':', preamble: '\n', close: '' }],
+    ]) {
+      const data = Buffer.from(`framing: ${label} ${hex(4)}`);
+      const s = stmt({ id: uuid(), attachments: [inline(data)] });
+      const res = await sendMultipart(w.x, [jsonPart(s), dataPart(data)].map(mapPart), opts);
+      if (res.status !== 200) {
+        bad.push(`${label}: want 200, got ${brief(res)}`);
+        continue;
+      }
+      const got = (await storedData(w.x, s.id))[sha256(data)];
+      if (!got || !got.equals(data)) bad.push(`${label}: the data came back as ${JSON.stringify(got?.toString('latin1'))}`);
+    }
+    assert.deepEqual(bad, []);
+  });
+
+  test('3.1 a body without the expected delimiters is 400: no first delimiter, no middle delimiter, no close delimiter', async () => {
+    const w = await setup();
+    const bad = [];
+    for (const [label, cut] of [
+      ['no first delimiter', (body, b) => body.replace(`--${b}\r\n`, '')],
+      ['no middle delimiter', (body, b) => { const i = body.indexOf(`--${b}\r\n`, 5); return body.slice(0, i) + body.slice(i + b.length + 4); }],
+      ['no close delimiter', (body, b) => body.replace(`--${b}--\r\n`, '')],
+    ]) {
+      const data = Buffer.from(`delimiters ${hex(4)}`);
+      const s = stmt({ id: uuid(), attachments: [inline(data)] });
+      const boundary = `b${hex(8)}`;
+      const raw = cut(multipartBody([jsonPart(s), dataPart(data)], { boundary }).toString('latin1'), boundary);
+      const res = await w.x.request('POST', '/xapi/statements', { raw: Buffer.from(raw, 'latin1'), headers: { 'Content-Type': `multipart/mixed; boundary=${boundary}` } });
+      if (res.status !== 400) bad.push(`${label}: want 400, got ${brief(res)}`);
+      const trace = await storedTrace(w.x, s);
+      if (trace) bad.push(`${label}${trace}`);
+    }
+    assert.deepEqual(bad, []);
+  });
+
+  test('3.1 the first part holds every statement, as application/json (parameters allowed) (edge 42)', async () => {
+    const w = await setup();
+    const bad = [];
+    const data = Buffer.from(`first part ${hex(4)}`);
+    const refused = [
+      ['a text/plain first part', (s) => [jsonPart(s, 'text/plain'), dataPart(data)]],
+      ['a first part without Content-Type', (s) => [jsonPart(s, null), dataPart(data)]],
+      ['the attachment part first', (s) => [dataPart(data), jsonPart(s)]],
+      ['a second application/json part holding another statement', (s, other) => [jsonPart(s), jsonPart(other), dataPart(data)]],
+    ];
+    for (const [label, parts] of refused) {
+      const s = stmt({ id: uuid(), attachments: [inline(data)] });
+      const other = stmt({ id: uuid() });
+      const res = await sendMultipart(w.x, parts(s, other));
+      if (res.status !== 400) bad.push(`${label}: want 400, got ${brief(res)}`);
+      for (const st of [s, other]) {
+        const trace = await storedTrace(w.x, st);
+        if (trace) bad.push(`${label}${trace}`);
+      }
+    }
+    const s = stmt({ id: uuid(), attachments: [inline(data)] });
+    const ok = await sendMultipart(w.x, [jsonPart(s, 'application/json; charset=utf-8'), dataPart(data)]);
+    if (ok.status !== 200) bad.push(`application/json; charset=utf-8: want 200, got ${brief(ok)}`);
+    assert.deepEqual(bad, []);
+  });
+
+  test('3.1 every attachment part carries X-Experience-API-Hash with a sha2 of the statements (edge 43)', async () => {
+    const w = await setup();
+    const bad = [];
+    for (const [label, parts] of [
+      ['no X-Experience-API-Hash', (s, d) => [jsonPart(s), dataPart(d, { hash: null })]],
+      ['a bare hash line without the header name', (s, d) => [jsonPart(s), { ...dataPart(d, { hash: null }), head: [...dataPart(d, { hash: null }).head, sha256(d)] }]],
+      ['a hash that is not a SHA-2', (s, d) => [jsonPart(s), dataPart(d, { hash: 'not-a-sha2' })]],
+      ['a part whose hash no attachment has', (s, d) => [jsonPart(s), dataPart(d, { hash: sha256(`other ${hex(4)}`) })]],
+      ['an extra part besides the right one (too many)', (s, d) => [jsonPart(s), dataPart(d), dataPart(Buffer.from(`extra ${hex(4)}`))]],
+    ]) {
+      const data = Buffer.from(`hash ${hex(4)}`);
+      const s = stmt({ id: uuid(), attachments: [inline(data)] });
+      const res = await sendMultipart(w.x, parts(s, data));
+      if (res.status !== 400) bad.push(`${label}: want 400, got ${brief(res)}`);
+      const trace = await storedTrace(w.x, s);
+      if (trace) bad.push(`${label}${trace}`);
+    }
+    assert.deepEqual(bad, []);
+  });
+
+  test('3.1 every attachment part is Content-Transfer-Encoding: binary (edge 45)', async () => {
+    const w = await setup();
+    const bad = [];
+    for (const [label, encoding] of [['no Content-Transfer-Encoding', null], ['base64', 'base64'], ['7bit', '7bit'], ['quoted-printable', 'quoted-printable']]) {
+      const data = Buffer.from(`encoding ${hex(4)}`);
+      const s = stmt({ id: uuid(), attachments: [inline(data)] });
+      const part = dataPart(encoding === 'base64' ? Buffer.from(data.toString('base64')) : data, { hash: sha256(data), encoding });
+      const res = await sendMultipart(w.x, [jsonPart(s), part]);
+      if (res.status !== 400) bad.push(`${label}: want 400, got ${brief(res)}`);
+      const trace = await storedTrace(w.x, s);
+      if (trace) bad.push(`${label}${trace}`);
+    }
+    assert.deepEqual(bad, []);
+  });
+
+  test('3.1 parts match attachments by hash alone (hex in any case, any order); fileUrl attachments need no part; one part serves every attachment with its sha2', async () => {
+    const w = await setup();
+    const a = Buffer.from(`part a ${hex(4)}`), b = Buffer.from(`part b ${hex(4)}`);
+    const s = stmt({ id: uuid(), attachments: [inline(a), attachment({ sha2: sha256(`linked ${hex(4)}`) }), inline(b, { contentType: 'application/octet-stream' })] });
+    const res = await sendMultipart(w.x, [jsonPart(s), dataPart(b, { hash: sha256(b).toUpperCase(), type: 'application/octet-stream' }), dataPart(a)]);
+    assertStatus(res, 200);
+    const got = await storedData(w.x, s.id);
+    assert.deepEqual(got[sha256(a)], a);
+    assert.deepEqual(got[sha256(b)], b);
+    // A batch: two statements with the same data, sent once.
+    const shared = Buffer.from(`shared ${hex(4)}`);
+    const s1 = stmt({ id: uuid(), attachments: [inline(shared)] }), s2 = stmt({ id: uuid(), attachments: [inline(shared)] });
+    const batch = await sendMultipart(w.x, [jsonPart([s1, s2]), dataPart(shared)]);
+    assertStatus(batch, 200);
+    assert.deepEqual(batch.json, [s1.id, s2.id]);
+    for (const id of [s1.id, s2.id]) assert.deepEqual((await storedData(w.x, id))[sha256(shared)], shared);
+  });
+
+  test('3.1 an attachment without fileUrl and without its part is 400, in multipart as in application/json (edge 44)', async () => {
+    const w = await setup();
+    const bad = [];
+    const a = Buffer.from(`few a ${hex(4)}`), b = Buffer.from(`few b ${hex(4)}`);
+    const cases = [
+      ['two attachments, one part (too few)', [stmt({ id: uuid(), attachments: [inline(a), inline(b)] })], (list) => [jsonPart(list[0]), dataPart(a)]],
+      ['an attachment and no part at all', [stmt({ id: uuid(), attachments: [inline(a)] })], (list) => [jsonPart(list[0])]],
+      ['a batch whose second statement lacks its part', [stmt({ id: uuid(), attachments: [inline(a)] }), stmt({ id: uuid(), attachments: [inline(b)] })],
+        (list) => [jsonPart(list), dataPart(a)]],
+    ];
+    for (const [label, list, parts] of cases) {
+      const res = await sendMultipart(w.x, parts(list));
+      if (res.status !== 400) bad.push(`${label}: want 400, got ${brief(res)}`);
+      for (const s of list) {
+        const trace = await storedTrace(w.x, s);
+        if (trace) bad.push(`${label}${trace}`);
+      }
+    }
+    const json = stmt({ id: uuid(), attachments: [attachment(), inline(a)] });
+    const res = await w.x.post('/xapi/statements', json);
+    if (res.status !== 400) bad.push(`application/json, one fileUrl attachment and one without (XAPI-00129): want 400, got ${brief(res)}`);
+    const trace = await storedTrace(w.x, json);
+    if (trace) bad.push(`application/json${trace}`);
+    assert.deepEqual(bad, []);
+  });
+
+  test('3.1 the bytes received are not checked against sha2 or length (edge 46)', async () => {
+    const w = await setup();
+    const declared = `declared ${hex(8)}`;
+    const sent = Buffer.from('ÿØÿà JFIF as a UTF-8 string, not the declared bytes');
+    const s = stmt({ id: uuid(), attachments: [inline(declared, { contentType: 'image/jpeg', length: 5 })] });
+    const res = await sendMultipart(w.x, [jsonPart(s), dataPart(sent, { type: 'image/jpeg', hash: sha256(declared) })]);
+    assertStatus(res, 200);
+    assert.deepEqual((await storedData(w.x, s.id))[sha256(declared)], sent);
+  });
+
+  test('3.1 multipart with no attachments, or only fileUrl ones, is accepted; so is application/json with only fileUrl ones', async () => {
+    const w = await setup();
+    const bad = [];
+    const plain = stmt({ id: uuid() });
+    let res = await sendMultipart(w.x, [jsonPart(plain)]);
+    if (res.status !== 200) bad.push(`multipart, no attachments: want 200, got ${brief(res)}`);
+    const linked = [stmt({ id: uuid(), attachments: [attachment()] }), stmt({ id: uuid() })];
+    res = await sendMultipart(w.x, [jsonPart(linked)]);
+    if (res.status !== 200) bad.push(`multipart batch, only fileUrl attachments: want 200, got ${brief(res)}`);
+    const jsonBatch = [stmt({ id: uuid(), attachments: [attachment()] }), stmt({ id: uuid(), attachments: [attachment(), attachment()] })];
+    res = await w.x.post('/xapi/statements', jsonBatch);
+    if (res.status !== 200) bad.push(`application/json batch, only fileUrl attachments: want 200, got ${brief(res)}`);
+    for (const s of [plain, ...linked, ...jsonBatch]) {
+      const got = await getById(w.x, s.id);
+      if (got.status !== 200) bad.push(`${s.id} not stored: ${brief(got)}`);
+    }
+    assert.deepEqual(bad, []);
+  });
+
+  test('3.1 a part\'s Content-Type need not repeat contentType exactly (text/plain; charset=ascii and text/plain)', async () => {
+    const w = await setup();
+    const data = Buffer.from(`ascii ${hex(4)}`);
+    const s = stmt({ id: uuid(), attachments: [inline(data, { contentType: 'text/plain; charset=ascii' })] });
+    assertStatus(await sendMultipart(w.x, [jsonPart(s), dataPart(data, { type: 'text/plain' })]), 200);
+    assert.deepEqual((await storedData(w.x, s.id))[sha256(data)], data);
+  });
+
+  test('3.1 data sent with a fileUrl attachment is kept too (recommended)', async () => {
+    const w = await setup();
+    const data = Buffer.from(`linked and sent ${hex(4)}`);
+    const s = stmt({ id: uuid(), attachments: [attachment({ sha2: sha256(data), length: data.length, contentType: 'text/plain' })] });
+    assertStatus(await sendMultipart(w.x, [jsonPart(s), dataPart(data)]), 200);
+    assert.deepEqual((await storedData(w.x, s.id))[sha256(data)], data);
+  });
+});
+
+describe('3.2 returning attachments', () => {
+  test('3.2 attachments=true: multipart/mixed; boundary=X (unquoted, [A-Za-z0-9_-]), the statement as application/json, then each attachment\'s raw data with its headers (edges 25, 48)', async () => {
+    const w = await setup();
+    const text = Buffer.from(`here is a simple attachment ${hex(4)}`);
+    const bin = Buffer.concat([crypto.randomBytes(64), Buffer.from('\r\n\r\n--'), Buffer.from([0, 13, 10])]);
+    const s = stmt({ id: uuid(), attachments: [inline(text), inline(bin, { contentType: 'application/pdf' })] });
+    assertStatus(await sendMultipart(w.x, [jsonPart(s), dataPart(text), dataPart(bin, { type: 'application/pdf' })]), 200);
+    const plain = await getById(w.x, s.id);
+    for (const query of [q({ statementId: s.id, attachments: 'true' }), q({ statementId: s.id, attachments: 'true', format: 'exact' })]) {
+      const got = await getAttachments(w.x, query);
+      assert.equal(got.status, 200, query);
+      assert.equal(got.parts.length, 3, query);
+      assert.match(got.parts[0].headers['content-type'], /^application\/json/);
+      assert.deepEqual(JSON.parse(got.parts[0].data.toString('utf8')), plain.json);
+      for (const [part, data, type] of [[got.parts[1], text, 'text/plain'], [got.parts[2], bin, 'application/pdf']]) {
+        assert.equal(part.headers['content-type'], type);
+        assert.equal(part.headers['content-transfer-encoding'], 'binary');
+        assert.equal(part.headers['x-experience-api-hash'], sha256(data));
+        assert.deepEqual(part.data, data);
+      }
+      const boundary = got.type.split('boundary=')[1];
+      const between = got.raw.toString('latin1').split(`--${boundary}`);
+      assert.ok(between.some((p) => p.includes(text.toString())), 'the raw text appears between two delimiters');
+    }
+    const ids = await getAttachments(w.x, q({ statementId: s.id, format: 'ids', attachments: 'true' }));
+    assert.equal(ids.status, 200);
+    assert.equal(JSON.parse(ids.parts[0].data.toString('utf8')).id, s.id);
+  });
+
+  test('3.2 a query with attachments=true: one part per distinct sha2 of the statements returned, none for data never sent', async () => {
+    const w = await setup();
+    const activity = act('attachments-query');
+    const a = Buffer.from(`query a ${hex(4)}`), b = Buffer.from(`query b ${hex(4)}`);
+    const s1 = stmt({ id: uuid(), object: { id: activity }, attachments: [inline(a), attachment({ sha2: sha256(`never sent ${hex(4)}`) })] });
+    const s2 = stmt({ id: uuid(), object: { id: activity }, attachments: [inline(a), inline(b)] });
+    assertStatus(await sendMultipart(w.x, [jsonPart(s1), dataPart(a)]), 200);
+    assertStatus(await sendMultipart(w.x, [jsonPart(s2), dataPart(a), dataPart(b)]), 200);
+    const got = await getAttachments(w.x, q({ activity, attachments: 'true' }));
+    assert.equal(got.status, 200);
+    const result = JSON.parse(got.parts[0].data.toString('utf8'));
+    assert.deepEqual(result.statements.map((s) => s.id).sort(), [s1.id, s2.id].sort());
+    assert.equal(typeof result.more, 'string');
+    const hashes = got.parts.slice(1).map((p) => p.headers['x-experience-api-hash']);
+    assert.deepEqual(hashes.sort(), [sha256(a), sha256(b)].sort());
+    for (const p of got.parts.slice(1)) assert.deepEqual(p.data, p.headers['x-experience-api-hash'] === sha256(a) ? a : b);
+  });
+
+  test('3.2 attachments=true without any attachment is still multipart, the JSON first', async () => {
+    const w = await setup();
+    const activity = act('no-attachments');
+    await store(w.x, stmt({ object: { id: activity } }));
+    for (const query of [q({ activity, attachments: 'true' }), 'attachments=true&limit=1']) {
+      const got = await getAttachments(w.x, query);
+      assert.equal(got.status, 200, query);
+      assert.equal(got.parts.length >= 1, true);
+      const result = JSON.parse(got.parts[0].data.toString('utf8'));
+      assert.ok(Array.isArray(result.statements) && typeof result.more === 'string', query);
+    }
+  });
+
+  test('3.2 attachments=false or absent: Content-Type exactly application/json and no raw data; a Content-Type request header on the GET changes nothing (edge 38)', async () => {
+    const w = await setup();
+    const data = Buffer.from(`not returned ${hex(6)}`);
+    const activity = act('attachments-false');
+    const s = stmt({ id: uuid(), object: { id: activity }, attachments: [inline(data)] });
+    assertStatus(await sendMultipart(w.x, [jsonPart(s), dataPart(data)]), 200);
+    const bad = [];
+    for (const [label, query, headers] of [
+      ['single, absent', q({ statementId: s.id }), {}],
+      ['single, attachments=false', q({ statementId: s.id, attachments: 'false' }), {}],
+      ['query, attachments=false', q({ activity, attachments: 'false' }), {}],
+      ['query with Content-Type: multipart/mixed on the GET', q({ activity }), { 'Content-Type': 'multipart/mixed; boundary=xyz' }],
+    ]) {
+      const res = await rawHttp('GET', `/xapi/statements?${query}`, { headers: xHeaders(w.x, headers) });
+      if (res.status !== 200) bad.push(`${label}: ${brief(res)}`);
+      if (res.headers.get('content-type') !== 'application/json') bad.push(`${label}: Content-Type ${res.headers.get('content-type')}`);
+      if (res.text.includes(data.toString())) bad.push(`${label}: the raw data is in the reply`);
+      if (!res.json) bad.push(`${label}: not JSON`);
+    }
+    const multi = await getAttachments(w.x, q({ statementId: s.id, attachments: 'true' }));
+    if (multi.parts.length !== 2) bad.push(`attachments=true gave ${multi.parts.length} parts`);
+    assert.deepEqual(bad, []);
+  });
+});
+
+describe('3.3 signed statements', () => {
+  test('3.3 a statement signed with RS256, RS384 or RS512 and its certificate in x5c is accepted; attachments=true returns the JWS', async () => {
+    const w = await setup();
+    const bad = [];
+    for (const alg of ['RS256', 'RS384', 'RS512']) {
+      const payload = stmt({ id: uuid() });
+      const token = jws(payload, { alg });
+      const res = await sendMultipart(w.x, signedParts(payload, token));
+      if (res.status !== 200) {
+        bad.push(`${alg}: want 200, got ${brief(res)}`);
+        continue;
+      }
+      const got = await storedData(w.x, payload.id);
+      if (got[sha256(token)]?.toString() !== token) bad.push(`${alg}: the JWS did not come back with attachments=true`);
+      const st = (await getById(w.x, payload.id)).json;
+      if (st?.attachments?.[0]?.usageType !== SIGNATURE) bad.push(`${alg}: the signature attachment is not stored: ${JSON.stringify(st?.attachments)}`);
+    }
+    assert.deepEqual(bad, []);
+  });
+
+  test('3.3 a JWS without x5c (the suite\'s {"alg":"RS256"}) is accepted, as nothing can be verified (edge 49)', async () => {
+    const w = await setup();
+    const payload = stmt({ id: uuid() });
+    assertStatus(await sendMultipart(w.x, signedParts(payload, jws(payload, { x5c: null }))), 200);
+    const another = stmt({ id: uuid() });
+    assertStatus(await sendMultipart(w.x, signedParts(another, jws(another, { x5c: null, key: keys().other.key }))), 200);
+  });
+
+  test('3.3 the signature attachment must be application/octet-stream (S57, edge 49)', async () => {
+    const w = await setup();
+    const bad = [];
+    for (const type of ['application/jose', 'text/plain', 'application/json']) {
+      const payload = stmt({ id: uuid() });
+      const res = await sendMultipart(w.x, signedParts(payload, jws(payload), { contentType: type }));
+      if (res.status !== 400) bad.push(`contentType ${type}: want 400, got ${brief(res)}`);
+      const trace = await storedTrace(w.x, payload);
+      if (trace) bad.push(`${type}${trace}`);
+    }
+    assert.deepEqual(bad, []);
+  });
+
+  test('3.3 a malformed JWS is 400 and stores nothing: not three segments, bad base64url, a header or payload that is not JSON (edge 49)', async () => {
+    const w = await setup();
+    const bad = [];
+    const cases = [
+      ['two segments', (p) => jws(p).split('.').slice(0, 2).join('.')],
+      ['four segments', (p) => `${jws(p)}.${b64url('more')}`],
+      ['not a JWS at all', () => 'not a JWS'],
+      ['an empty JWS', () => '..'],
+      ['a header that is not base64url', (p) => `%%%.${jws(p).split('.').slice(1).join('.')}`],
+      ['a header that is not JSON', (p) => `${b64url('{alg:RS256')}.${jws(p).split('.').slice(1).join('.')}`],
+      ['a payload that is not JSON ("breakJson")', (p) => jws(p, { payloadText: JSON.stringify(p).replace('"', "'") })],
+      ['a payload that is a JSON string', (p) => jws(p, { payloadText: JSON.stringify(JSON.stringify(p)) })],
+      ['a signature that is not base64url', (p) => `${jws(p).split('.').slice(0, 2).join('.')}.***`],
+    ];
+    for (const [label, make] of cases) {
+      const payload = stmt({ id: uuid() });
+      const res = await sendMultipart(w.x, signedParts(payload, make(payload)));
+      if (res.status !== 400) bad.push(`${label}: want 400, got ${brief(res)}`);
+      const trace = await storedTrace(w.x, payload);
+      if (trace) bad.push(`${label}${trace}`);
+    }
+    assert.deepEqual(bad, []);
+  });
+
+  test('3.3 alg must be RS256, RS384 or RS512: HS256, PS256 and none are 400 (edge 49)', async () => {
+    const w = await setup();
+    const bad = [];
+    for (const [alg, x5c] of [['HS256', null], ['HS256', undefined], ['PS256', undefined], ['none', null], ['rs256', undefined]]) {
+      const payload = stmt({ id: uuid() });
+      const token = alg === 'rs256'
+        ? jws(payload).replace(/^[^.]+/, b64url(JSON.stringify({ alg: 'rs256', x5c: [keys().signer.cert] })))
+        : jws(payload, { alg, ...(x5c === null ? { x5c: null } : {}) });
+      const res = await sendMultipart(w.x, signedParts(payload, token));
+      const label = `${alg}${x5c === null ? ' without x5c' : ''}`;
+      if (res.status !== 400) bad.push(`${label}: want 400, got ${brief(res)}`);
+      const trace = await storedTrace(w.x, payload);
+      if (trace) bad.push(`${label}${trace}`);
+    }
+    assert.deepEqual(bad, []);
+  });
+
+  test('3.3 the payload must be the statement it signs: another statement or another result is 400; keys reordered or the timestamp in another zone is the same statement', async () => {
+    const w = await setup();
+    const bad = [];
+    const refused = [
+      ['another statement', (s) => stmt({ id: s.id })],
+      ['another id', (s) => ({ ...s, id: uuid() })],
+      ['a result added', (s) => ({ ...s, result: { success: true } })],
+      ['another verb', (s) => ({ ...s, verb: { id: 'http://adlnet.gov/expapi/verbs/passed' } })],
+      ['an empty object', () => ({})],
+    ];
+    for (const [label, payloadOf] of refused) {
+      const s = stmt({ id: uuid(), timestamp: '2015-06-01T12:00:00.000Z' });
+      const res = await sendMultipart(w.x, signedParts(s, jws(payloadOf(structuredClone(s)))));
+      if (res.status !== 400) bad.push(`${label}: want 400, got ${brief(res)}`);
+      const trace = await storedTrace(w.x, s);
+      if (trace) bad.push(`${label}${trace}`);
+    }
+    const accepted = [
+      ['keys in another order', (s) => Object.fromEntries(Object.entries(s).reverse())],
+      ['the timestamp in another zone', (s) => ({ ...s, timestamp: '2015-06-01T20:00:00.000+08:00' })],
+    ];
+    for (const [label, payloadOf] of accepted) {
+      const s = stmt({ id: uuid(), timestamp: '2015-06-01T12:00:00.000Z' });
+      const res = await sendMultipart(w.x, signedParts(s, jws(payloadOf(structuredClone(s)))));
+      if (res.status !== 200) bad.push(`${label}: want 200, got ${brief(res)}`);
+    }
+    assert.deepEqual(bad, []);
+  });
+
+  test('3.3 with x5c the signature must verify with its first certificate (a chain in order): another key, a changed signature or a certificate out of place is 400', async () => {
+    const w = await setup();
+    const bad = [];
+    const { signer, other } = keys();
+    const refused = [
+      ['signed with another key', (p) => jws(p, { key: other.key })],
+      ['a signature byte changed', (p) => {
+        const t = jws(p);
+        const sig = Buffer.from(t.split('.')[2], 'base64url');
+        sig[10] ^= 1;
+        return `${t.split('.').slice(0, 2).join('.')}.${b64url(sig)}`;
+      }],
+      ['the signer\'s certificate second in x5c', (p) => jws(p, { x5c: [other.cert, signer.cert] })],
+      ['x5c that is not a certificate', (p) => jws(p, { x5c: [Buffer.from('not a certificate').toString('base64')] })],
+    ];
+    for (const [label, make] of refused) {
+      const payload = stmt({ id: uuid() });
+      const res = await sendMultipart(w.x, signedParts(payload, make(payload)));
+      if (res.status !== 400) bad.push(`${label}: want 400, got ${brief(res)}`);
+      const trace = await storedTrace(w.x, payload);
+      if (trace) bad.push(`${label}${trace}`);
+    }
+    const chained = stmt({ id: uuid() });
+    const { chain } = keys();
+    const res = await sendMultipart(w.x, signedParts(chained, jws(chained, { key: chain.key, x5c: chain.x5c })));
+    if (res.status !== 200) bad.push(`x5c [leaf, its CA], signed by the leaf: want 200, got ${brief(res)}`);
+    const wrong = stmt({ id: uuid() });
+    const reversed = await sendMultipart(w.x, signedParts(wrong, jws(wrong, { key: chain.key, x5c: [...chain.x5c].reverse() })));
+    if (reversed.status !== 400) bad.push(`x5c [CA, leaf], signed by the leaf: want 400, got ${brief(reversed)}`);
+    const trace = await storedTrace(w.x, wrong);
+    if (trace) bad.push(`x5c [CA, leaf]${trace}`);
+    assert.deepEqual(bad, []);
+  });
+
+  test('3.3 the suite\'s signed body: a leading CRLF, no space after the colons, boundary -------------<digits>, no final CRLF (edge 47)', async () => {
+    const w = await setup();
+    const payload = stmt({ id: uuid() });
+    const token = jws(payload, { x5c: null });
+    const [st] = signedParts(payload, token);
+    const boundary = `-------------${crypto.randomInt(1e9)}${crypto.randomInt(1e9)}`;
+    const body = `\r\n--${boundary}\r\nContent-Type:application/json\r\n\r\n${st.data}\r\n--${boundary}\r\n` +
+      `Content-Type:application/octet-stream\r\nContent-Transfer-Encoding:binary\r\nX-Experience-API-Hash:${sha256(token)}\r\n\r\n${token}\r\n--${boundary}--`;
+    const res = await w.x.request('POST', '/xapi/statements', { raw: body, headers: { 'Content-Type': `multipart/mixed; boundary=${boundary}` } });
+    assertStatus(res, 200);
+    assertStatus(await getById(w.x, payload.id), 200);
+  });
+
+  test('3.3 in a batch each statement\'s signature is checked; one bad signature refuses the whole batch', async () => {
+    const w = await setup();
+    const s1 = stmt({ id: uuid() }), s2 = stmt({ id: uuid() });
+    const t1 = jws(s1), t2 = jws(s2);
+    const sig = (t) => ({ usageType: SIGNATURE, display: { 'en-US': 'Signature' }, contentType: 'application/octet-stream', length: t.length, sha2: sha256(t) });
+    const good = await sendMultipart(w.x, [jsonPart([{ ...s1, attachments: [sig(t1)] }, { ...s2, attachments: [sig(t2)] }]),
+      dataPart(Buffer.from(t1), { type: 'application/octet-stream' }), dataPart(Buffer.from(t2), { type: 'application/octet-stream' })]);
+    assertStatus(good, 200);
+    assert.deepEqual(good.json, [s1.id, s2.id]);
+    const s3 = stmt({ id: uuid() }), s4 = stmt({ id: uuid() });
+    const t3 = jws(s3), t4 = jws(s3, { alg: 'RS384' }); // s4 carries a signature of s3
+    const res = await sendMultipart(w.x, [jsonPart([{ ...s3, attachments: [sig(t3)] }, { ...s4, attachments: [sig(t4)] }]),
+      dataPart(Buffer.from(t3), { type: 'application/octet-stream' }), dataPart(Buffer.from(t4), { type: 'application/octet-stream' })]);
+    assert.equal(res.status, 400, brief(res));
+    assert.equal(await storedTrace(w.x, s3), '');
+    assert.equal(await storedTrace(w.x, s4), '');
+  });
+});
+
+// ---- 4. document resources ------------------------------------------------------------------
+
+// The key of a document without its id (what lists and multi-deletes take).
+const withoutId = (d, key) => Object.fromEntries(Object.entries(key).filter(([k]) => k !== d.idName));
+
+describe('4.1 documents: common rules', () => {
+  test('4.1 PUT, POST, GET, HEAD and DELETE on every document resource; other methods are 405', async () => {
+    const w = await setup();
+    const bad = [];
+    for (const d of DOCS) {
+      const key = d.key();
+      const steps = [
+        ['PUT', () => docReq(w.x, 'PUT', d, key, '{"a":1}', { 'Content-Type': 'application/json', 'If-None-Match': '*' }), 204],
+        ['POST', () => docReq(w.x, 'POST', d, key, '{"b":2}', { 'Content-Type': 'application/json' }), 204],
+        ['GET', () => w.x.get(`${d.where}?${q(key)}`), 200],
+        ['HEAD', () => w.x.request('HEAD', `${d.where}?${q(key)}`), 200],
+        ['DELETE', () => w.x.request('DELETE', `${d.where}?${q(key)}`), 204],
+        ['PATCH', () => docReq(w.x, 'PATCH', d, key, '{"c":3}', { 'Content-Type': 'application/json' }), 405],
+      ];
+      for (const [method, run, want] of steps) {
+        const res = await run();
+        if (res.status !== want) bad.push(`${d.kind} ${method}: want ${want}, got ${brief(res)}`);
+      }
+    }
+    assert.deepEqual(bad, []);
+  });
+
+  test('4.1 a document is the bytes and Content-Type sent; GET gives both back (JSON as application/json)', async () => {
+    const w = await setup();
+    const bad = [];
+    const bodies = [
+      ['binary', Buffer.concat([crypto.randomBytes(100), Buffer.from([0, 13, 10, 255])]), 'image/png'],
+      ['JSON', Buffer.from('{"page":12,"note":"第三章","nested":{"list":[1,2.5,"x"]}}'), 'application/json'],
+      ['UTF-8 text with a charset', Buffer.from('出席した 참석 sótti посетил ਹਾਜ਼ਰ 😀'), 'text/plain; charset=utf-8'],
+      ['empty', Buffer.alloc(0), 'text/plain'],
+    ];
+    for (const d of DOCS) {
+      for (const [label, body, type] of bodies) {
+        const key = d.key();
+        await createDoc(w.x, d, key, body, type);
+        const got = await rawHttp('GET', `${d.where}?${q(key)}`, { headers: xHeaders(w.x) });
+        if (got.status !== 200) bad.push(`${d.kind} ${label}: GET ${brief(got)}`);
+        if (!got.body.equals(body)) bad.push(`${d.kind} ${label}: the bytes came back as ${JSON.stringify(got.body.toString('latin1').slice(0, 80))}`);
+        if (got.headers.get('content-type') !== type) bad.push(`${d.kind} ${label}: Content-Type ${got.headers.get('content-type')}, sent ${type}`);
+      }
+    }
+    assert.deepEqual(bad, []);
+  });
+
+  test('4.1 neither content nor an unknown activity or agent is refused: a new document POSTed as 1 or true in application/x-www-form-urlencoded is 204 (not the alternate syntax) (edge 50)', async () => {
+    const w = await setup();
+    const bad = [];
+    for (const d of DOCS) {
+      for (const body of ['1', 'true']) {
+        const key = d.key();
+        const res = await docReq(w.x, 'POST', d, key, body, { 'Content-Type': 'application/x-www-form-urlencoded' });
+        if (res.status !== 204) bad.push(`${d.kind} POST ${body}: want 204, got ${brief(res)}`);
+        const got = await docState(w.x, d, key);
+        if (got.status !== 200 || got.body !== body) bad.push(`${d.kind} ${body}: GET -> ${got.status} ${JSON.stringify(got.body)}`);
+      }
+    }
+    assert.deepEqual(bad, []);
+  });
+
+  test('4.1 an agent is its IFI alone: name and objectType make no other document', async () => {
+    const w = await setup();
+    const bad = [];
+    for (const d of [STATE, AGENT_PROFILE]) {
+      const m = mbox('ifi');
+      const key = { ...d.key(), agent: { objectType: 'Agent', name: 'First name', mbox: m } };
+      await createDoc(w.x, d, key, 'by the IFI', 'text/plain');
+      for (const agentAs of [{ mbox: m }, { name: 'Another name', mbox: m }, { objectType: 'Agent', mbox: m }]) {
+        const got = await docState(w.x, d, { ...key, agent: agentAs });
+        if (got.status !== 200 || got.body !== 'by the IFI') bad.push(`${d.kind} as ${JSON.stringify(agentAs)}: ${got.status} ${got.body}`);
+      }
+      const list = await w.x.get(`${d.where}?${q(withoutId(d, { ...key, agent: { mbox: m, name: 'x' } }))}`);
+      if (JSON.stringify(list.json) !== JSON.stringify([key[d.idName]])) bad.push(`${d.kind} list: ${brief(list)}`);
+    }
+    assert.deepEqual(bad, []);
+  });
+
+  test('4.1 PUT creates a document or replaces it whole (204)', async () => {
+    const w = await setup();
+    const bad = [];
+    for (const d of DOCS) {
+      const key = d.key();
+      let res = await docReq(w.x, 'PUT', d, key, '{"a":1,"b":2}', { 'Content-Type': 'application/json', 'If-None-Match': '*' });
+      if (res.status !== 204) bad.push(`${d.kind} create: ${brief(res)}`);
+      const etag = (await docState(w.x, d, key)).etag;
+      res = await docReq(w.x, 'PUT', d, key, '{"c":3}', { 'Content-Type': 'application/json', 'If-Match': etag });
+      if (res.status !== 204) bad.push(`${d.kind} replace: ${brief(res)}`);
+      const got = await docState(w.x, d, key);
+      if (got.body !== '{"c":3}') bad.push(`${d.kind}: after the replace ${got.body}`);
+    }
+    assert.deepEqual(bad, []);
+  });
+
+  test('4.1 POST stores a new document as PUT does; onto a JSON object it merges a JSON object key by key, each value replaced whole', async () => {
+    const w = await setup();
+    const bad = [];
+    for (const d of DOCS) {
+      const key = d.key();
+      const steps = [
+        ['{"car":"MKX"}', 'application/json', { car: 'MKX' }],
+        ['{"car":"MKZ"}', 'application/json', { car: 'MKZ' }],
+        ['{"type":"Civic","deep":{"a":1,"b":[1]}}', 'application/json', { car: 'MKZ', type: 'Civic', deep: { a: 1, b: [1] } }],
+        ['{"deep":{"c":2}}', 'application/json; charset=utf-8', { car: 'MKZ', type: 'Civic', deep: { c: 2 } }],
+        ['{"car":"Honda","note":"新车"}', 'application/json', { car: 'Honda', type: 'Civic', deep: { c: 2 }, note: '新车' }],
+      ];
+      for (const [body, type, want] of steps) {
+        const res = await docReq(w.x, 'POST', d, key, body, { 'Content-Type': type });
+        if (res.status !== 204) bad.push(`${d.kind} POST ${body}: want 204, got ${brief(res)}`);
+        const got = await w.x.get(`${d.where}?${q(key)}`);
+        if (JSON.stringify(sortKeys(got.json)) !== JSON.stringify(sortKeys(want))) bad.push(`${d.kind} after ${body}: ${got.text}`);
+        if (!/^application\/json/.test(got.headers.get('content-type') || '')) bad.push(`${d.kind}: Content-Type ${got.headers.get('content-type')}`);
+      }
+    }
+    assert.deepEqual(bad, []);
+  });
+
+  test('4.1 POST onto a document is 400 and changes nothing unless both are JSON objects (edge 51)', async () => {
+    const w = await setup();
+    const bad = [];
+    const cases = [
+      ['JSON + abc as form-urlencoded', ['{"a":1}', 'application/json'], ['abc', 'application/x-www-form-urlencoded']],
+      ['JSON + abc as octet-stream', ['{"a":1}', 'application/json'], ['abc', 'application/octet-stream']],
+      ['JSON + a JSON object as not/json', ['{"a":1}', 'application/json'], ['{"b":2}', 'not/json']],
+      ['JSON + {...}{ as application/json', ['{"a":1}', 'application/json'], ['{"b":2}{', 'application/json']],
+      ['JSON + an array as application/json', ['{"a":1}', 'application/json'], ['[1,2]', 'application/json']],
+      ['octet-stream + a JSON object', ['raw bytes', 'application/octet-stream'], ['{"b":2}', 'application/json']],
+      ['a JSON array + a JSON object', ['[1]', 'application/json'], ['{"b":2}', 'application/json']],
+      ['text/plain JSON + a JSON object', ['{"a":1}', 'text/plain'], ['{"b":2}', 'application/json']],
+    ];
+    for (const d of DOCS) {
+      for (const [label, [body, type], [posted, postedType]] of cases) {
+        const key = d.key();
+        await createDoc(w.x, d, key, body, type);
+        const before = await docState(w.x, d, key);
+        const res = await docReq(w.x, 'POST', d, key, posted, { 'Content-Type': postedType });
+        if (res.status !== 400) bad.push(`${d.kind} ${label}: want 400, got ${brief(res)}`);
+        const after = await docState(w.x, d, key);
+        if (JSON.stringify(after) !== JSON.stringify(before)) bad.push(`${d.kind} ${label}: the document changed to ${JSON.stringify(after)}`);
+      }
+    }
+    assert.deepEqual(bad, []);
+  });
+
+  test('4.1 GET of one document: 200 with its body, Content-Type, ETag and Last-Modified (an HTTP-date); 404 when there is none', async () => {
+    const w = await setup();
+    const bad = [];
+    for (const d of DOCS) {
+      const key = d.key();
+      const before = Date.now();
+      await createDoc(w.x, d, key, 'content', 'text/plain');
+      const got = await w.x.get(`${d.where}?${q(key)}`);
+      if (got.status !== 200 || got.text !== 'content') bad.push(`${d.kind}: ${brief(got)}`);
+      if (got.headers.get('etag') !== `"${sha1('content')}"`) bad.push(`${d.kind}: ETag ${got.headers.get('etag')}`);
+      const lm = got.headers.get('last-modified');
+      if (!lm || !/^[A-Z][a-z]{2}, \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d GMT$/.test(lm)) bad.push(`${d.kind}: Last-Modified ${lm} is not an HTTP-date`);
+      else if (Math.abs(Date.parse(lm) - before) > 5000) bad.push(`${d.kind}: Last-Modified ${lm} is not when it was written`);
+      const none = await w.x.get(`${d.where}?${q({ ...key, [d.idName]: `missing-${hex(3)}` })}`);
+      if (none.status !== 404) bad.push(`${d.kind} missing: want 404, got ${brief(none)}`);
+    }
+    assert.deepEqual(bad, []);
+  });
+
+  test('4.1 a state GET with stateId and since answers the document, since ignored (edge 58)', async () => {
+    const w = await setup();
+    const key = STATE.key();
+    await createDoc(w.x, STATE, key, 'kept', 'text/plain');
+    const res = await w.x.get(`${STATE.where}?${q({ ...key, since: new Date(Date.now() + 3600e3).toISOString() })}`);
+    assertStatus(res, 200);
+    assert.equal(res.text, 'kept');
+  });
+
+  test('4.1 GET without the document id lists the ids (application/json, [] for none); since is exclusive and on the clock of stored; a bad since is 400; Last-Modified is the newest (edge 58)', async () => {
+    const w = await setup();
+    const bad = [];
+    for (const d of DOCS) {
+      const base = withoutId(d, d.key());
+      const list = async (extra = {}) => w.x.get(`${d.where}?${q({ ...base, ...extra })}`);
+      const empty = await list();
+      if (empty.status !== 200 || JSON.stringify(empty.json) !== '[]') bad.push(`${d.kind} no documents: ${brief(empty)}`);
+      await createDoc(w.x, d, { ...base, [d.idName]: 'first' }, 'one', 'text/plain');
+      await sleep(3);
+      const mark = (await store(w.x, stmt())).stored;
+      await sleep(3);
+      await createDoc(w.x, d, { ...base, [d.idName]: 'second' }, 'two', 'text/plain');
+      const all = await list();
+      if (all.status !== 200 || JSON.stringify([...(all.json || [])].sort()) !== '["first","second"]') bad.push(`${d.kind} all: ${brief(all)}`);
+      if (all.headers.get('content-type') !== 'application/json') bad.push(`${d.kind}: Content-Type ${all.headers.get('content-type')}`);
+      const lm = Date.parse(all.headers.get('last-modified'));
+      if (!(lm >= Math.floor(Date.parse(mark) / 1000) * 1000)) bad.push(`${d.kind}: Last-Modified ${all.headers.get('last-modified')} is older than the newest document (after ${mark})`);
+      const since = await list({ since: mark });
+      if (JSON.stringify(since.json) !== '["second"]') bad.push(`${d.kind} since the stored of a statement between: ${brief(since)}`);
+      const recent = await list({ since: new Date(Date.now() - 1000).toISOString() });
+      if (JSON.stringify([...(recent.json || [])].sort()) !== '["first","second"]') bad.push(`${d.kind} since now - 1 s: ${brief(recent)}`);
+      const future = await list({ since: new Date(Date.now() + 3600e3).toISOString() });
+      if (JSON.stringify(future.json) !== '[]') bad.push(`${d.kind} since an hour ahead: ${brief(future)}`);
+      for (const v of ['yesterday', '2015-13-01T00:00:00Z', '2015-01-01T00:00:00-00:00']) {
+        const res = await list({ since: v });
+        if (res.status !== 400) bad.push(`${d.kind} since=${v}: want 400, got ${brief(res)}`);
+      }
+    }
+    assert.deepEqual(bad, []);
+  });
+
+  test('4.1 DELETE of one document is 204, and 204 again once it is gone (edge 56)', async () => {
+    const w = await setup();
+    const bad = [];
+    for (const d of DOCS) {
+      const key = d.key();
+      await createDoc(w.x, d, key, 'doomed', 'text/plain');
+      for (const round of ['existing', 'gone', 'never created']) {
+        const k = round === 'never created' ? d.key() : key;
+        const res = await w.x.request('DELETE', `${d.where}?${q(k)}`);
+        if (res.status !== 204) bad.push(`${d.kind} DELETE ${round}: want 204, got ${brief(res)}`);
+      }
+      const got = await docState(w.x, d, key);
+      if (got.status !== 404) bad.push(`${d.kind}: after DELETE, GET -> ${got.status}`);
+    }
+    assert.deepEqual(bad, []);
+  });
+
+  test('4.1 a body sent with GET or DELETE is ignored, and the connection goes on with the next request (edge 38)', async () => {
+    const w = await setup();
+    const bad = [];
+    const body = JSON.stringify({ ignored: true });
+    // With its length declared: without it (or chunked encoding) HTTP knows of no body on a GET,
+    // and the bytes are the next request's.
+    const headers = xHeaders(w.x, { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)) });
+    // Each request with a body, then a plain one on the same kept-alive connection: the body must
+    // be read and dropped, not left to be taken for the start of the next request.
+    async function exchange(label, method, where, check) {
+      const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+      try {
+        const res = await rawHttp(method, where, { headers, body, agent });
+        const why = check(res);
+        if (why) bad.push(`${label}: ${why}`);
+        const next = await rawHttp('GET', '/xapi/statements?limit=1', { headers: xHeaders(w.x), agent });
+        if (next.status !== 200) bad.push(`${label}, then GET /xapi/statements on the same connection: ${brief(next)}`);
+      } finally {
+        agent.destroy();
+      }
+    }
+    for (const d of DOCS) {
+      const key = d.key();
+      await createDoc(w.x, d, key, 'with a body', 'text/plain');
+      await exchange(`${d.kind} GET one with a body`, 'GET', `${d.where}?${q(key)}`,
+        (r) => (r.status !== 200 || r.text !== 'with a body' ? brief(r) : ''));
+      await exchange(`${d.kind} GET ids with a body`, 'GET', `${d.where}?${q(withoutId(d, key))}`,
+        (r) => (r.status !== 200 || JSON.stringify(r.json) !== JSON.stringify([key[d.idName]]) ? brief(r) : ''));
+      await exchange(`${d.kind} DELETE with a body`, 'DELETE', `${d.where}?${q(key)}`, (r) => (r.status !== 204 ? brief(r) : ''));
+      if ((await docState(w.x, d, key)).status !== 404) bad.push(`${d.kind}: DELETE with a body left the document`);
+    }
+    const s = await store(w.x, stmt());
+    await exchange('GET a statement with a body', 'GET', `/xapi/statements?${q({ statementId: s.id })}`,
+      (r) => (r.status !== 200 || r.json?.id !== s.id ? brief(r) : ''));
+    assert.deepEqual(bad, []);
+  });
+});
+
+describe('4.2 state', () => {
+  test('4.2 parameters: activityId (an IRI) and agent (JSON) required, registration a UUID, stateId required to write; another name is 400, and nothing is written (edge 57)', async () => {
+    const w = await setup();
+    const bad = [];
+    const a = act('state-params'), who = { mbox: mbox('state-params') };
+    const base = { activityId: a, agent: who, stateId: 's' };
+    const cases = [
+      ['no activityId', { agent: who, stateId: 's' }],
+      ['activityId 1', { ...base, activityId: '1' }],
+      ['activityId true', { ...base, activityId: 'true' }],
+      ['activityId undefined', { ...base, activityId: 'undefined' }],
+      ['activityId {"key":"value"}', { ...base, activityId: '{"key":"value"}' }],
+      ['activityId without a scheme', { ...base, activityId: 'example.com/activity' }],
+      ['no agent', { activityId: a, stateId: 's' }],
+      ['agent not JSON', { ...base, agent: 'not JSON' }],
+      ['agent 1', { ...base, agent: '1' }],
+      ['agent true', { ...base, agent: 'true' }],
+      ['agent undefined', { ...base, agent: 'undefined' }],
+      ['agent {key:value}', { ...base, agent: '{key:value}' }],
+      ['agent {"not_actor":"yup"}', { ...base, agent: '{"not_actor":"yup"}' }],
+      ['agent with two IFIs', { ...base, agent: { mbox: who.mbox, openid: 'http://openid.example.com/x' } }],
+      ['agent with a bad mbox', { ...base, agent: { mbox: 'learner@example.com' } }],
+      ['registration 1', { ...base, registration: '1' }],
+      ['registration true', { ...base, registration: 'true' }],
+      ['registration not a UUID', { ...base, registration: 'not UUID' }],
+      ['no stateId', { activityId: a, agent: who }],
+      ['StateId (wrong case)', { activityId: a, agent: who, StateId: 's' }],
+      ['an unknown parameter', { ...base, foo: 'bar' }],
+      ['profileId', { ...base, profileId: 'p' }],
+      ['since on a write', { ...base, since: '2015-01-01T00:00:00Z' }],
+    ];
+    for (const method of ['PUT', 'POST']) {
+      for (const [label, params] of cases) {
+        const res = await docReq(w.x, method, STATE, params, '{"x":1}', { 'Content-Type': 'application/json' });
+        if (res.status !== 400) bad.push(`${method} ${label}: want 400, got ${brief(res)}`);
+      }
+    }
+    for (const [label, params] of [['no agent', { activityId: a }], ['activityId 1', { activityId: '1', agent: who }], ['agent 1', { activityId: a, agent: '1' }],
+      ['registration true', { activityId: a, agent: who, registration: 'true' }], ['an unknown parameter', { activityId: a, agent: who, foo: 'bar' }]]) {
+      for (const method of ['GET', 'DELETE']) {
+        const res = await w.x.request(method, `${STATE.where}?${q(params)}`);
+        if (res.status !== 400) bad.push(`${method} ${label}: want 400, got ${brief(res)}`);
+      }
+    }
+    const left = await w.x.get(`${STATE.where}?${q({ activityId: a, agent: who })}`);
+    if (JSON.stringify(left.json) !== '[]') bad.push(`something was written: ${brief(left)}`);
+    assert.deepEqual(bad, []);
+  });
+
+  test('4.2 GET without stateId lists the ids of an activity and agent, of every registration unless one is named', async () => {
+    const w = await setup();
+    const base = { activityId: act('state-list'), agent: { mbox: mbox('state-list') } };
+    const r1 = uuid(), r2 = uuid();
+    await createDoc(w.x, STATE, { ...base, stateId: 'none' }, '0');
+    await createDoc(w.x, STATE, { ...base, stateId: 'one', registration: r1 }, '1');
+    await createDoc(w.x, STATE, { ...base, stateId: 'two', registration: r2 }, '2');
+    await createDoc(w.x, STATE, { ...base, agent: { mbox: mbox('someone-else') }, stateId: 'other-agent' }, '3');
+    await createDoc(w.x, STATE, { ...base, activityId: act('other-activity'), stateId: 'other-activity' }, '4');
+    const ids = async (extra = {}) => [...((await w.x.get(`${STATE.where}?${q({ ...base, ...extra })}`)).json || [])].sort();
+    assert.deepEqual(await ids(), ['none', 'one', 'two']);
+    assert.deepEqual(await ids({ registration: r1 }), ['one']);
+    assert.deepEqual(await ids({ registration: r2.toUpperCase() }), ['two']);
+    assert.deepEqual(await ids({ registration: uuid() }), []);
+  });
+
+  test('4.2 DELETE without stateId deletes every document of the activity and agent (of one registration when named); the list is then [] (edge 56)', async () => {
+    const w = await setup();
+    const base = { activityId: act('state-delete'), agent: { mbox: mbox('state-delete') } };
+    const r1 = uuid();
+    await createDoc(w.x, STATE, { ...base, stateId: 'a' }, 'a');
+    await createDoc(w.x, STATE, { ...base, stateId: 'b', registration: r1 }, 'b');
+    await createDoc(w.x, STATE, { ...base, stateId: 'c', registration: uuid() }, 'c');
+    const neighbour = { ...base, agent: { mbox: mbox('neighbour') }, stateId: 'kept' };
+    await createDoc(w.x, STATE, neighbour, 'kept');
+    assertStatus(await w.x.request('DELETE', `${STATE.where}?${q({ ...base, registration: r1 })}`), 204);
+    assert.deepEqual([...(await w.x.get(`${STATE.where}?${q(base)}`)).json].sort(), ['a', 'c']);
+    assertStatus(await w.x.request('DELETE', `${STATE.where}?${q(base)}`), 204);
+    assert.deepEqual((await w.x.get(`${STATE.where}?${q(base)}`)).json, []);
+    assert.equal((await docState(w.x, STATE, neighbour)).body, 'kept');
+  });
+
+  test('4.2 for one document, no registration is a key of its own', async () => {
+    const w = await setup();
+    const key = STATE.key();
+    const reg = uuid();
+    await createDoc(w.x, STATE, key, 'without', 'text/plain');
+    await createDoc(w.x, STATE, { ...key, registration: reg }, 'with', 'text/plain');
+    assert.equal((await docState(w.x, STATE, key)).body, 'without');
+    assert.equal((await docState(w.x, STATE, { ...key, registration: reg })).body, 'with');
+    assert.equal((await docState(w.x, STATE, { ...key, registration: reg.toUpperCase() })).body, 'with');
+    assertStatus(await w.x.request('DELETE', `${STATE.where}?${q(key)}`), 204);
+    assert.equal((await docState(w.x, STATE, key)).status, 404);
+    assert.equal((await docState(w.x, STATE, { ...key, registration: reg })).body, 'with');
+  });
+
+  test('4.2 concurrency headers are optional for state, and honoured when sent (edge 53)', async () => {
+    const w = await setup();
+    const key = STATE.key();
+    const json = { 'Content-Type': 'application/json' };
+    assertStatus(await docReq(w.x, 'PUT', STATE, key, '{"v":1}', json), 204);
+    assertStatus(await docReq(w.x, 'PUT', STATE, key, '{"v":2}', json), 204);
+    assertStatus(await docReq(w.x, 'POST', STATE, key, '{"w":3}', json), 204);
+    assert.deepEqual((await w.x.get(`${STATE.where}?${q(key)}`)).json, { v: 2, w: 3 });
+    const before = await docState(w.x, STATE, key);
+    const bad = [];
+    for (const [label, method, headers] of [
+      ['PUT with a wrong If-Match', 'PUT', { 'If-Match': `"${sha1('wrong')}"` }],
+      ['POST with a wrong If-Match', 'POST', { 'If-Match': `"${sha1('wrong')}"` }],
+      ['PUT with If-None-Match: *', 'PUT', { 'If-None-Match': '*' }],
+    ]) {
+      const res = await docReq(w.x, method, STATE, key, '{"v":9}', { ...json, ...headers });
+      if (res.status !== 412) bad.push(`${label}: want 412, got ${brief(res)}`);
+    }
+    if (JSON.stringify(await docState(w.x, STATE, key)) !== JSON.stringify(before)) bad.push('the state changed');
+    assertStatus(await w.x.request('DELETE', `${STATE.where}?${q(key)}`), 204);
+    assert.deepEqual(bad, []);
+  });
+});
+
+describe('4.3 activity profile', () => {
+  test('4.3 parameters: activityId (an IRI) required, profileId required to write or delete; agent or another name is 400, and nothing is written (edges 57, 59)', async () => {
+    const w = await setup();
+    const bad = [];
+    const a = act('profile-params');
+    const base = { activityId: a, profileId: 'p' };
+    const writes = [
+      ['no activityId', { profileId: 'p' }],
+      ['activityId 1', { ...base, activityId: '1' }],
+      ['activityId true', { ...base, activityId: 'true' }],
+      ['activityId {"key":"value"}', { ...base, activityId: '{"key":"value"}' }],
+      ['activityId undefined', { ...base, activityId: 'undefined' }],
+      ['no profileId', { activityId: a }],
+      ['ProfileId (wrong case)', { activityId: a, ProfileId: 'p' }],
+      ['agent', { ...base, agent: { mbox: mbox() } }],
+      ['registration', { ...base, registration: uuid() }],
+      ['stateId', { ...base, stateId: 's' }],
+      ['since on a write', { ...base, since: '2015-01-01T00:00:00Z' }],
+    ];
+    for (const method of ['PUT', 'POST']) {
+      for (const [label, params] of writes) {
+        const res = await docReq(w.x, method, ACTIVITY_PROFILE, params, '{"x":1}', { 'Content-Type': 'application/json', 'If-None-Match': '*' });
+        if (res.status !== 400) bad.push(`${method} ${label}: want 400, got ${brief(res)}`);
+      }
+    }
+    for (const [label, method, params] of [
+      ['GET with agent', 'GET', { activityId: a, agent: { mbox: mbox() } }],
+      ['GET without activityId', 'GET', {}],
+      ['GET with activityId true', 'GET', { activityId: 'true' }],
+      ['DELETE without profileId', 'DELETE', { activityId: a }],
+      ['DELETE with agent', 'DELETE', { ...base, agent: { mbox: mbox() } }],
+    ]) {
+      const res = await w.x.request(method, `${ACTIVITY_PROFILE.where}?${q(params)}`);
+      if (res.status !== 400) bad.push(`${label}: want 400, got ${brief(res)}`);
+    }
+    const left = await w.x.get(`${ACTIVITY_PROFILE.where}?${q({ activityId: a })}`);
+    if (JSON.stringify(left.json) !== '[]') bad.push(`something was written: ${brief(left)}`);
+    assert.deepEqual(bad, []);
+  });
+});
+
+describe('4.4 agent profile', () => {
+  test('4.4 parameters: agent (an Agent, not a Group) and profileId required; 1, true, not Agent, {key:value}, {"not_actor":"yup"}, a broken URL encoding or another name is 400, and nothing is written (edge 57)', async () => {
+    const w = await setup();
+    const bad = [];
+    const who = { objectType: 'Agent', mbox: mbox('agent-params') };
+    const base = { agent: who, profileId: 'p' };
+    const writes = [
+      ['no agent', { profileId: 'p' }],
+      ['agent 1', { ...base, agent: '1' }],
+      ['agent true', { ...base, agent: 'true' }],
+      ['agent not Agent', { ...base, agent: 'not Agent' }],
+      ['agent {key:value}', { ...base, agent: '{key:value}' }],
+      ['agent {"not_actor":"yup"}', { ...base, agent: '{"not_actor":"yup"}' }],
+      ['agent without an IFI', { ...base, agent: { objectType: 'Agent', name: 'Nobody' } }],
+      ['a Group', { ...base, agent: { objectType: 'Group', mbox: who.mbox } }],
+      ['an anonymous Group', { ...base, agent: { objectType: 'Group', member: [who] } }],
+      ['no profileId', { agent: who }],
+      ['activityId', { ...base, activityId: act() }],
+      ['Agent (wrong case)', { Agent: who, profileId: 'p' }],
+    ];
+    for (const method of ['PUT', 'POST']) {
+      for (const [label, params] of writes) {
+        const res = await docReq(w.x, method, AGENT_PROFILE, params, '{"x":1}', { 'Content-Type': 'application/json', 'If-None-Match': '*' });
+        if (res.status !== 400) bad.push(`${method} ${label}: want 400, got ${brief(res)}`);
+      }
+    }
+    const broken = `${AGENT_PROFILE.where}?agent=${encodeURIComponent(JSON.stringify(who)).replace(/%3A/g, '%22')}&profileId=p`;
+    for (const method of ['PUT', 'GET']) {
+      const res = await w.x.request(method, broken, method === 'PUT' ? { raw: '{"x":1}', headers: { 'If-None-Match': '*' } } : {});
+      if (res.status !== 400) bad.push(`${method} with a broken URL encoding of agent: want 400, got ${brief(res)}`);
+    }
+    const left = await w.x.get(`${AGENT_PROFILE.where}?${q({ agent: who })}`);
+    if (JSON.stringify(left.json) !== '[]') bad.push(`something was written: ${brief(left)}`);
+    assert.deepEqual(bad, []);
+  });
+
+  test('4.4 an identified Group\'s IFI inside an Agent object names an agent profile', async () => {
+    const w = await setup();
+    const groupMbox = mbox('group');
+    await store(w.x, stmt({ actor: { objectType: 'Group', name: 'Class', mbox: groupMbox } }));
+    const key = { agent: { objectType: 'Agent', mbox: groupMbox }, profileId: 'class-settings' };
+    await createDoc(w.x, AGENT_PROFILE, key, '{"size":30}', 'application/json');
+    assert.deepEqual((await w.x.get(`${AGENT_PROFILE.where}?${q(key)}`)).json, { size: 30 });
+  });
+});
+
+describe('4.5 concurrency and ETags', () => {
+  test('4.5 every document GET carries ETag: the quoted, lower-case hex SHA-1 of the bytes (edge 52)', async () => {
+    const w = await setup();
+    const bad = [];
+    for (const d of DOCS) {
+      for (const body of ['', 'plain text', Buffer.from([0, 1, 2, 255]).toString('latin1'), '{"a":1}']) {
+        const key = d.key();
+        await createDoc(w.x, d, key, Buffer.from(body, 'latin1'), 'application/octet-stream');
+        const tag = (await docState(w.x, d, key)).etag || '';
+        if (tag !== `"${sha1(Buffer.from(body, 'latin1'))}"`) bad.push(`${d.kind} ${JSON.stringify(body)}: ETag ${tag}`);
+        const unprefixed = tag.replace(/^W\//, '');
+        if (!/\b[0-9a-fA-F]{40}\b/.test(tag) || unprefixed[41] !== '"' || unprefixed !== unprefixed.toLowerCase()) bad.push(`${d.kind}: ETag ${tag} is not "<40 lower-case hex>"`);
+      }
+      // After a merge, the ETag is the SHA-1 of the merged bytes as GET gives them.
+      const key = d.key();
+      await createDoc(w.x, d, key, '{"a":1}', 'application/json');
+      assertStatus(await docReq(w.x, 'POST', d, key, '{"b":2}', { 'Content-Type': 'application/json' }), 204);
+      const merged = await docState(w.x, d, key);
+      if (merged.etag !== `"${sha1(Buffer.from(merged.body, 'latin1'))}"`) bad.push(`${d.kind} merged: ETag ${merged.etag} for ${merged.body}`);
+    }
+    assert.deepEqual(bad, []);
+  });
+
+  test('4.5 with a Content-Encoding other than identity, the ETag is not the plain SHA-1', async () => {
+    const w = await setup();
+    const key = STATE.key();
+    const body = 'compressible '.repeat(500);
+    await createDoc(w.x, STATE, key, body, 'text/plain');
+    const res = await rawHttp('GET', `${STATE.where}?${q(key)}`, { headers: xHeaders(w.x, { 'Accept-Encoding': 'gzip, deflate' }) });
+    assertStatus(res, 200);
+    const encoding = res.headers.get('content-encoding');
+    if (encoding && encoding !== 'identity') assert.notEqual(res.headers.get('etag'), `"${sha1(body)}"`);
+    else {
+      assert.equal(res.text, body);
+      assert.equal(res.headers.get('etag'), `"${sha1(body)}"`);
+    }
+  });
+
+  test('4.5 If-Match with a stale ETag is 412 and changes nothing (PUT, POST, DELETE)', async () => {
+    const w = await setup();
+    const bad = [];
+    for (const d of DOCS) {
+      const key = d.key();
+      await createDoc(w.x, d, key, '{"v":1}', 'application/json');
+      const stale = (await docState(w.x, d, key)).etag;
+      assertStatus(await docReq(w.x, 'PUT', d, key, '{"v":2}', { 'Content-Type': 'application/json', 'If-Match': stale }), 204);
+      const before = await docState(w.x, d, key);
+      for (const method of ['PUT', 'POST', 'DELETE']) {
+        const res = method === 'DELETE'
+          ? await w.x.request('DELETE', `${d.where}?${q(key)}`, { headers: { 'If-Match': stale } })
+          : await docReq(w.x, method, d, key, '{"v":3}', { 'Content-Type': 'application/json', 'If-Match': stale });
+        if (res.status !== 412) bad.push(`${d.kind} ${method} with a stale If-Match: want 412, got ${brief(res)}`);
+      }
+      if (JSON.stringify(await docState(w.x, d, key)) !== JSON.stringify(before)) bad.push(`${d.kind}: the document changed`);
+    }
+    assert.deepEqual(bad, []);
+  });
+
+  test('4.5 If-Match on a document that does not exist is 412 and creates nothing', async () => {
+    const w = await setup();
+    const bad = [];
+    for (const d of DOCS) {
+      for (const [method, tag] of [['PUT', `"${sha1('x')}"`], ['PUT', '*'], ['POST', `"${sha1('x')}"`], ['POST', '*'], ['DELETE', `"${sha1('x')}"`]]) {
+        const key = d.key();
+        const res = method === 'DELETE'
+          ? await w.x.request('DELETE', `${d.where}?${q(key)}`, { headers: { 'If-Match': tag } })
+          : await docReq(w.x, method, d, key, '{"v":1}', { 'Content-Type': 'application/json', 'If-Match': tag });
+        if (res.status !== 412) bad.push(`${d.kind} ${method} If-Match: ${tag}: want 412, got ${brief(res)}`);
+        const got = await docState(w.x, d, key);
+        if (got.status !== 404) bad.push(`${d.kind} ${method} If-Match: ${tag}: a document was created`);
+      }
+    }
+    assert.deepEqual(bad, []);
+  });
+
+  test('4.5 If-Match with the current ETag, or *, lets PUT, POST and DELETE through', async () => {
+    const w = await setup();
+    const bad = [];
+    for (const d of DOCS) {
+      const key = d.key();
+      await createDoc(w.x, d, key, '{"v":1}', 'application/json');
+      const steps = [
+        ['PUT with the ETag', async () => docReq(w.x, 'PUT', d, key, '{"v":2}', { 'Content-Type': 'application/json', 'If-Match': (await docState(w.x, d, key)).etag })],
+        ['PUT with *', async () => docReq(w.x, 'PUT', d, key, '{"v":3}', { 'Content-Type': 'application/json', 'If-Match': '*' })],
+        ['POST with the ETag', async () => docReq(w.x, 'POST', d, key, '{"w":4}', { 'Content-Type': 'application/json', 'If-Match': (await docState(w.x, d, key)).etag })],
+        ['POST with a list holding the ETag', async () => docReq(w.x, 'POST', d, key, '{"x":5}', { 'Content-Type': 'application/json', 'If-Match': `"${sha1('other')}", ${(await docState(w.x, d, key)).etag}` })],
+        ['DELETE with the ETag', async () => w.x.request('DELETE', `${d.where}?${q(key)}`, { headers: { 'If-Match': (await docState(w.x, d, key)).etag } })],
+      ];
+      for (const [label, run] of steps) {
+        const res = await run();
+        if (res.status !== 204) bad.push(`${d.kind} ${label}: want 204, got ${brief(res)}`);
+      }
+      if ((await docState(w.x, d, key)).status !== 404) bad.push(`${d.kind}: not deleted`);
+    }
+    assert.deepEqual(bad, []);
+  });
+
+  test('4.5 If-None-Match: * is 412 on an existing document and changes nothing; on a new one the write goes through (edge 54)', async () => {
+    const w = await setup();
+    const bad = [];
+    for (const d of DOCS) {
+      for (const method of ['PUT', 'POST']) {
+        const key = d.key();
+        const first = await docReq(w.x, method, d, key, '{"v":1}', { 'Content-Type': 'application/json', 'If-None-Match': '*' });
+        if (first.status !== 204) bad.push(`${d.kind} ${method} If-None-Match: * on a new document: want 204, got ${brief(first)}`);
+        const before = await docState(w.x, d, key);
+        const again = await docReq(w.x, method, d, key, '{"v":2}', { 'Content-Type': 'application/json', 'If-None-Match': '*' });
+        if (again.status !== 412) bad.push(`${d.kind} ${method} If-None-Match: * on an existing document: want 412, got ${brief(again)}`);
+        if (JSON.stringify(await docState(w.x, d, key)) !== JSON.stringify(before)) bad.push(`${d.kind} ${method}: the document changed`);
+      }
+    }
+    assert.deepEqual(bad, []);
+  });
+
+  test('4.5 a profile PUT without If-Match or If-None-Match onto an existing profile is 409 with a body saying to use If-Match, and changes nothing (edge 54)', async () => {
+    const w = await setup();
+    const bad = [];
+    for (const d of [ACTIVITY_PROFILE, AGENT_PROFILE]) {
+      const key = d.key();
+      await createDoc(w.x, d, key, 'v1', 'text/plain');
+      const before = await docState(w.x, d, key);
+      const res = await docReq(w.x, 'PUT', d, key, 'v2', { 'Content-Type': 'text/plain' });
+      if (res.status !== 409) bad.push(`${d.kind}: want 409, got ${brief(res)}`);
+      if (!res.text || !/If-Match/i.test(res.text)) bad.push(`${d.kind}: the 409 body does not say to use If-Match: ${res.text}`);
+      if (JSON.stringify(await docState(w.x, d, key)) !== JSON.stringify(before)) bad.push(`${d.kind}: the profile changed`);
+      // POST (a merge) and DELETE need no header.
+      const post = await docReq(w.x, 'POST', d, key, 'v3', { 'Content-Type': 'text/plain' });
+      if (post.status === 409 || post.status === 428) bad.push(`${d.kind} POST without headers: ${brief(post)}`);
+    }
+    assert.deepEqual(bad, []);
+  });
+
+  test('4.5 a profile PUT without precondition headers onto a new profile is 204 (the default the digest recommends for edge 55; never 428)', async () => {
+    const w = await setup();
+    const bad = [];
+    for (const d of [ACTIVITY_PROFILE, AGENT_PROFILE]) {
+      for (const type of ['application/json', 'application/octet-stream']) {
+        const key = d.key();
+        const res = await docReq(w.x, 'PUT', d, key, type === 'application/json' ? '{"new":true}' : 'new', { 'Content-Type': type });
+        if (res.status !== 204) bad.push(`${d.kind} ${type}: want 204, got ${brief(res)}`);
+        if ((await docState(w.x, d, key)).status !== 200) bad.push(`${d.kind} ${type}: not stored`);
+      }
+    }
+    assert.deepEqual(bad, []);
+  });
+
+  test('4.5 two writers with the same If-Match at once: one gets 204, the other 412', async () => {
+    const w = await setup();
+    for (const d of DOCS) {
+      const key = d.key();
+      await createDoc(w.x, d, key, 'v0', 'text/plain');
+      for (let round = 0; round < 4; round++) {
+        const tag = (await docState(w.x, d, key)).etag;
+        const [a, b] = await Promise.all(['a', 'b'].map((who) => docReq(w.x, 'PUT', d, key, `${who}${round}`, { 'Content-Type': 'text/plain', 'If-Match': tag })));
+        assert.deepEqual([a.status, b.status].sort(), [204, 412], `${d.kind} round ${round}: ${brief(a)} / ${brief(b)}`);
+      }
+    }
+  });
+});
+
+// ---- 5. activities, agents and about --------------------------------------------------------
+
+const activityPath = (id) => `/xapi/activities?${q({ activityId: id })}`;
+const agentsPath = (a) => `/xapi/agents?${q({ agent: a })}`;
+
+describe('5.1 activities', () => {
+  test('5.1 GET /xapi/activities gives exactly {objectType, id, definition} as a statement sent it; without a definition, none (edge 60)', async () => {
+    const w = await setup();
+    const object = {
+      objectType: 'Activity',
+      id: act('full'),
+      definition: {
+        name: { 'en-US': 'Which colour?', 'zh-CN': '哪种颜色？' },
+        description: { 'en-US': 'Pick one' },
+        type: 'http://adlnet.gov/expapi/activities/cmi.interaction',
+        moreInfo: 'https://example.com/more',
+        interactionType: 'choice',
+        correctResponsesPattern: ['red'],
+        choices: [{ id: 'red', description: { 'en-US': 'Red' } }, { id: 'blue', description: { 'en-US': 'Blue' } }],
+        extensions: { 'http://example.com/ext': { level: 2 } },
+      },
+    };
+    await store(w.x, stmt({ object }));
+    const got = await w.x.get(activityPath(object.id));
+    assertStatus(got, 200);
+    assert.deepEqual(got.json, object);
+    const bare = { objectType: 'Activity', id: act('bare') };
+    await store(w.x, stmt({ object: { id: bare.id } }));
+    assert.deepEqual((await w.x.get(activityPath(bare.id))).json, bare);
+  });
+
+  test('5.1 an activity the LRS has never seen is 200 with {objectType: "Activity", id}', async () => {
+    const w = await setup();
+    const id = act('unknown');
+    const got = await w.x.get(activityPath(id));
+    assertStatus(got, 200);
+    assert.deepEqual(got.json, { objectType: 'Activity', id });
+  });
+
+  test('5.1 activityId missing or not an IRI (1, true, {}), or another parameter, is 400', async () => {
+    const w = await setup();
+    const bad = [];
+    for (const [label, query] of [
+      ['no activityId', ''], ['activityId 1', 'activityId=1'], ['activityId true', 'activityId=true'],
+      ['activityId {}', `activityId=${encodeURIComponent('{}')}`], ['activityId {"key":"value"}', `activityId=${encodeURIComponent('{"key":"value"}')}`],
+      ['activityId undefined', 'activityId=undefined'], ['ActivityId (wrong case)', `ActivityId=${encodeURIComponent(act())}`],
+      ['an unknown parameter', `${q({ activityId: act() })}&foo=bar`], ['agent besides', `${q({ activityId: act(), agent: { mbox: mbox() } })}`],
+    ]) {
+      const res = await w.x.get(`/xapi/activities?${query}`);
+      if (res.status !== 400) bad.push(`${label}: want 400, got ${brief(res)}`);
+    }
+    assert.deepEqual(bad, []);
+  });
+
+  test('5.1 POST, PUT and DELETE on /xapi/activities are 405, with or without credentials (edge 62)', async () => {
+    const w = await setup();
+    const bad = [];
+    const id = act('405');
+    for (const method of ['POST', 'PUT', 'DELETE']) {
+      for (const [label, client, opts] of [['with credentials', w.x, {}], ['without credentials (version 1.0.1)', w.anon, { version: '1.0.1' }]]) {
+        const res = await client.request(method, activityPath(id), { ...opts, raw: method === 'DELETE' ? undefined : '{}' });
+        if (res.status !== 405) bad.push(`${method} ${label}: want 405, got ${brief(res)}`);
+      }
+    }
+    assert.deepEqual((await w.x.get(activityPath(id))).json, { objectType: 'Activity', id });
+    assert.deepEqual(bad, []);
+  });
+
+  test('5.1 the canonical definition takes in later statements (language maps merged, other parts replaced), never a refused statement or one sent again', async () => {
+    const w = await setup();
+    const id = act('canonical');
+    await store(w.x, stmt({ object: { id, definition: { name: { 'en-US': 'Course' }, type: 'http://example.com/types/a' } } }));
+    await store(w.x, stmt({ object: { id, definition: { name: { 'zh-CN': '课程' }, description: { 'en-US': 'About' }, type: 'http://example.com/types/b' } } }));
+    const want = { objectType: 'Activity', id, definition: { name: { 'en-US': 'Course', 'zh-CN': '课程' }, description: { 'en-US': 'About' }, type: 'http://example.com/types/b' } };
+    assert.deepEqual((await w.x.get(activityPath(id))).json, want);
+    const refused = stmt({ object: { id, definition: { name: { 'fr-FR': 'Cours' } } }, result: { score: { raw: '1' } } });
+    assert.equal((await w.x.post('/xapi/statements', refused)).status, 400);
+    const first = stmt({ id: uuid(), object: { id, definition: { name: { 'en-US': 'Course' } } } });
+    await store(w.x, first);
+    const again = await w.x.post('/xapi/statements', { ...first, object: { id, definition: { name: { 'de-DE': 'Kurs' } } } });
+    assert.ok([204, 409].includes(again.status), brief(again));
+    assert.deepEqual((await w.x.get(activityPath(id))).json, want);
+  });
+});
+
+describe('5.2 agents', () => {
+  test('5.2 GET /xapi/agents gives a Person: objectType Person, name and the IFI as arrays, nothing else (edge 60)', async () => {
+    const w = await setup();
+    const bad = [];
+    for (const [label, who] of [
+      ['mbox', { name: 'Mbox Learner', mbox: mbox('person') }],
+      ['mbox_sha1sum', { name: 'Sha Learner', mbox_sha1sum: sha1(mbox('person')) }],
+      ['openid', { name: 'Openid Learner', openid: `http://openid.example.com/${hex(4)}` }],
+      ['account', { name: 'Account Learner', account: { homePage: 'http://www.example.com', name: `acct-${hex(4)}` } }],
+    ]) {
+      await store(w.x, stmt({ actor: { objectType: 'Agent', ...who } }));
+      const res = await w.x.get(agentsPath({ objectType: 'Agent', ...who }));
+      const ifi = Object.keys(who).find((k) => k !== 'name');
+      const want = { objectType: 'Person', name: [who.name], [ifi]: [who[ifi]] };
+      if (res.status !== 200) bad.push(`${label}: ${brief(res)}`);
+      else if (JSON.stringify(sortKeys(res.json)) !== JSON.stringify(sortKeys(want))) bad.push(`${label}: ${res.text}, want ${JSON.stringify(want)}`);
+      if (res.headers.get('content-type') !== 'application/json') bad.push(`${label}: Content-Type ${res.headers.get('content-type')}`);
+    }
+    assert.deepEqual(bad, []);
+  });
+
+  test('5.2 an agent the LRS has never seen is still a Person with its name and IFI', async () => {
+    const w = await setup();
+    const m = mbox('never-seen');
+    assert.deepEqual(sortKeys((await w.x.get(agentsPath({ name: 'Nobody Yet', mbox: m }))).json), sortKeys({ objectType: 'Person', name: ['Nobody Yet'], mbox: [m] }));
+    assert.deepEqual((await w.x.get(agentsPath({ mbox: m }))).json, { objectType: 'Person', mbox: [m] });
+  });
+
+  test('5.2 agent missing, not JSON, without an IFI or with two, or a Group is 400; so is another parameter', async () => {
+    const w = await setup();
+    const bad = [];
+    for (const [label, query] of [
+      ['no agent', ''], ['not JSON', 'agent=not%20JSON'], ['1', 'agent=1'], ['true', 'agent=true'],
+      ['{"not_actor":"yup"}', `agent=${encodeURIComponent('{"not_actor":"yup"}')}`],
+      ['no IFI', q({ agent: { objectType: 'Agent', name: 'x' } })],
+      ['two IFIs', q({ agent: { mbox: mbox(), openid: 'http://openid.example.com/y' } })],
+      ['an identified Group', q({ agent: { objectType: 'Group', mbox: mbox() } })],
+      ['an anonymous Group', q({ agent: { objectType: 'Group', member: [{ mbox: mbox() }] } })],
+      ['Agent (wrong case)', q({ Agent: { mbox: mbox() } })],
+      ['another parameter', `${q({ agent: { mbox: mbox() } })}&profileId=p`],
+    ]) {
+      const res = await w.x.get(`/xapi/agents?${query}`);
+      if (res.status !== 400) bad.push(`${label}: want 400, got ${brief(res)}`);
+    }
+    assert.deepEqual(bad, []);
+  });
+
+  test('5.2 POST, PUT and DELETE on /xapi/agents are 405, with or without credentials (edge 62)', async () => {
+    const w = await setup();
+    const bad = [];
+    for (const method of ['POST', 'PUT', 'DELETE']) {
+      for (const [label, client, opts] of [['with credentials', w.x, {}], ['without credentials (version 1.0.1)', w.anon, { version: '1.0.1' }]]) {
+        const res = await client.request(method, agentsPath({ mbox: mbox() }), { ...opts, raw: method === 'DELETE' ? undefined : '{}' });
+        if (res.status !== 405) bad.push(`${method} ${label}: want 405, got ${brief(res)}`);
+      }
+    }
+    assert.deepEqual(bad, []);
+  });
+});
+
+describe('5.3 about', () => {
+  test('5.3 GET /xapi/about: 200 with version (holding 1.0.3 and 1.0.1, nothing but 0.9, 0.95, 1.0.0-1.0.3) and optional extensions, nothing else (edge 61)', async () => {
+    const w = await setup();
+    const res = await w.anon.get('/xapi/about', { version: null });
+    assertStatus(res, 200);
+    assert.equal(res.headers.get('content-type'), 'application/json');
+    assert.deepEqual(Object.keys(res.json).filter((k) => k !== 'version' && k !== 'extensions'), []);
+    assert.ok(Array.isArray(res.json.version), res.text);
+    assert.ok(res.json.version.includes('1.0.3') && res.json.version.includes('1.0.1'), res.text);
+    for (const v of res.json.version) assert.ok(['0.9', '0.95', '1.0.0', '1.0.1', '1.0.2', '1.0.3'].includes(v), v);
+    assert.equal(new Set(res.json.version).size, res.json.version.length, 'each version once');
+    if ('extensions' in res.json) {
+      assert.ok(res.json.extensions && typeof res.json.extensions === 'object' && !Array.isArray(res.json.extensions));
+      for (const k of Object.keys(res.json.extensions)) assert.match(k, /^[a-z][a-z0-9+.-]*:\S+$/i, `extension key ${k} is not an IRI`);
+    }
+  });
+
+  test('5.3 about needs neither credentials nor the version header, and refuses no version header; HEAD /xapi/about is 200 without a body', async () => {
+    const w = await setup();
+    const bad = [];
+    for (const [label, client, opts] of [
+      ['no credentials, no version', w.anon, { version: null }],
+      ['credentials, no version', w.x, { version: null }],
+      ['version 0.9', w.anon, { version: '0.9' }],
+      ['version 2.0.0', w.anon, { version: '2.0.0' }],
+      ['version nonsense', w.anon, { version: 'nonsense' }],
+    ]) {
+      const res = await client.get('/xapi/about', opts);
+      if (res.status !== 200 || !Array.isArray(res.json?.version)) bad.push(`${label}: ${brief(res)}`);
+    }
+    const head = await rawHttp('HEAD', '/xapi/about');
+    if (head.status !== 200 || head.body.length) bad.push(`HEAD: ${head.status}, ${head.body.length} bytes`);
+    assert.deepEqual(bad, []);
+  });
+});
+
+// ---- 6. communication -----------------------------------------------------------------------
+
+// A statement and a document of each kind, and a GET of every resource naming them (paths).
+async function resourceFixtures(w) {
+  const s = await store(w.x, stmt());
+  const state = STATE.key(), ap = ACTIVITY_PROFILE.key(), gp = AGENT_PROFILE.key();
+  await createDoc(w.x, STATE, state, '{"s":1}', 'application/json');
+  await createDoc(w.x, ACTIVITY_PROFILE, ap, '{"p":1}', 'application/json');
+  await createDoc(w.x, AGENT_PROFILE, gp, '{"g":1}', 'application/json');
+  return {
+    s, state, ap, gp,
+    paths: {
+      'statements (one)': `/xapi/statements?${q({ statementId: s.id })}`,
+      'statements (a page)': `/xapi/statements?${q({ activity: s.object.id })}`,
+      'activities/state (one)': `${STATE.where}?${q(state)}`,
+      'activities/state (ids)': `${STATE.where}?${q(withoutId(STATE, state))}`,
+      'activities/profile (one)': `${ACTIVITY_PROFILE.where}?${q(ap)}`,
+      'activities/profile (ids)': `${ACTIVITY_PROFILE.where}?${q(withoutId(ACTIVITY_PROFILE, ap))}`,
+      'agents/profile (one)': `${AGENT_PROFILE.where}?${q(gp)}`,
+      'agents/profile (ids)': `${AGENT_PROFILE.where}?${q(withoutId(AGENT_PROFILE, gp))}`,
+      activities: activityPath(s.object.id),
+      agents: agentsPath(s.actor),
+      about: '/xapi/about',
+    },
+  };
+}
+
+describe('6.1 versioning', () => {
+  test('6.1 a request without X-Experience-API-Version is 400 with a message, before the credentials, on every resource but about; nothing is written (edge 63)', async () => {
+    const w = await setup();
+    const bad = [];
+    const f = await resourceFixtures(w);
+    const writes = {
+      'POST statements': ['POST', '/xapi/statements', JSON.stringify(stmt({ id: uuid() }))],
+      'PUT statements': ['PUT', `/xapi/statements?${q({ statementId: uuid() })}`, JSON.stringify(stmt())],
+      'PUT state': ['PUT', `${STATE.where}?${q(STATE.key())}`, '{"x":1}'],
+      'POST activity profile': ['POST', `${ACTIVITY_PROFILE.where}?${q(ACTIVITY_PROFILE.key())}`, '{"x":1}'],
+      'DELETE agent profile': ['DELETE', `${AGENT_PROFILE.where}?${q(f.gp)}`, undefined],
+    };
+    const requests = [
+      ...Object.entries(f.paths).filter(([k]) => k !== 'about').map(([k, p]) => [`GET ${k}`, 'GET', p, undefined]),
+      ...Object.entries(writes).map(([k, [m, p, b]]) => [k, m, p, b]),
+    ];
+    for (const [label, method, where, body] of requests) {
+      for (const [who, client] of [['with credentials', w.x], ['without credentials', w.anon]]) {
+        const res = await client.request(method, where, { version: null, raw: body });
+        if (res.status !== 400) bad.push(`${label} ${who}: want 400, got ${brief(res)}`);
+        else if (!res.text) bad.push(`${label} ${who}: the 400 says nothing`);
+      }
+    }
+    const posted = JSON.parse(writes['POST statements'][2]);
+    const trace = await storedTrace(w.x, posted);
+    if (trace) bad.push(`POST statements${trace}`);
+    const putId = new URLSearchParams(writes['PUT statements'][1].split('?')[1]).get('statementId');
+    if ((await getById(w.x, putId)).status !== 404) bad.push('PUT statements stored the statement');
+    if ((await w.x.get(writes['PUT state'][1])).status !== 404) bad.push('PUT state wrote the document');
+    if ((await w.x.get(writes['POST activity profile'][1])).status !== 404) bad.push('POST activity profile wrote the document');
+    if ((await w.x.get(`${AGENT_PROFILE.where}?${q(f.gp)}`)).status !== 200) bad.push('DELETE agent profile deleted the document');
+    assert.deepEqual(bad, []);
+  });
+
+  test('6.1 1.0 and every 1.0.x are accepted; 0.9, 0.95, 1.1.0, 2.0.0 and nonsense are 400 and write nothing', async () => {
+    const w = await setup();
+    const bad = [];
+    for (const v of ['1.0', '1.0.0', '1.0.1', '1.0.2', '1.0.3', '1.0.9']) {
+      const sid = uuid();
+      const res = await w.x.put(`/xapi/statements?${q({ statementId: sid })}`, stmt(), { version: v });
+      if (res.status !== 204) bad.push(`${v}: want 204, got ${brief(res)}`);
+      const doc = await docReq(w.x, 'PUT', STATE, STATE.key(), 'x', {}, { version: v });
+      if (doc.status !== 204) bad.push(`${v} on state: want 204, got ${brief(doc)}`);
+    }
+    for (const v of ['0.9', '0.95', '1.1.0', '1.1', '2.0.0', '1', '1.0.3.1', 'nonsense', '']) {
+      const sid = uuid();
+      const res = await w.x.put(`/xapi/statements?${q({ statementId: sid })}`, stmt(), { headers: { 'X-Experience-API-Version': v }, version: null });
+      if (res.status !== 400) bad.push(`${JSON.stringify(v)}: want 400, got ${brief(res)}`);
+      if ((await getById(w.x, sid)).status !== 404) bad.push(`${JSON.stringify(v)}: the statement was stored`);
+      const key = STATE.key();
+      const doc = await docReq(w.x, 'PUT', STATE, key, 'x', { 'X-Experience-API-Version': v }, { version: null });
+      if (doc.status !== 400) bad.push(`${JSON.stringify(v)} on state: want 400, got ${brief(doc)}`);
+      if ((await docState(w.x, STATE, key)).status !== 404) bad.push(`${JSON.stringify(v)}: the state was written`);
+    }
+    assert.deepEqual(bad, []);
+  });
+
+  test('6.1 6.9 every reply carries X-Experience-API-Version: 1.0.3 and Date, errors and about included (edges 32, 66)', async () => {
+    const w = await setup();
+    const f = await resourceFixtures(w);
+    const replies = {};
+    for (const [k, p] of Object.entries(f.paths)) replies[`GET ${k}`] = await w.x.get(p);
+    Object.assign(replies, {
+      'HEAD about': await w.anon.request('HEAD', '/xapi/about', { version: null }),
+      'POST about (405)': await w.anon.request('POST', '/xapi/about', { raw: '{}' }),
+      'GET activities 400': await w.x.get('/xapi/activities'),
+      'POST activities 405': await w.anon.request('POST', activityPath(act()), { raw: '{}', version: '1.0.1' }),
+      'GET agents 400': await w.x.get('/xapi/agents?agent=1'),
+      'DELETE agents 405': await w.anon.request('DELETE', agentsPath({ mbox: mbox() })),
+      'GET state 401': await w.anon.get(f.paths['activities/state (one)']),
+      'GET state 400 (no version)': await w.x.get(f.paths['activities/state (one)'], { version: null }),
+      'GET state 404': await w.x.get(`${STATE.where}?${q(STATE.key())}`),
+      'PUT state 204': await docReq(w.x, 'PUT', STATE, STATE.key(), 'x'),
+      'PUT state 412': await docReq(w.x, 'PUT', STATE, f.state, 'x', { 'If-Match': `"${sha1('stale')}"` }),
+      'PATCH state 405': await docReq(w.x, 'PATCH', STATE, f.state, 'x'),
+      'PUT activity profile 409': await docReq(w.x, 'PUT', ACTIVITY_PROFILE, f.ap, 'x'),
+      'POST agent profile 400': await docReq(w.x, 'POST', AGENT_PROFILE, f.gp, 'abc', { 'Content-Type': 'text/plain' }),
+      'alternate syntax 400': await w.x.request('GET', '/xapi/statements?method=POST'),
+      'statements 401 (wrong secret)': await new Xapi(w.client.key, 'wrong').get('/xapi/statements'),
+    });
+    const bad = [];
+    for (const [label, res] of Object.entries(replies)) {
+      if (res.headers.get('x-experience-api-version') !== VERSION) bad.push(`${label} (${res.status}): X-Experience-API-Version ${res.headers.get('x-experience-api-version')}`);
+      const date = res.headers.get('date');
+      if (!date || Number.isNaN(Date.parse(date)) || Math.abs(Date.parse(date) - Date.now()) > 60e3) bad.push(`${label} (${res.status}): Date ${date}`);
+    }
+    assert.deepEqual(bad, []);
+  });
+
+  test('6.1 the statement\'s version property is independent of the header', async () => {
+    const w = await setup();
+    const a = stmt({ id: uuid() });
+    assertStatus(await w.x.post('/xapi/statements', a, { version: '1.0.1' }), 200);
+    assert.equal((await getById(w.x, a.id)).json.version, '1.0.0');
+    const b = stmt({ id: uuid(), version: '1.0.3' });
+    assertStatus(await w.x.post('/xapi/statements', b, { version: '1.0.0' }), 200);
+    assert.equal((await getById(w.x, b.id)).json.version, '1.0.3');
+  });
+});
+
+describe('6.2 HEAD', () => {
+  test('6.2 HEAD on every resource that answers GET: the status and headers of the GET, no body', async () => {
+    const w = await setup();
+    const f = await resourceFixtures(w);
+    const bad = [];
+    const paths = { ...f.paths, 'a missing state (404)': `${STATE.where}?${q(STATE.key())}`, 'a missing statement (404)': `/xapi/statements?${q({ statementId: uuid() })}` };
+    for (const [label, where] of Object.entries(paths)) {
+      const get = await rawHttp('GET', where, { headers: xHeaders(w.x) });
+      const head = await rawHttp('HEAD', where, { headers: xHeaders(w.x) });
+      if (head.status !== get.status) bad.push(`${label}: HEAD ${head.status}, GET ${get.status}`);
+      if (head.body.length) bad.push(`${label}: HEAD has a body of ${head.body.length} bytes`);
+      for (const h of ['content-type', 'etag', 'last-modified', 'x-experience-api-version']) {
+        if (head.headers.get(h) !== get.headers.get(h)) bad.push(`${label}: ${h} HEAD ${head.headers.get(h)}, GET ${get.headers.get(h)}`);
+      }
+      const cl = head.headers.get('content-length');
+      if (cl !== null && !label.startsWith('statements') && Number(cl) !== get.body.length) bad.push(`${label}: HEAD Content-Length ${cl}, GET body ${get.body.length}`);
+      if (where.startsWith('/xapi/statements') && !head.headers.get('x-experience-api-consistent-through')) bad.push(`${label}: HEAD without Consistent-Through`);
+    }
+    const anonHead = await rawHttp('HEAD', f.paths['activities/state (one)'], { headers: { 'X-Experience-API-Version': VERSION } });
+    if (anonHead.status !== 401) bad.push(`HEAD without credentials: want 401, got ${anonHead.status}`);
+    assert.deepEqual(bad, []);
+  });
+});
+
+describe('6.3 alternate request syntax', () => {
+  test('6.3 POST ?method=GET with the parameters in the form is the GET it carries', async () => {
+    const w = await setup();
+    const s = await store(w.x, stmt({ verb: { id: verbId('alt') } }));
+    const page = await altReq(w.x, '/xapi/statements', 'GET', { limit: '1' });
+    assertStatus(page, 200);
+    assert.ok(Array.isArray(page.json.statements) && page.json.statements.length === 1 && typeof page.json.more === 'string', page.text);
+    const filtered = await altReq(w.x, '/xapi/statements', 'GET', { agent: { mbox: s.actor.mbox }, verb: s.verb.id });
+    assertStatus(filtered, 200);
+    assert.deepEqual(filtered.json.statements.map((x) => x.id), [s.id]);
+    const one = await altReq(w.x, '/xapi/statements', 'GET', { statementId: s.id });
+    assertStatus(one, 200);
+    assert.equal(one.json.id, s.id);
+  });
+
+  test('6.3 POST ?method=PUT with statementId and content in the form stores the statement (204); content is a UTF-8 string', async () => {
+    const w = await setup();
+    const sid = uuid();
+    const s = stmt({ verb: { id: 'http://adlnet.gov/expapi/verbs/attended', display: { 'zh-CN': '出席了 😀', 'en-US': 'a&b=c+d %20' } } });
+    const res = await altReq(w.x, '/xapi/statements', 'PUT', { statementId: sid, content: JSON.stringify(s) });
+    assertStatus(res, 204);
+    const got = await getById(w.x, sid);
+    assertStatus(got, 200);
+    assert.deepEqual(got.json.verb, s.verb);
+  });
+
+  test('6.3 POST ?method=POST with content in the form stores statements (200, their ids)', async () => {
+    const w = await setup();
+    const list = [stmt({ id: uuid() }), stmt({ id: uuid() })];
+    const res = await altReq(w.x, '/xapi/statements', 'POST', { content: JSON.stringify(list) });
+    assertStatus(res, 200);
+    assert.deepEqual(res.json, list.map((s) => s.id));
+  });
+
+  test('6.3 the version header and Authorization may travel as form fields only (edge 65)', async () => {
+    const w = await setup();
+    const sid = uuid();
+    const res = await altReq(w.anon, '/xapi/statements', 'PUT', {
+      statementId: sid, content: JSON.stringify(stmt()), 'X-Experience-API-Version': VERSION, Authorization: w.x.auth,
+    }, { version: null });
+    assertStatus(res, 204);
+    assertStatus(await getById(w.x, sid), 200);
+    const page = await altReq(w.anon, '/xapi/statements', 'GET', { limit: '1', 'X-Experience-API-Version': '1.0.1', Authorization: w.x.auth }, { version: null });
+    assertStatus(page, 200);
+  });
+
+  test('6.3 a real header beats the form field: X-Experience-API-Version=0.8 in the form with 1.0.3 as a header is 204 (edge 65)', async () => {
+    const w = await setup();
+    const sid = uuid();
+    const res = await altReq(w.x, '/xapi/statements', 'PUT', { statementId: sid, content: JSON.stringify(stmt()), 'X-Experience-API-Version': '0.8' });
+    assertStatus(res, 204);
+    assertStatus(await getById(w.x, sid), 200);
+  });
+
+  test('6.3 anything in the query string besides method is 400 and writes nothing (edge 65)', async () => {
+    const w = await setup();
+    const bad = [];
+    const sid = uuid();
+    const put = await w.x.request('POST', `/xapi/statements?method=PUT&statementId=${sid}`, {
+      raw: new URLSearchParams({ content: JSON.stringify(stmt()) }).toString(), headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    });
+    if (put.status !== 400) bad.push(`?method=PUT&statementId=: want 400, got ${brief(put)}`);
+    if ((await getById(w.x, sid)).status !== 404) bad.push('?method=PUT&statementId= stored the statement');
+    const get = await w.x.request('POST', '/xapi/statements?method=GET&limit=1', { raw: '', headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
+    if (get.status !== 400) bad.push(`?method=GET&limit=1: want 400, got ${brief(get)}`);
+    const key = STATE.key();
+    const doc = await w.x.request('POST', `${STATE.where}?method=PUT&${q(key)}`, { raw: 'content=x', headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
+    if (doc.status !== 400) bad.push(`state ?method=PUT&activityId=...: want 400, got ${brief(doc)}`);
+    if ((await docState(w.x, STATE, key)).status !== 404) bad.push('the state was written');
+    assert.deepEqual(bad, []);
+  });
+
+  test('6.3 ?method= on a request other than POST, or naming an unknown method, is 400 (edge 65)', async () => {
+    const w = await setup();
+    const bad = [];
+    for (const [label, method, query] of [['GET ?method=POST', 'GET', 'method=POST'], ['GET ?method=GET', 'GET', 'method=GET'], ['PUT ?method=PUT', 'PUT', 'method=PUT'], ['POST ?method=PATCH', 'POST', 'method=PATCH'], ['POST ?method=get', 'POST', 'method=get']]) {
+      const sid = uuid();
+      const body = method === 'GET' ? undefined : new URLSearchParams({ statementId: sid, content: JSON.stringify(stmt()) }).toString();
+      const res = await w.x.request(method, `/xapi/statements?${query}`, body === undefined ? {} : { raw: body, headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
+      if (res.status !== 400) bad.push(`${label}: want 400, got ${brief(res)}`);
+      if ((await getById(w.x, sid)).status !== 404) bad.push(`${label}: stored the statement`);
+    }
+    assert.deepEqual(bad, []);
+  });
+
+  test('6.3 an empty form, a body that is not a form, or another outer Content-Type is 400 and stores nothing (edge 65)', async () => {
+    const w = await setup();
+    const bad = [];
+    const s = stmt({ id: uuid() });
+    for (const [label, raw, type] of [
+      ['no body', '', 'application/x-www-form-urlencoded'],
+      ['a JSON body', JSON.stringify(s), 'application/x-www-form-urlencoded'],
+      ['a JSON body with an = in it', JSON.stringify({ ...s, object: { id: `${s.object.id}?a=b` } }), 'application/x-www-form-urlencoded'],
+      ['a broken %-escape', `statementId=${s.id}&content=%zz`, 'application/x-www-form-urlencoded'],
+      ['a form as text/plain', new URLSearchParams({ statementId: s.id, content: JSON.stringify(s) }).toString(), 'text/plain'],
+      ['a form as application/json', new URLSearchParams({ statementId: s.id, content: JSON.stringify(s) }).toString(), 'application/json'],
+    ]) {
+      const res = await w.x.request('POST', '/xapi/statements?method=PUT', { raw, headers: { 'Content-Type': type } });
+      if (res.status !== 400) bad.push(`${label}: want 400, got ${brief(res)}`);
+    }
+    const trace = await storedTrace(w.x, s);
+    if (trace) bad.push(trace);
+    assert.deepEqual(bad, []);
+  });
+
+  test('6.3 the form\'s Content-Type is the content\'s; without it, content is application/json', async () => {
+    const w = await setup();
+    const key = STATE.key();
+    assertStatus(await altReq(w.x, STATE.where, 'PUT', { ...key, content: 'plain 文本', 'Content-Type': 'text/plain; charset=utf-8' }), 204);
+    const got = await docState(w.x, STATE, key);
+    assert.equal(got.type, 'text/plain; charset=utf-8');
+    assert.equal(Buffer.from(got.body, 'latin1').toString('utf8'), 'plain 文本');
+    const json = STATE.key();
+    assertStatus(await altReq(w.x, STATE.where, 'POST', { ...json, content: '{"a":1}' }), 204);
+    assertStatus(await altReq(w.x, STATE.where, 'POST', { ...json, content: '{"b":2}' }), 204);
+    assert.deepEqual((await w.x.get(`${STATE.where}?${q(json)}`)).json, { a: 1, b: 2 });
+  });
+
+  test('6.3 If-Match and If-None-Match travel in the form', async () => {
+    const w = await setup();
+    const key = ACTIVITY_PROFILE.key();
+    assertStatus(await altReq(w.x, ACTIVITY_PROFILE.where, 'PUT', { ...key, content: 'v1', 'Content-Type': 'text/plain', 'If-None-Match': '*' }), 204);
+    assert.equal((await altReq(w.x, ACTIVITY_PROFILE.where, 'PUT', { ...key, content: 'v2', 'Content-Type': 'text/plain', 'If-None-Match': '*' })).status, 412);
+    assert.equal((await altReq(w.x, ACTIVITY_PROFILE.where, 'PUT', { ...key, content: 'v2', 'Content-Type': 'text/plain', 'If-Match': `"${sha1('stale')}"` })).status, 412);
+    assert.equal((await docState(w.x, ACTIVITY_PROFILE, key)).body, 'v1');
+    assertStatus(await altReq(w.x, ACTIVITY_PROFILE.where, 'PUT', { ...key, content: 'v2', 'Content-Type': 'text/plain', 'If-Match': `"${sha1('v1')}"` }), 204);
+    assert.equal((await docState(w.x, ACTIVITY_PROFILE, key)).body, 'v2');
+  });
+
+  test('6.3 DELETE through the form', async () => {
+    const w = await setup();
+    const key = STATE.key();
+    await createDoc(w.x, STATE, key, 'to delete', 'text/plain');
+    assertStatus(await altReq(w.x, STATE.where, 'DELETE', key), 204);
+    assert.equal((await docState(w.x, STATE, key)).status, 404);
+  });
+
+  test('6.3 HEAD through the form answers as a HEAD: the status and headers of the GET, no body', async () => {
+    const w = await setup();
+    const key = STATE.key();
+    await createDoc(w.x, STATE, key, 'headed', 'text/plain');
+    const head = await altReq(w.x, STATE.where, 'HEAD', key);
+    assert.equal(head.status, 200, brief(head));
+    assert.equal(head.headers.get('etag'), `"${sha1('headed')}"`);
+    assert.equal(head.text, '', 'a HEAD answers without a body');
+  });
+
+  test('6.3 every resource takes the form: /xapi/activities, /xapi/agents and the document resources through ?method=GET', async () => {
+    const w = await setup();
+    const f = await resourceFixtures(w);
+    const bad = [];
+    for (const [label, where, fields, check] of [
+      ['activities', '/xapi/activities', { activityId: f.s.object.id }, (r) => r.json?.id === f.s.object.id],
+      ['agents', '/xapi/agents', { agent: f.s.actor }, (r) => r.json?.objectType === 'Person'],
+      ['activities/state', STATE.where, f.state, (r) => r.json?.s === 1],
+      ['activities/profile', ACTIVITY_PROFILE.where, f.ap, (r) => r.json?.p === 1],
+      ['agents/profile', AGENT_PROFILE.where, f.gp, (r) => r.json?.g === 1],
+    ]) {
+      const res = await altReq(w.x, where, 'GET', fields);
+      if (res.status !== 200 || !check(res)) bad.push(`${label}: ${brief(res)}`);
+    }
+    assert.deepEqual(bad, []);
+  });
+});
+
+describe('6.4 content types and encoding', () => {
+  test('6.4 statements come as application/json or multipart/mixed; another Content-Type, or none, is 400 and stores nothing (edge 40)', async () => {
+    const w = await setup();
+    const bad = [];
+    for (const type of ['text/plain', 'application/xml', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/jsonx', 'application/json-patch+json', null]) {
+      for (const method of ['POST', 'PUT']) {
+        const s = stmt({ id: uuid() });
+        const where = method === 'PUT' ? `/xapi/statements?${q({ statementId: s.id })}` : '/xapi/statements';
+        const headers = xHeaders(w.x, type ? { 'Content-Type': type } : {});
+        const res = await rawHttp(method, where, { headers, body: JSON.stringify(s) });
+        if (res.status !== 400) bad.push(`${method} as ${type}: want 400, got ${brief(res)}`);
+        const trace = await storedTrace(w.x, s);
+        if (trace) bad.push(`${method} as ${type}${trace}`);
+      }
+    }
+    assert.deepEqual(bad, []);
+  });
+
+  test('6.4 documents take any Content-Type and keep it', async () => {
+    const w = await setup();
+    const bad = [];
+    for (const type of ['application/vnd.example+json; v=2', 'image/svg+xml', 'text/csv; charset=gbk', 'application/x-www-form-urlencoded', 'x-custom/thing']) {
+      for (const d of DOCS) {
+        const key = d.key();
+        const res = await docReq(w.x, 'PUT', d, key, 'a,b\n1,2', { 'Content-Type': type, 'If-None-Match': '*' });
+        if (res.status !== 204) bad.push(`${d.kind} ${type}: ${brief(res)}`);
+        const got = await docState(w.x, d, key);
+        if (got.type !== type || got.body !== 'a,b\n1,2') bad.push(`${d.kind} ${type}: came back as ${got.type} ${JSON.stringify(got.body)}`);
+      }
+    }
+    assert.deepEqual(bad, []);
+  });
+
+  test('6.4 JSON replies are exactly application/json (no charset): statements, pages, ids, activities, agents, about, document lists, errors (edge 30)', async () => {
+    const w = await setup();
+    const f = await resourceFixtures(w);
+    const bad = [];
+    const replies = {
+      'POST statements': await w.x.post('/xapi/statements', stmt()),
+      'GET statement': await w.x.get(f.paths['statements (one)']),
+      'GET page': await w.x.get(f.paths['statements (a page)']),
+      'GET activities': await w.x.get(f.paths.activities),
+      'GET agents': await w.x.get(f.paths.agents),
+      'GET about': await w.x.get('/xapi/about'),
+      'GET state ids': await w.x.get(f.paths['activities/state (ids)']),
+      'GET activity profile ids': await w.x.get(f.paths['activities/profile (ids)']),
+      'GET agent profile ids': await w.x.get(f.paths['agents/profile (ids)']),
+      'GET a JSON state': await w.x.get(f.paths['activities/state (one)']),
+      'a 400': await w.x.get('/xapi/statements?foo=bar'),
+      'a 404': await w.x.get(`/xapi/statements?${q({ statementId: uuid() })}`),
+    };
+    for (const [label, res] of Object.entries(replies)) {
+      if (res.headers.get('content-type') !== 'application/json') bad.push(`${label} (${res.status}): Content-Type ${res.headers.get('content-type')}`);
+      if (res.json === undefined) bad.push(`${label} (${res.status}): not JSON: ${res.text.slice(0, 80)}`);
+    }
+    assert.deepEqual(bad, []);
+  });
+});
+
+describe('6.5 query parameters', () => {
+  test('6.5 parameter names are case-sensitive and unknown names are 400 on every resource (edges 37, 59)', async () => {
+    const w = await setup();
+    const f = await resourceFixtures(w);
+    const bad = [];
+    const agent = JSON.stringify(f.s.actor);
+    for (const [label, where] of [
+      ['statements Limit', '/xapi/statements?Limit=1'],
+      ['statements Since', '/xapi/statements?Since=2015-01-01T00:00:00Z'],
+      ['statements StatementId', `/xapi/statements?StatementId=${f.s.id}`],
+      ['statements foo', '/xapi/statements?foo=bar'],
+      ['activities ActivityId', `/xapi/activities?ActivityId=${encodeURIComponent(f.s.object.id)}`],
+      ['activities activityID', `/xapi/activities?activityID=${encodeURIComponent(f.s.object.id)}`],
+      ['agents AGENT', `/xapi/agents?AGENT=${encodeURIComponent(agent)}`],
+      ['state StateId', `${STATE.where}?${q({ ...withoutId(STATE, f.state), StateId: f.state.stateId })}`],
+      ['state Registration', `${STATE.where}?${q({ ...f.state, Registration: uuid() })}`],
+      ['state since with stateId spelt SINCE', `${STATE.where}?${q({ ...withoutId(STATE, f.state), SINCE: '2015-01-01T00:00:00Z' })}`],
+      ['state foo', `${STATE.where}?${q({ ...f.state, foo: 'bar' })}`],
+      ['activity profile ProfileId', `${ACTIVITY_PROFILE.where}?${q({ ...withoutId(ACTIVITY_PROFILE, f.ap), ProfileId: f.ap.profileId })}`],
+      ['activity profile agent', `${ACTIVITY_PROFILE.where}?${q({ ...f.ap, agent: f.s.actor })}`],
+      ['agent profile Agent', `${AGENT_PROFILE.where}?${q({ Agent: f.gp.agent, profileId: f.gp.profileId })}`],
+      ['agent profile activityId', `${AGENT_PROFILE.where}?${q({ ...f.gp, activityId: act() })}`],
+    ]) {
+      const res = await w.x.get(where);
+      if (res.status !== 400) bad.push(`${label}: want 400, got ${brief(res)}`);
+    }
+    assert.deepEqual(bad, []);
+  });
+
+  test('6.5 agent arrives as URL-encoded JSON: decoded, then parsed (& = + % and 中文 in a name survive); a broken encoding is 400', async () => {
+    const w = await setup();
+    const who = { objectType: 'Agent', name: 'A & B = C+D 100% 李华', mbox: mbox('encoded') };
+    const res = await w.x.get(`/xapi/agents?agent=${encodeURIComponent(JSON.stringify(who))}`);
+    assertStatus(res, 200);
+    assert.deepEqual(res.json.name, [who.name]);
+    const broken = await w.x.get(`/xapi/agents?agent=${encodeURIComponent(JSON.stringify(who)).replace(/%3A/g, '%22')}`);
+    assert.equal(broken.status, 400, brief(broken));
+    const badEscape = await w.x.get('/xapi/agents?agent=%7B%22mbox%22%3A%22mailto%3Ax%40example.com%22%7D%ZZ');
+    assert.equal(badEscape.status, 400, brief(badEscape));
+  });
+
+  test('6.5 booleans are exactly true or false; limit is a whole number, 0 or more', async () => {
+    const w = await setup();
+    const bad = [];
+    for (const p of ['ascending=TRUE', 'ascending=1', 'ascending=yes', 'related_agents=True', 'related_activities=0',
+      'attachments=on', 'limit=-1', 'limit=1.5', 'limit=abc', 'limit=1e2', 'limit=']) {
+      const res = await w.x.get(`/xapi/statements?${p}`);
+      if (res.status !== 400) bad.push(`${p}: want 400, got ${brief(res)}`);
+    }
+    for (const p of ['ascending=true', 'ascending=false', 'related_agents=false', 'related_activities=true', 'attachments=false', 'limit=0', 'limit=3']) {
+      const res = await w.x.get(`/xapi/statements?${p}`);
+      if (res.status !== 200) bad.push(`${p}: want 200, got ${brief(res)}`);
+    }
+    assert.deepEqual(bad, []);
+  });
+});
+
+describe('6.6 error codes', () => {
+  test('6.6 405 comes before the credentials and the version header (edge 62)', async () => {
+    const w = await setup();
+    const bad = [];
+    for (const [method, where] of [
+      ['DELETE', '/xapi/statements'], ['PATCH', '/xapi/statements'],
+      ['POST', activityPath(act())], ['PUT', activityPath(act())], ['DELETE', activityPath(act())],
+      ['POST', agentsPath({ mbox: mbox() })], ['PUT', agentsPath({ mbox: mbox() })], ['DELETE', agentsPath({ mbox: mbox() })],
+      ['PATCH', `${STATE.where}?${q(STATE.key())}`], ['PATCH', `${ACTIVITY_PROFILE.where}?${q(ACTIVITY_PROFILE.key())}`],
+      ['PATCH', `${AGENT_PROFILE.where}?${q(AGENT_PROFILE.key())}`],
+      ['POST', '/xapi/about'], ['PUT', '/xapi/about'], ['DELETE', '/xapi/about'],
+    ]) {
+      for (const [label, opts] of [['version 1.0.1, no credentials', { version: '1.0.1' }], ['no version, no credentials', { version: null }], ['a bad version', { version: '0.9' }]]) {
+        const res = await w.anon.request(method, where, { ...opts, raw: ['POST', 'PUT', 'PATCH'].includes(method) ? '{}' : undefined });
+        if (res.status !== 405) bad.push(`${method} ${where.split('?')[0]} (${label}): want 405, got ${brief(res)}`);
+      }
+    }
+    assert.deepEqual(bad, []);
+  });
+
+  test('6.6 the version header is checked before the credentials: neither is 400; a version without credentials is 401 (edge 63)', async () => {
+    const w = await setup();
+    const bad = [];
+    for (const where of ['/xapi/statements', activityPath(act()), agentsPath({ mbox: mbox() }), `${STATE.where}?${q(STATE.key())}`]) {
+      const neither = await w.anon.get(where, { version: null });
+      if (neither.status !== 400) bad.push(`${where.split('?')[0]} without version or credentials: want 400, got ${brief(neither)}`);
+      const noAuth = await w.anon.get(where);
+      if (noAuth.status !== 401) bad.push(`${where.split('?')[0]} without credentials: want 401, got ${brief(noAuth)}`);
+    }
+    assert.deepEqual(bad, []);
+  });
+
+  test('6.6 refusals carry a message: 400, 401, 404, 405, 409, 412', async () => {
+    const w = await setup();
+    const f = await resourceFixtures(w);
+    const dup = stmt({ id: uuid() });
+    await store(w.x, dup);
+    const bad = [];
+    for (const [want, res] of [
+      [400, await w.x.get('/xapi/statements?foo=bar')],
+      [401, await w.anon.get('/xapi/statements')],
+      [404, await w.x.get(`/xapi/statements?${q({ statementId: uuid() })}`)],
+      [404, await w.x.get(`${STATE.where}?${q(STATE.key())}`)],
+      [405, await w.anon.request('DELETE', '/xapi/statements')],
+      [409, await w.x.post('/xapi/statements', { ...dup, result: { success: false } })],
+      [412, await docReq(w.x, 'PUT', STATE, f.state, 'x', { 'If-Match': `"${sha1('stale')}"` })],
+    ]) {
+      if (res.status !== want) bad.push(`want ${want}, got ${brief(res)}`);
+      else if (!res.text || res.text.trim().length < 5) bad.push(`${want}: no message: ${JSON.stringify(res.text)}`);
+    }
+    assert.deepEqual(bad, []);
+  });
+
+  test('6.6 a statement or document larger than the limit is 413 and writes nothing', async () => {
+    const w = await setup();
+    const bad = [];
+    const s = stmt({ id: uuid(), result: { response: 'x'.repeat(9 * 1024 * 1024) } });
+    const big = await w.x.post('/xapi/statements', s).catch((e) => ({ status: `error ${e.cause?.code || e.message}`, text: '' }));
+    if (big.status !== 413) bad.push(`a 9 MB statement: want 413, got ${big.status} ${(big.text || '').slice(0, 100)}`);
+    if ((await getById(w.x, s.id)).status !== 404) bad.push('the 9 MB statement was stored');
+    const key = STATE.key();
+    const doc = await docReq(w.x, 'PUT', STATE, key, Buffer.alloc(2 * 1024 * 1024, 0x61), { 'Content-Type': 'text/plain' })
+      .catch((e) => ({ status: `error ${e.cause?.code || e.message}`, text: '' }));
+    if (doc.status !== 413) bad.push(`a 2 MB state: want 413, got ${doc.status} ${(doc.text || '').slice(0, 100)}`);
+    if ((await docState(w.x, STATE, key)).status !== 404) bad.push('the 2 MB state was written');
+    assert.deepEqual(bad, []);
+  });
+});
+
+describe('6.7 authentication', () => {
+  test('6.7 HTTP Basic with the key and secret issued; anything else is 401 with WWW-Authenticate, and writes nothing (edge 64)', async () => {
+    const w = await setup();
+    const bad = [];
+    const b64 = (s) => Buffer.from(s).toString('base64');
+    const cases = [
+      ['no Authorization', null],
+      ['Basic:xxxx (malformed)', 'Basic:xxxx'],
+      ['Basic Og== (empty user and password)', 'Basic Og=='],
+      ['Basic not base64', 'Basic !!!not-base64!!!'],
+      ['Basic without a colon', `Basic ${b64(w.client.key)}`],
+      ['an unknown key', `Basic ${b64(`llx_unknown${hex(6)}:${w.client.secret}`)}`],
+      ['a wrong secret', `Basic ${b64(`${w.client.key}:wrong`)}`],
+      ['the other institution\'s key with this secret', `Basic ${b64(`${Buffer.from(w.other.auth.slice(6), 'base64').toString().split(':')[0]}:${w.client.secret}`)}`],
+      ['Bearer', `Bearer ${w.client.secret}`],
+    ];
+    for (const [label, authz] of cases) {
+      const headers = { 'X-Experience-API-Version': VERSION, 'Content-Type': 'application/json' };
+      if (authz) headers.Authorization = authz;
+      const s = stmt({ id: uuid() });
+      const key = STATE.key();
+      for (const [what, method, where, body] of [
+        ['GET statements', 'GET', '/xapi/statements?limit=1', undefined],
+        ['POST statements', 'POST', '/xapi/statements', JSON.stringify(s)],
+        ['PUT state', 'PUT', `${STATE.where}?${q(key)}`, '{"a":1}'],
+        ['GET activities', 'GET', activityPath(act()), undefined],
+        ['GET agents', 'GET', agentsPath({ mbox: mbox() }), undefined],
+      ]) {
+        const res = await rawHttp(method, where, { headers, body });
+        if (res.status !== 401) bad.push(`${label}, ${what}: want 401, got ${brief(res)}`);
+        else if (!/^Basic/i.test(res.headers.get('www-authenticate') || '')) bad.push(`${label}, ${what}: WWW-Authenticate ${res.headers.get('www-authenticate')}`);
+      }
+      if ((await getById(w.x, s.id)).status !== 404) bad.push(`${label}: the statement was stored`);
+      if ((await docState(w.x, STATE, key)).status !== 404) bad.push(`${label}: the state was written`);
+    }
+    const ok = await rawHttp('GET', '/xapi/statements?limit=1', { headers: xHeaders(w.x) });
+    if (ok.status !== 200) bad.push(`the issued credentials: ${brief(ok)}`);
+    assert.deepEqual(bad, []);
+  });
+});
+
+describe('6.9 headers', () => {
+  test('6.9 a document reply has Content-Type, Content-Length, ETag, Last-Modified, X-Experience-API-Version and Date; a statement reply Consistent-Through besides', async () => {
+    const w = await setup();
+    const f = await resourceFixtures(w);
+    const bad = [];
+    const doc = await rawHttp('GET', f.paths['activities/state (one)'], { headers: xHeaders(w.x) });
+    for (const h of ['content-type', 'etag', 'last-modified', 'x-experience-api-version', 'date']) if (!doc.headers.get(h)) bad.push(`document: no ${h}`);
+    if (doc.headers.get('content-length') !== null && Number(doc.headers.get('content-length')) !== doc.body.length) bad.push(`document: Content-Length ${doc.headers.get('content-length')} for ${doc.body.length} bytes`);
+    if (doc.headers.get('content-length') === null && !/chunked/i.test(doc.headers.get('transfer-encoding') || '')) bad.push('document: neither Content-Length nor chunked');
+    const st = await rawHttp('GET', f.paths['statements (one)'], { headers: xHeaders(w.x, { Accept: 'application/json', 'Accept-Encoding': 'identity', 'Accept-Language': 'en-US' }) });
+    for (const h of ['content-type', 'x-experience-api-version', 'x-experience-api-consistent-through', 'date']) if (!st.headers.get(h)) bad.push(`statement: no ${h}`);
+    if (st.status !== 200) bad.push(`statement with Accept headers: ${brief(st)}`);
+    assert.deepEqual(bad, []);
+  });
+});
+
+describe('6.10 resources', () => {
+  test('6.10 every resource of the table exists: statements, agents, agents/profile, activities, activities/profile, activities/state, about', async () => {
+    const w = await setup();
+    const f = await resourceFixtures(w);
+    const bad = [];
+    for (const [label, where] of Object.entries(f.paths)) {
+      const res = await w.x.get(where);
+      if (res.status !== 200) bad.push(`${label}: ${brief(res)}`);
+    }
+    assert.deepEqual(bad, []);
   });
 });

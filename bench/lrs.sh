@@ -112,7 +112,7 @@ ratio_batch=$(awk -v a="$batch_rate" -v b="$raw_rate" 'BEGIN {printf "%.2f", a /
 stored=$(count)
 if [ "$stored" -lt "$big" ]; then
 	echo "bench: loading to $big statements"
-	"$raw" "$db" "$client_id" $((big - stored)) 50000 3 >/dev/null
+	"$raw" "$db" "$client_id" $((big - stored)) 5000 3 >/dev/null
 fi
 stored=$(count)
 start_server

@@ -108,7 +108,8 @@ int main(int argc, char **argv)
 	rng_state = (uint64_t)atoll(argv[5]) * 2654435761u + 88172645463325252ull;
 	if (sqlite3_open(argv[1], &db) != SQLITE_OK)
 		die("open");
-	exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA cache_size=-65536;");
+	/* A cache that holds what a transaction dirties: spilled pages would be written to the WAL again and again. */
+	exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA cache_size=-1048576;");
 	const char *authority = "{\"objectType\":\"Agent\",\"name\":\"bench\",\"account\":{\"homePage\":"
 				"\"https://lifelong.sh.cn/xapi/clients\",\"name\":\"bench\"}}";
 	if (sqlite3_prepare_v2(db, "INSERT INTO lrs_iris (iri) VALUES (?1) ON CONFLICT DO NOTHING", -1, &iri_insert, NULL) ||

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test suite: unit and store tests (on SQLite and on a private PostgreSQL this script
-# starts), the API suite and the import crash test on both engines, the browser tests, the unit and API suites again under
+# starts), the API suite and the crash tests on both engines, the browser tests, the unit and API suites again under
 # AddressSanitizer and UndefinedBehaviorSanitizer, and a short fuzzing run. Every suite runs even
 # when an earlier one failed; the exit status says whether all passed.
 set -uo pipefail
@@ -47,7 +47,8 @@ suite cli node --test tests/cli/
 suite api-sqlite tests/api/run.sh
 suite api-postgres sh -c 'PGOPTIONS=--client-min-messages=warning psql -q "$LIFELONG_TEST_PG" -c "DROP SCHEMA public CASCADE; CREATE SCHEMA public" >/dev/null && tests/api/run.sh "$LIFELONG_TEST_PG"'
 suite crash-sqlite node --test tests/crash/
-suite crash-postgres sh -c 'PGOPTIONS=--client-min-messages=warning psql -q "$LIFELONG_TEST_PG" -c "DROP SCHEMA public CASCADE; CREATE SCHEMA public" >/dev/null && LIFELONG_TEST_DB="$LIFELONG_TEST_PG" node --test tests/crash/'
+# Each crash test on an empty database of its own.
+suite crash-postgres sh -c 'for f in tests/crash/*.test.mjs; do PGOPTIONS=--client-min-messages=warning psql -q "$LIFELONG_TEST_PG" -c "DROP SCHEMA public CASCADE; CREATE SCHEMA public" >/dev/null && LIFELONG_TEST_DB="$LIFELONG_TEST_PG" node --test "$f" || exit 1; done'
 suite e2e tests/e2e/run.sh
 suite asan-build asan_build
 suite asan-unit meson test -C build-asan --print-errorlogs --num-processes 2

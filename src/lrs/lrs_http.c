@@ -313,7 +313,7 @@ static enum ll_err signatures_check(const struct store_req *x, int n_payloads, b
 			const struct lrs_attachment_ref *a = &s->attachments[k];
 			if (strcmp(a->usage_type, LRS_USAGE_SIGNATURE) != 0)
 				continue;
-			char field[48];
+			char field[96];
 			if (is_array)
 				snprintf(field, sizeof(field), "[%d].attachments[%d]", i, k);
 			else
@@ -380,7 +380,7 @@ static enum ll_err store_statements(struct http_req *req, json_t *root, const ch
 		/* Raw attachment data comes in multipart/mixed; with JSON, each attachment is a link. */
 		for (int k = 0; k < x->statements[i].n_attachments && !parts; k++)
 			if (!x->statements[i].attachments[k].has_file_url) {
-				char field[48];
+				char field[96];
 				snprintf(field, sizeof(field), "%sattachments[%d].fileUrl", prefix, k);
 				return ll_fail(LL_MISSING_FIELD, field,
 					       "an attachment sent without its data (application/json) has a fileUrl");

@@ -110,7 +110,8 @@ static enum ll_err doc_row(const struct store_row *row, void *ctx)
 	free(d->body);
 	if (!(d->body = malloc(len + 1)))
 		return LL_NOMEM;
-	memcpy(d->body, body, len);
+	if (len)
+		memcpy(d->body, body, len); /* an empty document's bytes may be no pointer at all */
 	d->body[len] = '\0';
 	d->len = len;
 	snprintf(d->content_type, sizeof(d->content_type), "%s", store_row_text(row, 0));

@@ -674,7 +674,8 @@ static enum ll_err attachment_row(const struct store_row *row, void *ctx)
 		free(type);
 		return LL_NOMEM;
 	}
-	memcpy(copy, data, len);
+	if (len)
+		memcpy(copy, data, len); /* empty data may be no pointer at all */
 	p->data = copy;
 	p->len = len;
 	p->content_type = type;

@@ -373,8 +373,8 @@ static void expect_query(struct fx *f, const struct lrs_query *q, const char *wa
 static void store_each(struct fx *f, const char *const *rests, int n)
 {
 	for (int i = 0; i < n; i++) {
-		char id[40];
-		snprintf(id, sizeof(id), "01a20bb3-0585-75f0-8be1-0000000000%02d", i + 1);
+		char id[48];
+		snprintf(id, sizeof(id), "01a20bb3-0585-75f0-8be1-0000000000%02d", (i + 1) % 100);
 		char *text = statement_text(id, rests[i]);
 		struct test_batch t;
 		const char *one[] = { text };

@@ -93,6 +93,9 @@ describe('state', () => {
     const base = { activityId: activity(), agent: agent() };
     const registration = crypto.randomUUID();
     await send(xapi, 'PUT', '/xapi/activities/state', { ...base, stateId: 'a' }, '1');
+    // A timestamp has milliseconds: the moment between the two is taken a few of them after the
+    // first write and before the second.
+    await new Promise((r) => setTimeout(r, 5));
     const mid = new Date().toISOString();
     await new Promise((r) => setTimeout(r, 5));
     await send(xapi, 'PUT', '/xapi/activities/state', { ...base, stateId: 'b', registration }, '2');

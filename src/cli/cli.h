@@ -47,6 +47,7 @@ int cmd_migrate(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_user(int argc, char **argv);
 int cmd_ledger(int argc, char **argv);
+int cmd_points(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);

@@ -10,6 +10,7 @@
 #include "../base/log.h"
 #include "../store/store.h"
 #include "../ledger/ledger.h"
+#include "../points/points.h"
 #include "../org/org.h"
 #include "cli.h"
 
@@ -26,6 +27,7 @@ static const struct command commands[] = {
 	{ "user", cmd_user, "manage staff users (user add)" },
 	{ "import", cmd_import, "import learning outcomes from a file (import outcomes)" },
 	{ "ledger", cmd_ledger, "check the credit bank's ledger (ledger verify)" },
+	{ "points", cmd_points, "check-ins and points (points follow, points verify)" },
 	{ "audit", cmd_audit, "audit the learners of a programme against its plan and rules" },
 	{ "keygen", cmd_keygen, "create a key file with new secrets" },
 	{ "version", cmd_version, "print the version" },
@@ -96,6 +98,8 @@ enum ll_err cli_open_pool(const struct cli_common *c, int max_connections, struc
 	if (err != LL_OK)
 		goto out;
 	err = ledger_seed_reference(st);
+	if (err == LL_OK)
+		err = points_seed_reference(st);
 	if (err != LL_OK)
 		goto out;
 	*ret_st = st;

@@ -14,6 +14,7 @@
 #include "../http/server.h"
 #include "../ledger/ledger.h"
 #include "../lrs/lrs.h"
+#include "../points/points.h"
 #include "../store/store.h"
 #include "cli.h"
 
@@ -28,7 +29,8 @@ static void on_signal(int sig)
 }
 
 /* The background worker: runs import jobs one after another (those uploaded here, those another
- * server left unfinished), and looks again a few times a second when none waits. */
+ * server left unfinished), turns new statements and deposits into check-ins and points, and
+ * looks again a few times a second when nothing waits. */
 static void *worker_main(void *arg)
 {
 	struct ll_store *st = arg;
@@ -40,7 +42,11 @@ static void *worker_main(void *arg)
 		enum ll_err err = import_run(st, NULL, worker, &worker_stop, NULL, NULL, &ran);
 		if (err != LL_OK && !worker_stop)
 			log_error("import", "import worker: %s", ll_error_get(err)->message);
-		if (!ran || err != LL_OK)
+		int followed = 0;
+		enum ll_err follow_err = points_follow(st, 500, &followed);
+		if (follow_err != LL_OK && !worker_stop)
+			log_error("points", "points worker: %s", ll_error_get(follow_err)->message);
+		if ((!ran || err != LL_OK) && followed == 0)
 			usleep(200 * 1000);
 	}
 	return NULL;

@@ -9,6 +9,7 @@
 #include "../auth/auth.h"
 #include "../base/crypto.h"
 #include "../ledger/ledger.h"
+#include "../points/points.h"
 #include "../org/org.h"
 #include "../store/store.h"
 #include "cli.h"
@@ -89,6 +90,8 @@ int cmd_migrate(int argc, char **argv)
 		err = org_load_reference(st, &loaded);
 		if (err == LL_OK)
 			err = ledger_seed_reference(st);
+		if (err == LL_OK)
+			err = points_seed_reference(st);
 		if (err == LL_OK)
 			printf("schema version %d (%d migrations applied, %d divisions loaded)\n", version, applied, loaded);
 	}

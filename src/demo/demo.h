@@ -195,6 +195,11 @@ struct demo_summary {
 enum ll_err demo_lrs_write(struct ll_store *st, const struct ll_keys *keys, const struct demo_institution *institutions,
 			   int n_institutions, const char *citizen_account_no, struct demo_summary *sum);
 
+/* Learning sites, the incentives catalogue, and the demo citizen's check-ins and a voucher
+ * (demo_points.c). */
+enum ll_err demo_points_write(struct ll_store *st, const struct demo_institution *institutions, int n_institutions,
+			      const char *citizen_person_id);
+
 /* Writes the demo city into a migrated database that holds the reference divisions. Refuses with
  * LL_CONFLICT when the database already holds demo data (a user DEMO_MARKER_LOGIN). Writes
  * persons in transactions of batch_rows; a run that fails half-way leaves what it committed, and

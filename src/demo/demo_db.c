@@ -575,6 +575,8 @@ enum ll_err demo_generate(struct ll_store *st, const struct ll_keys *keys, const
 		err = demo_transfer_write(st, institutions, n_institutions);
 	if (err == LL_OK && opt->with_outcomes)
 		err = demo_lrs_write(st, keys, institutions, n_institutions, citizen.account_no, &sum);
+	if (err == LL_OK)
+		err = demo_points_write(st, institutions, n_institutions, citizen.id.s);
 	if (err != LL_OK)
 		goto out;
 	sum.users += sum.activated;

@@ -243,6 +243,40 @@ static json_t *components(void)
 		"\"rows_stored\":{\"type\":\"integer\"},\"rows_pending\":{\"type\":\"integer\"},"
 		"\"rows_existing\":{\"type\":\"integer\"},\"rows_rejected\":{\"type\":\"integer\"},"
 		"\"error\":{\"type\":[\"string\",\"null\"]}}"));
+	json_object_set_new(s, "CheckinMonth", obj_schema(
+		"{\"month\":{\"type\":\"string\"},\"today\":{\"type\":\"string\"},"
+		"\"days\":{\"type\":\"array\",\"items\":{\"type\":\"object\"}},\"streak\":{\"type\":\"object\","
+		"\"properties\":{\"current\":{\"type\":\"integer\"},\"longest\":{\"type\":\"integer\"},"
+		"\"total_days\":{\"type\":\"integer\"},\"is_checked_in_today\":{\"type\":\"boolean\"}}}}"));
+	json_object_set_new(s, "Checkin", obj_schema(
+		"{\"date\":{\"type\":\"string\"},\"source\":{\"type\":\"string\",\"enum\":[\"statement\",\"manual\","
+		"\"site\"]},\"is_new\":{\"type\":\"boolean\"},\"site\":{\"type\":[\"object\",\"null\"]}}"));
+	json_object_set_new(s, "CheckinSite", obj_schema(
+		"{\"id\":{\"type\":\"string\"},\"name\":{\"type\":\"string\"},\"name_en\":{\"type\":\"string\"},"
+		"\"address\":{\"type\":\"string\"},\"is_active\":{\"type\":\"boolean\"},"
+		"\"institution\":{\"type\":\"object\"}}"));
+	json_object_set_new(s, "CheckinCode", obj_schema(
+		"{\"site\":{\"$ref\":\"#/components/schemas/CheckinSite\"},\"date\":{\"type\":\"string\"},"
+		"\"code\":{\"type\":\"string\"},\"path\":{\"type\":\"string\"}}"));
+	json_object_set_new(s, "PointsRule", obj_schema(
+		"{\"id\":{\"type\":\"string\"},\"event\":{\"type\":\"string\"},\"name\":{\"type\":\"string\"},"
+		"\"points\":{\"type\":\"integer\"},\"points_per_hour\":{\"type\":\"integer\"},"
+		"\"daily_cap\":{\"type\":[\"integer\",\"null\"]},\"is_active\":{\"type\":\"boolean\"}}"));
+	json_object_set_new(s, "PointsBalances", obj_schema(
+		"{\"balances\":{\"type\":\"object\",\"properties\":{\"academic\":{\"type\":\"integer\"},"
+		"\"vocational\":{\"type\":\"integer\"},\"community\":{\"type\":\"integer\"},"
+		"\"elder\":{\"type\":\"integer\"}}},\"total\":{\"type\":\"integer\"}}"));
+	json_object_set_new(s, "Incentive", obj_schema(
+		"{\"id\":{\"type\":\"string\"},\"kind\":{\"type\":\"string\"},\"name\":{\"type\":\"string\"},"
+		"\"edu_type\":{\"type\":\"string\"},\"cost\":{\"type\":\"integer\"},\"stock\":{\"type\":\"integer\"},"
+		"\"expires_at\":{\"type\":[\"string\",\"null\"]},\"is_active\":{\"type\":\"boolean\"},"
+		"\"is_available\":{\"type\":\"boolean\"},\"institution\":{\"type\":\"object\"}}"));
+	json_object_set_new(s, "Voucher", obj_schema(
+		"{\"id\":{\"type\":\"string\"},\"code\":{\"type\":\"string\"},\"cost\":{\"type\":\"integer\"},"
+		"\"status\":{\"type\":\"string\",\"enum\":[\"unused\",\"used\",\"expired\"]},"
+		"\"expires_at\":{\"type\":[\"string\",\"null\"]},\"used_at\":{\"type\":[\"string\",\"null\"]},"
+		"\"incentive\":{\"type\":\"object\"}}"));
+	json_object_set_new(s, "Svg", json_pack("{s:s}", "type", "string"));
 	json_object_set_new(s, "Csv", json_pack("{s:s}", "type", "string"));
 	json_object_set_new(s, "Binary", json_pack("{s:s, s:s}", "type", "string", "format", "binary"));
 	json_object_set_new(s, "Text", json_pack("{s:s}", "type", "string"));
@@ -332,6 +366,7 @@ json_t *openapi_document(void)
 			const char *ctype = strcmp(resp, "Text") == 0     ? "text/plain"
 					    : strcmp(resp, "Csv") == 0    ? "text/csv"
 					    : strcmp(resp, "Binary") == 0 ? "application/octet-stream"
+					    : strcmp(resp, "Svg") == 0    ? "image/svg+xml"
 									  : "application/json";
 			json_object_set_new(responses, code,
 					    json_pack("{s:s, s:{s:{s:o}}}", "description", "success", "content", ctype,

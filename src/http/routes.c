@@ -9,6 +9,7 @@
 #include "../lrs/lrs.h"
 #include "../auth/auth.h"
 #include "../org/org.h"
+#include "../points/points.h"
 #include "../transfer/transfer.h"
 #include "http.h"
 #include "ops.h"
@@ -237,6 +238,62 @@ const struct route routes[] = {
 	{ "POST", "/api/v1/transfer/items/{id}/decision", transfer_http_item_decide, ROLES_DEPOSIT, .max_body = 2 * KB,
 	  .tag = "transfer", .summary = "Approve (the credit enters the ledger) or reject a transfer item",
 	  .body_spec = transfer_decision_spec, .response = "Decision" },
+
+	/* Check-ins (学习打卡), points (积分) and incentives. */
+	{ "GET", "/api/v1/me/checkins", points_http_checkins, ROLE_CITIZEN, .tag = "points",
+	  .summary = "The caller's check-ins of a month (?month=YYYY-MM, this month by default) and streaks",
+	  .response = "CheckinMonth" },
+	{ "POST", "/api/v1/me/checkins", points_http_checkin, ROLE_CITIZEN, .max_body = 2 * KB, .tag = "points",
+	  .summary = "Check in today: by hand (with a note), or at a learning site with its QR code's code "
+		     "(201 new; 200 when this way already checked today in)",
+	  .body_spec = checkin_spec, .response = "Checkin", .ok_status = 201 },
+	{ "GET", "/api/v1/checkin-sites", points_http_sites, ROLES_DEPOSIT, .tag = "points",
+	  .summary = "The caller's institution's learning sites", .response = "Items" },
+	{ "POST", "/api/v1/checkin-sites", points_http_site_create, ROLE_INSTITUTION_ADMIN, .max_body = 2 * KB,
+	  .tag = "points", .summary = "Open a learning site where learners check in by QR code",
+	  .body_spec = checkin_site_spec, .response = "CheckinSite", .ok_status = 201 },
+	{ "GET", "/api/v1/checkin-sites/{id}", points_http_site_get, ROLES_ALL, .tag = "points",
+	  .summary = "A learning site's name, address and institution", .response = "CheckinSite" },
+	{ "DELETE", "/api/v1/checkin-sites/{id}", points_http_site_retire, ROLE_INSTITUTION_ADMIN, .tag = "points",
+	  .summary = "Retire a learning site (its codes stop working)", .ok_status = 204 },
+	{ "GET", "/api/v1/checkin-sites/{id}/code", points_http_site_code, ROLES_DEPOSIT, .tag = "points",
+	  .summary = "Today's code of a learning site and the portal path its QR code opens", .response = "CheckinCode" },
+	{ "GET", "/api/v1/checkin-sites/{id}/qr.svg", points_http_site_qr, ROLES_DEPOSIT, .tag = "points",
+	  .summary = "Today's QR code of a learning site, to show or print", .response = "Svg" },
+	{ "GET", "/api/v1/me/points", points_http_balances, ROLE_CITIZEN, .tag = "points",
+	  .summary = "The caller's points by education type and in total", .response = "PointsBalances" },
+	{ "GET", "/api/v1/me/points/statement", points_http_statement, ROLE_CITIZEN, .tag = "points",
+	  .summary = "The caller's points transactions, newest first (?limit=&after=)", .response = "Page" },
+	{ "GET", "/api/v1/points/rules", points_http_rules, ROLE_CITY_ADMIN | ROLE_AUDITOR, .tag = "points",
+	  .summary = "The earning rules", .response = "Items" },
+	{ "POST", "/api/v1/points/rules", points_http_rule_create, ROLE_CITY_ADMIN, .max_body = 4 * KB, .tag = "points",
+	  .summary = "Add an earning rule", .body_spec = points_rule_spec, .response = "PointsRule", .ok_status = 201 },
+	{ "PUT", "/api/v1/points/rules/{id}", points_http_rule_update, ROLE_CITY_ADMIN, .max_body = 4 * KB,
+	  .tag = "points", .summary = "Change an earning rule (awards made stay)", .body_spec = points_rule_spec,
+	  .response = "PointsRule" },
+	{ "GET", "/api/v1/incentives", points_http_incentives, ROLES_ALL, .tag = "points",
+	  .summary = "The incentives catalogue (all of it for the city; what is on offer for everyone else)",
+	  .response = "Items" },
+	{ "POST", "/api/v1/incentives", points_http_incentive_create, ROLE_CITY_ADMIN, .max_body = 4 * KB,
+	  .tag = "points", .summary = "Add an incentive to the catalogue", .body_spec = incentive_spec,
+	  .response = "Incentive", .ok_status = 201 },
+	{ "PUT", "/api/v1/incentives/{id}", points_http_incentive_update, ROLE_CITY_ADMIN, .max_body = 4 * KB,
+	  .tag = "points", .summary = "Change an incentive (not its stock)", .body_spec = incentive_update_spec,
+	  .response = "Incentive" },
+	{ "POST", "/api/v1/incentives/{id}/stock", points_http_incentive_stock, ROLE_CITY_ADMIN, .max_body = 1 * KB,
+	  .tag = "points", .summary = "Add to or take from an incentive's stock", .body_spec = incentive_stock_spec,
+	  .response = "Incentive" },
+	{ "POST", "/api/v1/me/redemptions", points_http_redeem, ROLE_CITIZEN, .max_body = 1 * KB, .tag = "points",
+	  .summary = "Redeem points for an incentive's voucher (201; 200 with the first voucher for a repeated "
+		     "request_id)",
+	  .body_spec = redeem_spec, .response = "Voucher", .ok_status = 201 },
+	{ "GET", "/api/v1/me/redemptions", points_http_my_redemptions, ROLE_CITIZEN, .tag = "points",
+	  .summary = "The caller's vouchers, newest first", .response = "Items" },
+	{ "GET", "/api/v1/redemptions", points_http_redemption_find, ROLES_DEPOSIT, .tag = "points",
+	  .summary = "A voucher for one of the caller's institution's incentives (?code=)", .response = "Voucher" },
+	{ "POST", "/api/v1/redemptions/use", points_http_redemption_use, ROLES_DEPOSIT, .max_body = 1 * KB,
+	  .tag = "points", .summary = "Mark a voucher used as it is presented", .body_spec = voucher_use_spec,
+	  .response = "Voucher" },
 
 	/* The learning record store: credentials for learning platforms, and xAPI 1.0.3 at /xapi. */
 	{ "GET", "/api/v1/lrs/clients", lrs_http_clients, ROLES_DEPOSIT, .tag = "lrs",

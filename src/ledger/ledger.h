@@ -375,6 +375,19 @@ extern const char *const outcome_kind_labels_en[];
  * ledger order, read inside the caller's transaction into an array of a; strings arena-owned. */
 enum ll_err ledger_current_outcomes(struct ll_tx *tx, const char *person_id, struct arena *a,
 				    struct ledger_entry **ret_entries, int *ret_n);
+/* An outcome as it was deposited, as those that follow the ledger (points) see it. Strings are
+ * owned by the arena given to ledger_deposits_since. */
+struct ledger_deposit_seen {
+	int64_t seq;
+	const char *outcome_id, *person_id, *kind, *title;
+	int64_t level;                /* -1: none */
+	int64_t hours_milli;          /* -1: none */
+	int64_t created_at;
+};
+/* The first versions of outcomes (deposits, not corrections or revocations) after ledger seq
+ * after_seq, in ledger order, at most limit, inside tx: *ret_items (arena-owned) and *ret_n. */
+enum ll_err ledger_deposits_since(struct ll_tx *tx, int64_t after_seq, int limit, struct arena *a,
+				  struct ledger_deposit_seen **ret_items, int *ret_n);
 /* A person's transcript as the caller may see it: the current version of each outcome (sorted by
  * kind, newest first), totals of credits and hours by kind, by level and by year. An institution
  * sees the outcomes it deposited, or all of them when the person shared their record with it;

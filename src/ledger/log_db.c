@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "../auth/roles.h"
+#include "../base/arena.h"
 #include "../base/clock.h"
 #include "../base/crypto.h"
 #include "../base/grow.h"
@@ -1021,5 +1022,51 @@ enum ll_err ledger_verify(struct ll_store *st, const unsigned char public_key[ME
 	free(v->implied.nodes);
 	free(v->sths);
 	free(v);
+	return err;
+}
+
+/* ---- What follows the ledger ---- */
+
+static const struct store_stmt DEPOSITS_SINCE = {
+	"ledger deposits since",
+	"SELECT seq, outcome_id, person_id, kind, title, level, hours_milli, created_at FROM ledger_entries "
+	"WHERE seq > $1 AND op = 'deposit' ORDER BY seq LIMIT $2"
+};
+
+struct deposits_ctx {
+	struct arena *a;
+	struct ledger_deposit_seen *items;
+	int n, cap;
+};
+
+static enum ll_err deposit_seen_row(const struct store_row *row, void *ctx)
+{
+	struct deposits_ctx *x = ctx;
+	if (x->n == x->cap)
+		return LL_OK;
+	struct ledger_deposit_seen *d = &x->items[x->n];
+	d->seq = store_row_i64(row, 0);
+	d->outcome_id = arena_strdup(x->a, store_row_text(row, 1));
+	d->person_id = arena_strdup(x->a, store_row_text(row, 2));
+	d->kind = arena_strdup(x->a, store_row_text(row, 3));
+	d->title = arena_strdup(x->a, store_row_text(row, 4));
+	d->level = store_row_is_null(row, 5) ? -1 : store_row_i64(row, 5);
+	d->hours_milli = store_row_is_null(row, 6) ? -1 : store_row_i64(row, 6);
+	d->created_at = store_row_i64(row, 7);
+	if (!d->outcome_id || !d->person_id || !d->kind || !d->title)
+		return LL_NOMEM;
+	x->n++;
+	return LL_OK;
+}
+
+enum ll_err ledger_deposits_since(struct ll_tx *tx, int64_t after_seq, int limit, struct arena *a,
+				  struct ledger_deposit_seen **ret_items, int *ret_n)
+{
+	struct deposits_ctx x = { .a = a, .cap = limit, .items = arena_alloc(a, (size_t)limit * sizeof(*x.items)) };
+	if (!x.items)
+		return ll_fail(LL_NOMEM, NULL, NULL);
+	enum ll_err err = store_exec(tx, &DEPOSITS_SINCE, SP(SV_I64(after_seq), SV_I64(limit)), deposit_seen_row, &x);
+	*ret_items = x.items;
+	*ret_n = x.n;
 	return err;
 }

@@ -5,6 +5,7 @@
  */
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -181,6 +182,36 @@ bool lrs_duration_is_valid(const char *s)
 	if (is_time && p[-1] == 'T')
 		return false;
 	return any && *p == '\0';
+}
+
+bool lrs_duration_ms(const char *s, int64_t *ret_ms)
+{
+	if (!s || !lrs_duration_is_valid(s))
+		return false;
+	/* Valid, so: numbers each followed by its unit; M before T is months, after it minutes. */
+	static const double date_ms[] = { ['Y'] = 365 * 86400e3, ['M'] = 30 * 86400e3, ['W'] = 7 * 86400e3,
+					  ['D'] = 86400e3 };
+	static const double time_ms[] = { ['H'] = 3600e3, ['M'] = 60e3, ['S'] = 1e3 };
+	double total = 0;
+	bool is_time = false;
+	for (const char *p = s + 1; *p;) {
+		if (*p == 'T') {
+			is_time = true;
+			p++;
+			continue;
+		}
+		char number[32];
+		size_t n = 0;
+		while ((isdigit((unsigned char)*p) || *p == '.' || *p == ',') && n < sizeof(number) - 1)
+			number[n++] = *p == ',' ? '.' : *p, p++;
+		number[n] = '\0';
+		unsigned char unit = (unsigned char)*p++;
+		total += strtod(number, NULL) * (is_time ? time_ms[unit] : date_ms[unit]);
+	}
+	if (total > 9e15)
+		return false;
+	*ret_ms = (int64_t)total;
+	return true;
 }
 
 static bool two_digits(const char *p, int *ret)

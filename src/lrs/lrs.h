@@ -111,6 +111,9 @@ bool lrs_timestamp_parse(const char *s, int64_t *ret_us);
 void lrs_time_format(int64_t t_us, char out[32]);
 /* Checks an ISO 8601 duration ("PT1H30M", "P1DT2.5S", "P3W"). */
 bool lrs_duration_is_valid(const char *s);
+/* A valid duration in milliseconds, a year counted as 365 days and a month as 30; false when s
+ * is not valid or does not fit. */
+bool lrs_duration_ms(const char *s, int64_t *ret_ms);
 /* Checks an RFC 5646 language tag for well-formedness ("zh-CN", "en", "zh-Hans-CN"). */
 bool lrs_language_tag_is_valid(const char *s);
 /* Checks an absolute IRI: a scheme, a colon and no characters an IRI cannot hold. */
@@ -121,6 +124,8 @@ bool lrs_uuid_is_valid(const char *s);
 /* ---- Storing and reading statements (lrs_db.c) ---- */
 
 struct ll_store;
+struct ll_tx;
+struct arena;
 struct store_session;
 struct lrs_cache;
 
@@ -278,6 +283,21 @@ enum ll_err lrs_activity_get(struct ll_store *st, const char *institution_id, co
  * first): {"items":[statements], "next"?}. Caller owns *ret_page. */
 enum ll_err lrs_person_activity(struct ll_store *st, const char *person_id, const char *after, int limit,
 				json_t **ret_page);
+
+/* A statement about a person, as those that follow the store (check-ins, points) see it.
+ * Strings are owned by the arena given to lrs_learning_since. */
+struct lrs_learning {
+	int64_t seq;
+	const char *id, *person_id, *verb;
+	const char *institution_type;   /* of the institution whose platform sent it */
+	int64_t timestamp_us, stored_us;
+	int64_t duration_ms;            /* its result's duration; -1 when none */
+	const char *title;              /* its activity's name, Chinese first; NULL when none */
+};
+/* The statements stored after seq after_seq that are about a linked person and are not voiding,
+ * in the order they were stored, at most limit, inside tx: *ret_items (arena-owned) and *ret_n. */
+enum ll_err lrs_learning_since(struct ll_tx *tx, int64_t after_seq, int limit, struct arena *a,
+			       struct lrs_learning **ret_items, int *ret_n);
 
 /* The stored data of the attachments whose SHA-2s (lowercase hex, borrowed) are sha2s[0..n),
  * those the store holds, into ret[0..*ret_n) (room for n; sha2 borrowed, data and content_type

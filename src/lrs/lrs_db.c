@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../base/arena.h"
 #include "../base/clock.h"
 #include "../base/grow.h"
 #include "../base/strmap.h"
@@ -854,4 +855,83 @@ enum ll_err lrs_statement_get(struct ll_store *st, const char *id, bool is_voide
 	}
 	*ret_body = g.body;
 	return LL_OK;
+}
+
+/* ---- What follows the store ---- */
+
+static const struct store_stmt LEARNING_SINCE = {
+	"lrs learning since",
+	"SELECT s.seq, s.id, s.person_id, v.iri, i.type, s.timestamp_us, s.stored_us, s.body FROM lrs_statements s "
+	"JOIN lrs_iris v ON v.id = s.verb_iri JOIN lrs_clients c ON c.id = s.client_id "
+	"JOIN institutions i ON i.id = c.institution_id "
+	"WHERE s.seq > $1 AND s.person_id IS NOT NULL AND s.is_voiding = 0 ORDER BY s.seq LIMIT $2"
+};
+
+struct learning_ctx {
+	struct arena *a;
+	struct lrs_learning *items;
+	int n, cap;
+};
+
+/* The name of a language map, Chinese first, then English, then any. */
+static const char *map_pick(const json_t *map)
+{
+	static const char *const preferred[] = { "zh-CN", "zh-Hans-CN", "zh", "en-US", "en", NULL };
+	for (int i = 0; preferred[i]; i++) {
+		const char *v = json_string_value(json_object_get(map, preferred[i]));
+		if (v)
+			return v;
+	}
+	const char *key;
+	json_t *value;
+	json_object_foreach((json_t *)map, key, value) {
+		if (json_is_string(value))
+			return json_string_value(value);
+	}
+	return NULL;
+}
+
+static enum ll_err learning_row(const struct store_row *row, void *ctx)
+{
+	struct learning_ctx *x = ctx;
+	if (x->n == x->cap)
+		return LL_OK;
+	struct lrs_learning *l = &x->items[x->n];
+	l->seq = store_row_i64(row, 0);
+	l->id = arena_strdup(x->a, store_row_text(row, 1));
+	l->person_id = arena_strdup(x->a, store_row_text(row, 2));
+	l->verb = arena_strdup(x->a, store_row_text(row, 3));
+	l->institution_type = arena_strdup(x->a, store_row_text(row, 4));
+	l->timestamp_us = store_row_i64(row, 5);
+	l->stored_us = store_row_i64(row, 6);
+	l->duration_ms = -1;
+	l->title = NULL;
+	json_t *body = json_loads(store_row_text(row, 7), 0, NULL);
+	if (body) {
+		const char *duration = json_string_value(json_object_get(json_object_get(body, "result"), "duration"));
+		int64_t ms;
+		if (duration && lrs_duration_ms(duration, &ms))
+			l->duration_ms = ms;
+		const char *title = map_pick(json_object_get(json_object_get(json_object_get(body, "object"), "definition"),
+							     "name"));
+		if (title)
+			l->title = arena_strdup(x->a, title);
+		json_decref(body);
+	}
+	if (!l->id || !l->person_id || !l->verb || !l->institution_type)
+		return LL_NOMEM;
+	x->n++;
+	return LL_OK;
+}
+
+enum ll_err lrs_learning_since(struct ll_tx *tx, int64_t after_seq, int limit, struct arena *a,
+			       struct lrs_learning **ret_items, int *ret_n)
+{
+	struct learning_ctx x = { .a = a, .cap = limit, .items = arena_alloc(a, (size_t)limit * sizeof(*x.items)) };
+	if (!x.items)
+		return ll_fail(LL_NOMEM, NULL, NULL);
+	enum ll_err err = store_exec(tx, &LEARNING_SINCE, SP(SV_I64(after_seq), SV_I64(limit)), learning_row, &x);
+	*ret_items = x.items;
+	*ret_n = x.n;
+	return err;
 }

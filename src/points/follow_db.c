@@ -1,0 +1,120 @@
+/*
+ * Following the statement store and the credit bank: each statement about a person that shows
+ * they learned checks their day in, each completion and each deposited outcome is offered to the
+ * earning rules. A cursor per source remembers how far it got; it moves in the same transaction
+ * as the check-ins and awards, and every award is keyed by its event, so a second server
+ * following at the same time, or a crash between batches, awards nothing twice.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "../base/arena.h"
+#include "../base/clock.h"
+#include "../ledger/ledger.h"
+#include "../lrs/lrs.h"
+#include "../store/store.h"
+#include "points.h"
+#include "points_db.h"
+
+static const struct store_stmt CURSOR_GET = { "points cursor get",
+					      "SELECT position FROM points_cursors WHERE name = $1" };
+static const struct store_stmt CURSOR_SET = {
+	"points cursor set", "UPDATE points_cursors SET position = $2 WHERE name = $1 AND position < $2"
+};
+
+struct follow_ctx {
+	int limit;
+	int done;
+	struct arena arena;
+	struct rule_set rules;
+};
+
+static enum ll_err position_row(const struct store_row *row, void *ctx)
+{
+	*(int64_t *)ctx = store_row_i64(row, 0);
+	return LL_OK;
+}
+
+static enum ll_err cursor_get(struct ll_tx *tx, const char *name, int64_t *ret)
+{
+	*ret = 0;
+	return store_exec(tx, &CURSOR_GET, SP(SV_TEXT(name)), position_row, ret);
+}
+
+static enum ll_err learned(struct ll_tx *tx, struct follow_ctx *f, const struct lrs_learning *l)
+{
+	/* The day it happened; a timestamp in the future counts as the day it was stored. */
+	int64_t at = l->timestamp_us <= l->stored_us ? l->timestamp_us : l->stored_us;
+	int64_t day = points_day_of(at);
+	enum ll_err err = LL_OK;
+	if (checkin_verb_qualifies(l->verb)) {
+		bool is_new;
+		err = checkin_record(tx, l->person_id, day, CHECKIN_STATEMENT, NULL, l->id, NULL, &is_new);
+	}
+	if (err == LL_OK && completion_verb(l->verb)) {
+		char key[80];
+		snprintf(key, sizeof(key), "statement:%s", l->id);
+		struct points_event e = { .kind = EVENT_COMPLETION, .person_id = l->person_id, .key = key, .day = day,
+					  .edu_type = edu_type_of_institution(l->institution_type), .level = -1,
+					  .hours_milli = l->duration_ms >= 0 ? l->duration_ms / 3600 : -1,
+					  .title = l->title };
+		err = points_award_with(tx, &f->rules, &e);
+	}
+	return err;
+}
+
+static enum ll_err deposited(struct ll_tx *tx, struct follow_ctx *f, const struct ledger_deposit_seen *d)
+{
+	char key[80];
+	snprintf(key, sizeof(key), "outcome:%s", d->outcome_id);
+	struct points_event e = { .kind = EVENT_OUTCOME, .person_id = d->person_id, .key = key,
+				  .day = points_day_of(d->created_at), .edu_type = edu_type_of_kind(d->kind),
+				  .outcome_kind = d->kind, .level = d->level, .hours_milli = d->hours_milli,
+				  .title = d->title };
+	return points_award_with(tx, &f->rules, &e);
+}
+
+static enum ll_err follow_txn(struct ll_tx *tx, void *ctx)
+{
+	struct follow_ctx *f = ctx;
+	arena_reset(&f->arena);
+	f->done = 0;
+	int64_t statements_at, outcomes_at;
+	enum ll_err err = points_rules_load(tx, &f->rules);
+	if (err == LL_OK)
+		err = cursor_get(tx, "statements", &statements_at);
+	if (err == LL_OK)
+		err = cursor_get(tx, "outcomes", &outcomes_at);
+	struct lrs_learning *ls = NULL;
+	int n_ls = 0;
+	if (err == LL_OK)
+		err = lrs_learning_since(tx, statements_at, f->limit, &f->arena, &ls, &n_ls);
+	for (int i = 0; err == LL_OK && i < n_ls; i++)
+		err = learned(tx, f, &ls[i]);
+	if (err == LL_OK && n_ls > 0)
+		err = store_exec(tx, &CURSOR_SET, SP(SV_TEXT("statements"), SV_I64(ls[n_ls - 1].seq)), NULL, NULL);
+	struct ledger_deposit_seen *ds = NULL;
+	int n_ds = 0;
+	if (err == LL_OK)
+		err = ledger_deposits_since(tx, outcomes_at, f->limit, &f->arena, &ds, &n_ds);
+	for (int i = 0; err == LL_OK && i < n_ds; i++)
+		err = deposited(tx, f, &ds[i]);
+	if (err == LL_OK && n_ds > 0)
+		err = store_exec(tx, &CURSOR_SET, SP(SV_TEXT("outcomes"), SV_I64(ds[n_ds - 1].seq)), NULL, NULL);
+	f->done = n_ls + n_ds;
+	return err;
+}
+
+enum ll_err points_follow(struct ll_store *st, int limit, int *ret_done)
+{
+	struct follow_ctx *f = calloc(1, sizeof(*f));
+	if (!f)
+		return ll_fail(LL_NOMEM, NULL, NULL);
+	f->limit = limit > 0 ? limit : 500;
+	arena_init(&f->arena, 0);
+	enum ll_err err = store_run(st, STORE_WRITE, "points follow", follow_txn, f);
+	*ret_done = err == LL_OK ? f->done : 0;
+	arena_release(&f->arena);
+	free(f);
+	return err;
+}

@@ -29,11 +29,17 @@ static void on_signal(int sig)
 }
 
 /* The background worker: runs import jobs one after another (those uploaded here, those another
- * server left unfinished), turns new statements and deposits into check-ins and points, and
- * looks again a few times a second when nothing waits. */
+ * server left unfinished), turns new statements and deposits into check-ins and points, deposits
+ * the completions of catalogued units, and looks again a few times a second when nothing waits. */
+struct worker {
+	struct ll_store *st;
+	const char *home_page;
+};
+
 static void *worker_main(void *arg)
 {
-	struct ll_store *st = arg;
+	const struct worker *w = arg;
+	struct ll_store *st = w->st;
 	char host[64] = "localhost", worker[96];
 	gethostname(host, sizeof(host) - 1);
 	snprintf(worker, sizeof(worker), "%s:%ld", host, (long)getpid());
@@ -42,11 +48,14 @@ static void *worker_main(void *arg)
 		enum ll_err err = import_run(st, NULL, worker, &worker_stop, NULL, NULL, &ran);
 		if (err != LL_OK && !worker_stop)
 			log_error("import", "import worker: %s", ll_error_get(err)->message);
-		int followed = 0;
+		int followed = 0, deposited = 0;
 		enum ll_err follow_err = points_follow(st, 500, &followed);
 		if (follow_err != LL_OK && !worker_stop)
 			log_error("points", "points worker: %s", ll_error_get(follow_err)->message);
-		if ((!ran || err != LL_OK) && followed == 0)
+		follow_err = lrs_deposit_follow(st, w->home_page, 100, &deposited);
+		if (follow_err != LL_OK && !worker_stop)
+			log_error("lrs", "depositing completions: %s", ll_error_get(follow_err)->message);
+		if ((!ran || err != LL_OK) && followed == 0 && deposited == 0)
 			usleep(200 * 1000);
 	}
 	return NULL;
@@ -140,7 +149,8 @@ int cmd_serve(int argc, char **argv)
 	if (err != LL_OK)
 		goto out;
 	pthread_t worker;
-	bool has_worker = pthread_create(&worker, NULL, worker_main, st) == 0;
+	struct worker w = { st, app.lrs->home_page };
+	bool has_worker = pthread_create(&worker, NULL, worker_main, &w) == 0;
 	if (!has_worker)
 		log_error("serve", "cannot start the background worker: imports wait for another server");
 	struct sigaction sa = { .sa_handler = on_signal };

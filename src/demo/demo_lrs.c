@@ -122,6 +122,22 @@ static enum ll_err batch_flush(struct ll_store *st, struct lrs_cache *cache, con
 	return err;
 }
 
+/* A pass of the certification unit SOU-PY101, three weeks ago, with its score and hours. */
+static json_t *unit_passed(const char *account_no, const char *home_page, int64_t now_us)
+{
+	char timestamp[32], unit[LRS_HOME_PAGE_MAX + 32];
+	lrs_time_format(now_us - 21 * 86400 * 1000000LL, timestamp);
+	snprintf(unit, sizeof(unit), "%s/units/SOU-PY101", home_page);
+	return json_pack("{s:{s:s, s:{s:s, s:s}}, s:{s:s, s:{s:s, s:s}}, s:{s:s, s:s, s:{s:{s:s, s:s}, s:s}}, "
+			 "s:{s:b, s:b, s:{s:f}, s:s}, s:{s:s}, s:s}",
+			 "actor", "objectType", "Agent", "account", "homePage", home_page, "name", account_no, "verb", "id",
+			 "http://adlnet.gov/expapi/verbs/passed", "display", "zh-CN", "通过了", "en-US", "passed", "object",
+			 "objectType", "Activity", "id", unit, "definition", "name", "zh-CN", "Python 程序设计基础", "en-US",
+			 "Python Programming Fundamentals", "type", "http://adlnet.gov/expapi/activities/course", "result",
+			 "success", 1, "completion", 1, "score", "scaled", 0.86, "duration", "PT48H", "context", "platform",
+			 "上海学习网", "timestamp", timestamp);
+}
+
 enum ll_err demo_lrs_write(struct ll_store *st, const struct ll_keys *keys, const struct demo_institution *institutions,
 			   int n_institutions, const char *citizen_account_no, struct demo_summary *sum)
 {
@@ -176,6 +192,18 @@ enum ll_err demo_lrs_write(struct ll_store *st, const struct ll_keys *keys, cons
 			if (err == LL_OK && ++b.n == BATCH)
 				err = batch_flush(st, cache, LRS_HOME_PAGE_DEFAULT, &b, &sum->statements);
 		}
+	}
+	/* The demo citizen passed 上海开放大学's certification unit on the platform: its completion is
+	 * deposited in the credit bank by the server's background worker. */
+	if (err == LL_OK && a.n > 0) {
+		json_t *obj = unit_passed(a.items[0], LRS_HOME_PAGE_DEFAULT, now);
+		ll_id id;
+		id_new(&id);
+		const struct lrs_stamp stamp = { .authority = authority, .id = id.s };
+		err = obj ? lrs_statement_check(obj, "", &stamp, &statements[b.n]) : LL_NOMEM;
+		json_decref(obj);
+		if (err == LL_OK)
+			b.n++;
 	}
 	if (err == LL_OK)
 		err = batch_flush(st, cache, LRS_HOME_PAGE_DEFAULT, &b, &sum->statements);

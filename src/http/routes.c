@@ -303,6 +303,10 @@ const struct route routes[] = {
 	  .body_spec = lrs_client_spec, .response = "LrsClient", .ok_status = 201 },
 	{ "DELETE", "/api/v1/lrs/clients/{id}", lrs_http_client_revoke, ROLE_INSTITUTION_ADMIN, .tag = "lrs",
 	  .summary = "Revoke a client's credentials", .ok_status = 204 },
+	{ "GET", "/api/v1/lrs/deposits", lrs_http_deposits, ROLES_DEPOSIT, .tag = "lrs",
+	  .summary = "Completions of the institution's certification units that its trusted platforms reported, "
+		     "and what depositing each in the credit bank gave",
+	  .response = "Items" },
 	{ "GET", "/api/v1/me/activity", lrs_http_my_activity, ROLE_CITIZEN, .tag = "lrs",
 	  .summary = "The caller's learning activity from learning platforms (xAPI statements), newest first "
 		     "(?limit=&after=)",

@@ -1030,8 +1030,15 @@ enum ll_err ledger_verify(struct ll_store *st, const unsigned char public_key[ME
 static const struct store_stmt DEPOSITS_SINCE = {
 	"ledger deposits since",
 	"SELECT seq, outcome_id, person_id, kind, title, level, hours_milli, created_at FROM ledger_entries "
-	"WHERE seq > $1 AND op = 'deposit' ORDER BY seq LIMIT $2"
+	"WHERE seq > $1 AND seq <= $2 AND op = 'deposit' ORDER BY seq LIMIT $3"
 };
+static const struct store_stmt SEQ_LAST = { "ledger seq last", "SELECT COALESCE(MAX(seq), 0) FROM ledger_entries" };
+
+static enum ll_err last_seq_row(const struct store_row *row, void *ctx)
+{
+	*(int64_t *)ctx = store_row_i64(row, 0);
+	return LL_OK;
+}
 
 struct deposits_ctx {
 	struct arena *a;
@@ -1060,13 +1067,18 @@ static enum ll_err deposit_seen_row(const struct store_row *row, void *ctx)
 }
 
 enum ll_err ledger_deposits_since(struct ll_tx *tx, int64_t after_seq, int limit, struct arena *a,
-				  struct ledger_deposit_seen **ret_items, int *ret_n)
+				  struct ledger_deposit_seen **ret_items, int *ret_n, int64_t *ret_next)
 {
 	struct deposits_ctx x = { .a = a, .cap = limit, .items = arena_alloc(a, (size_t)limit * sizeof(*x.items)) };
 	if (!x.items)
 		return ll_fail(LL_NOMEM, NULL, NULL);
-	enum ll_err err = store_exec(tx, &DEPOSITS_SINCE, SP(SV_I64(after_seq), SV_I64(limit)), deposit_seen_row, &x);
+	int64_t last = 0;
+	enum ll_err err = store_exec(tx, &SEQ_LAST, SP_NONE, last_seq_row, &last);
+	if (err == LL_OK)
+		err = store_exec(tx, &DEPOSITS_SINCE, SP(SV_I64(after_seq), SV_I64(last), SV_I64(limit)), deposit_seen_row,
+				 &x);
 	*ret_items = x.items;
 	*ret_n = x.n;
+	*ret_next = x.n == limit ? x.items[x.n - 1].seq : last > after_seq ? last : after_seq;
 	return err;
 }

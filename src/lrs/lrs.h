@@ -295,9 +295,10 @@ struct lrs_learning {
 	const char *title;              /* its activity's name, Chinese first; NULL when none */
 };
 /* The statements stored after seq after_seq that are about a linked person and are not voiding,
- * in the order they were stored, at most limit, inside tx: *ret_items (arena-owned) and *ret_n. */
+ * in the order they were stored, at most limit, inside tx: *ret_items (arena-owned) and *ret_n;
+ * *ret_next is where the next call continues (past statements that are about nobody). */
 enum ll_err lrs_learning_since(struct ll_tx *tx, int64_t after_seq, int limit, struct arena *a,
-			       struct lrs_learning **ret_items, int *ret_n);
+			       struct lrs_learning **ret_items, int *ret_n, int64_t *ret_next);
 
 /* The stored data of the attachments whose SHA-2s (lowercase hex, borrowed) are sha2s[0..n),
  * those the store holds, into ret[0..*ret_n) (room for n; sha2 borrowed, data and content_type
@@ -474,6 +475,19 @@ enum ll_err lrs_multipart_check(const struct lrs_part *parts, int n, const struc
 enum ll_err lrs_multipart_write(const char *json, size_t json_len, const struct lrs_payload *payloads, int n,
 				char ret_content_type[LRS_MULTIPART_TYPE_MAX], char **ret_body, size_t *ret_len);
 
+/* ---- Completions of catalogued units, deposited in the credit bank (deposit_db.c) ---- */
+
+/* Deposits the completions stored since the last call (at most limit): a completed or passed
+ * statement from a trusted client about a person with a lifelong account, whose activity is
+ * HOME_PAGE/units/CODE for an approved certification unit of the client's institution, becomes
+ * that institution's outcome through the entry standard of its kind, with the statement's id as
+ * its external id. *ret_done: how many completions were looked at (0: caught up). */
+enum ll_err lrs_deposit_follow(struct ll_store *st, const char *home_page, int limit, int *ret_done);
+/* The institution's latest completions and what depositing each gave:
+ * {"items":[{"statement_id","unit_code","status":"stored"|"pending"|"refused","error_code","detail",
+ * "outcome_id","created_at","person":{"account_no","name"}}]}. */
+enum ll_err lrs_deposit_list(struct ll_store *st, const char *institution_id, json_t **ret_page);
+
 /* ---- The LRS of a serving process (service.c) ---- */
 
 #define LRS_HOME_PAGE_DEFAULT "https://lifelong.sh.cn"
@@ -512,6 +526,7 @@ enum ll_err lrs_http_document(struct http_req *req);
 enum ll_err lrs_http_activities(struct http_req *req);
 enum ll_err lrs_http_agents(struct http_req *req);
 enum ll_err lrs_http_clients(struct http_req *req);
+enum ll_err lrs_http_deposits(struct http_req *req);
 enum ll_err lrs_http_my_activity(struct http_req *req);
 enum ll_err lrs_http_client_create(struct http_req *req);
 enum ll_err lrs_http_client_revoke(struct http_req *req);

@@ -864,8 +864,15 @@ static const struct store_stmt LEARNING_SINCE = {
 	"SELECT s.seq, s.id, s.person_id, v.iri, i.type, s.timestamp_us, s.stored_us, s.body FROM lrs_statements s "
 	"JOIN lrs_iris v ON v.id = s.verb_iri JOIN lrs_clients c ON c.id = s.client_id "
 	"JOIN institutions i ON i.id = c.institution_id "
-	"WHERE s.seq > $1 AND s.person_id IS NOT NULL AND s.is_voiding = 0 ORDER BY s.seq LIMIT $2"
+	"WHERE s.seq > $1 AND s.seq <= $2 AND s.person_id IS NOT NULL AND s.is_voiding = 0 ORDER BY s.seq LIMIT $3"
 };
+static const struct store_stmt SEQ_LAST = { "lrs seq last", "SELECT COALESCE(MAX(seq), 0) FROM lrs_statements" };
+
+static enum ll_err i64_row(const struct store_row *row, void *ctx)
+{
+	*(int64_t *)ctx = store_row_i64(row, 0);
+	return LL_OK;
+}
 
 struct learning_ctx {
 	struct arena *a;
@@ -925,13 +932,19 @@ static enum ll_err learning_row(const struct store_row *row, void *ctx)
 }
 
 enum ll_err lrs_learning_since(struct ll_tx *tx, int64_t after_seq, int limit, struct arena *a,
-			       struct lrs_learning **ret_items, int *ret_n)
+			       struct lrs_learning **ret_items, int *ret_n, int64_t *ret_next)
 {
 	struct learning_ctx x = { .a = a, .cap = limit, .items = arena_alloc(a, (size_t)limit * sizeof(*x.items)) };
 	if (!x.items)
 		return ll_fail(LL_NOMEM, NULL, NULL);
-	enum ll_err err = store_exec(tx, &LEARNING_SINCE, SP(SV_I64(after_seq), SV_I64(limit)), learning_row, &x);
+	/* Up to the last statement now stored: when fewer than limit of them are about someone, the
+	 * next call starts after all of them instead of scanning them again. */
+	int64_t last = 0;
+	enum ll_err err = store_exec(tx, &SEQ_LAST, SP_NONE, i64_row, &last);
+	if (err == LL_OK)
+		err = store_exec(tx, &LEARNING_SINCE, SP(SV_I64(after_seq), SV_I64(last), SV_I64(limit)), learning_row, &x);
 	*ret_items = x.items;
 	*ret_n = x.n;
+	*ret_next = x.n == limit ? x.items[x.n - 1].seq : last > after_seq ? last : after_seq;
 	return err;
 }

@@ -1208,6 +1208,15 @@ enum ll_err lrs_http_clients(struct http_req *req)
 	return err;
 }
 
+enum ll_err lrs_http_deposits(struct http_req *req)
+{
+	json_t *page = NULL;
+	enum ll_err err = lrs_deposit_list(req->app->st, req->caller.institution_id, &page);
+	if (err == LL_OK)
+		http_reply(req, 200, page);
+	return err;
+}
+
 enum ll_err lrs_http_client_create(struct http_req *req)
 {
 	struct client_in in = { 0 };

@@ -6,6 +6,7 @@
  * following at the same time, or a crash between batches, awards nothing twice.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../base/arena.h"
@@ -16,11 +17,8 @@
 #include "points.h"
 #include "points_db.h"
 
-static const struct store_stmt CURSOR_GET = { "points cursor get",
-					      "SELECT position FROM points_cursors WHERE name = $1" };
-static const struct store_stmt CURSOR_SET = {
-	"points cursor set", "UPDATE points_cursors SET position = $2 WHERE name = $1 AND position < $2"
-};
+#define CURSOR_STATEMENTS "points.statements"
+#define CURSOR_OUTCOMES "points.outcomes"
 
 struct follow_ctx {
 	int limit;
@@ -28,18 +26,6 @@ struct follow_ctx {
 	struct arena arena;
 	struct rule_set rules;
 };
-
-static enum ll_err position_row(const struct store_row *row, void *ctx)
-{
-	*(int64_t *)ctx = store_row_i64(row, 0);
-	return LL_OK;
-}
-
-static enum ll_err cursor_get(struct ll_tx *tx, const char *name, int64_t *ret)
-{
-	*ret = 0;
-	return store_exec(tx, &CURSOR_GET, SP(SV_TEXT(name)), position_row, ret);
-}
 
 static enum ll_err learned(struct ll_tx *tx, struct follow_ctx *f, const struct lrs_learning *l)
 {
@@ -79,28 +65,28 @@ static enum ll_err follow_txn(struct ll_tx *tx, void *ctx)
 	struct follow_ctx *f = ctx;
 	arena_reset(&f->arena);
 	f->done = 0;
-	int64_t statements_at, outcomes_at;
+	int64_t statements_at, outcomes_at, statements_next = 0, outcomes_next = 0;
 	enum ll_err err = points_rules_load(tx, &f->rules);
 	if (err == LL_OK)
-		err = cursor_get(tx, "statements", &statements_at);
+		err = store_cursor_get(tx, CURSOR_STATEMENTS, &statements_at);
 	if (err == LL_OK)
-		err = cursor_get(tx, "outcomes", &outcomes_at);
+		err = store_cursor_get(tx, CURSOR_OUTCOMES, &outcomes_at);
 	struct lrs_learning *ls = NULL;
 	int n_ls = 0;
 	if (err == LL_OK)
-		err = lrs_learning_since(tx, statements_at, f->limit, &f->arena, &ls, &n_ls);
+		err = lrs_learning_since(tx, statements_at, f->limit, &f->arena, &ls, &n_ls, &statements_next);
 	for (int i = 0; err == LL_OK && i < n_ls; i++)
 		err = learned(tx, f, &ls[i]);
-	if (err == LL_OK && n_ls > 0)
-		err = store_exec(tx, &CURSOR_SET, SP(SV_TEXT("statements"), SV_I64(ls[n_ls - 1].seq)), NULL, NULL);
+	if (err == LL_OK && statements_next > statements_at)
+		err = store_cursor_advance(tx, CURSOR_STATEMENTS, statements_next);
 	struct ledger_deposit_seen *ds = NULL;
 	int n_ds = 0;
 	if (err == LL_OK)
-		err = ledger_deposits_since(tx, outcomes_at, f->limit, &f->arena, &ds, &n_ds);
+		err = ledger_deposits_since(tx, outcomes_at, f->limit, &f->arena, &ds, &n_ds, &outcomes_next);
 	for (int i = 0; err == LL_OK && i < n_ds; i++)
 		err = deposited(tx, f, &ds[i]);
-	if (err == LL_OK && n_ds > 0)
-		err = store_exec(tx, &CURSOR_SET, SP(SV_TEXT("outcomes"), SV_I64(ds[n_ds - 1].seq)), NULL, NULL);
+	if (err == LL_OK && outcomes_next > outcomes_at)
+		err = store_cursor_advance(tx, CURSOR_OUTCOMES, outcomes_next);
 	f->done = n_ls + n_ds;
 	return err;
 }

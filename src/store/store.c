@@ -246,6 +246,34 @@ int64_t store_changes(const struct ll_tx *tx)
 	return tx->changes;
 }
 
+static const struct store_stmt CURSOR_GET = { "cursor get", "SELECT position FROM follow_cursors WHERE name = $1" };
+static const struct store_stmt CURSOR_ADVANCE = {
+	"cursor advance", "UPDATE follow_cursors SET position = $2 WHERE name = $1 AND position < $2"
+};
+static const struct store_stmt CURSOR_INSERT = {
+	"cursor insert", "INSERT INTO follow_cursors (name, position) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING"
+};
+
+static enum ll_err position_row(const struct store_row *row, void *ctx)
+{
+	*(int64_t *)ctx = store_row_i64(row, 0);
+	return LL_OK;
+}
+
+enum ll_err store_cursor_get(struct ll_tx *tx, const char *name, int64_t *ret_position)
+{
+	*ret_position = 0;
+	return store_exec(tx, &CURSOR_GET, SP(SV_TEXT(name)), position_row, ret_position);
+}
+
+enum ll_err store_cursor_advance(struct ll_tx *tx, const char *name, int64_t position)
+{
+	enum ll_err err = store_exec(tx, &CURSOR_ADVANCE, SP(SV_TEXT(name), SV_I64(position)), NULL, NULL);
+	if (err == LL_OK && store_changes(tx) == 0)
+		err = store_exec(tx, &CURSOR_INSERT, SP(SV_TEXT(name), SV_I64(position)), NULL, NULL);
+	return err;
+}
+
 struct ll_store *store_tx_store(struct ll_tx *tx)
 {
 	return tx->st;

@@ -124,6 +124,14 @@ enum ll_err store_indexes_restore(struct ll_tx *tx, const char *restore);
  * table is a name from the schema, never input. Runs inside tx. */
 enum ll_err store_refresh_statistics(struct ll_tx *tx, const char *table);
 
+/* Followers: work that reads another part of the store in order (its seq) and keeps how far it
+ * got in the follow_cursors table, moving the position in the same transaction as its own writes
+ * so that a crash neither skips nor repeats. The position of name (0 when it has none yet). */
+enum ll_err store_cursor_get(struct ll_tx *tx, const char *name, int64_t *ret_position);
+/* Moves name's position forward to position (never back: a follower on another server that got
+ * further keeps its place). */
+enum ll_err store_cursor_advance(struct ll_tx *tx, const char *name, int64_t position);
+
 /* Column accessors for a result row; indexes from 0. Text is NUL-terminated and borrowed. */
 int store_row_columns(const struct store_row *row);
 bool store_row_is_null(const struct store_row *row, int col);

@@ -383,6 +383,13 @@ enum ll_err cert_unit_decide(struct ll_store *st, const char *id, bool is_approv
  * publisher's. */
 enum ll_err cert_unit_list(struct ll_store *st, const struct ledger_caller *c, const char *status, const char *q,
 			   const char *institution_id, json_t **ret_page);
+/* An approved unit as a depositor of its completions needs it. Strings arena-owned. */
+struct cert_unit_seen {
+	const char *id, *institution_id, *code, *name;
+	int64_t level, credits_milli;
+};
+/* The approved unit with this code; LL_NOT_FOUND when there is none. */
+enum ll_err cert_unit_approved(struct ll_store *st, const char *code, struct arena *a, struct cert_unit_seen *ret);
 /* Transfers for the city: items by programme and status (count, credits) and approved items by the
  * kind of outcome they used: {"programmes":[…], "kinds":[…]}. */
 enum ll_err transfer_stats(struct ll_store *st, json_t **ret_obj);

@@ -310,3 +310,46 @@ enum ll_err transfer_stats(struct ll_store *st, json_t **ret_obj)
 	*ret_obj = result;
 	return LL_OK;
 }
+
+/* ---- Units whose completions are deposited ---- */
+
+static const struct store_stmt UNIT_APPROVED = {
+	"cert unit approved",
+	"SELECT id, institution_id, code, name, level, credits_milli FROM cert_units WHERE code = $1 AND status = 'approved'"
+};
+
+struct approved_ctx {
+	const char *code;
+	struct arena *a;
+	struct cert_unit_seen *u;
+	bool is_found;
+};
+
+static enum ll_err approved_row(const struct store_row *row, void *ctx)
+{
+	struct approved_ctx *x = ctx;
+	x->u->id = arena_strdup(x->a, store_row_text(row, 0));
+	x->u->institution_id = arena_strdup(x->a, store_row_text(row, 1));
+	x->u->code = arena_strdup(x->a, store_row_text(row, 2));
+	x->u->name = arena_strdup(x->a, store_row_text(row, 3));
+	x->u->level = store_row_i64(row, 4);
+	x->u->credits_milli = store_row_i64(row, 5);
+	x->is_found = true;
+	return x->u->id && x->u->institution_id && x->u->code && x->u->name ? LL_OK : LL_NOMEM;
+}
+
+static enum ll_err approved_txn(struct ll_tx *tx, void *ctx)
+{
+	struct approved_ctx *x = ctx;
+	x->is_found = false;
+	return store_exec(tx, &UNIT_APPROVED, SP(SV_TEXT(x->code)), approved_row, x);
+}
+
+enum ll_err cert_unit_approved(struct ll_store *st, const char *code, struct arena *a, struct cert_unit_seen *ret)
+{
+	struct approved_ctx x = { .code = code, .a = a, .u = ret };
+	enum ll_err err = store_run(st, STORE_READ, "cert unit approved", approved_txn, &x);
+	if (err == LL_OK && !x.is_found)
+		return ll_fail(LL_NOT_FOUND, NULL, "no approved certification unit has this code");
+	return err;
+}

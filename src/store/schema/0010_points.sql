@@ -111,10 +111,12 @@ CREATE TABLE points_redemptions (
 );
 CREATE INDEX points_redemptions_person ON points_redemptions (person_id, created_at);
 
--- How far the points follow the statement store and the ledger (their seq).
-CREATE TABLE points_cursors (
+-- How far each follower of the statement store or the ledger got (the seq it reached): points
+-- follow both; the credit bank follows completions of catalogued units.
+CREATE TABLE follow_cursors (
     name TEXT PRIMARY KEY,
     position BIGINT NOT NULL
 );
-INSERT INTO points_cursors (name, position) VALUES ('statements', 0);
-INSERT INTO points_cursors (name, position) VALUES ('outcomes', 0);
+INSERT INTO follow_cursors (name, position) VALUES ('points.statements', 0);
+INSERT INTO follow_cursors (name, position) VALUES ('points.outcomes', 0);
+INSERT INTO follow_cursors (name, position) VALUES ('lrs.deposits', 0);

@@ -31,7 +31,8 @@ static const struct store_stmt COMPLETIONS = {
 	"SELECT s.seq, s.id, p.account_no, s.person_id, c.institution_id, i.type, c.id, c.name, s.timestamp_us, s.body, "
 	"a.iri FROM lrs_statements s JOIN lrs_clients c ON c.id = s.client_id JOIN institutions i ON i.id = c.institution_id "
 	"JOIN persons p ON p.id = s.person_id JOIN lrs_iris v ON v.id = s.verb_iri JOIN lrs_iris a ON a.id = s.activity_iri "
-	"WHERE s.seq > $1 AND s.seq <= $2 AND c.is_trusted = 1 AND s.is_voiding = 0 AND v.iri IN ($3, $4) "
+	"WHERE s.seq > $1 AND s.seq <= $2 AND c.is_trusted = 1 AND s.is_voiding = 0 AND s.is_voided = 0 "
+	"AND v.iri IN ($3, $4) "
 	"AND a.iri LIKE $5 ESCAPE '\\' ORDER BY s.seq LIMIT $6"
 };
 static const struct store_stmt DEPOSIT_RECORD = {

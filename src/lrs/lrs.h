@@ -294,7 +294,7 @@ struct lrs_learning {
 	int64_t duration_ms;            /* its result's duration; -1 when none */
 	const char *title;              /* its activity's name, Chinese first; NULL when none */
 };
-/* The statements stored after seq after_seq that are about a linked person and are not voiding,
+/* The statements stored after seq after_seq that are about a linked person, neither voiding nor voided,
  * in the order they were stored, at most limit, inside tx: *ret_items (arena-owned) and *ret_n;
  * *ret_next is where the next call continues (past statements that are about nobody). */
 enum ll_err lrs_learning_since(struct ll_tx *tx, int64_t after_seq, int limit, struct arena *a,

@@ -864,7 +864,8 @@ static const struct store_stmt LEARNING_SINCE = {
 	"SELECT s.seq, s.id, s.person_id, v.iri, i.type, s.timestamp_us, s.stored_us, s.body FROM lrs_statements s "
 	"JOIN lrs_iris v ON v.id = s.verb_iri JOIN lrs_clients c ON c.id = s.client_id "
 	"JOIN institutions i ON i.id = c.institution_id "
-	"WHERE s.seq > $1 AND s.seq <= $2 AND s.person_id IS NOT NULL AND s.is_voiding = 0 ORDER BY s.seq LIMIT $3"
+	"WHERE s.seq > $1 AND s.seq <= $2 AND s.person_id IS NOT NULL AND s.is_voiding = 0 AND s.is_voided = 0 "
+	"ORDER BY s.seq LIMIT $3"
 };
 static const struct store_stmt SEQ_LAST = { "lrs seq last", "SELECT COALESCE(MAX(seq), 0) FROM lrs_statements" };
 

@@ -277,6 +277,10 @@ static json_t *components(void)
 		"\"expires_at\":{\"type\":[\"string\",\"null\"]},\"used_at\":{\"type\":[\"string\",\"null\"]},"
 		"\"incentive\":{\"type\":\"object\"}}"));
 	json_object_set_new(s, "Svg", json_pack("{s:s}", "type", "string"));
+	json_object_set_new(s, "ClaimCode", obj_schema(
+		"{\"code\":{\"type\":\"string\"},\"expires_at\":{\"type\":\"string\"}}"));
+	json_object_set_new(s, "Claim", obj_schema(
+		"{\"agent\":{\"type\":\"string\"},\"statements\":{\"type\":\"integer\"}}"));
 	json_object_set_new(s, "Csv", json_pack("{s:s}", "type", "string"));
 	json_object_set_new(s, "Binary", json_pack("{s:s, s:s}", "type", "string", "format", "binary"));
 	json_object_set_new(s, "Text", json_pack("{s:s}", "type", "string"));

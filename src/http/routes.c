@@ -307,6 +307,18 @@ const struct route routes[] = {
 	  .summary = "Completions of the institution's certification units that its trusted platforms reported, "
 		     "and what depositing each in the credit bank gave",
 	  .response = "Items" },
+	{ "POST", "/api/v1/lrs/claim-codes", lrs_http_claim_code, ROLE_LRS_CLIENT, .max_body = 4 * KB, .tag = "lrs",
+	  .authenticate = lrs_http_authenticate, .security = "xapiBasic",
+	  .summary = "A learning platform asks for a one-time code with which its learner claims the statements "
+		     "about an agent ({\"agent\": …}); valid for a day",
+	  .response = "ClaimCode", .ok_status = 201 },
+	{ "GET", "/api/v1/me/claims", lrs_http_claims, ROLE_CITIZEN, .tag = "lrs",
+	  .summary = "The platform identities whose statements the caller claimed", .response = "Items" },
+	{ "POST", "/api/v1/me/claims", lrs_http_claim, ROLE_CITIZEN, .max_body = 1 * KB, .tag = "lrs",
+	  .summary = "Claim the statements of a platform identity with the code the platform showed",
+	  .body_spec = lrs_claim_spec, .response = "Claim" },
+	{ "DELETE", "/api/v1/me/claims/{id}", lrs_http_claim_undo, ROLE_CITIZEN, .tag = "lrs",
+	  .summary = "Undo a claim: those statements are about nobody again", .ok_status = 204 },
 	{ "GET", "/api/v1/me/activity", lrs_http_my_activity, ROLE_CITIZEN, .tag = "lrs",
 	  .summary = "The caller's learning activity from learning platforms (xAPI statements), newest first "
 		     "(?limit=&after=)",

@@ -488,6 +488,31 @@ enum ll_err lrs_deposit_follow(struct ll_store *st, const char *home_page, int l
  * "outcome_id","created_at","person":{"account_no","name"}}]}. */
 enum ll_err lrs_deposit_list(struct ll_store *st, const char *institution_id, json_t **ret_page);
 
+/* ---- Claiming statements about other identifiers (claims_db.c) ---- */
+
+#define LRS_CLAIM_CODE_LEN 11   /* XXXXX-XXXXX */
+/* The person a claimed agent (its lrs_actor_key) is linked to, or NULL (caller frees), inside tx. */
+enum ll_err lrs_agent_person(struct ll_tx *tx, const char *agent_key, char **ret_person_id);
+/* A one-time code, valid for a day, with which the person the client knows as agent claims the
+ * agent's statements: {"code","expires_at"}. LL_INVALID_VALUE naming "agent" for a lifelong
+ * account (already linked) or an agent without one identifier; LL_CONFLICT when another person
+ * claimed the agent already. */
+enum ll_err lrs_claim_code_issue(struct ll_store *st, const struct ll_keys *keys, const struct lrs_client *client,
+				 const char *home_page, const json_t *agent, json_t **ret);
+struct lrs_claim_in {
+	const char *code;
+};
+extern const struct json_field lrs_claim_spec[];
+/* Links the agent of code to person_id; its statements stored so far join the person's activity,
+ * and so do later ones: {"agent","statements":N}. LL_INVALID_CLAIM_CODE for an unknown, used or
+ * expired code; LL_CONFLICT when the agent is another person's. */
+enum ll_err lrs_claim(struct ll_store *st, const struct ll_keys *keys, const char *person_id, const char *code,
+		      const struct audit_actor *actor, json_t **ret);
+/* The agents person_id claimed: {"items":[{"id","agent","created_at","institution","statements"}]}. */
+enum ll_err lrs_claims_list(struct ll_store *st, const char *person_id, json_t **ret_page);
+/* Undoes a claim: the agent's statements are about nobody again. */
+enum ll_err lrs_claim_undo(struct ll_store *st, const char *person_id, const char *id, const struct audit_actor *actor);
+
 /* ---- The LRS of a serving process (service.c) ---- */
 
 #define LRS_HOME_PAGE_DEFAULT "https://lifelong.sh.cn"
@@ -527,6 +552,10 @@ enum ll_err lrs_http_activities(struct http_req *req);
 enum ll_err lrs_http_agents(struct http_req *req);
 enum ll_err lrs_http_clients(struct http_req *req);
 enum ll_err lrs_http_deposits(struct http_req *req);
+enum ll_err lrs_http_claim_code(struct http_req *req);
+enum ll_err lrs_http_claim(struct http_req *req);
+enum ll_err lrs_http_claims(struct http_req *req);
+enum ll_err lrs_http_claim_undo(struct http_req *req);
 enum ll_err lrs_http_my_activity(struct http_req *req);
 enum ll_err lrs_http_client_create(struct http_req *req);
 enum ll_err lrs_http_client_revoke(struct http_req *req);

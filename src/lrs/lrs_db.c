@@ -279,7 +279,7 @@ static enum ll_err batch_admit(struct ll_tx *tx, struct store_ctx *x, int b, boo
 	return LL_OK;
 }
 
-/* The person whose lifelong account the actor key names, or NULL. */
+/* The person whose lifelong account the actor key names, or who claimed the agent; or NULL. */
 static enum ll_err person_of(struct ll_tx *tx, const struct store_ctx *x, const char *key, char **ret)
 {
 	*ret = NULL;
@@ -287,7 +287,7 @@ static enum ll_err person_of(struct ll_tx *tx, const struct store_ctx *x, const 
 		return LL_OK;
 	size_t hp = strlen(x->home_page);
 	if (strncmp(key, "account:", 8) != 0 || strncmp(key + 8, x->home_page, hp) != 0 || key[8 + hp] != ' ')
-		return LL_OK;
+		return lrs_agent_person(tx, key, ret); /* another identifier: its person if claimed */
 	const char *account_no = key + 8 + hp + 1;
 	/* An account number names its person for good: once found, remembered. */
 	struct lrs_cache *c = x->cache;

@@ -1217,6 +1217,62 @@ enum ll_err lrs_http_deposits(struct http_req *req)
 	return err;
 }
 
+/* ---- Claiming statements ---- */
+
+enum ll_err lrs_http_claim_code(struct http_req *req)
+{
+	json_t *root = NULL, *out = NULL;
+	enum ll_err err = json_parse(req->body ? req->body : "", req->body_len, JSON_MAX_DEPTH_DEFAULT, &root);
+	if (err != LL_OK)
+		return err;
+	json_t *agent = json_object_get(root, "agent");
+	if (!json_is_object(agent) || json_object_size(root) != 1)
+		err = ll_fail(LL_INVALID_VALUE, "agent", "the body is {\"agent\": an xAPI agent}");
+	struct lrs_client client;
+	client_of(req, &client);
+	if (err == LL_OK)
+		err = lrs_claim_code_issue(req->app->st, req->app->lrs->keys, &client, req->app->lrs->home_page, agent, &out);
+	json_decref(root);
+	if (err == LL_OK)
+		http_reply(req, 201, out);
+	return err;
+}
+
+enum ll_err lrs_http_claim(struct http_req *req)
+{
+	struct lrs_claim_in in = { 0 };
+	json_t *root = NULL, *out = NULL;
+	enum ll_err err = http_body(req, &in, &root);
+	if (err == LL_OK) {
+		struct audit_actor actor;
+		http_actor(req, &actor);
+		err = lrs_claim(req->app->st, req->app->keys, req->caller.person_id, in.code, &actor, &out);
+	}
+	json_decref(root);
+	if (err == LL_OK)
+		http_reply(req, 200, out);
+	return err;
+}
+
+enum ll_err lrs_http_claims(struct http_req *req)
+{
+	json_t *page = NULL;
+	enum ll_err err = lrs_claims_list(req->app->st, req->caller.person_id, &page);
+	if (err == LL_OK)
+		http_reply(req, 200, page);
+	return err;
+}
+
+enum ll_err lrs_http_claim_undo(struct http_req *req)
+{
+	struct audit_actor actor;
+	http_actor(req, &actor);
+	enum ll_err err = lrs_claim_undo(req->app->st, req->caller.person_id, http_param(req, "id"), &actor);
+	if (err == LL_OK)
+		http_reply_empty(req, 204);
+	return err;
+}
+
 enum ll_err lrs_http_client_create(struct http_req *req)
 {
 	struct client_in in = { 0 };

@@ -4,7 +4,8 @@
  * content refused with its whole request while the other requests of the same commit are stored;
  * voiding (before or after its target arrives; never of a voiding statement); the lifelong account
  * a statement is about; related agents and activities; attachments kept once; and two writers of
- * one id at once, of which one wins. Every case runs on SQLite and, when LIFELONG_TEST_PG names a
+ * one id at once, of which one wins; agents of other identifiers that a person claimed with a
+ * platform's code. Every case runs on SQLite and, when LIFELONG_TEST_PG names a
  * server, on PostgreSQL, from an empty migrated database (ledger_fixture.h).
  */
 #include <pthread.h>
@@ -265,6 +266,71 @@ static void test_a_lifelong_account_actor_is_its_person_and_related_iris_are_ind
 			 1);
 	lrs_cache_free(cache);
 	free(mine), free(theirs), free(unknown);
+}
+
+/* A platform's claim code links its agent to the person who enters it: the statements stored so
+ * far join them, later ones are linked as they are stored; a code works once; an agent is one
+ * person's; undoing the claim leaves the statements about nobody. */
+static void test_a_claimed_agent_is_its_persons_before_and_after_the_claim(void **state)
+{
+	struct fx *f = *state;
+	struct lrs_cache *cache = lrs_cache_new();
+	char *before = statement_text(IDS[0], MBOX_ACTOR "," VERB "," OBJECT);
+	struct test_batch t;
+	const char *texts[] = { before };
+	batch_make(&t, texts, 1);
+	assert_ok(store_one(f, cache, &t));
+	batch_release(&t);
+	const struct lrs_client client = { .id = "client-1", .institution_id = U1, .name = "上海学习网" };
+	json_t *agent = parse("{\"mbox\":\"mailto:li.hua@example.cn\"}");
+	json_t *issued = NULL;
+	assert_ok(lrs_claim_code_issue(f->st, g_keys, &client, HOME, agent, &issued));
+	char code[LRS_CLAIM_CODE_LEN + 1];
+	snprintf(code, sizeof(code), "%s", json_string_value(json_object_get(issued, "code")));
+	json_decref(issued);
+	/* Nobody's until claimed; a lifelong account needs no claim. */
+	assert_int_equal(sql_i64(f->st, "SELECT COUNT(*) FROM lrs_statements WHERE person_id IS NULL", SP_NONE), 1);
+	char lifelong[256];
+	snprintf(lifelong, sizeof(lifelong), "{\"account\":{\"homePage\":\"" HOME "\",\"name\":\"%s\"}}", f->account[0]);
+	json_t *own = parse(lifelong);
+	assert_int_equal(lrs_claim_code_issue(f->st, g_keys, &client, HOME, own, &issued), LL_INVALID_VALUE);
+	json_decref(own);
+	/* Typed in lower case without its hyphen, it still works; once. */
+	char typed[16] = "";
+	for (int i = 0, j = 0; code[i]; i++)
+		if (code[i] != '-')
+			typed[j++] = (char)(code[i] >= 'A' && code[i] <= 'Z' ? code[i] - 'A' + 'a' : code[i]);
+	json_t *claimed = NULL;
+	assert_ok(lrs_claim(f->st, g_keys, person_ids[0], typed, &ACTOR, &claimed));
+	assert_int_equal(json_integer_value(json_object_get(claimed, "statements")), 1);
+	json_decref(claimed);
+	assert_int_equal(lrs_claim(f->st, g_keys, person_ids[0], code, &ACTOR, &claimed), LL_INVALID_CLAIM_CODE);
+	assert_int_equal(lrs_claim(f->st, g_keys, person_ids[0], "ABCDE-FGHJK", &ACTOR, &claimed), LL_INVALID_CLAIM_CODE);
+	/* Another code for a claimed agent is refused. */
+	assert_int_equal(lrs_claim_code_issue(f->st, g_keys, &client, HOME, agent, &issued), LL_CONFLICT);
+	/* A statement stored after the claim is the person's as it is stored. */
+	char *after = statement_text(IDS[1], MBOX_ACTOR "," VERB "," OBJECT);
+	texts[0] = after;
+	batch_make(&t, texts, 1);
+	assert_ok(store_one(f, cache, &t));
+	batch_release(&t);
+	assert_int_equal(sql_i64(f->st, "SELECT COUNT(*) FROM lrs_statements WHERE person_id = $1",
+				 SP(SV_TEXT(person_ids[0]))),
+			 2);
+	json_t *links = NULL;
+	assert_ok(lrs_claims_list(f->st, person_ids[0], &links));
+	json_t *link = json_array_get(json_object_get(links, "items"), 0);
+	assert_string_equal(json_string_value(json_object_get(link, "agent")), "mbox:mailto:li.hua@example.cn");
+	assert_int_equal(json_integer_value(json_object_get(link, "statements")), 2);
+	char id[64];
+	snprintf(id, sizeof(id), "%s", json_string_value(json_object_get(link, "id")));
+	json_decref(links);
+	assert_int_equal(lrs_claim_undo(f->st, person_ids[1], id, &ACTOR), LL_NOT_FOUND);
+	assert_ok(lrs_claim_undo(f->st, person_ids[0], id, &ACTOR));
+	assert_int_equal(sql_i64(f->st, "SELECT COUNT(*) FROM lrs_statements WHERE person_id IS NULL", SP_NONE), 2);
+	json_decref(agent);
+	lrs_cache_free(cache);
+	free(before), free(after);
 }
 
 static void test_attachments_are_kept_once_by_their_hash(void **state)
@@ -578,6 +644,7 @@ int main(void)
 		T(test_same_id_same_content_is_nothing_other_content_refuses_its_request_only),
 		T(test_voiding_marks_its_target_before_or_after_it_arrives_but_never_a_voiding_statement),
 		T(test_a_lifelong_account_actor_is_its_person_and_related_iris_are_indexed),
+		T(test_a_claimed_agent_is_its_persons_before_and_after_the_claim),
 		T(test_attachments_are_kept_once_by_their_hash),
 		T(test_two_writers_of_one_id_at_once_one_wins),
 		T(test_writer_stores_queued_requests_in_shared_commits_and_answers_each),

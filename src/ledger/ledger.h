@@ -385,7 +385,7 @@ struct ledger_deposit_seen {
 	int64_t created_at;
 };
 /* The first versions of outcomes (deposits, not corrections or revocations) after ledger seq
- * after_seq, in ledger order, at most limit, inside tx: *ret_items (arena-owned) and *ret_n;
+ * after_seq (-1 for all: the first entry is number 0), in ledger order, at most limit, inside tx: *ret_items (arena-owned) and *ret_n;
  * *ret_next is where the next call continues. */
 enum ll_err ledger_deposits_since(struct ll_tx *tx, int64_t after_seq, int limit, struct arena *a,
 				  struct ledger_deposit_seen **ret_items, int *ret_n, int64_t *ret_next);

@@ -1032,7 +1032,8 @@ static const struct store_stmt DEPOSITS_SINCE = {
 	"SELECT seq, outcome_id, person_id, kind, title, level, hours_milli, created_at FROM ledger_entries "
 	"WHERE seq > $1 AND seq <= $2 AND op = 'deposit' ORDER BY seq LIMIT $3"
 };
-static const struct store_stmt SEQ_LAST = { "ledger seq last", "SELECT COALESCE(MAX(seq), 0) FROM ledger_entries" };
+/* The ledger's numbers start at 0: an empty ledger is "before 0" (the position a new follower holds). */
+static const struct store_stmt SEQ_LAST = { "ledger seq last", "SELECT COALESCE(MAX(seq), -1) FROM ledger_entries" };
 
 static enum ll_err last_seq_row(const struct store_row *row, void *ctx)
 {
@@ -1072,7 +1073,7 @@ enum ll_err ledger_deposits_since(struct ll_tx *tx, int64_t after_seq, int limit
 	struct deposits_ctx x = { .a = a, .cap = limit, .items = arena_alloc(a, (size_t)limit * sizeof(*x.items)) };
 	if (!x.items)
 		return ll_fail(LL_NOMEM, NULL, NULL);
-	int64_t last = 0;
+	int64_t last = -1;
 	enum ll_err err = store_exec(tx, &SEQ_LAST, SP_NONE, last_seq_row, &last);
 	if (err == LL_OK)
 		err = store_exec(tx, &DEPOSITS_SINCE, SP(SV_I64(after_seq), SV_I64(last), SV_I64(limit)), deposit_seen_row,

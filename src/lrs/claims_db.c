@@ -248,7 +248,7 @@ static enum ll_err link_row(const struct store_row *row, void *ctx)
 	struct links_ctx *l = ctx;
 	char at[32];
 	clock_format_rfc3339(store_row_i64(row, 2), at);
-	json_t *o = json_pack("{s:s, s:s, s:s, s:{s:s, s:s, s:s}, s:I}", "id", store_row_text(row, 0), "agent",
+	json_t *o = json_pack("{s:s, s:s, s:s, s:{s:s, s:s, s:s?}, s:I}", "id", store_row_text(row, 0), "agent",
 			      store_row_text(row, 1), "created_at", at, "institution", "id", store_row_text(row, 3), "name",
 			      store_row_text(row, 4), "name_en", store_row_text(row, 5), "statements",
 			      (json_int_t)store_row_i64(row, 6));

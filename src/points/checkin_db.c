@@ -86,7 +86,7 @@ static json_t *site_json(const struct store_row *row)
 {
 	char created[32];
 	clock_format_rfc3339(store_row_i64(row, 5), created);
-	return json_pack("{s:s, s:s, s:s, s:s, s:b, s:s, s:{s:s, s:s, s:s}}", "id", store_row_text(row, 0), "name",
+	return json_pack("{s:s, s:s, s:s, s:s, s:b, s:s, s:{s:s, s:s, s:s?}}", "id", store_row_text(row, 0), "name",
 			 store_row_text(row, 1), "name_en", store_row_text(row, 2), "address", store_row_text(row, 3),
 			 "is_active", store_row_is_null(row, 4), "created_at", created, "institution", "id",
 			 store_row_text(row, 6), "name", store_row_text(row, 7), "name_en", store_row_text(row, 8));
@@ -236,7 +236,9 @@ enum ll_err checkin_site_code_today(struct ll_store *st, const char *institution
 {
 	struct site_ctx x = { .id = id };
 	enum ll_err err = store_run(st, STORE_READ, "checkin site get", site_get_txn, &x);
-	if (err == LL_OK && x.site.is_found && (!institution_id || strcmp(x.site.institution_id, institution_id) != 0)) {
+	/* Another institution's site, or a retired one, has no code to show. */
+	if (err == LL_OK && x.site.is_found &&
+	    (x.site.is_retired || !institution_id || strcmp(x.site.institution_id, institution_id) != 0)) {
 		json_decref(x.site.json);
 		x.site.json = NULL;
 	}
@@ -246,7 +248,7 @@ enum ll_err checkin_site_code_today(struct ll_store *st, const char *institution
 		checkin_site_code(x.site.secret, day, code);
 		points_day_format(day, date);
 		json_t *site = x.site.json;
-		x.site.json = json_pack("{s:o, s:s, s:s, s:s++++}", "site", site, "date", date, "code", code, "path",
+		x.site.json = json_pack("{s:o, s:s, s:s, s:s+++}", "site", site, "date", date, "code", code, "path",
 					"/checkin?site=", id, "&code=", code);
 		if (!x.site.json)
 			err = LL_NOMEM;
@@ -360,7 +362,7 @@ static enum ll_err month_row(const struct store_row *row, void *ctx)
 	if (!store_row_is_null(row, 2))
 		json_object_set_new(day, "note", json_string(store_row_text(row, 2)));
 	if (!store_row_is_null(row, 3))
-		json_object_set_new(day, "site", json_pack("{s:s, s:s, s:s}", "id", store_row_text(row, 3), "name",
+		json_object_set_new(day, "site", json_pack("{s:s, s:s, s:s?}", "id", store_row_text(row, 3), "name",
 							   store_row_text(row, 4), "name_en", store_row_text(row, 5)));
 	return LL_OK;
 }

@@ -101,6 +101,7 @@ enum ll_err points_follow(struct ll_store *st, int limit, int *ret_done)
 	enum ll_err err = store_run(st, STORE_WRITE, "points follow", follow_txn, f);
 	*ret_done = err == LL_OK ? f->done : 0;
 	arena_release(&f->arena);
+	points_rules_release(&f->rules);
 	free(f);
 	return err;
 }

@@ -126,7 +126,7 @@ static json_t *incentive_json(const struct store_row *row)
 	int64_t now = clock_now_us(), stock = store_row_i64(row, 7);
 	bool is_active = store_row_i64(row, 9) != 0;
 	bool is_expired = !store_row_is_null(row, 8) && store_row_i64(row, 8) <= now;
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:o, s:b, s:b, s:{s:s, s:s, s:s}}", "id",
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:o, s:b, s:b, s:{s:s, s:s, s:s?}}", "id",
 			 store_row_text(row, 0), "kind", store_row_text(row, 1), "name", store_row_text(row, 2),
 			 "name_en", store_row_text(row, 3), "description", store_row_text(row, 4), "edu_type",
 			 store_row_text(row, 5), "cost", (json_int_t)store_row_i64(row, 6), "stock", (json_int_t)stock,
@@ -193,6 +193,13 @@ static enum ll_err incentive_save_txn(struct ll_tx *tx, void *ctx, bool is_new)
 	struct incentive_ctx *x = ctx;
 	const struct incentive_in *in = x->in;
 	enum ll_err err = check_institution(tx, in->institution_id);
+	if (err == LL_OK && !is_new) {
+		/* Its vouchers are presented to the institution that provides it: that stays. */
+		err = incentive_reload(tx, x);
+		const char *provider = json_string_value(json_object_get(json_object_get(x->out, "institution"), "id"));
+		if (err == LL_OK && (!provider || strcmp(provider, in->institution_id) != 0))
+			err = ll_fail(LL_INVALID_VALUE, "institution_id", "an incentive stays with the institution that provides it");
+	}
 	if (err != LL_OK)
 		return err;
 	int64_t now = clock_now_us();
@@ -314,7 +321,7 @@ static json_t *redemption_json(const struct store_row *row)
 	bool is_expired = !store_row_is_null(row, 4) && store_row_i64(row, 4) <= now;
 	char created[32];
 	clock_format_rfc3339(store_row_i64(row, 3), created);
-	return json_pack("{s:s, s:s, s:I, s:s, s:o, s:o, s:s, s:s, s:{s:s, s:s, s:s, s:s, s:{s:s, s:s, s:s}}}", "id",
+	return json_pack("{s:s, s:s, s:I, s:s, s:o, s:o, s:s, s:s, s:{s:s, s:s, s:s, s:s, s:{s:s, s:s, s:s?}}}", "id",
 			 store_row_text(row, 0), "code", store_row_text(row, 1), "cost",
 			 (json_int_t)store_row_i64(row, 2), "created_at", created, "expires_at", time_or_null(row, 4),
 			 "used_at", time_or_null(row, 5), "status", is_used ? "used" : is_expired ? "expired" : "unused",

@@ -11,6 +11,7 @@
 
 #include "../audit/audit.h"
 #include "../base/clock.h"
+#include "../base/grow.h"
 #include "../base/id.h"
 #include "../store/store.h"
 #include "points.h"
@@ -142,8 +143,8 @@ static enum ll_err rule_row_read(const struct store_row *row, struct rule_row *r
 static enum ll_err rule_into_set(const struct store_row *row, void *ctx)
 {
 	struct rule_set *s = ctx;
-	if (s->n == RULE_SET_MAX)
-		return LL_OK; /* the city keeps far fewer; more than this are not applied */
+	if (!grow(&s->rows, &s->cap, s->n, sizeof(*s->rows), 16))
+		return LL_NOMEM;
 	enum ll_err err = rule_row_read(row, &s->rows[s->n]);
 	if (err == LL_OK)
 		s->n++;
@@ -153,7 +154,22 @@ static enum ll_err rule_into_set(const struct store_row *row, void *ctx)
 enum ll_err points_rules_load(struct ll_tx *tx, struct rule_set *ret)
 {
 	ret->n = 0;
-	return store_exec(tx, &RULE_ACTIVE, SP_NONE, rule_into_set, ret);
+	enum ll_err err = store_exec(tx, &RULE_ACTIVE, SP_NONE, rule_into_set, ret);
+	/* A rule's strings live in its row, which growing the array may have moved. */
+	for (size_t i = 0; i < ret->n; i++) {
+		struct rule_row *row = &ret->rows[i];
+		row->rule.name = row->name;
+		row->rule.name_en = row->name_en;
+		if (row->rule.outcome_kind)
+			row->rule.outcome_kind = row->outcome_kind;
+	}
+	return err;
+}
+
+void points_rules_release(struct rule_set *s)
+{
+	free(s->rows);
+	*s = (struct rule_set){ 0 };
 }
 
 static enum ll_err rule_into_json(const struct store_row *row, void *ctx)
@@ -369,7 +385,7 @@ enum ll_err points_move(struct ll_tx *tx, const struct points_move *m, char ret_
 enum ll_err points_award_with(struct ll_tx *tx, const struct rule_set *rules, const struct points_event *e)
 {
 	enum ll_err err = LL_OK;
-	for (int i = 0; err == LL_OK && i < rules->n; i++) {
+	for (size_t i = 0; err == LL_OK && i < rules->n; i++) {
 		const struct points_rule *r = &rules->rows[i].rule;
 		if (!points_rule_matches(r, e))
 			continue;
@@ -395,13 +411,11 @@ enum ll_err points_award_with(struct ll_tx *tx, const struct rule_set *rules, co
 
 enum ll_err points_award(struct ll_tx *tx, const struct points_event *e)
 {
-	struct rule_set *rules = malloc(sizeof(*rules));
-	if (!rules)
-		return ll_fail(LL_NOMEM, NULL, NULL);
-	enum ll_err err = points_rules_load(tx, rules);
+	struct rule_set rules = { 0 };
+	enum ll_err err = points_rules_load(tx, &rules);
 	if (err == LL_OK)
-		err = points_award_with(tx, rules, e);
-	free(rules);
+		err = points_award_with(tx, &rules, e);
+	points_rules_release(&rules);
 	return err;
 }
 

@@ -12,14 +12,15 @@ struct rule_row {
 	char name[404], name_en[404], outcome_kind[40];
 };
 
-#define RULE_SET_MAX 64
+/* The active rules; zero-initialised before the first load, released with points_rules_release. */
 struct rule_set {
-	int n;
-	struct rule_row rows[RULE_SET_MAX];
+	size_t n, cap;
+	struct rule_row *rows;
 };
 
-/* The active rules, oldest first, inside tx. */
+/* The active rules, oldest first, inside tx (replacing what ret held). */
 enum ll_err points_rules_load(struct ll_tx *tx, struct rule_set *ret);
+void points_rules_release(struct rule_set *s);
 /* points_award with rules already loaded (a batch of events shares one load). */
 enum ll_err points_award_with(struct ll_tx *tx, const struct rule_set *rules, const struct points_event *e);
 /* {"balances":{type:n,...},"total":n}; NULL when out of memory. */

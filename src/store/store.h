@@ -126,7 +126,8 @@ enum ll_err store_refresh_statistics(struct ll_tx *tx, const char *table);
 
 /* Followers: work that reads another part of the store in order (its seq) and keeps how far it
  * got in the follow_cursors table, moving the position in the same transaction as its own writes
- * so that a crash neither skips nor repeats. The position of name (0 when it has none yet). */
+ * so that a crash neither skips nor repeats. The position of name (0 when it has none yet; a
+ * migration gives a follower of something numbered from 0 its starting -1). */
 enum ll_err store_cursor_get(struct ll_tx *tx, const char *name, int64_t *ret_position);
 /* Moves name's position forward to position (never back: a follower on another server that got
  * further keeps its place). */

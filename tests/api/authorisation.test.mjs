@@ -128,6 +128,30 @@ const REVIEWED = {
   'GET /api/v1/me/activity': ['citizen'],
   'POST /api/v1/lrs/clients': ['institution_admin'],
   'DELETE /api/v1/lrs/clients/{id}': ['institution_admin'],
+  // Check-ins and points: a citizen checks in, earns and redeems; an institution's staff show
+  // its sites' codes and take its vouchers, its admin opens and retires sites; the city keeps
+  // the earning rules (the auditor reads them) and the incentives catalogue.
+  'GET /api/v1/me/checkins': ['citizen'],
+  'POST /api/v1/me/checkins': ['citizen'],
+  'GET /api/v1/checkin-sites': DEPOSIT,
+  'POST /api/v1/checkin-sites': ['institution_admin'],
+  'GET /api/v1/checkin-sites/{id}': ROLES,
+  'DELETE /api/v1/checkin-sites/{id}': ['institution_admin'],
+  'GET /api/v1/checkin-sites/{id}/code': DEPOSIT,
+  'GET /api/v1/checkin-sites/{id}/qr.svg': DEPOSIT,
+  'GET /api/v1/me/points': ['citizen'],
+  'GET /api/v1/me/points/statement': ['citizen'],
+  'GET /api/v1/points/rules': ['city_admin', 'auditor'],
+  'POST /api/v1/points/rules': ['city_admin'],
+  'PUT /api/v1/points/rules/{id}': ['city_admin'],
+  'GET /api/v1/incentives': ROLES,
+  'POST /api/v1/incentives': ['city_admin'],
+  'PUT /api/v1/incentives/{id}': ['city_admin'],
+  'POST /api/v1/incentives/{id}/stock': ['city_admin'],
+  'POST /api/v1/me/redemptions': ['citizen'],
+  'GET /api/v1/me/redemptions': ['citizen'],
+  'GET /api/v1/redemptions': DEPOSIT,
+  'POST /api/v1/redemptions/use': DEPOSIT,
   'GET /xapi/about': [],
   'PUT /xapi/statements': [CLIENT],
   'POST /xapi/statements': [CLIENT],
@@ -149,7 +173,7 @@ const REVIEWED = {
 };
 
 describe('authorisation walk over every route of the API description', () => {
-  let w, person, ledger;
+  let w, person, ledger, points;
   const tokens = {};
   before(async () => {
     w = await makeWorld();
@@ -162,6 +186,7 @@ describe('authorisation walk over every route of the API description', () => {
       tokens[role] = res.json.id;
     }
     ledger = await makeLedger();
+    points = await makePoints();
     const issued = await w.byRole.institution_admin.post('/api/v1/lrs/clients', { name: '巡检平台' });
     assertStatus(issued, 201);
     w.byRole[CLIENT] = new Client({ basic: { key: issued.json.key, secret: issued.json.secret } });
@@ -199,6 +224,21 @@ describe('authorisation walk over every route of the API description', () => {
     out.rules = standards.json.items.find((x) => x.kind === 'other_learning').rules;
     return out;
   }
+  // Check-ins and points of institution A and the city: a site to show and one for its admin to
+  // retire, an earning rule (inactive, so that it awards nothing) and an incentive A provides.
+  const incentive = () => ({ kind: 'course_voucher', name: uniqueName('巡检激励'), institution_id: w.instA.id, edu_type: 'community', cost: 1, stock: 1 });
+  async function makePoints() {
+    const site = async (name) => {
+      const res = await w.instAdminA.post('/api/v1/checkin-sites', { name });
+      assertStatus(res, 201);
+      return res.json.id;
+    };
+    const rule = await w.city.post('/api/v1/points/rules', { event: 'checkin', name: uniqueName('巡检规则'), points: 1, is_active: false });
+    assertStatus(rule, 201);
+    const inc = await w.city.post('/api/v1/incentives', incentive());
+    assertStatus(inc, 201);
+    return { site: await site('巡检打卡点'), retire: await site('巡检：撤销'), rule: rule.json, incentive: inc.json.id };
+  }
   const pdf = () => Buffer.concat([Buffer.from('%PDF-1.4\n'), crypto.randomBytes(64), Buffer.from('\n%%EOF\n')]);
 
   test('the API description lists operations with x-roles drawn from the seven roles', () => {
@@ -228,6 +268,10 @@ describe('authorisation walk over every route of the API description', () => {
     const caller = role ? w.byRole[role] : null;
     return path.replace(/\{(\w+)\}/g, (_, name) => {
       if (name === 'level') return String(ledger.level.level);
+      if (name === 'id' && path.startsWith('/api/v1/checkin-sites/'))
+        return method === 'DELETE' ? points.retire : points.site;
+      if (name === 'id' && path === '/api/v1/points/rules/{id}') return points.rule.id;
+      if (name === 'id' && path.startsWith('/api/v1/incentives/')) return points.incentive;
       if (name === 'kind') return 'other_learning';
       // The share the citizen made just before (POST /api/v1/me/shares comes first).
       if (name === 'id' && path === '/api/v1/me/shares/{id}') return w.instB.id;
@@ -274,6 +318,13 @@ describe('authorisation walk over every route of the API description', () => {
     'PUT /api/v1/ledger/submissions/{id}': () => otherLearning(ledger.evidence),
     'POST /api/v1/ledger/submissions/{id}/decision': () => ({ decision: 'approve' }),
     'POST /api/v1/me/shares': () => ({ institution_id: w.instB.id }),
+    'POST /api/v1/me/checkins': () => ({ note: '巡检' }),
+    'POST /api/v1/checkin-sites': () => ({ name: uniqueName('巡检打卡点') }),
+    'POST /api/v1/points/rules': () => ({ event: 'completion', name: uniqueName('巡检规则'), points: 1, is_active: false }),
+    'PUT /api/v1/points/rules/{id}': () => { const { id, ...rule } = points.rule; return rule; },
+    'POST /api/v1/incentives': incentive,
+    'PUT /api/v1/incentives/{id}': () => ({ ...incentive(), stock: undefined }),
+    'POST /api/v1/incentives/{id}/stock': () => ({ add: 1 }),
     'POST /api/v1/transfer/programmes': () => ({
       code: uniqueLogin('prog').slice(0, 40), name: uniqueName('巡检计划'), kind: 'certificate',
       plan: { total_credits_milli: 2000, transfer_max_permille: 500, groups: [{ code: 'core', name: '核心课' }],

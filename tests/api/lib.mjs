@@ -365,3 +365,101 @@ export function accountNo(serial) {
   }
   return body + String((10 - (sum % 10)) % 10);
 }
+
+// --- check-ins and points --------------------------------------------------------------------
+
+// The Beijing date (UTC+8, as the server counts days) n days from the day of the time t.
+export const beijingDate = (n = 0, t = Date.now()) => new Date(t + 8 * 3600e3 + n * 86400e3).toISOString().slice(0, 10);
+// The UTC time (RFC 3339) of a Beijing date and time of day: beijingTime('2026-11-24', '01:30:00').
+export const beijingTime = (date, time = '12:00:00') => new Date(`${date}T${time}+08:00`).toISOString();
+
+// Polls fn (async, returning a value or null/false) until it returns something truthy; fails with
+// what after timeoutMs. Awards and check-ins made from statements and deposits come from the
+// server's background worker, a moment after the request.
+export async function waitFor(what, fn, timeoutMs = 10000) {
+  const until = Date.now() + timeoutMs;
+  let last;
+  for (;;) {
+    last = await fn();
+    if (last) return last;
+    if (Date.now() > until) assert.fail(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+// A learning platform's statement actor for a lifelong account (the server's default homePage).
+export const accountActor = (accountNo, homePage = 'https://lifelong.sh.cn') => ({ objectType: 'Agent', account: { homePage, name: accountNo } });
+export const ADL = 'http://adlnet.gov/expapi/verbs/';
+
+// Every earning rule (city admin or auditor).
+export async function pointsRules(client) {
+  const res = await client.get('/api/v1/points/rules');
+  assertStatus(res, 200);
+  return res.json.items;
+}
+
+// A rule as PUT takes it: the listed rule without its id.
+export const ruleBody = (rule, over = {}) => {
+  const { id, ...body } = rule;
+  return { ...body, ...over };
+};
+
+// Makes the earning rules a scenario's own for the length of a test file: deactivates every
+// active rule (the defaults and any left over), and gives back create(body) for the file's own
+// rules and restore(), which deactivates those and reactivates the ones it found active. Test
+// files run one after another, so no other scenario sees the rules meanwhile.
+export async function ownPointsRules(city) {
+  const found = (await pointsRules(city)).filter((r) => r.is_active);
+  for (const r of found) assertStatus(await city.put(`/api/v1/points/rules/${r.id}`, ruleBody(r, { is_active: false })), 200);
+  const mine = [];
+  return {
+    async create(body) {
+      const res = await city.post('/api/v1/points/rules', { name_en: body.name, ...body });
+      assertStatus(res, 201);
+      mine.push(res.json);
+      return res.json;
+    },
+    async restore() {
+      for (const r of mine) assertStatus(await city.put(`/api/v1/points/rules/${r.id}`, ruleBody(r, { is_active: false })), 200);
+      for (const r of found) assertStatus(await city.put(`/api/v1/points/rules/${r.id}`, ruleBody(r, { is_active: true })), 200);
+    },
+  };
+}
+
+// The caller's balances, flattened: { academic, vocational, community, elder, total } (the
+// reply is {"balances":{type:n,...},"total":n}).
+export async function pointsBalances(citizen) {
+  const res = await citizen.get('/api/v1/me/points');
+  assertStatus(res, 200);
+  assert.deepEqual(Object.keys(res.json).sort(), ['balances', 'total'], res.text);
+  assert.deepEqual(Object.keys(res.json.balances).sort(), ['academic', 'community', 'elder', 'vocational'], res.text);
+  return { ...res.json.balances, total: res.json.total };
+}
+
+// Every line of the caller's points statement, newest first, following its pages.
+export async function pointsLines(citizen) {
+  const lines = [];
+  let after = '';
+  for (let i = 0; i < 100; i++) {
+    const res = await citizen.get(`/api/v1/me/points/statement?limit=100${after ? `&after=${encodeURIComponent(after)}` : ''}`);
+    assertStatus(res, 200);
+    lines.push(...res.json.items);
+    if (!res.json.next) return lines;
+    after = res.json.next;
+  }
+  assert.fail('the points statement does not end');
+}
+
+// The days of the caller's check-ins in the month of date (YYYY-MM-DD or YYYY-MM), by date.
+export async function checkinMonth(citizen, date) {
+  const res = await citizen.get(`/api/v1/me/checkins${date ? `?month=${date.slice(0, 7)}` : ''}`);
+  assertStatus(res, 200);
+  return res.json;
+}
+
+// The sources the caller checked in from on date ([] when none).
+export async function checkinSources(citizen, date) {
+  const m = await checkinMonth(citizen, date);
+  const day = m.days.find((d) => d.date === date);
+  return day ? [...day.sources].sort() : [];
+}

@@ -111,12 +111,13 @@ CREATE TABLE points_redemptions (
 );
 CREATE INDEX points_redemptions_person ON points_redemptions (person_id, created_at);
 
--- How far each follower of the statement store or the ledger got (the seq it reached): points
--- follow both; the credit bank follows completions of catalogued units.
+-- How far each follower of the statement store or the ledger got (the seq it reached; the
+-- ledger numbers from 0, so a new follower of it holds -1): points follow both; the learning
+-- record store follows completions of catalogued units to deposit them.
 CREATE TABLE follow_cursors (
     name TEXT PRIMARY KEY,
     position BIGINT NOT NULL
 );
 INSERT INTO follow_cursors (name, position) VALUES ('points.statements', 0);
-INSERT INTO follow_cursors (name, position) VALUES ('points.outcomes', 0);
+INSERT INTO follow_cursors (name, position) VALUES ('points.outcomes', -1);
 INSERT INTO follow_cursors (name, position) VALUES ('lrs.deposits', 0);

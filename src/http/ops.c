@@ -277,6 +277,9 @@ static json_t *components(void)
 		"\"expires_at\":{\"type\":[\"string\",\"null\"]},\"used_at\":{\"type\":[\"string\",\"null\"]},"
 		"\"incentive\":{\"type\":\"object\"}}"));
 	json_object_set_new(s, "Svg", json_pack("{s:s}", "type", "string"));
+	json_object_set_new(s, "ClaimCodeRequest", obj_schema(
+		"{\"agent\":{\"type\":\"object\",\"description\":\"an xAPI agent with one identifier (mbox, "
+		"mbox_sha1sum, openid or account) that is not a lifelong account\"}}"));
 	json_object_set_new(s, "ClaimCode", obj_schema(
 		"{\"code\":{\"type\":\"string\"},\"expires_at\":{\"type\":\"string\"}}"));
 	json_object_set_new(s, "Claim", obj_schema(

@@ -308,7 +308,7 @@ const struct route routes[] = {
 		     "and what depositing each in the credit bank gave",
 	  .response = "Items" },
 	{ "POST", "/api/v1/lrs/claim-codes", lrs_http_claim_code, ROLE_LRS_CLIENT, .max_body = 4 * KB, .tag = "lrs",
-	  .authenticate = lrs_http_authenticate, .security = "xapiBasic",
+	  .authenticate = lrs_http_authenticate, .security = "xapiBasic", .body_schema = "ClaimCodeRequest",
 	  .summary = "A learning platform asks for a one-time code with which its learner claims the statements "
 		     "about an agent ({\"agent\": …}); valid for a day",
 	  .response = "ClaimCode", .ok_status = 201 },

@@ -16,6 +16,7 @@
 #include "../auth/roles.h"
 #include "../base/arena.h"
 #include "../base/clock.h"
+#include "../base/json.h"
 #include "../ledger/ledger.h"
 #include "../store/store.h"
 #include "../transfer/transfer.h"
@@ -33,7 +34,7 @@ static const struct store_stmt COMPLETIONS = {
 	"JOIN persons p ON p.id = s.person_id JOIN lrs_iris v ON v.id = s.verb_iri JOIN lrs_iris a ON a.id = s.activity_iri "
 	"WHERE s.seq > $1 AND s.seq <= $2 AND c.is_trusted = 1 AND s.is_voiding = 0 AND s.is_voided = 0 "
 	"AND v.iri IN ($3, $4) "
-	"AND a.iri LIKE $5 ESCAPE '\\' ORDER BY s.seq LIMIT $6"
+	"AND substr(a.iri, 1, $5) = $6 ORDER BY s.seq LIMIT $7"
 };
 static const struct store_stmt DEPOSIT_RECORD = {
 	"lrs deposit record",
@@ -62,13 +63,14 @@ struct completion {
 };
 
 struct follow_ctx {
-	size_t prefix_len;                 /* of HOME_PAGE/units/ as the IRI has it */
-	char prefix[2 * LRS_HOME_PAGE_MAX + 16];
+	char prefix[LRS_HOME_PAGE_MAX + 16]; /* HOME_PAGE/units/ */
+	size_t prefix_len;                   /* in bytes */
+	int64_t prefix_chars;                /* in characters, as SQL's substr counts */
 	int limit;
 	struct arena arena;
 	struct completion *items;
-	int n;
-	int64_t at, next;
+	int n, seen;                         /* completions kept, rows read */
+	int64_t at, next, last_seen;
 };
 
 static enum ll_err i64_row(const struct store_row *row, void *ctx)
@@ -80,6 +82,11 @@ static enum ll_err i64_row(const struct store_row *row, void *ctx)
 static enum ll_err completion_row(const struct store_row *row, void *ctx)
 {
 	struct follow_ctx *f = ctx;
+	f->seen++;
+	f->last_seen = store_row_i64(row, 0);
+	/* HOME_PAGE/units/CODE/more is a part of a unit (a lesson), not the unit. */
+	if (strchr(store_row_text(row, 10) + f->prefix_len, '/'))
+		return LL_OK;
 	struct completion *c = &f->items[f->n];
 	struct arena *a = &f->arena;
 	*c = (struct completion){ .seq = store_row_i64(row, 0), .timestamp_us = store_row_i64(row, 8),
@@ -117,17 +124,17 @@ static enum ll_err completion_row(const struct store_row *row, void *ctx)
 static enum ll_err read_txn(struct ll_tx *tx, void *ctx)
 {
 	struct follow_ctx *f = ctx;
-	f->n = 0;
+	f->n = f->seen = 0;
 	int64_t last = 0;
 	enum ll_err err = store_cursor_get(tx, CURSOR, &f->at);
 	if (err == LL_OK)
 		err = store_exec(tx, &SEQ_LAST, SP_NONE, i64_row, &last);
 	if (err == LL_OK)
 		err = store_exec(tx, &COMPLETIONS,
-				 SP(SV_I64(f->at), SV_I64(last), SV_TEXT(COMPLETED), SV_TEXT(PASSED), SV_TEXT(f->prefix),
-				    SV_I64(f->limit)),
+				 SP(SV_I64(f->at), SV_I64(last), SV_TEXT(COMPLETED), SV_TEXT(PASSED), SV_I64(f->prefix_chars),
+				    SV_TEXT(f->prefix), SV_I64(f->limit)),
 				 completion_row, f);
-	f->next = f->n == f->limit ? f->items[f->n - 1].seq : last > f->at ? last : f->at;
+	f->next = f->seen == f->limit ? f->last_seen : last > f->at ? last : f->at;
 	return err;
 }
 
@@ -230,16 +237,11 @@ static enum ll_err record_txn(struct ll_tx *tx, void *ctx)
 
 enum ll_err lrs_deposit_follow(struct ll_store *st, const char *home_page, int limit, int *ret_done)
 {
-	struct follow_ctx f = { .prefix_len = strlen(home_page) + strlen("/units/"), .limit = limit > 0 ? limit : 100 };
+	struct follow_ctx f = { .limit = limit > 0 ? limit : 100 };
 	*ret_done = 0;
-	/* LIKE's own characters in the homePage match themselves: escape them. */
-	size_t n = 0;
-	for (const char *p = home_page; *p && n + 8 < sizeof(f.prefix); p++) {
-		if (*p == '%' || *p == '_' || *p == '\\')
-			f.prefix[n++] = '\\';
-		f.prefix[n++] = *p;
-	}
-	snprintf(f.prefix + n, sizeof(f.prefix) - n, "/units/%%");
+	snprintf(f.prefix, sizeof(f.prefix), "%s/units/", home_page);
+	f.prefix_len = strlen(f.prefix);
+	f.prefix_chars = (int64_t)json_utf8_chars(f.prefix);
 	arena_init(&f.arena, 0);
 	f.items = arena_alloc(&f.arena, (size_t)f.limit * sizeof(*f.items));
 	enum ll_err err = f.items ? store_run(st, STORE_READ, "lrs unit completions", read_txn, &f) : LL_NOMEM;

@@ -185,7 +185,11 @@ static enum ll_err claim_txn(struct ll_tx *tx, void *ctx)
 	free(x->linked);
 	x->linked = NULL;
 	int64_t now = clock_now_us();
-	enum ll_err err = store_exec(tx, &CODE_TAKE, SP(SV_BLOB(x->hash, CRYPTO_HASH_BYTES), SV_I64(now),
+	/* No statement is stored while the agent's statements are linked: one stored meanwhile would
+	 * neither be linked here nor find the link when it was stored. */
+	enum ll_err err = lrs_write_lock(tx);
+	if (err == LL_OK)
+		err = store_exec(tx, &CODE_TAKE, SP(SV_BLOB(x->hash, CRYPTO_HASH_BYTES), SV_I64(now),
 						      SV_TEXT(x->person_id)),
 				     taken_row, x);
 	if (err == LL_OK && !x->is_found)
@@ -286,7 +290,9 @@ static enum ll_err unlink_txn(struct ll_tx *tx, void *ctx)
 {
 	struct links_ctx *l = ctx;
 	l->is_found = false;
-	enum ll_err err = store_exec(tx, &LINK_DELETE, SP(SV_TEXT(l->id), SV_TEXT(l->person_id)), deleted_row, l);
+	enum ll_err err = lrs_write_lock(tx); /* as for a claim */
+	if (err == LL_OK)
+		err = store_exec(tx, &LINK_DELETE, SP(SV_TEXT(l->id), SV_TEXT(l->person_id)), deleted_row, l);
 	if (err == LL_OK && !l->is_found)
 		return ll_fail(LL_NOT_FOUND, NULL, "no records of yours were claimed with this id");
 	if (err == LL_OK)

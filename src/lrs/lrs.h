@@ -488,6 +488,11 @@ enum ll_err lrs_deposit_follow(struct ll_store *st, const char *home_page, int l
  * "outcome_id","created_at","person":{"account_no","name"}}]}. */
 enum ll_err lrs_deposit_list(struct ll_store *st, const char *institution_id, json_t **ret_page);
 
+/* Inside a writing transaction, waits until no other transaction stores statements (on
+ * PostgreSQL an advisory lock held to the end of tx; SQLite writes one at a time anyway): what
+ * tx reads of the statements then stays true until it commits. */
+enum ll_err lrs_write_lock(struct ll_tx *tx);
+
 /* ---- Claiming statements about other identifiers (claims_db.c) ---- */
 
 #define LRS_CLAIM_CODE_LEN 11   /* XXXXX-XXXXX */

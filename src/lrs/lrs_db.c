@@ -559,6 +559,14 @@ static enum ll_err statement_insert(struct ll_tx *tx, struct store_ctx *x, const
 	return err;
 }
 
+enum ll_err lrs_write_lock(struct ll_tx *tx)
+{
+	/* SQLite has one writer at a time already. */
+	if (store_engine(store_tx_store(tx)) != STORE_ENGINE_POSTGRES)
+		return LL_OK;
+	return store_exec(tx, &LOCK_PG, SP_NONE, NULL, NULL);
+}
+
 static enum ll_err store_txn(struct ll_tx *tx, void *ctx)
 {
 	struct store_ctx *x = ctx;
@@ -569,9 +577,7 @@ static enum ll_err store_txn(struct ll_tx *tx, void *ctx)
 	strmap_clear(x->local_defs);
 	strmap_clear(x->local);
 	strmap_clear(x->ids);
-	enum ll_err err = LL_OK;
-	if (store_engine(store_tx_store(tx)) == STORE_ENGINE_POSTGRES)
-		err = store_exec(tx, &LOCK_PG, SP_NONE, NULL, NULL);
+	enum ll_err err = lrs_write_lock(tx);
 	int64_t now = clock_now_us(), last = 0;
 	if (err == LL_OK)
 		err = store_exec(tx, &STORED_LAST, SP_NONE, id_row, &last);

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/clock.h"
 #include "lrs/lrs.h"
 #include "ledger_fixture.h"
 #include "json_fixture.h"
@@ -306,6 +307,16 @@ static void test_a_claimed_agent_is_its_persons_before_and_after_the_claim(void 
 	json_decref(claimed);
 	assert_int_equal(lrs_claim(f->st, g_keys, person_ids[0], code, &ACTOR, &claimed), LL_INVALID_CLAIM_CODE);
 	assert_int_equal(lrs_claim(f->st, g_keys, person_ids[0], "ABCDE-FGHJK", &ACTOR, &claimed), LL_INVALID_CLAIM_CODE);
+	/* A code is good for a day. */
+	json_t *other = parse("{\"account\":{\"homePage\":\"https://learn.shlll.cn\",\"name\":\"li\"}}");
+	assert_ok(lrs_claim_code_issue(f->st, g_keys, &client, HOME, other, &issued));
+	char late[LRS_CLAIM_CODE_LEN + 1];
+	snprintf(late, sizeof(late), "%s", json_string_value(json_object_get(issued, "code")));
+	json_decref(issued);
+	clock_set_fixed(clock_now_us() + 24LL * 3600 * 1000000 + 1000000);
+	assert_int_equal(lrs_claim(f->st, g_keys, person_ids[1], late, &ACTOR, &claimed), LL_INVALID_CLAIM_CODE);
+	clock_set_fixed(0);
+	json_decref(other);
 	/* Another code for a claimed agent is refused. */
 	assert_int_equal(lrs_claim_code_issue(f->st, g_keys, &client, HOME, agent, &issued), LL_CONFLICT);
 	/* A statement stored after the claim is the person's as it is stored. */

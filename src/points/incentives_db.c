@@ -405,17 +405,20 @@ static enum ll_err redeem_txn(struct ll_tx *tx, void *ctx)
 		return ll_fail(LL_UNKNOWN_INCENTIVE, "incentive_id", "no incentive has this id");
 	if (!n.is_open)
 		return ll_fail(LL_INCENTIVE_UNAVAILABLE, "incentive_id", "the incentive is retired or past its expiry");
-	err = store_exec(tx, &INCENTIVE_TAKE, SP(SV_TEXT(x->in->incentive_id)), NULL, NULL);
-	if (err == LL_OK && store_changes(tx) == 0)
-		return ll_fail(LL_OUT_OF_STOCK, "incentive_id", "the incentive has no stock left");
+	/* The points first: writing the request's key waits for a copy of the same request that is
+	 * under way, and then finds it done (a replay), where taking the stock first would have found
+	 * the last item gone. */
 	char txn_id[POINTS_ID_MAX];
 	struct points_move m = { .person_id = x->person_id, .edu_type = n.edu_type, .amount = n.cost,
 				 .source_key = x->key, .event = "redemption", .ref = id.s, .day = points_day_of(clock_now_us()),
 				 .description = "兑换激励", .description_en = "Redeemed an incentive", .title = n.name };
-	if (err == LL_OK)
-		err = points_move(tx, &m, txn_id, &x->is_new);
+	err = points_move(tx, &m, txn_id, &x->is_new);
 	if (err == LL_OK && !x->is_new)
 		return LL_CONFLICT; /* the same request, redeemed already: roll back, answer with the first */
+	if (err == LL_OK)
+		err = store_exec(tx, &INCENTIVE_TAKE, SP(SV_TEXT(x->in->incentive_id)), NULL, NULL);
+	if (err == LL_OK && store_changes(tx) == 0)
+		return ll_fail(LL_OUT_OF_STOCK, "incentive_id", "the incentive has no stock left");
 	char code[11];
 	voucher_code(code);
 	if (err == LL_OK)

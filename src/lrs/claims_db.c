@@ -242,40 +242,23 @@ enum ll_err lrs_claim(struct ll_store *st, const struct ll_keys *keys, const cha
 struct links_ctx {
 	const char *person_id, *id;
 	const struct audit_actor *actor;
-	json_t *items;
 	char agent_key[LRS_KEY_MAX];
 	bool is_found;
 };
 
-static enum ll_err link_row(const struct store_row *row, void *ctx)
+static json_t *link_item(const struct store_row *row)
 {
-	struct links_ctx *l = ctx;
 	char at[32];
 	clock_format_rfc3339(store_row_i64(row, 2), at);
-	json_t *o = json_pack("{s:s, s:s, s:s, s:{s:s, s:s, s:s?}, s:I}", "id", store_row_text(row, 0), "agent",
-			      store_row_text(row, 1), "created_at", at, "institution", "id", store_row_text(row, 3), "name",
-			      store_row_text(row, 4), "name_en", store_row_text(row, 5), "statements",
-			      (json_int_t)store_row_i64(row, 6));
-	return o && json_array_append_new(l->items, o) == 0 ? LL_OK : LL_NOMEM;
-}
-
-static enum ll_err links_txn(struct ll_tx *tx, void *ctx)
-{
-	struct links_ctx *l = ctx;
-	json_array_clear(l->items);
-	return store_exec(tx, &LINK_LIST, SP(SV_TEXT(l->person_id)), link_row, l);
+	return json_pack("{s:s, s:s, s:s, s:{s:s, s:s, s:s?}, s:I}", "id", store_row_text(row, 0), "agent",
+			 store_row_text(row, 1), "created_at", at, "institution", "id", store_row_text(row, 3), "name",
+			 store_row_text(row, 4), "name_en", store_row_text(row, 5), "statements",
+			 (json_int_t)store_row_i64(row, 6));
 }
 
 enum ll_err lrs_claims_list(struct ll_store *st, const char *person_id, json_t **ret_page)
 {
-	struct links_ctx l = { .person_id = person_id, .items = json_array() };
-	enum ll_err err = l.items ? store_run(st, STORE_READ, "lrs links", links_txn, &l) : LL_NOMEM;
-	if (err != LL_OK) {
-		json_decref(l.items);
-		return err;
-	}
-	*ret_page = json_pack("{s:o}", "items", l.items);
-	return *ret_page ? LL_OK : LL_NOMEM;
+	return store_items(st, "lrs links", &LINK_LIST, SP(SV_TEXT(person_id)), link_item, ret_page);
 }
 
 static enum ll_err deleted_row(const struct store_row *row, void *ctx)

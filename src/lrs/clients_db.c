@@ -232,42 +232,23 @@ enum ll_err lrs_client_create(struct ll_store *st, const struct ll_keys *keys, c
 	return err;
 }
 
-static enum ll_err list_row(const struct store_row *row, void *ctx)
+static json_t *client_item(const struct store_row *row)
 {
 	json_t *o = json_pack("{s:s, s:s, s:s, s:b, s:I}", "id", store_row_text(row, 0), "name", store_row_text(row, 1),
 			      "key", store_row_text(row, 2), "is_trusted", store_row_i64(row, 3) != 0, "statements",
 			      (json_int_t)store_row_i64(row, 6));
 	if (!o)
-		return LL_NOMEM;
+		return NULL;
 	json_set_time(o, "created_at", store_row_i64(row, 4));
 	json_set_time(o, "revoked_at", store_row_is_null(row, 5) ? 0 : store_row_i64(row, 5));
-	return json_array_append_new(ctx, o) == 0 ? LL_OK : LL_NOMEM;
-}
-
-struct list_ctx {
-	const char *institution_id;
-	json_t *items;
-};
-
-static enum ll_err list_txn(struct ll_tx *tx, void *ctx)
-{
-	struct list_ctx *l = ctx;
-	json_array_clear(l->items);
-	return store_exec(tx, &CLIENT_LIST, SP(SV_TEXT(l->institution_id)), list_row, l->items);
+	return o;
 }
 
 enum ll_err lrs_client_list(struct ll_store *st, const char *institution_id, json_t **ret_page)
 {
 	if (!institution_id)
 		return ll_fail(LL_FORBIDDEN, NULL, "an institution's staff list its xAPI credentials");
-	struct list_ctx l = { institution_id, json_array() };
-	enum ll_err err = l.items ? store_run(st, STORE_READ, "lrs client list", list_txn, &l) : LL_NOMEM;
-	if (err != LL_OK) {
-		json_decref(l.items);
-		return err;
-	}
-	*ret_page = json_pack("{s:o}", "items", l.items);
-	return LL_OK;
+	return store_items(st, "lrs client list", &CLIENT_LIST, SP(SV_TEXT(institution_id)), client_item, ret_page);
 }
 
 struct revoke_ctx {

@@ -255,41 +255,21 @@ enum ll_err lrs_deposit_follow(struct ll_store *st, const char *home_page, int l
 	return err;
 }
 
-static enum ll_err deposit_list_row(const struct store_row *row, void *ctx)
+static json_t *deposit_item(const struct store_row *row)
 {
 	char at[32];
 	clock_format_rfc3339(store_row_i64(row, 6), at);
-	json_t *o = json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:s, s:{s:s, s:s}}", "statement_id",
-			      store_row_text(row, 0), "unit_code", store_row_text(row, 1), "status", store_row_text(row, 2),
-			      "error_code", store_row_is_null(row, 3) ? json_null() : json_string(store_row_text(row, 3)),
-			      "detail", store_row_is_null(row, 4) ? json_null() : json_string(store_row_text(row, 4)),
-			      "outcome_id", store_row_is_null(row, 5) ? json_null() : json_string(store_row_text(row, 5)),
-			      "created_at", at, "person", "account_no", store_row_text(row, 7), "name", store_row_text(row, 8));
-	return o && json_array_append_new(ctx, o) == 0 ? LL_OK : LL_NOMEM;
-}
-
-struct list_ctx {
-	const char *institution_id;
-	json_t *items;
-};
-
-static enum ll_err list_txn(struct ll_tx *tx, void *ctx)
-{
-	struct list_ctx *l = ctx;
-	json_array_clear(l->items);
-	return store_exec(tx, &DEPOSIT_LIST, SP(SV_TEXT(l->institution_id)), deposit_list_row, l->items);
+	return json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:s, s:{s:s, s:s}}", "statement_id", store_row_text(row, 0),
+			 "unit_code", store_row_text(row, 1), "status", store_row_text(row, 2), "error_code",
+			 store_row_is_null(row, 3) ? json_null() : json_string(store_row_text(row, 3)), "detail",
+			 store_row_is_null(row, 4) ? json_null() : json_string(store_row_text(row, 4)), "outcome_id",
+			 store_row_is_null(row, 5) ? json_null() : json_string(store_row_text(row, 5)), "created_at", at,
+			 "person", "account_no", store_row_text(row, 7), "name", store_row_text(row, 8));
 }
 
 enum ll_err lrs_deposit_list(struct ll_store *st, const char *institution_id, json_t **ret_page)
 {
 	if (!institution_id)
 		return ll_fail(LL_FORBIDDEN, NULL, "completions are deposited for an institution");
-	struct list_ctx l = { .institution_id = institution_id, .items = json_array() };
-	enum ll_err err = l.items ? store_run(st, STORE_READ, "lrs deposit list", list_txn, &l) : LL_NOMEM;
-	if (err != LL_OK) {
-		json_decref(l.items);
-		return err;
-	}
-	*ret_page = json_pack("{s:o}", "items", l.items);
-	return *ret_page ? LL_OK : LL_NOMEM;
+	return store_items(st, "lrs deposit list", &DEPOSIT_LIST, SP(SV_TEXT(institution_id)), deposit_item, ret_page);
 }

@@ -120,7 +120,6 @@ struct site_ctx {
 	const struct site_in *in;
 	const struct audit_actor *actor;
 	struct site site;
-	json_t *items;
 };
 
 static enum ll_err site_create_txn(struct ll_tx *tx, void *ctx)
@@ -172,31 +171,11 @@ enum ll_err checkin_site_create(struct ll_store *st, const char *institution_id,
 	return site_done(store_run(st, STORE_WRITE, "checkin site create", site_create_txn, &x), &x.site, ret);
 }
 
-static enum ll_err site_list_row(const struct store_row *row, void *ctx)
-{
-	json_t *site = site_json(row);
-	return site && json_array_append_new(ctx, site) == 0 ? LL_OK : LL_NOMEM;
-}
-
-static enum ll_err site_list_txn(struct ll_tx *tx, void *ctx)
-{
-	struct site_ctx *x = ctx;
-	json_array_clear(x->items);
-	return store_exec(tx, &SITE_LIST, SP(SV_TEXT(x->institution_id)), site_list_row, x->items);
-}
-
 enum ll_err checkin_site_list(struct ll_store *st, const char *institution_id, json_t **ret_items)
 {
 	if (!institution_id)
 		return ll_fail(LL_FORBIDDEN, NULL, "learning sites belong to an institution");
-	struct site_ctx x = { .institution_id = institution_id, .items = json_array() };
-	enum ll_err err = x.items ? store_run(st, STORE_READ, "checkin site list", site_list_txn, &x) : LL_NOMEM;
-	if (err != LL_OK) {
-		json_decref(x.items);
-		return err;
-	}
-	*ret_items = json_pack("{s:o}", "items", x.items);
-	return *ret_items ? LL_OK : LL_NOMEM;
+	return store_items(st, "checkin site list", &SITE_LIST, SP(SV_TEXT(institution_id)), site_json, ret_items);
 }
 
 static enum ll_err site_retire_txn(struct ll_tx *tx, void *ctx)

@@ -143,17 +143,10 @@ static enum ll_err incentive_row(const struct store_row *row, void *ctx)
 	return *ret ? LL_OK : LL_NOMEM;
 }
 
-static enum ll_err append_incentive(const struct store_row *row, void *ctx)
-{
-	json_t *o = incentive_json(row);
-	return o && json_array_append_new(ctx, o) == 0 ? LL_OK : LL_NOMEM;
-}
-
 struct incentive_ctx {
 	const char *id;
 	const struct incentive_in *in;
 	int64_t add;
-	bool is_all;
 	const struct audit_actor *actor;
 	json_t *out;
 };
@@ -285,24 +278,12 @@ enum ll_err incentive_restock(struct ll_store *st, const char *id, int64_t add, 
 	return incentive_done(store_run(st, STORE_WRITE, "incentive restock", restock_txn, &x), &x, ret);
 }
 
-static enum ll_err list_txn(struct ll_tx *tx, void *ctx)
-{
-	struct incentive_ctx *x = ctx;
-	json_array_clear(x->out);
-	return x->is_all ? store_exec(tx, &INCENTIVE_LIST_ALL, SP_NONE, append_incentive, x->out)
-			 : store_exec(tx, &INCENTIVE_LIST_OPEN, SP(SV_I64(clock_now_us())), append_incentive, x->out);
-}
-
 enum ll_err incentive_list(struct ll_store *st, bool is_all, json_t **ret_items)
 {
-	struct incentive_ctx x = { .is_all = is_all, .out = json_array() };
-	enum ll_err err = x.out ? store_run(st, STORE_READ, "incentive list", list_txn, &x) : LL_NOMEM;
-	if (err != LL_OK) {
-		json_decref(x.out);
-		return err;
-	}
-	*ret_items = json_pack("{s:o}", "items", x.out);
-	return *ret_items ? LL_OK : LL_NOMEM;
+	if (is_all)
+		return store_items(st, "incentive list", &INCENTIVE_LIST_ALL, SP_NONE, incentive_json, ret_items);
+	return store_items(st, "incentive list", &INCENTIVE_LIST_OPEN, SP(SV_I64(clock_now_us())), incentive_json,
+			   ret_items);
 }
 
 /* ---- Redeeming ---- */
@@ -337,12 +318,6 @@ static enum ll_err redemption_row(const struct store_row *row, void *ctx)
 	json_decref(*ret);
 	*ret = redemption_json(row);
 	return *ret ? LL_OK : LL_NOMEM;
-}
-
-static enum ll_err append_redemption(const struct store_row *row, void *ctx)
-{
-	json_t *o = redemption_json(row);
-	return o && json_array_append_new(ctx, o) == 0 ? LL_OK : LL_NOMEM;
 }
 
 struct incentive_row {
@@ -489,23 +464,9 @@ struct voucher_ctx {
 	json_t *out;
 };
 
-static enum ll_err mine_txn(struct ll_tx *tx, void *ctx)
-{
-	struct voucher_ctx *v = ctx;
-	json_array_clear(v->out);
-	return store_exec(tx, &REDEMPTION_MINE, SP(SV_TEXT(v->person_id)), append_redemption, v->out);
-}
-
 enum ll_err redemption_list_mine(struct ll_store *st, const char *person_id, json_t **ret_items)
 {
-	struct voucher_ctx v = { .person_id = person_id, .out = json_array() };
-	enum ll_err err = v.out ? store_run(st, STORE_READ, "redemptions mine", mine_txn, &v) : LL_NOMEM;
-	if (err != LL_OK) {
-		json_decref(v.out);
-		return err;
-	}
-	*ret_items = json_pack("{s:o}", "items", v.out);
-	return *ret_items ? LL_OK : LL_NOMEM;
+	return store_items(st, "redemptions mine", &REDEMPTION_MINE, SP(SV_TEXT(person_id)), redemption_json, ret_items);
 }
 
 static enum ll_err find_txn(struct ll_tx *tx, void *ctx)

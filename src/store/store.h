@@ -133,6 +133,13 @@ enum ll_err store_cursor_get(struct ll_tx *tx, const char *name, int64_t *ret_po
  * further keeps its place). */
 enum ll_err store_cursor_advance(struct ll_tx *tx, const char *name, int64_t position);
 
+/* A list as the API gives it (items.c): stmt with params run in one read transaction, each row
+ * made an item by item_of (NULL when out of memory), answered as {"items":[…]} in *ret_page
+ * (caller owns it). */
+typedef struct json_t *(*store_item_fn)(const struct store_row *row);
+enum ll_err store_items(struct ll_store *st, const char *what, const struct store_stmt *stmt,
+			const struct store_val *params, int n_params, store_item_fn item_of, struct json_t **ret_page);
+
 /* Column accessors for a result row; indexes from 0. Text is NUL-terminated and borrowed. */
 int store_row_columns(const struct store_row *row);
 bool store_row_is_null(const struct store_row *row, int col);

@@ -135,3 +135,62 @@ export async function registerCitizenByApi(name = '测试居民') {
 export async function fontSize(page, selector) {
   return page.locator(selector).first().evaluate((el) => parseFloat(getComputedStyle(el).fontSize));
 }
+
+// Polls fn until it returns something truthy (and returns that), for what the server does a
+// moment later (the points a statement or a deposit earns); fails naming what after timeout ms.
+export async function until(fn, what, timeout = 20000) {
+  const end = Date.now() + timeout;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+// The check-in and points tests' data (points-*.test.mjs), made through the API by the city admin
+// of LIFELONG_CITY_ADMIN: a community school of the file's own with an institution admin and a
+// staff member, and a self-registered citizen, each signed in over the API too. deposit() stores
+// a community-education outcome for the citizen (which the default earning rules reward), and
+// balances() reads the citizen's points.
+export async function setupPoints(tag = uniqueSuffix()) {
+  const { apiSignIn, call, cityAdmin } = await import('./ledger-lib.mjs');
+  const city = await apiSignIn(cityAdmin.login, cityAdmin.password);
+  const inst = await call(
+    'POST',
+    '/api/v1/institutions',
+    { name: `徐汇区积分测试社区学校 ${tag}`, name_en: `Xuhui Points Test Community School ${tag}`, type: 'community_school', district_code: '310104000000' },
+    city,
+  );
+  const admin = { login: 'ptadm-' + tag, password: 'Admin-' + uniqueSuffix() + '-1', name: '周校长' };
+  const staff = { login: 'ptstaff-' + tag, password: 'Staff-' + uniqueSuffix() + '-1', name: '钱老师' };
+  await call('POST', `/api/v1/institutions/${inst.id}/staff`, { login: admin.login, display_name: admin.name, password: admin.password, role: 'institution_admin' }, city);
+  await call('POST', `/api/v1/institutions/${inst.id}/staff`, { login: staff.login, display_name: staff.name, password: staff.password, role: 'staff' }, city);
+  const { account, password } = await registerCitizenByApi('何学员');
+  const citizen = { login: account.account_no, password, account };
+  const adminSession = await apiSignIn(admin.login, admin.password);
+  const staffSession = await apiSignIn(staff.login, staff.password);
+  const citizenSession = await apiSignIn(citizen.login, citizen.password);
+  let n = 0;
+  return {
+    tag,
+    call,
+    city,
+    inst,
+    admin,
+    staff,
+    citizen,
+    adminSession,
+    staffSession,
+    citizenSession,
+    cityAdmin,
+    balances: () => call('GET', '/api/v1/me/points', undefined, citizenSession),
+    deposit: (o = {}) =>
+      call(
+        'POST',
+        '/api/v1/ledger/outcomes',
+        { account_no: account.account_no, kind: 'community_education', title: `社区书法班（第 ${++n} 期）${tag}`, hours_milli: 16000, awarded_on: '2025-06-15', ...o },
+        staffSession,
+      ),
+  };
+}

@@ -67,6 +67,27 @@ const routes = [
     meta: { roles: ['citizen'], title: 'transfer.mine.auditTitle' },
   },
   {
+    // 学习打卡: today's button, the streak and the month calendar.
+    path: '/me/checkin',
+    name: 'checkin',
+    component: () => import('./views/CheckinView.vue'),
+    meta: { roles: ['citizen'], title: 'points.checkin.title' },
+  },
+  {
+    // Where a learning site's QR code lands (?site=ID&code=CODE); signing in first comes back here.
+    path: '/checkin',
+    name: 'checkin-site',
+    component: () => import('./views/CheckinView.vue'),
+    meta: { roles: ['citizen'], title: 'points.checkin.siteTitle' },
+  },
+  {
+    // 我的积分: balances, the incentives to redeem, the vouchers and the statement.
+    path: '/me/points',
+    name: 'points',
+    component: () => import('./views/PointsView.vue'),
+    meta: { roles: ['citizen'], title: 'points.mine.title' },
+  },
+  {
     path: '/institution',
     name: 'institution',
     component: () => import('./views/InstitutionView.vue'),
@@ -138,6 +159,13 @@ const routes = [
     meta: { roles: STAFF, title: 'nav.xapiClients' },
   },
   {
+    // The institution's learning sites with today's QR codes, and the vouchers to mark used.
+    path: '/institution/checkin-sites',
+    name: 'checkin-sites',
+    component: () => import('./views/CheckinSitesView.vue'),
+    meta: { roles: STAFF, title: 'points.sites.title' },
+  },
+  {
     path: '/institution/programmes/:id/audits/:account',
     name: 'programme-audit',
     component: () => import('./views/TransferStaffAuditView.vue'),
@@ -175,6 +203,13 @@ const routes = [
     name: 'transfer-stats',
     component: () => import('./views/TransferStatsView.vue'),
     meta: { roles: ['city_admin', 'auditor'], title: 'transfer.stats.title' },
+  },
+  {
+    // The earning rules and the incentives catalogue; an auditor reads them.
+    path: '/city/points',
+    name: 'points-admin',
+    component: () => import('./views/PointsAdminView.vue'),
+    meta: { roles: ['city_admin', 'auditor'], title: 'points.admin.title' },
   },
   {
     // The approved certification units, for anyone signed in.

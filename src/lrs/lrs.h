@@ -293,6 +293,7 @@ struct lrs_learning {
 	int64_t timestamp_us, stored_us;
 	int64_t duration_ms;            /* its result's duration; -1 when none */
 	const char *title;              /* its activity's name, Chinese first; NULL when none */
+	const char *title_en;           /* the same, English first */
 };
 /* The statements stored after seq after_seq that are about a linked person, neither voiding nor voided,
  * in the order they were stored, at most limit, inside tx: *ret_items (arena-owned) and *ret_n;

@@ -887,10 +887,12 @@ struct learning_ctx {
 	int n, cap;
 };
 
-/* The name of a language map, Chinese first, then English, then any. */
-static const char *map_pick(const json_t *map)
+/* The name of a language map, Chinese first (or English first), then the other, then any. */
+static const char *map_pick(const json_t *map, bool is_english)
 {
-	static const char *const preferred[] = { "zh-CN", "zh-Hans-CN", "zh", "en-US", "en", NULL };
+	static const char *const zh_first[] = { "zh-CN", "zh-Hans-CN", "zh", "en-US", "en", NULL };
+	static const char *const en_first[] = { "en-US", "en", "en-GB", "zh-CN", "zh-Hans-CN", "zh", NULL };
+	const char *const *preferred = is_english ? en_first : zh_first;
 	for (int i = 0; preferred[i]; i++) {
 		const char *v = json_string_value(json_object_get(map, preferred[i]));
 		if (v)
@@ -919,17 +921,19 @@ static enum ll_err learning_row(const struct store_row *row, void *ctx)
 	l->timestamp_us = store_row_i64(row, 5);
 	l->stored_us = store_row_i64(row, 6);
 	l->duration_ms = -1;
-	l->title = NULL;
+	l->title = l->title_en = NULL;
 	json_t *body = json_loads(store_row_text(row, 7), 0, NULL);
 	if (body) {
 		const char *duration = json_string_value(json_object_get(json_object_get(body, "result"), "duration"));
 		int64_t ms;
 		if (duration && lrs_duration_ms(duration, &ms))
 			l->duration_ms = ms;
-		const char *title = map_pick(json_object_get(json_object_get(json_object_get(body, "object"), "definition"),
-							     "name"));
+		const json_t *name = json_object_get(json_object_get(json_object_get(body, "object"), "definition"), "name");
+		const char *title = map_pick(name, false), *title_en = map_pick(name, true);
 		if (title)
 			l->title = arena_strdup(x->a, title);
+		if (title_en)
+			l->title_en = arena_strdup(x->a, title_en);
 		json_decref(body);
 	}
 	if (!l->id || !l->person_id || !l->verb || !l->institution_type)

@@ -43,7 +43,7 @@ static enum ll_err learned(struct ll_tx *tx, struct follow_ctx *f, const struct 
 		struct points_event e = { .kind = EVENT_COMPLETION, .person_id = l->person_id, .key = key, .day = day,
 					  .edu_type = edu_type_of_institution(l->institution_type), .level = -1,
 					  .hours_milli = l->duration_ms >= 0 ? l->duration_ms / 3600 : -1,
-					  .title = l->title };
+					  .title = l->title, .title_en = l->title_en };
 		err = points_award_with(tx, &f->rules, &e);
 	}
 	return err;

@@ -386,7 +386,8 @@ static enum ll_err redeem_txn(struct ll_tx *tx, void *ctx)
 	char txn_id[POINTS_ID_MAX];
 	struct points_move m = { .person_id = x->person_id, .edu_type = n.edu_type, .amount = n.cost,
 				 .source_key = x->key, .event = "redemption", .ref = id.s, .day = points_day_of(clock_now_us()),
-				 .description = "兑换激励", .description_en = "Redeemed an incentive", .title = n.name };
+				 .description = "兑换激励", .description_en = "Redeemed an incentive", .title = n.name,
+				 .title_en = n.name_en[0] ? n.name_en : NULL };
 	err = points_move(tx, &m, txn_id, &x->is_new);
 	if (err == LL_OK && !x->is_new)
 		return LL_CONFLICT; /* the same request, redeemed already: roll back, answer with the first */

@@ -44,7 +44,8 @@ static const struct store_stmt RULE_COUNT = { "points rule count", "SELECT COUNT
 static const struct store_stmt TXN_INSERT = {
 	"points txn insert",
 	"INSERT INTO points_txns (id, person_id, source_key, event, ref, rule_id, day, edu_type, amount, "
-	"description, description_en, title, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) "
+	"description, description_en, title, title_en, created_at) "
+	"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) "
 	"ON CONFLICT (source_key) DO NOTHING"
 };
 static const struct store_stmt TXN_BY_KEY = { "points txn by key", "SELECT id FROM points_txns WHERE source_key = $1" };
@@ -69,7 +70,8 @@ static const struct store_stmt BALANCES = { "points balances",
 					    "SELECT edu_type, balance FROM points_balances WHERE person_id = $1" };
 static const struct store_stmt STATEMENT = {
 	"points statement",
-	"SELECT id, created_at, event, ref, edu_type, amount, description, description_en, title FROM points_txns "
+	"SELECT id, created_at, event, ref, edu_type, amount, description, description_en, title, title_en "
+	"FROM points_txns "
 	"WHERE person_id = $1 AND ($2 = '' OR id < $2) ORDER BY id DESC LIMIT $3"
 };
 static const struct store_stmt VERIFY_COUNTS = {
@@ -343,7 +345,7 @@ enum ll_err points_move(struct ll_tx *tx, const struct points_move *m, char ret_
 				     SP(SV_TEXT(id.s), SV_TEXT(m->person_id), SV_TEXT(m->source_key), SV_TEXT(m->event),
 					SV_TEXT(m->ref ? m->ref : ""), SV_TEXT(m->rule_id), SV_I64(m->day), SV_TEXT(type),
 					SV_I64(signed_amount), SV_TEXT(m->description ? m->description : ""),
-					SV_TEXT(m->description_en ? m->description_en : ""), SV_TEXT(m->title),
+					SV_TEXT(m->description_en ? m->description_en : ""), SV_TEXT(m->title), SV_TEXT(m->title_en),
 					SV_I64(clock_now_us())),
 				     NULL, NULL);
 	if (err != LL_OK)
@@ -402,7 +404,7 @@ enum ll_err points_award_with(struct ll_tx *tx, const struct rule_set *rules, co
 					 .amount = amount, .is_credit = true, .source_key = key,
 					 .event = points_event_kinds[e->kind], .ref = e->key, .rule_id = r->id,
 					 .day = e->day, .description = r->name, .description_en = r->name_en,
-					 .title = e->title };
+					 .title = e->title, .title_en = e->title_en };
 		bool is_new;
 		err = points_move(tx, &m, NULL, &is_new);
 	}
@@ -475,12 +477,15 @@ static enum ll_err statement_row(const struct store_row *row, void *ctx)
 	char at[32];
 	clock_format_rfc3339(store_row_i64(row, 1), at);
 	const char *event = store_row_text(row, 2);
-	json_t *line = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:s, s:s, s:o}", "id", store_row_text(row, 0),
-				 "at", at, "kind", strcmp(event, "redemption") == 0 ? "redeem" : "award", "event",
-				 event, "ref", store_row_text(row, 3), "edu_type", store_row_text(row, 4), "points",
-				 (json_int_t)store_row_i64(row, 5), "description", store_row_text(row, 6),
-				 "description_en", store_row_text(row, 7), "title",
-				 store_row_is_null(row, 8) ? json_null() : json_string(store_row_text(row, 8)));
+	/* A title without an English form is the same in English. */
+	int title_en = store_row_is_null(row, 9) ? 8 : 9;
+	json_t *line = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:s, s:s, s:s?, s:s?}", "id",
+				 store_row_text(row, 0), "at", at, "kind",
+				 strcmp(event, "redemption") == 0 ? "redeem" : "award", "event", event, "ref",
+				 store_row_text(row, 3), "edu_type", store_row_text(row, 4), "points",
+				 (json_int_t)store_row_i64(row, 5), "description", store_row_text(row, 6), "description_en",
+				 store_row_text(row, 7), "title", store_row_text(row, 8), "title_en",
+				 store_row_text(row, title_en));
 	return line && json_array_append_new(p->items, line) == 0 ? LL_OK : LL_NOMEM;
 }
 

@@ -103,6 +103,7 @@ struct points_event {
 	int64_t level;            /* -1: none */
 	int64_t hours_milli;      /* -1: none */
 	const char *title;        /* what was learned, for the statement; may be NULL */
+	const char *title_en;     /* the same in English when it has a name in English; may be NULL */
 };
 
 /* True if rule r applies to event e (active, same event, every condition met). */
@@ -191,7 +192,7 @@ struct points_move {
 	const char *ref;
 	const char *rule_id;        /* may be NULL */
 	int64_t day;
-	const char *description, *description_en, *title;
+	const char *description, *description_en, *title, *title_en;
 };
 enum ll_err points_move(struct ll_tx *tx, const struct points_move *m, char ret_txn_id[POINTS_ID_MAX],
 			bool *ret_is_new);

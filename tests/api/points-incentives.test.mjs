@@ -231,6 +231,8 @@ describe('redeeming', () => {
     assert.equal(line.kind, 'redeem');
     assert.equal(line.points, -10);
     assert.equal(line.edu_type, 'community');
+    assert.equal(line.title, inc.name, 'the line names what was redeemed');
+    assert.equal(line.title_en, inc.name_en || inc.name, 'in English too');
     assert.equal(lines.filter((l) => l.event === 'redemption').length, 1);
     await assertBalancesMatchLines(me);
   });

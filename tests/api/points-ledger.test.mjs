@@ -16,7 +16,7 @@ import {
 import { Xapi } from './xapi-lib.mjs';
 
 const TYPES = ['academic', 'vocational', 'community', 'elder'];
-const LINE_KEYS = ['at', 'description', 'description_en', 'edu_type', 'event', 'id', 'kind', 'points', 'ref', 'title'];
+const LINE_KEYS = ['at', 'description', 'description_en', 'edu_type', 'event', 'id', 'kind', 'points', 'ref', 'title', 'title_en'];
 
 let w, rules;
 const R = {};

@@ -59,6 +59,7 @@ CREATE TABLE points_txns (
     description TEXT NOT NULL,
     description_en TEXT NOT NULL,
     title TEXT,
+    title_en TEXT,
     created_at BIGINT NOT NULL
 );
 CREATE INDEX points_txns_person ON points_txns (person_id, created_at);

@@ -114,7 +114,9 @@ for (const make of engines) {
       assert.equal(Number(db.sql('SELECT COUNT(*) FROM lrs_statements')), Number(m[1]));
       assert.equal(db.sql(`SELECT name FROM lrs_clients WHERE api_key = '${m[2]}'`), '上海学习网');
       assert.ok(!db.sql('SELECT COUNT(*) FROM lrs_clients WHERE secret_hash LIKE \'%' + m[3] + '%\'').startsWith('1'), 'only a hash of the secret is stored');
-      assert.equal(db.sql("SELECT COUNT(*) FROM lrs_statements s JOIN persons p ON p.id = s.person_id WHERE p.account_no = '3100000000000011'"), '30');
+      // Thirty lessons, courses, quizzes and live classes, and the pass of 上海开放大学's certification unit.
+      assert.equal(db.sql("SELECT COUNT(*) FROM lrs_statements s JOIN persons p ON p.id = s.person_id WHERE p.account_no = '3100000000000011'"), '31');
+      assert.equal(db.sql("SELECT COUNT(*) FROM lrs_statements s JOIN lrs_iris a ON a.id = s.activity_iri WHERE a.iri = 'https://lifelong.sh.cn/units/SOU-PY101'"), '1');
     });
 
     test('ledger verify on the demo\'s learning histories exits 0 and prints "ledger verified: N entries"', () => {

@@ -1,11 +1,16 @@
 // The citizen's learning activity (/me/activity): what learning platforms report over xAPI, in
 // words and grouped by day in Beijing time (whatever the device's time zone); not a statement
 // that was voided, not another person's; "load more" past a page; the English page; a phone in
-// elder mode; and the explanation a citizen without activity sees. Each run makes its own
-// institution, institution admin, xAPI credentials and citizens through the API (the city admin
-// of LIFELONG_CITY_ADMIN), and sends the statements from node as a platform does.
+// elder mode; and the explanation a citizen without activity sees. Claiming: with the code a
+// platform asked for (POST /api/v1/lrs/claim-codes) the citizen claims the records of an e-mail
+// address or a platform account, which join the activity; the claimed identities listed in words;
+// a used code and another person's records refused in plain words; a claim undone after a
+// confirmation, its records leaving; once at 390px in elder mode and once in English. Each run
+// makes its own institution, institution admin, xAPI credentials and citizens through the API
+// (the city admin of LIFELONG_CITY_ADMIN), and sends the statements from node as a platform does.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import { chromium } from 'playwright-core';
 import { BASE, openBrowser, registerCitizenByApi, shot, uniqueSuffix } from './lib.mjs';
 import { apiSignIn, call, cityAdmin } from './ledger-lib.mjs';
@@ -24,6 +29,18 @@ const LIVE = '书法直播课 ' + tag; // a name in Chinese only
 const VOIDED = '误报的课程 ' + tag;
 const OTHERS = '别人学的课程 ' + tag;
 const lesson = (i) => `第 ${i} 课 ${tag}`;
+const INSTITUTION = { zh: `上海老年大学活动测试分校 ${tag}`, en: 'University for the Elderly Activity Test Branch' };
+
+// Platform identities that are no lifelong account, with a record each to claim.
+const MAIL = `li-${tag}@example.cn`;
+const MBOX = { objectType: 'Agent', mbox: 'mailto:' + MAIL, name: '李华' };
+const MAIL_COURSE = { 'zh-CN': '家庭急救直播课 ' + tag, 'en-US': 'First aid at home, live ' + tag };
+const MOODLE = { homePage: 'https://moodle.example.org/learn', name: 'u-' + tag };
+const MOODLE_AGENT = { objectType: 'Agent', account: MOODLE };
+const MOODLE_COURSE = '老年人智能手机应用 ' + tag;
+const CONTESTED = { objectType: 'Agent', mbox: `mailto:shared-${tag}@example.cn` };
+const SHA1 = crypto.createHash('sha1').update(`mailto:hashed-${tag}@example.cn`).digest('hex');
+const OPENID = `https://openid.example.org/people/${tag}`;
 
 // A day ago, as a platform in Beijing writes it: local time with its +08:00 offset.
 const yesterday = new Date(Date.now() - 86400000);
@@ -31,7 +48,7 @@ const beijing = new Date(yesterday.getTime() + 8 * 3600000).toISOString().slice(
 const YESTERDAY_TS = beijing + '+08:00';
 const YESTERDAY_TIME = beijing.slice(11, 16);
 
-let platform, learner, busy, idle;
+let platform, learner, busy, idle, claimer, rival;
 
 const actor = (accountNo) => ({ objectType: 'Agent', account: { homePage: HOME_PAGE, name: accountNo } });
 const activity = (path, name) => ({ objectType: 'Activity', id: `${SITE}/${path}`, definition: { name } });
@@ -55,12 +72,7 @@ async function xapi(body) {
 before(async () => {
   if (skip) return;
   const city = await apiSignIn(cityAdmin.login, cityAdmin.password);
-  const inst = await call(
-    'POST',
-    '/api/v1/institutions',
-    { name: `上海老年大学活动测试分校 ${tag}`, name_en: 'University for the Elderly Activity Test Branch', type: 'elder_university', district_code: '310104000000' },
-    city,
-  );
+  const inst = await call('POST', '/api/v1/institutions', { name: INSTITUTION.zh, name_en: INSTITUTION.en, type: 'elder_university', district_code: '310104000000' }, city);
   const admin = { login: 'actadm-' + tag, password: 'Admin-' + uniqueSuffix() + '-1' };
   await call('POST', `/api/v1/institutions/${inst.id}/staff`, { login: admin.login, display_name: '周主任', password: admin.password, role: 'institution_admin' }, city);
   platform = await call('POST', '/api/v1/lrs/clients', { name: PLATFORM }, await apiSignIn(admin.login, admin.password));
@@ -112,7 +124,36 @@ before(async () => {
   }
   await xapi(lessons);
   await xapi({ actor: actor(busy.login), verb: { id: VERB + 'completed' }, object: activity('courses/others', { 'zh-CN': OTHERS }), result: { completion: true } });
+
+  // Records about nobody yet: an e-mail address's and a platform account's, for those who claim them.
+  claimer = await citizen('蒋学员');
+  rival = await citizen('沈学员');
+  await xapi([
+    { actor: MBOX, verb: { id: VERB + 'attended', display: { 'zh-CN': '参加了', 'en-US': 'attended' } }, object: activity('live/first-aid', MAIL_COURSE) },
+    { actor: MOODLE_AGENT, verb: { id: VERB + 'completed' }, object: activity('courses/smartphone', { 'zh-CN': MOODLE_COURSE }), result: { completion: true } },
+  ]);
 });
+
+// A claim code for agent, asked for as the platform does: with its credentials, over HTTP Basic.
+async function claimCode(agent) {
+  const r = await fetch(BASE + '/api/v1/lrs/claim-codes', {
+    method: 'POST',
+    headers: { Authorization: 'Basic ' + Buffer.from(`${platform.key}:${platform.secret}`).toString('base64'), 'Content-Type': 'application/json' },
+    body: JSON.stringify({ agent }),
+  });
+  const text = await r.text();
+  if (r.status !== 201) throw new Error(`POST /api/v1/lrs/claim-codes: HTTP ${r.status} ${text}`);
+  const { code } = JSON.parse(text);
+  assert.match(code, /^[0-9A-Z]{5}-[0-9A-Z]{5}$/);
+  return code;
+}
+
+// The claims of a citizen, read over the API in their own session.
+const claimsOf = async (session) => (await call('GET', '/api/v1/me/claims', undefined, session)).items;
+
+async function undoAll(session) {
+  for (const c of await claimsOf(session)) await call('DELETE', `/api/v1/me/claims/${c.id}`, undefined, session);
+}
 
 async function openActivity(page, who) {
   await signInAt(page, who, '/me');
@@ -321,5 +362,234 @@ test('a citizen without activity is told where it comes from', { skip }, async (
     assert.deepEqual(b.errors, []);
   } finally {
     await b.close();
+  }
+});
+
+// ---- Claiming ----
+
+const claimCard = (page) => page.locator('[data-test=claim-card]');
+
+// Types code into the claim form and sends it; returns the server's answer.
+async function enterCode(page, code) {
+  const card = claimCard(page);
+  await card.locator('[data-test=claim-code]').fill(code);
+  const answered = page.waitForResponse((r) => r.url().endsWith('/api/v1/me/claims') && r.request().method() === 'POST');
+  await card.locator('[data-test=claim-submit]').click();
+  return answered;
+}
+
+test('with the code the platform showed, the citizen claims the records of an e-mail address; a used code is refused in plain words; undone, they leave', { skip }, async () => {
+  const code = await claimCode({ mbox: MBOX.mbox });
+  const b = await openBrowser();
+  try {
+    const { page } = b;
+    const posts = [];
+    page.on('request', (r) => {
+      if (r.method() === 'POST' && r.url().endsWith('/api/v1/me/claims')) posts.push(r);
+    });
+    await openActivity(page, claimer);
+    const card = claimCard(page);
+    await page.locator('[data-test=activity-empty]').waitFor();
+    assert.match(await page.locator('[data-test=activity-empty]').innerText(), /认领码[\s\S]*认领学习记录/);
+    assert.equal((await card.locator('h2').innerText()).trim(), '认领学习记录');
+    assert.match(await card.innerText(), /自己的账号或您的电子邮箱[\s\S]*认领码/);
+    await card.locator('[data-test=claims-empty]').waitFor();
+    assert.equal(await page.locator('label[for=activity-claim-code]').innerText(), '认领码', 'the code field has its label');
+
+    // The link at the top leads to the form and puts the cursor in it.
+    await page.locator('[data-test=activity-to-claim]').click();
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'activity-claim-code');
+
+    // An empty code is stopped at the field and nothing is sent.
+    await card.locator('[data-test=claim-submit]').click();
+    const fieldError = card.locator('[data-field=code] .el-form-item__error');
+    await fieldError.waitFor();
+    assert.match(await fieldError.innerText(), /请填写学习平台给您的认领码/);
+    assert.equal(posts.length, 0, 'nothing was sent');
+
+    // Typed in lower case, with a space for the hyphen: the server reads it all the same.
+    const typed = code.toLowerCase().replace('-', ' ');
+    const res = await enterCode(page, typed);
+    assert.equal(res.status(), 200);
+    assert.deepEqual(JSON.parse(res.request().postData()), { code: typed });
+    const notice = card.locator('[data-test=claim-notice][data-kind=claimed]');
+    await notice.waitFor();
+    assert.equal((await notice.innerText()).trim(), `认领成功：${MAIL} 的 1 条学习记录已加入您的学习活动，以后的记录也会自动加入。`);
+    assert.equal(await card.locator('[data-test=claim-code]').inputValue(), '', 'the form is emptied');
+
+    // The record joined the activity, in words like any other.
+    const joined = item(page, MAIL_COURSE['zh-CN']);
+    await joined.waitFor();
+    assert.equal(await items(page).count(), 1);
+    assert.equal((await joined.locator('[data-test=activity-verb]').innerText()).trim(), '参加了');
+    assert.equal((await joined.locator('[data-test=activity-platform]').innerText()).trim(), '来自：' + PLATFORM);
+    assert.equal(await page.locator('[data-test=activity-empty]').count(), 0);
+
+    // The identity claimed, in words: the address, the institution, the records, when.
+    const claimed = card.locator('[data-test=claim-item]');
+    await claimed.waitFor();
+    assert.equal(await claimed.count(), 1);
+    assert.equal((await claimed.locator('[data-test=claim-agent]').innerText()).trim(), MAIL);
+    assert.equal((await claimed.locator('[data-test=claim-institution]').innerText()).trim(), INSTITUTION.zh);
+    assert.equal((await claimed.locator('[data-test=claim-statements]').innerText()).trim(), '1 条');
+    const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date()).replaceAll('-', '/');
+    assert.match(await claimed.locator('[data-test=claim-at]').innerText(), new RegExp(`^${today} \\d\\d:\\d\\d$`), 'claimed today');
+    assert.ok(!(await card.innerText()).includes('mbox:'), 'no key as the server writes it');
+    await shot(page, 'lrs-activity-claimed');
+
+    // The same code again: used, said in plain words.
+    const again = await enterCode(page, code);
+    assert.equal(again.status(), 400);
+    const refused = card.locator('[data-test=claim-error]');
+    await refused.waitFor();
+    assert.equal(await refused.getAttribute('data-code'), 'invalid_claim_code');
+    assert.match(await refused.innerText(), /这个认领码不对、已经用过，或者已超过一天/);
+    assert.equal(await card.locator('[data-test=claim-item]').count(), 1, 'nothing more claimed');
+
+    // Undone after a confirmation; going back first undoes nothing.
+    await claimed.locator('[data-test=claim-undo]').click();
+    const dialog = page.locator('[data-test=undo-dialog]');
+    await dialog.locator('[data-test=undo-confirm]').waitFor();
+    assert.match(await dialog.innerText(), new RegExp(`撤销这次认领[\\s\\S]*${MAIL}[\\s\\S]*${INSTITUTION.zh}[\\s\\S]*不再显示`));
+    await dialog.locator('[data-test=undo-cancel]').click();
+    await dialog.waitFor({ state: 'hidden' });
+    assert.equal(await card.locator('[data-test=claim-item]').count(), 1, 'going back undoes nothing');
+    await claimed.locator('[data-test=claim-undo]').click();
+    const deleted = page.waitForResponse((r) => r.url().includes('/api/v1/me/claims/') && r.request().method() === 'DELETE');
+    await dialog.locator('[data-test=undo-confirm]').click();
+    assert.equal((await deleted).status(), 204);
+    await card.locator('[data-test=claim-notice][data-kind=undone]').waitFor();
+    assert.match(await card.locator('[data-test=claim-notice]').innerText(), new RegExp(`已撤销认领：${MAIL} 的学习记录不再显示`));
+    await card.locator('[data-test=claims-empty]').waitFor();
+    await page.locator('[data-test=activity-empty]').waitFor();
+    assert.equal(await items(page).count(), 0, 'the record left the activity');
+    const api = await page.evaluate(async () => [(await (await fetch('/api/v1/me/claims')).json()).items, (await (await fetch('/api/v1/me/activity')).json()).items]);
+    assert.deepEqual(api, [[], []]);
+    assert.deepEqual(b.errors, []);
+  } finally {
+    await b.close();
+  }
+});
+
+test('records another person claimed are refused in plain words', { skip }, async () => {
+  // Two codes for the same address, asked for before anyone claimed it; the first takes it.
+  const first = await claimCode(CONTESTED);
+  const second = await claimCode(CONTESTED);
+  const session = await apiSignIn(claimer.login, claimer.password);
+  await call('POST', '/api/v1/me/claims', { code: first }, session);
+  const b = await openBrowser({ viewport: { width: 390, height: 844 } });
+  try {
+    const { page } = b;
+    await openActivity(page, rival);
+    const res = await enterCode(page, second);
+    assert.equal(res.status(), 409);
+    const refused = claimCard(page).locator('[data-test=claim-error]');
+    await refused.waitFor();
+    assert.equal(await refused.getAttribute('data-code'), 'conflict');
+    assert.match(await refused.innerText(), /这些学习记录属于另一个终身学习账户/);
+    await claimCard(page).locator('[data-test=claims-empty]').waitFor();
+    assert.deepEqual(b.errors, []);
+  } finally {
+    await b.close();
+    await undoAll(session);
+  }
+});
+
+test('claiming a platform account and undoing it at 390px in elder mode', { skip }, async () => {
+  const code = await claimCode(MOODLE_AGENT);
+  const b = await openBrowser({ viewport: { width: 390, height: 844 } });
+  try {
+    const { page } = b;
+    await openActivity(page, claimer);
+    await elderOn(page);
+    try {
+      const card = claimCard(page);
+      await card.locator('[data-test=claims-empty]').waitFor();
+      await assertElder(page, 'the activity page with the claim form');
+      const submit = await card.locator('[data-test=claim-submit]').boundingBox();
+      assert.ok(submit.height >= 56 && submit.x + submit.width <= 390 + 1, 'the claim button is big and on the screen');
+
+      // Claimed (typed without the hyphen), then the same code again: its error, in elder mode too.
+      const res = await enterCode(page, code.replace('-', ''));
+      assert.equal(res.status(), 200);
+      await card.locator('[data-test=claim-notice][data-kind=claimed]').waitFor();
+      await item(page, MOODLE_COURSE).waitFor();
+      const claimed = card.locator('[data-test=claim-item]');
+      assert.equal((await claimed.locator('[data-test=claim-agent]').innerText()).trim(), `${MOODLE.name}（moodle.example.org）`);
+      await enterCode(page, code);
+      await card.locator('[data-test=claim-error][data-code=invalid_claim_code]').waitFor();
+      await assertElder(page, 'the activity page with a claim and an error');
+      await shot(page, 'lrs-activity-claim-elder-phone');
+
+      await claimed.locator('[data-test=claim-undo]').click();
+      const dialog = page.locator('[data-test=undo-dialog]');
+      await dialog.locator('[data-test=undo-confirm]').waitFor();
+      await page.waitForTimeout(400);
+      await assertElder(page, 'the undo confirmation');
+      for (const sel of ['[data-test=undo-confirm]', '[data-test=undo-cancel]']) {
+        const box = await dialog.locator(sel).boundingBox();
+        assert.ok(box.height >= 56 && box.x + box.width <= 390 + 1, `${sel} is big and on the screen`);
+      }
+      await shot(page, 'lrs-activity-undo-elder-phone');
+      await dialog.locator('[data-test=undo-confirm]').click();
+      await card.locator('[data-test=claims-empty]').waitFor();
+      await page.locator('[data-test=activity-empty]').waitFor();
+      await assertElder(page, 'the activity page after the undo');
+    } finally {
+      await elderOff(page);
+    }
+    assert.deepEqual(b.errors, []);
+  } finally {
+    await b.close();
+  }
+});
+
+test('claimed identities in English: an e-mail address, a hashed one, an OpenID, a platform account', { skip }, async () => {
+  const session = await apiSignIn(claimer.login, claimer.password);
+  for (const agent of [{ mbox: MBOX.mbox }, { mbox_sha1sum: SHA1 }, { openid: OPENID }, { account: MOODLE }]) {
+    await call('POST', '/api/v1/me/claims', { code: await claimCode(agent) }, session);
+  }
+  const b = await openBrowser();
+  try {
+    const { page } = b;
+    await openActivity(page, claimer);
+    await page.locator('[data-test=lang-en]').click();
+    await page.locator('h1', { hasText: 'My learning activity' }).waitFor();
+    try {
+      const card = claimCard(page);
+      assert.equal((await card.locator('h2').innerText()).trim(), 'Claim learning records');
+      assert.match(await card.innerText(), /account of their own or by your e-mail address[\s\S]*claim code/);
+      assert.equal(await page.locator('label[for=activity-claim-code]').innerText(), 'Claim code');
+      assert.deepEqual(await texts(card.locator('[data-test=claim-agent]')), [MAIL, `${SHA1} (hashed e-mail)`, OPENID, `${MOODLE.name} (moodle.example.org)`]);
+      assert.deepEqual(await texts(card.locator('[data-test=claim-institution]')), Array(4).fill(INSTITUTION.en));
+      assert.deepEqual(await texts(card.locator('[data-test=claim-statements]')), ['1 record', '0 records', '0 records', '1 record']);
+      assert.deepEqual(await texts(card.locator('[data-test=claim-undo]')), Array(4).fill('Undo the claim'));
+      // The records of the two that have any joined the activity (stored together: in either order).
+      assert.deepEqual((await texts(page.locator('[data-test=activity-name]'))).sort(), [MAIL_COURSE['en-US'], MOODLE_COURSE].sort());
+
+      // A used code, in English.
+      const code = await claimCode({ mbox: `mailto:later-${tag}@example.cn` });
+      await call('POST', '/api/v1/me/claims', { code }, session);
+      await enterCode(page, code);
+      const refused = card.locator('[data-test=claim-error]');
+      await refused.waitFor();
+      assert.match(await refused.innerText(), /This code is unknown, used or more than a day old/);
+      await card.locator('[data-test=claim-item]').nth(0).locator('[data-test=claim-undo]').click();
+      const dialog = page.locator('[data-test=undo-dialog]');
+      await dialog.locator('[data-test=undo-confirm]').waitFor();
+      assert.match(await dialog.innerText(), /Undo this claim\?[\s\S]*leave your learning activity/);
+      await dialog.locator('[data-test=undo-cancel]').click();
+      // No Chinese is left but the data: the names of the courses and of the platform.
+      const body = (await page.locator('main').innerText()).replace(new RegExp([MOODLE_COURSE, PLATFORM].join('|'), 'g'), '');
+      assert.deepEqual(body.match(/[\u4e00-\u9fff]+/g), null);
+      await shot(page, 'lrs-activity-claims-en');
+    } finally {
+      await page.locator('[data-test=lang-zh]').click();
+      await page.locator('h1', { hasText: '我的学习活动' }).waitFor();
+    }
+    assert.deepEqual(b.errors, []);
+  } finally {
+    await b.close();
+    await undoAll(session);
   }
 });

@@ -49,3 +49,15 @@ export async function copyText(text) {
   }
   return ok;
 }
+
+// The activity id of the certification unit code in a statement whose completion deposits it
+// (docs/lrs.md, "Completions deposited in the credit bank"): exactly this IRI.
+export function unitActivityIri(code) {
+  return `${ACCOUNT_HOME_PAGE}/units/${code}`;
+}
+
+// The tag type of what depositing a completion gave (GET /api/v1/lrs/deposits: status).
+const DEPOSIT_TONES = { stored: 'success', pending: 'warning', returned: 'warning', refused: 'danger', rejected: 'danger' };
+export function depositTone(status) {
+  return DEPOSIT_TONES[status] || 'info';
+}

@@ -271,3 +271,36 @@ export function groupByDay(statements, now = new Date()) {
       entries: entries.slice().sort((a, b) => (b.when ? b.when.getTime() : 0) - (a.when ? a.when.getTime() : 0)),
     }));
 }
+
+// A platform identity as the server keys it (GET /api/v1/me/claims: "mbox:mailto:li@example.cn",
+// "account:<homePage> <name>", "sha1:<hex>", "openid:<URL>") as a person reads it: the e-mail
+// address; the account's name and the host of its platform; the hash, said to be a hashed e-mail
+// address; the OpenID URL. Anything else is shown as it is.
+export function agentText(key) {
+  const s = String(key || '');
+  const colon = s.indexOf(':');
+  const rest = s.slice(colon + 1);
+  switch (colon < 0 ? '' : s.slice(0, colon)) {
+    case 'mbox':
+      return rest.replace(/^mailto:/i, '');
+    case 'account': {
+      // The homePage is an IRI, which holds no space; the name may.
+      const space = rest.indexOf(' ');
+      if (space < 0) return rest;
+      const home = rest.slice(0, space);
+      let host = '';
+      try {
+        host = new URL(home).host;
+      } catch {
+        // not a URL (an IRI such as urn:…): the homePage itself
+      }
+      return t('activity.claims.accountAt', { name: rest.slice(space + 1), host: host || home });
+    }
+    case 'sha1':
+      return t('activity.claims.hashed', { hash: rest });
+    case 'openid':
+      return rest;
+    default:
+      return s;
+  }
+}

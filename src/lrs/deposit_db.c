@@ -42,11 +42,13 @@ static const struct store_stmt DEPOSIT_RECORD = {
 	"outcome_id, submission_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) "
 	"ON CONFLICT (statement_id) DO NOTHING"
 };
+/* What a deposit gave then, or what became of its submission since (a review decides it). */
 static const struct store_stmt DEPOSIT_LIST = {
 	"lrs deposit list",
-	"SELECT d.statement_id, d.unit_code, d.status, d.error_code, d.detail, d.outcome_id, d.created_at, p.account_no, "
-	"p.name FROM lrs_deposits d JOIN persons p ON p.id = d.person_id WHERE d.institution_id = $1 "
-	"ORDER BY d.created_at DESC LIMIT 200"
+	"SELECT d.statement_id, d.unit_code, COALESCE(s.status, d.status), d.error_code, d.detail, "
+	"COALESCE(d.outcome_id, s.outcome_id), d.created_at, p.account_no, p.name FROM lrs_deposits d "
+	"JOIN persons p ON p.id = d.person_id LEFT JOIN submissions s ON s.id = d.submission_id "
+	"WHERE d.institution_id = $1 ORDER BY d.created_at DESC LIMIT 200"
 };
 
 /* A completion as read, and what depositing it gave. */
@@ -169,9 +171,7 @@ static void deposit_one(struct ll_store *st, struct follow_ctx *f, struct comple
 {
 	struct arena *a = &f->arena;
 	if (c->success == 0) {
-		c->status = "refused";
-		c->error_code = "not_succeeded";
-		c->detail = "the statement says the learner did not succeed";
+		refuse(c, a, ll_fail(LL_NOT_SUCCEEDED, "result", "result.success is false: the learner did not succeed"));
 		return;
 	}
 	struct cert_unit_seen unit;

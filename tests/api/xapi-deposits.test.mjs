@@ -379,6 +379,10 @@ describe('completions of certification units deposited in the credit bank', () =
     const items = await transcript(learner.client);
     assert.equal(items.length, 1);
     assert.deepEqual([items[0].kind, items[0].code, items[0].institution.id, items[0].result], [ELDER, w.units.e.code, w.e.id, 'pass']);
+    // The list follows the review: the completion is stored now, with its outcome.
+    const after = (await deposits(w.staffE)).find((x) => x.statement_id === s.id);
+    assert.equal(after.status, 'stored', JSON.stringify(after));
+    assert.equal(after.outcome_id, items[0].outcome_id ?? items[0].id);
   });
 
   test('untrusted clients, other verbs, other activities, unlinked actors and voiding are not listed and deposit nothing', async () => {

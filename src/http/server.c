@@ -40,6 +40,7 @@ struct server {
 	struct app *app;
 	struct server_options opt;
 	uint16_t port;
+	char keep_alive[32];  /* "timeout=N": how long an idle connection stays open */
 };
 
 static _Atomic uint64_t request_counter;
@@ -414,6 +415,9 @@ static enum MHD_Result send_reply(struct request_state *rs)
 	if (!resp)
 		return MHD_NO;
 	add_common_headers(resp, req);
+	/* Said, so that a client reusing connections stops before this server closes an idle one,
+	 * instead of sending a request into a connection being closed. */
+	MHD_add_response_header(resp, "Keep-Alive", rs->srv->keep_alive);
 	enum MHD_Result r = MHD_queue_response(req->conn, (unsigned)req->status, resp);
 	MHD_destroy_response(resp);
 	return r;
@@ -745,6 +749,7 @@ enum ll_err server_start(struct app *app, const struct server_options *opt, stru
 		srv->opt.max_per_ip = 256;
 	if (!srv->opt.timeout_s)
 		srv->opt.timeout_s = 30;
+	snprintf(srv->keep_alive, sizeof(srv->keep_alive), "timeout=%u", srv->opt.timeout_s);
 	if (!srv->opt.max_header_bytes)
 		srv->opt.max_header_bytes = 16 * 1024;
 	if (!srv->opt.max_url_bytes)

@@ -118,6 +118,14 @@ describe('router', () => {
 });
 
 describe('slow clients', () => {
+  // A client that reuses connections learns when an idle one will be closed, so it never sends a
+  // request into one the server is closing (run.sh starts the server with --timeout 3).
+  test('every reply, an error too, says how long an idle connection stays open', async () => {
+    for (const res of [await anon().get('/healthz'), await anon().get('/api/v1/me')]) {
+      assert.equal(res.headers.get('keep-alive'), 'timeout=3', `${res.path} ${res.status}`);
+    }
+  });
+
   test('a client that sends half a request line does not hold up others, and is cut off after --timeout', async () => {
     const sock = net.connect({ host: hostname, port: Number(port) });
     await new Promise((resolve, reject) => {

@@ -861,6 +861,16 @@ static void test_pg_read_only_store_refuses_writes(void **state)
 	store_close(st);
 }
 
+/* Every SQLite connection logs ahead, syncs each commit, and copies its log into the database
+ * only once the log holds 512 MiB (bench/lrs.sh measures what that earns). */
+static void test_sqlite_connections_are_durable_and_checkpoint_late(void **state)
+{
+	struct ll_store *st = *state;
+	assert_int_equal(query_i64(st, "SELECT journal_mode = 'wal' FROM pragma_journal_mode", SP_NONE), 1);
+	assert_int_equal(query_i64(st, "SELECT synchronous FROM pragma_synchronous", SP_NONE), 2);
+	assert_int_equal(query_i64(st, "PRAGMA wal_autocheckpoint", SP_NONE), 131072);
+}
+
 /* ---- index suspension for bulk loads ---- */
 
 struct suspend_ctx {
@@ -993,6 +1003,10 @@ static const struct CMUnitTest engine_tests[] = {
 	ENGINE_TEST(test_session_keeps_its_connection, setup_migrated),
 };
 
+static const struct CMUnitTest sqlite_tests[] = {
+	ENGINE_TEST(test_sqlite_connections_are_durable_and_checkpoint_late, setup_migrated),
+};
+
 static const struct CMUnitTest pg_tests[] = {
 	ENGINE_TEST(test_pg_deadlock_is_retried, setup_migrated),
 	ENGINE_TEST(test_pg_lost_session_is_replaced, setup_migrated),
@@ -1015,6 +1029,7 @@ int main(void)
 	g_url = g_sqlite_url;
 	g_is_pg = false;
 	failed += cmocka_run_group_tests_name("store on sqlite", engine_tests, NULL, NULL);
+	failed += cmocka_run_group_tests_name("store, sqlite only", sqlite_tests, NULL, NULL);
 	database_empty();
 	rmdir(g_sqlite_dir);
 

@@ -111,6 +111,7 @@ int main(int argc, char **argv)
 	rng_state = (uint64_t)atoll(argv[5]) * 2654435761u + 88172645463325252ull;
 	if (sqlite3_open(argv[1], &db) != SQLITE_OK)
 		die("open");
+	sqlite3_busy_timeout(db, 10000); /* the server beside it commits now and then */
 	/* A cache that holds what a transaction dirties: spilled pages would be written to the WAL again
 	 * and again. The log is checkpointed as the server's is (src/store/sqlite.c). */
 	exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA cache_size=-1048576; "

@@ -647,6 +647,53 @@ static void test_writer_stores_queued_requests_in_shared_commits_and_answers_eac
 	lrs_cache_free(cache);
 }
 
+/* The columns of index name, each followed by a space. */
+static enum ll_err column_row(const struct store_row *row, void *ctx)
+{
+	char *cols = ctx;
+	size_t len = strlen(cols);
+	snprintf(cols + len, 512 - len, "%s ", store_row_text(row, 0));
+	return LL_OK;
+}
+
+struct columns_ctx {
+	const char *index;
+	char cols[512];
+};
+
+static enum ll_err columns_txn(struct ll_tx *tx, void *ctx)
+{
+	struct columns_ctx *c = ctx;
+	c->cols[0] = '\0';
+	static const struct store_stmt SQLITE = { "index columns", "SELECT name FROM pragma_index_info($1)" };
+	static const struct store_stmt PG = {
+		"index columns", "SELECT a.attname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+				 "JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey) WHERE c.relname = $1"
+	};
+	return store_exec(tx, g_is_pg ? &PG : &SQLITE, SP(SV_TEXT(c->index)), column_row, c->cols);
+}
+
+/* A query driven by the agent, object agent, activity or registration decides on each candidate
+ * from its index alone: the index holds every column the query's other conditions read. */
+static void test_query_indexes_hold_every_column_a_query_checks(void **state)
+{
+	struct fx *f = *state;
+	static const char *const INDEXES[] = { "lrs_statements_actor", "lrs_statements_object_agent",
+					       "lrs_statements_activity", "lrs_statements_registration" };
+	static const char *const CHECKED[] = { "seq", "is_voided", "actor_iri", "object_agent_iri", "verb_iri",
+					       "activity_iri", "registration_iri", "stored_us", "client_id" };
+	for (size_t i = 0; i < sizeof(INDEXES) / sizeof(INDEXES[0]); i++) {
+		struct columns_ctx c = { .index = INDEXES[i] };
+		assert_ok(store_run(f->st, STORE_READ, "index columns", columns_txn, &c));
+		for (size_t k = 0; k < sizeof(CHECKED) / sizeof(CHECKED[0]); k++) {
+			char word[40];
+			snprintf(word, sizeof(word), "%s ", CHECKED[k]);
+			if (!strstr(c.cols, word))
+				fail_msg("index %s lacks %s (it has %s)", INDEXES[i], CHECKED[k], c.cols);
+		}
+	}
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup_ledger, teardown_ledger)
@@ -661,6 +708,7 @@ int main(void)
 		T(test_writer_stores_queued_requests_in_shared_commits_and_answers_each),
 		T(test_queries_match_by_each_filter_and_by_what_a_statement_refers_to),
 		T(test_query_pages_continue_where_they_stopped_and_keep_to_time_bounds),
+		T(test_query_indexes_hold_every_column_a_query_checks),
 	};
 #undef T
 	return ledger_fixture_run("lrs store", tests, sizeof(tests) / sizeof(tests[0]));

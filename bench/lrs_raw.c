@@ -122,7 +122,7 @@ int main(int argc, char **argv)
 	    sqlite3_prepare_v2(db, "SELECT id FROM lrs_iris WHERE iri = ?1", -1, &iri_get, NULL) ||
 	    sqlite3_prepare_v2(db,
 			       "INSERT INTO lrs_statements (id, stored_us, timestamp_us, actor_iri, verb_iri, activity_iri, "
-			       "is_voiding, is_voided, client_id, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, 0, ?7, ?8) "
+			       "is_voiding, is_voided, client_id, client_no, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, 0, ?7, ?9, ?8) "
 			       "RETURNING seq",
 			       -1, &st_insert, NULL) ||
 	    sqlite3_prepare_v2(db, "INSERT INTO lrs_related (iri, role, seq) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
@@ -132,6 +132,14 @@ int main(int argc, char **argv)
 			       "institution_id, ?2, ?3, ?4 FROM lrs_clients WHERE id = ?1 ON CONFLICT DO NOTHING",
 			       -1, &activity_insert, NULL))
 		die("prepare");
+	sqlite3_stmt *number;
+	if (sqlite3_prepare_v2(db, "SELECT number FROM lrs_clients WHERE id = ?1", -1, &number, NULL))
+		die("prepare");
+	sqlite3_bind_text(number, 1, client, -1, SQLITE_STATIC);
+	if (sqlite3_step(number) != SQLITE_ROW)
+		die("the client is not in lrs_clients");
+	int64_t client_no = sqlite3_column_int64(number, 0);
+	sqlite3_finalize(number);
 	int64_t auth_iri = iri("account:https://lifelong.sh.cn/xapi/clients bench");
 	int64_t verb = iri("http://adlnet.gov/expapi/verbs/completed");
 	struct timespec t0, t1;
@@ -182,6 +190,7 @@ int main(int argc, char **argv)
 			}
 			sqlite3_bind_text(st_insert, 7, client, -1, SQLITE_STATIC);
 			sqlite3_bind_text(st_insert, 8, body, -1, SQLITE_STATIC);
+			sqlite3_bind_int64(st_insert, 9, client_no);
 			if (sqlite3_step(st_insert) != SQLITE_ROW)
 				die("statement insert");
 			int64_t seq = sqlite3_column_int64(st_insert, 0);

@@ -38,8 +38,8 @@ static const struct store_stmt STATEMENT_FIND = { "lrs statement find",
 static const struct store_stmt STATEMENT_INSERT = {
 	"lrs statement insert",
 	"INSERT INTO lrs_statements (id, stored_us, timestamp_us, actor_iri, verb_iri, activity_iri, object_agent_iri, "
-	"object_statement, registration_iri, is_voiding, is_voided, client_id, person_id, body) "
-	"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING seq"
+	"object_statement, registration_iri, is_voiding, is_voided, client_id, client_no, person_id, body) "
+	"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING seq"
 };
 static const struct store_stmt RELATED_INSERT = {
 	"lrs related insert", "INSERT INTO lrs_related (iri, role, seq) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING"
@@ -60,8 +60,8 @@ static const struct store_stmt ACTIVITY_PUT = {
 	"INSERT INTO lrs_activities (institution_id, iri, definition, updated_us) VALUES ($1, $2, $3, $4) "
 	"ON CONFLICT (institution_id, iri) DO UPDATE SET definition = excluded.definition, updated_us = excluded.updated_us"
 };
-static const struct store_stmt CLIENT_INSTITUTION = {
-	"lrs client institution", "SELECT institution_id FROM lrs_clients WHERE id = $1"
+static const struct store_stmt CLIENT_OF = {
+	"lrs client of", "SELECT institution_id, number FROM lrs_clients WHERE id = $1"
 };
 /* Whose a statement is: the institution of the client that stored it. */
 static const struct store_stmt STATEMENT_INSTITUTION = {
@@ -92,6 +92,7 @@ struct lrs_cache {
 	pthread_mutex_t mu;
 	struct strmap *iris;
 	struct strmap *definitions;    /* "institution\niri" -> hash of the definition last applied */
+	struct strmap *clients;        /* client id -> its number (lrs_clients.number) */
 	struct strmap *persons;        /* account number -> index in person_ids */
 	char (*person_ids)[48];
 	size_t n_person_ids, cap_person_ids;
@@ -100,10 +101,12 @@ struct lrs_cache {
 struct lrs_cache *lrs_cache_new(void)
 {
 	struct lrs_cache *c = calloc(1, sizeof(*c));
-	if (!c || !(c->iris = strmap_new()) || !(c->definitions = strmap_new()) || !(c->persons = strmap_new())) {
+	if (!c || !(c->iris = strmap_new()) || !(c->definitions = strmap_new()) || !(c->persons = strmap_new()) ||
+	    !(c->clients = strmap_new())) {
 		if (c) {
 			strmap_free(c->iris);
 			strmap_free(c->definitions);
+			strmap_free(c->persons);
 		}
 		free(c);
 		return NULL;
@@ -118,6 +121,7 @@ struct lrs_cache *lrs_cache_free(struct lrs_cache *c)
 		strmap_free(c->iris);
 		strmap_free(c->definitions);
 		strmap_free(c->persons);
+		strmap_free(c->clients);
 		free(c->person_ids);
 		pthread_mutex_destroy(&c->mu);
 		free(c);
@@ -156,6 +160,7 @@ struct store_ctx {
 	struct strmap *own;            /* ids of the batch being admitted */
 	int64_t stored_us;             /* the time of this commit */
 	char institution[48];          /* of the batch being stored ("" when its client has none) */
+	int64_t client_no;             /* its client's number (0: a client lrs_clients does not hold) */
 	/* Definitions applied in this attempt: remembered in the cache once it commits. */
 	struct fresh_definition {
 		char *key;
@@ -202,19 +207,55 @@ static enum ll_err iri_number(struct ll_tx *tx, struct store_ctx *x, const char 
 	return LL_OK;
 }
 
+struct client_of {
+	char *institution;
+	int64_t number;
+};
+
+static enum ll_err client_row(const struct store_row *row, void *ctx)
+{
+	struct client_of *c = ctx;
+	c->institution = strdup(store_row_text(row, 0));
+	c->number = store_row_is_null(row, 1) ? 0 : store_row_i64(row, 1);
+	return c->institution ? LL_OK : LL_NOMEM;
+}
+
+/* The institution and number of the batch's client into x: a number never changes, so once read
+ * it is remembered. */
+static enum ll_err client_resolve(struct ll_tx *tx, struct store_ctx *x, const struct lrs_batch *batch)
+{
+	struct lrs_cache *c = x->cache;
+	bool is_known = false;
+	if (c && batch->institution_id) {
+		pthread_mutex_lock(&c->mu);
+		is_known = strmap_get(c->clients, batch->client_id, &x->client_no);
+		pthread_mutex_unlock(&c->mu);
+	}
+	if (is_known) {
+		snprintf(x->institution, sizeof(x->institution), "%s", batch->institution_id);
+		return LL_OK;
+	}
+	struct client_of found = { NULL, 0 };
+	enum ll_err err = store_exec(tx, &CLIENT_OF, SP(SV_TEXT(batch->client_id)), client_row, &found);
+	snprintf(x->institution, sizeof(x->institution), "%s",
+		 batch->institution_id ? batch->institution_id : found.institution ? found.institution : "");
+	x->client_no = found.number;
+	if (err == LL_OK && found.number && c) {
+		pthread_mutex_lock(&c->mu);
+		strmap_put(c->clients, batch->client_id, found.number); /* out of memory: asked again */
+		pthread_mutex_unlock(&c->mu);
+	}
+	free(found.institution);
+	return err;
+}
+
 /* Decides whether batch b can be stored: every statement's id is new, or held with the same
  * content (by the store or an earlier batch of this commit). Marks the statements to skip. */
 static enum ll_err batch_admit(struct ll_tx *tx, struct store_ctx *x, int b, bool *skip)
 {
 	struct lrs_batch *batch = x->batches[b];
 	strmap_clear(x->own);
-	char *institution = NULL;
-	enum ll_err err = LL_OK;
-	if (!batch->institution_id)
-		err = store_exec(tx, &CLIENT_INSTITUTION, SP(SV_TEXT(batch->client_id)), text_row, &institution);
-	snprintf(x->institution, sizeof(x->institution), "%s",
-		 batch->institution_id ? batch->institution_id : institution ? institution : "");
-	free(institution);
+	enum ll_err err = client_resolve(tx, x, batch);
 	if (err != LL_OK)
 		return err;
 	for (int i = 0; i < batch->n; i++) {
@@ -539,7 +580,8 @@ static enum ll_err statement_insert(struct ll_tx *tx, struct store_ctx *x, const
 			    SV_I64(verb), activity ? SV_I64(activity) : SV_NULL,
 			    object_agent ? SV_I64(object_agent) : SV_NULL, SV_TEXT(s->object_statement),
 			    registration ? SV_I64(registration) : SV_NULL, SV_BOOL(s->is_voiding), SV_BOOL(is_voided),
-			    SV_TEXT(batch->client_id), SV_TEXT(person), SV_TEXT(body)),
+			    SV_TEXT(batch->client_id), x->client_no ? SV_I64(x->client_no) : SV_NULL, SV_TEXT(person),
+			    SV_TEXT(body)),
 			 id_row, &seq);
 	free(body);
 	free(person);

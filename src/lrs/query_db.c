@@ -16,6 +16,11 @@
 #include "lrs.h"
 
 static const struct store_stmt IRI_GET = { "lrs iri", "SELECT id FROM lrs_iris WHERE iri = $1" };
+/* The last statement stored at or before a time: stored never goes back as seq grows, so a time
+ * bound is a bound on seq. */
+static const struct store_stmt SEQ_AT = {
+	"lrs seq at", "SELECT seq FROM lrs_statements WHERE stored_us <= $1 ORDER BY stored_us DESC, seq DESC LIMIT 1"
+};
 
 /* Roles of lrs_related rows (see lrs_db.c). */
 #define ROLES_AGENT "1"
@@ -67,13 +72,13 @@ static void common(struct sql *q, const struct lrs_query *in, const struct filte
 			   f->p, f->roles);
 	}
 	if (in->since_us)
-		buf_printf(&q->b, " AND s.stored_us > $%d", p_common[0]);
+		buf_printf(&q->b, " AND s.seq > $%d", p_common[0]);
 	if (in->until_us)
-		buf_printf(&q->b, " AND s.stored_us <= $%d", p_common[1]);
+		buf_printf(&q->b, " AND s.seq <= $%d", p_common[1]);
 	if (in->after_seq)
 		buf_printf(&q->b, " AND s.seq %s $%d", in->is_ascending ? ">" : "<", p_common[2]);
 	if (in->institution_id)
-		buf_printf(&q->b, " AND s.client_id IN (SELECT c.id FROM lrs_clients c WHERE c.institution_id = $%d)",
+		buf_printf(&q->b, " AND s.client_no IN (SELECT c.number FROM lrs_clients c WHERE c.institution_id = $%d)",
 			   p_common[3]);
 }
 
@@ -114,7 +119,7 @@ struct query_ctx {
 	bool is_empty;
 };
 
-static enum ll_err iri_row(const struct store_row *row, void *ctx)
+static enum ll_err i64_row(const struct store_row *row, void *ctx)
 {
 	*(int64_t *)ctx = store_row_i64(row, 0);
 	return LL_OK;
@@ -152,7 +157,7 @@ static enum ll_err query_txn(struct ll_tx *tx, void *ctx)
 		if (!given[i].iri)
 			continue;
 		int64_t iri = -1;
-		enum ll_err err = store_exec(tx, &IRI_GET, SP(SV_TEXT(given[i].iri)), iri_row, &iri);
+		enum ll_err err = store_exec(tx, &IRI_GET, SP(SV_TEXT(given[i].iri)), i64_row, &iri);
 		if (err != LL_OK)
 			return err;
 		if (iri < 0) {
@@ -164,13 +169,31 @@ static enum ll_err query_txn(struct ll_tx *tx, void *ctx)
 		n++;
 	}
 
+	/* The time bounds as bounds on seq: since the last statement stored at or before it (0: none),
+	 * until the last one stored at or before it (none: nothing can match). */
+	int64_t since_seq = 0, until_seq = 0;
+	if (in->since_us) {
+		enum ll_err err = store_exec(tx, &SEQ_AT, SP(SV_I64(in->since_us)), i64_row, &since_seq);
+		if (err != LL_OK)
+			return err;
+	}
+	if (in->until_us) {
+		enum ll_err err = store_exec(tx, &SEQ_AT, SP(SV_I64(in->until_us)), i64_row, &until_seq);
+		if (err != LL_OK)
+			return err;
+		if (until_seq == 0) {
+			x->is_empty = true;
+			return LL_OK;
+		}
+	}
+
 	struct sql q = { .n = 0 };
 	buf_init(&q.b);
 	for (int i = 0; i < n; i++)
 		filters[i].p = param(&q, SV_I64(filters[i].iri));
 	int p_common[4] = {
-		in->since_us ? param(&q, SV_I64(in->since_us)) : 0,
-		in->until_us ? param(&q, SV_I64(in->until_us)) : 0,
+		in->since_us ? param(&q, SV_I64(since_seq)) : 0,
+		in->until_us ? param(&q, SV_I64(until_seq)) : 0,
 		in->after_seq ? param(&q, SV_I64(in->after_seq)) : 0,
 		in->institution_id ? param(&q, SV_TEXT(in->institution_id)) : 0,
 	};

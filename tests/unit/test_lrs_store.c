@@ -519,6 +519,10 @@ static void test_queries_match_by_each_filter_and_by_what_a_statement_refers_to(
 static void test_query_pages_continue_where_they_stopped_and_keep_to_time_bounds(void **state)
 {
 	struct fx *f = *state;
+	/* The client the statements come from, a platform of U1. */
+	sql(f->st, "INSERT INTO lrs_clients (id, institution_id, name, api_key, secret_hash, created_at, number) "
+		   "VALUES ('client-1', $1, 'moodle', 'llx_1', $2, 1, 1)",
+	    SP(SV_TEXT(U1), SV_BLOB("01234567890123456789012345678901", 32)), NULL, NULL);
 	static const char *const rests[] = { AGENT("li") "," VERB_OF("x") "," ACTIVITY("c1"),
 					     AGENT("li") "," VERB_OF("x") "," ACTIVITY("c2"),
 					     AGENT("li") "," VERB_OF("x") "," ACTIVITY("c3"),
@@ -554,11 +558,45 @@ static void test_query_pages_continue_where_they_stopped_and_keep_to_time_bounds
 	bounded = (struct lrs_query){ .since_us = last };
 	expect_query(f, &bounded, "");
 	/* Only what the institution's clients stored. */
-	sql(f->st, "INSERT INTO lrs_clients (id, institution_id, name, api_key, secret_hash, created_at) "
-		   "VALUES ('client-1', $1, 'moodle', 'llx_1', $2, 1)",
-	    SP(SV_TEXT(U1), SV_BLOB("01234567890123456789012345678901", 32)), NULL, NULL);
 	expect_query(f, &(struct lrs_query){ .institution_id = U1, .limit = 1 }, "05");
 	expect_query(f, &(struct lrs_query){ .institution_id = U2 }, "");
+}
+
+/* Clients are numbered as they are issued; a statement carries its client's number, which is what
+ * an institution's queries are scoped by (also when the number is remembered from before). */
+static void test_issued_clients_are_numbered_and_scope_their_statements(void **state)
+{
+	struct fx *f = *state;
+	json_t *one = NULL, *two = NULL;
+	assert_ok(lrs_client_create(f->st, g_keys, U1, "user-test", "moodle", false, &ACTOR, &one));
+	assert_ok(lrs_client_create(f->st, g_keys, U2, "user-test", "edx", false, &ACTOR, &two));
+	const char *id_one = json_string_value(json_object_get(one, "id"));
+	const char *id_two = json_string_value(json_object_get(two, "id"));
+	assert_int_equal(sql_i64(f->st, "SELECT number FROM lrs_clients WHERE id = $1", SP(SV_TEXT(id_one))), 1);
+	assert_int_equal(sql_i64(f->st, "SELECT number FROM lrs_clients WHERE id = $1", SP(SV_TEXT(id_two))), 2);
+	struct lrs_cache *cache = lrs_cache_new();
+	const char *ids[] = { id_two, id_one, id_two };
+	for (int i = 0; i < 3; i++) {
+		char id[48];
+		snprintf(id, sizeof(id), "01a20bb3-0585-75f0-8be1-0000000000%02d", i + 1);
+		char *text = statement_text(id, AGENT("li") "," VERB_OF("x") "," ACTIVITY("c1"));
+		struct test_batch t;
+		const char *texts[] = { text };
+		batch_make(&t, texts, 1);
+		t.b.client_id = ids[i];
+		t.b.institution_id = i == 2 ? U2 : NULL; /* the third from the cache */
+		assert_ok(store_one(f, cache, &t));
+		assert_int_equal(t.b.err, LL_OK);
+		batch_release(&t);
+		free(text);
+	}
+	assert_int_equal(sql_i64(f->st, "SELECT COUNT(*) FROM lrs_statements WHERE client_no = 2", SP_NONE), 2);
+	expect_query(f, &(struct lrs_query){ .agent_key = "mbox:mailto:li@b.cn", .institution_id = U2 }, "03 01");
+	expect_query(f, &(struct lrs_query){ .agent_key = "mbox:mailto:li@b.cn", .institution_id = U1 }, "02");
+	expect_query(f, &(struct lrs_query){ .activity_id = "https://a.cn/c1", .institution_id = U1 }, "02");
+	lrs_cache_free(cache);
+	json_decref(one);
+	json_decref(two);
 }
 
 /* ---- The writer ---- */
@@ -681,7 +719,7 @@ static void test_query_indexes_hold_every_column_a_query_checks(void **state)
 	static const char *const INDEXES[] = { "lrs_statements_actor", "lrs_statements_object_agent",
 					       "lrs_statements_activity", "lrs_statements_registration" };
 	static const char *const CHECKED[] = { "seq", "is_voided", "actor_iri", "object_agent_iri", "verb_iri",
-					       "activity_iri", "registration_iri", "stored_us", "client_id" };
+					       "activity_iri", "registration_iri", "client_no" };
 	for (size_t i = 0; i < sizeof(INDEXES) / sizeof(INDEXES[0]); i++) {
 		struct columns_ctx c = { .index = INDEXES[i] };
 		assert_ok(store_run(f->st, STORE_READ, "index columns", columns_txn, &c));
@@ -692,6 +730,11 @@ static void test_query_indexes_hold_every_column_a_query_checks(void **state)
 				fail_msg("index %s lacks %s (it has %s)", INDEXES[i], CHECKED[k], c.cols);
 		}
 	}
+	/* Time bounds become bounds on seq through the stored index. */
+	struct columns_ctx c = { .index = "lrs_statements_stored" };
+	assert_ok(store_run(f->st, STORE_READ, "index columns", columns_txn, &c));
+	assert_non_null(strstr(c.cols, "stored_us "));
+	assert_non_null(strstr(c.cols, "seq "));
 }
 
 int main(void)
@@ -709,6 +752,7 @@ int main(void)
 		T(test_queries_match_by_each_filter_and_by_what_a_statement_refers_to),
 		T(test_query_pages_continue_where_they_stopped_and_keep_to_time_bounds),
 		T(test_query_indexes_hold_every_column_a_query_checks),
+		T(test_issued_clients_are_numbered_and_scope_their_statements),
 	};
 #undef T
 	return ledger_fixture_run("lrs store", tests, sizeof(tests) / sizeof(tests[0]));

@@ -24,12 +24,16 @@ struct check {
 	const char *object_type;   /* of the statement (or sub-statement) being checked */
 };
 
+/* Appends ".key" (or "key" at the start) when it fits; every property checked passes here, so it
+ * copies rather than formats. */
 static size_t push(struct check *c, const char *key)
 {
-	size_t old = c->len;
-	int n = snprintf(c->path + c->len, sizeof(c->path) - c->len, "%s%s", c->len ? "." : "", key);
-	if (n > 0 && (size_t)n < sizeof(c->path) - c->len)
-		c->len += (size_t)n;
+	size_t old = c->len, dot = old ? 1 : 0, n = strlen(key);
+	if (old + dot + n < sizeof(c->path)) {
+		c->path[old] = '.';
+		memcpy(c->path + old + dot, key, n + 1);
+		c->len += dot + n;
+	}
 	return old;
 }
 

@@ -51,6 +51,8 @@ int cmd_points(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+int cmd_credentials(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 
 #define CLI_COMMON_HELP                                                                     \

@@ -28,6 +28,8 @@ static const struct command commands[] = {
 	{ "import", cmd_import, "import learning outcomes from a file (import outcomes)" },
 	{ "ledger", cmd_ledger, "check the credit bank's ledger (ledger verify)" },
 	{ "points", cmd_points, "check-ins and points (points follow, points verify)" },
+	{ "credentials", cmd_credentials, "the issuer's keys (credentials rotate-key, credentials did)" },
+	{ "verify", cmd_verify, "check a credential offline with its issuer's DID document" },
 	{ "audit", cmd_audit, "audit the learners of a programme against its plan and rules" },
 	{ "keygen", cmd_keygen, "create a key file with new secrets" },
 	{ "version", cmd_version, "print the version" },

@@ -10,6 +10,7 @@
 #include "../auth/auth.h"
 #include "../base/crypto.h"
 #include "../base/log.h"
+#include "../credentials/credentials.h"
 #include "../http/metrics.h"
 #include "../http/server.h"
 #include "../ledger/ledger.h"
@@ -127,6 +128,7 @@ int cmd_serve(int argc, char **argv)
 	struct ll_keys *keys = NULL;
 	struct server *srv = NULL;
 	struct app app = { .web_dir = web, .is_cookie_secure = is_secure };
+	struct cred_issuer issuer;
 	/* One database connection per server thread, one for the odd background task and one the
 	 * statement writer keeps. */
 	enum ll_err err = cli_open_pool(&common, (int)so.threads + 2, &st, &keys);
@@ -145,6 +147,10 @@ int cmd_serve(int argc, char **argv)
 	}
 	if ((err = lrs_service_start(st, keys, home_page, &app.lrs)) != LL_OK)
 		goto out;
+	/* Credentials are issued at the city's public address, where lifelong accounts live. */
+	if ((err = cred_issuer_init(app.lrs->home_page, &issuer)) != LL_OK || (err = cred_keys_ensure(st, keys)) != LL_OK)
+		goto out;
+	app.issuer = &issuer;
 	err = server_start(&app, &so, &srv);
 	if (err != LL_OK)
 		goto out;

@@ -22,6 +22,7 @@ struct metrics;
 struct pw_gate;
 struct user;
 struct lrs_service;
+struct cred_issuer;
 
 /* What the server process shares with every handler. Read-only after start-up. */
 struct app {
@@ -33,6 +34,7 @@ struct app {
 	struct pw_gate *pw_gate;       /* bounds concurrent password hashing */
 	void *daemon;                  /* struct MHD_Daemon *, for connection counts */
 	struct lrs_service *lrs;       /* the learning record store's writer and caches */
+	const struct cred_issuer *issuer; /* who signs credentials, at the city's public address */
 };
 
 /* The authenticated party of a request. Strings are arena-owned. */

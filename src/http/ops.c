@@ -218,6 +218,31 @@ static json_t *components(void)
 		"\"title\":{\"type\":\"string\"},\"standard_version\":{\"type\":\"integer\"},"
 		"\"submitted_at\":{\"type\":\"string\"},\"age_s\":{\"type\":\"integer\"},"
 		"\"decision_reason\":{\"type\":[\"string\",\"null\"]},\"entry_id\":{\"type\":[\"string\",\"null\"]}}"));
+	json_object_set_new(s, "Jwks", obj_schema(
+		"{\"keys\":{\"type\":\"array\",\"items\":{\"type\":\"object\",\"properties\":{"
+		"\"kty\":{\"type\":\"string\"},\"crv\":{\"type\":\"string\"},\"x\":{\"type\":\"string\"},"
+		"\"kid\":{\"type\":\"string\"},\"alg\":{\"type\":\"string\"},\"use\":{\"type\":\"string\"}}}}}"));
+	json_object_set_new(s, "DidDocument", obj_schema(
+		"{\"@context\":{\"type\":\"array\"},\"id\":{\"type\":\"string\"},"
+		"\"verificationMethod\":{\"type\":\"array\",\"items\":{\"type\":\"object\"}},"
+		"\"assertionMethod\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}}}"));
+	json_object_set_new(s, "IssuerProfile", obj_schema(
+		"{\"id\":{\"type\":\"string\"},\"type\":{\"type\":\"array\"},\"name\":{\"type\":\"string\"},"
+		"\"url\":{\"type\":\"string\"},\"jwks_uri\":{\"type\":\"string\"},\"did_document\":{\"type\":\"string\"}}"));
+	json_object_set_new(s, "CredentialKey", obj_schema("{\"kid\":{\"type\":\"string\"}}"));
+	json_object_set_new(s, "Credential", obj_schema(
+		"{\"id\":{\"type\":\"string\"},\"type\":{\"type\":\"string\"},\"outcome_id\":{\"type\":\"string\"},"
+		"\"entry_id\":{\"type\":\"string\"},\"kid\":{\"type\":\"string\"},\"title\":{\"type\":\"string\"},"
+		"\"issued_at\":{\"type\":\"string\"},\"jws\":{\"type\":\"string\",\"description\":\"the credential "
+		"secured with VC-JOSE: a compact JWS (EdDSA) whose payload is the credential\"},"
+		"\"credential\":{\"type\":\"object\",\"description\":\"the OpenBadgeCredential, as the JWS's payload\"}}"));
+	json_object_set_new(s, "VerifyReport", obj_schema(
+		"{\"is_valid\":{\"type\":\"boolean\"},\"issuer\":{\"type\":\"string\"},\"kid\":{\"type\":\"string\"},"
+		"\"checks\":{\"type\":\"array\",\"items\":{\"type\":\"object\",\"properties\":{"
+		"\"check\":{\"type\":\"string\",\"enum\":[\"format\",\"signature\",\"validity\",\"ledger\"]},"
+		"\"status\":{\"type\":\"string\",\"enum\":[\"passed\",\"failed\",\"not_checked\"]},"
+		"\"message\":{\"type\":\"string\"},\"message_en\":{\"type\":\"string\"}}}},"
+		"\"credential\":{\"type\":\"object\"}}"));
 	json_object_set_new(s, "TreeHead", obj_schema(
 		"{\"tree_size\":{\"type\":\"integer\"},\"timestamp\":{\"type\":\"string\"},"
 		"\"timestamp_us\":{\"type\":\"integer\"},\"root_hash\":{\"type\":\"string\"},"

@@ -5,6 +5,7 @@
  */
 #include "../accounts/accounts.h"
 #include "../audit/audit.h"
+#include "../credentials/credentials.h"
 #include "../ledger/ledger.h"
 #include "../lrs/lrs.h"
 #include "../auth/auth.h"
@@ -148,6 +149,27 @@ const struct route routes[] = {
 	  .summary = "The latest signed tree head of the ledger and the node's public key", .response = "TreeHead" },
 	{ "GET", "/api/v1/ledger/consistency", ledger_http_consistency, 0, .tag = "credit bank",
 	  .summary = "Consistency proof between two tree sizes (?first=&second=)", .response = "Consistency" },
+
+	{ "GET", "/.well-known/did.json", cred_http_did, 0, .tag = "credentials",
+	  .summary = "The issuer's did:web document: its keys for credentials and the ledger's tree-head key",
+	  .response = "DidDocument" },
+	{ "GET", "/api/v1/credentials/issuer", cred_http_issuer, 0, .tag = "credentials",
+	  .summary = "The issuer's Open Badges profile and where its keys are published", .response = "IssuerProfile" },
+	{ "GET", "/api/v1/credentials/jwks", cred_http_jwks, 0, .tag = "credentials",
+	  .summary = "The issuer's public keys (JWKS): the newest signs, every one verifies", .response = "Jwks" },
+	{ "POST", "/api/v1/credentials/keys", cred_http_key_rotate, ROLE_CITY_ADMIN, .tag = "credentials",
+	  .summary = "Rotate the issuer's key: a new key signs from now on, older ones still verify",
+	  .response = "CredentialKey", .ok_status = 201 },
+	{ "GET", "/api/v1/me/credentials", cred_http_list, ROLE_CITIZEN, .tag = "credentials",
+	  .summary = "The credentials issued to the caller, newest first", .response = "Items" },
+	{ "POST", "/api/v1/me/credentials", cred_http_issue, ROLE_CITIZEN, .max_body = 1 * KB, .tag = "credentials",
+	  .summary = "Issue one of the caller's current outcomes as an Open Badges 3.0 credential (VC-JOSE)",
+	  .body_spec = cred_issue_spec, .response = "Credential", .ok_status = 201 },
+	{ "GET", "/api/v1/me/credentials/{id}", cred_http_get, ROLE_CITIZEN, .tag = "credentials",
+	  .summary = "One of the caller's credentials with its JWS", .response = "Credential" },
+	{ "POST", "/api/v1/verify", cred_http_verify, 0, .max_body = 256 * KB, .tag = "credentials",
+	  .summary = "Verify a credential (a JWS): each check reported in plain words", .body_spec = cred_verify_spec,
+	  .response = "VerifyReport", .is_csrf_exempt = true },
 	{ "GET", "/api/v1/me/transcript", ledger_http_my_transcript, ROLE_CITIZEN, .tag = "credit bank",
 	  .summary = "The caller's transcript (?kind=&level=&from=&to=&include_revoked=)", .response = "Transcript" },
 	{ "GET", "/api/v1/me/transcript.csv", ledger_http_my_transcript_csv, ROLE_CITIZEN, .tag = "credit bank",

@@ -1,0 +1,185 @@
+/*
+ * Credentials anyone can verify (求职认证): a person's stored outcome as a 1EdTech Open Badges 3.0
+ * OpenBadgeCredential, a W3C Verifiable Credential 2.0 secured with VC-JOSE (a compact JWS,
+ * EdDSA over Ed25519) by the credit bank's issuer key. Each credential carries the ledger entry
+ * it speaks for with that entry's inclusion proof against a signed tree head, so a verifier can
+ * also check that the record is in the ledger. The issuer publishes its keys (a JWKS and a did:web
+ * document); keys rotate: the newest signs, every older one still verifies, and each credential
+ * names its key.
+ *
+ * Files: jose.c (base64url, JWS, JWK; no I/O), vc.c (the credential's JSON; no I/O), keys_db.c
+ * (issuer keys), issue_db.c (issuing and listing), verify.c (checking a credential),
+ * credentials_http.c (handlers).
+ */
+#ifndef LL_CREDENTIALS_H
+#define LL_CREDENTIALS_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../base/json.h"
+#include "../base/ll_err.h"
+
+struct ll_store;
+struct ll_keys;
+struct http_req;
+struct audit_actor;
+struct ledger_entry;
+struct merkle_sth;
+struct merkle_proof;
+
+/* ---- JOSE (jose.c) ---- */
+
+#define JOSE_ED25519_PUBLIC_BYTES 32
+#define JOSE_ED25519_SECRET_BYTES 64
+#define JOSE_THUMBPRINT_MAX 48   /* 43 characters of base64url and a NUL */
+
+/* data as base64url without padding; malloc'd, NULL when out of memory. */
+char *jose_b64url_encode(const void *data, size_t len);
+/* Decodes len characters of base64url without padding into a malloc'd buffer (NUL after the
+ * bytes); false, with nothing allocated, when they are not exactly that (padding, other
+ * characters, bits left over). */
+bool jose_b64url_decode(const char *s, size_t len, unsigned char **ret, size_t *ret_len);
+
+/* A JWS in compact serialization, taken apart. signing_input is borrowed from the text parsed. */
+struct jose_jws {
+	json_t *header;                 /* the protected header, a JSON object */
+	char *payload;                  /* decoded, with a NUL after payload_len bytes */
+	size_t payload_len;
+	unsigned char signature[64];
+	const char *signing_input;      /* "header.payload" as given */
+	size_t signing_input_len;
+};
+/* Splits and decodes compact (header.payload.signature); the header must be a JSON object and the
+ * signature 64 bytes. LL_MISSING_FIELD or LL_INVALID_VALUE naming field. Release with
+ * jose_jws_release. */
+enum ll_err jose_jws_parse(const char *compact, const char *field, struct jose_jws *ret);
+void jose_jws_release(struct jose_jws *j);
+/* True if j's signature is pk's Ed25519 signature of its signing input. */
+bool jose_jws_verify_ed25519(const struct jose_jws *j, const unsigned char pk[JOSE_ED25519_PUBLIC_BYTES]);
+/* Signs payload (len bytes) under header with sk: *ret is the compact JWS, malloc'd. */
+enum ll_err jose_jws_sign_ed25519(const json_t *header, const char *payload, size_t len,
+				  const unsigned char sk[JOSE_ED25519_SECRET_BYTES], char **ret);
+/* pk as a JWK {"kty":"OKP","crv":"Ed25519","x":…} with kid when given; NULL when out of memory. */
+json_t *jose_jwk_ed25519(const unsigned char pk[JOSE_ED25519_PUBLIC_BYTES], const char *kid);
+/* The public key of an Ed25519 JWK; LL_INVALID_VALUE naming field otherwise. */
+enum ll_err jose_jwk_ed25519_parse(const json_t *jwk, const char *field, unsigned char pk[JOSE_ED25519_PUBLIC_BYTES]);
+/* The RFC 7638 thumbprint of pk's JWK (SHA-256, base64url): the issuer's key ids. */
+void jose_jwk_thumbprint(const unsigned char pk[JOSE_ED25519_PUBLIC_BYTES], char out[JOSE_THUMBPRINT_MAX]);
+
+/* ---- The issuer ---- */
+
+#define CRED_DID_MAX 256
+
+/* Who issues: the credit bank at its public address. */
+struct cred_issuer {
+	char url[256];                  /* https://lifelong.sh.cn */
+	char did[CRED_DID_MAX];         /* did:web:lifelong.sh.cn (a port as %3A) */
+	const char *name, *name_en;
+};
+/* The issuer at url (http or https, host, optional port, no path): LL_INVALID_VALUE otherwise. */
+enum ll_err cred_issuer_init(const char *url, struct cred_issuer *ret);
+/* The issuer's Open Badges profile; caller owns the reference. */
+json_t *cred_issuer_profile(const struct cred_issuer *iss);
+
+/* ---- The credential (vc.c) ---- */
+
+/* What an Open Badges credential for one outcome says, beside the entry itself. */
+struct cred_badge_in {
+	const struct cred_issuer *issuer;
+	const char *id;                 /* urn:uuid:… */
+	int64_t valid_from_us;
+	const struct ledger_entry *entry;   /* the outcome's current version */
+	const char *person_name;
+	const char *account_no;
+	const char *institution_name;
+	const struct merkle_sth *sth;   /* a tree head that holds the entry */
+	const struct merkle_proof *proof;
+	const char *log_key_id;         /* the verification method of the tree head's key */
+};
+/* The OpenBadgeCredential (unsecured); NULL when out of memory. */
+json_t *cred_badge_json(const struct cred_badge_in *in);
+
+/* ---- Issuer keys (keys_db.c) ---- */
+
+/* Makes an issuer key when there is none (start-up, demo). */
+enum ll_err cred_keys_ensure(struct ll_store *st, const struct ll_keys *keys);
+/* A new signing key; older keys keep verifying. *ret_kid (43 characters) names it. */
+enum ll_err cred_key_rotate(struct ll_store *st, const struct ll_keys *keys, const struct audit_actor *actor,
+			    char ret_kid[JOSE_THUMBPRINT_MAX]);
+/* Every issuer key, newest first, as JWKs with kid, alg and use (a JWKS's "keys"); caller owns. */
+enum ll_err cred_keys_jwks(struct ll_store *st, json_t **ret_keys);
+/* The public key named kid; LL_NOT_FOUND when the issuer never had it. */
+enum ll_err cred_key_public(struct ll_store *st, const char *kid, unsigned char ret_pk[JOSE_ED25519_PUBLIC_BYTES]);
+/* The issuer's did:web document: each key a verification method for assertions, and the ledger's
+ * tree-head key (fragment "ledger"). Caller owns. */
+enum ll_err cred_did_document(struct ll_store *st, const struct ll_keys *keys, const struct cred_issuer *iss,
+			      json_t **ret_doc);
+
+/* ---- Issuing (issue_db.c) ---- */
+
+#define CRED_TYPE_BADGE "OpenBadgeCredential"
+
+/* Issues the person's outcome outcome_id (its current version; not one revoked) as an Open
+ * Badges credential signed with the newest key, and records it. *ret_obj: {"id", "type",
+ * "outcome_id", "entry_id", "kid", "issued_at", "jws", "credential"}. LL_NOT_FOUND when the
+ * person holds no such current outcome. */
+enum ll_err cred_issue_badge(struct ll_store *st, const struct ll_keys *keys, const struct cred_issuer *iss,
+			     const char *person_id, const char *outcome_id, json_t **ret_obj);
+/* The person's credentials, newest first, without their text: {"items": [...]}. */
+enum ll_err cred_list(struct ll_store *st, const char *person_id, json_t **ret_page);
+/* One of the person's credentials with its JWS and credential. */
+enum ll_err cred_get(struct ll_store *st, const char *person_id, const char *id, json_t **ret_obj);
+
+/* ---- Verifying (verify.c) ---- */
+
+/* The checks of a credential, in order; each is passed, failed or not made (when an earlier
+ * one failed so that it cannot be). */
+enum cred_check {
+	CHECK_FORMAT,       /* a JWS of a credential */
+	CHECK_SIGNATURE,    /* by a key its issuer publishes */
+	CHECK_VALIDITY,     /* validFrom and validUntil hold now */
+	CHECK_LEDGER,       /* the entry is in the ledger under a signed tree head */
+	CHECK_COUNT
+};
+/* API names: "format", "signature", "validity", "ledger". */
+extern const char *const cred_check_names[];
+
+/* Where a verifier finds the keys an issuer publishes, as its DID document names them: the
+ * verification method did#fragment, for signing credentials (an assertion method) or, when
+ * is_ledger, the key that signs the issuer's ledger tree heads. *ret says what was found; pk is
+ * written when KEY_FOUND. An error only when the keys could not be read at all. */
+enum cred_key_lookup { KEY_FOUND, KEY_NOT_PUBLISHED, KEY_ISSUER_UNKNOWN };
+typedef enum ll_err (*cred_key_fn)(void *ctx, const char *did, const char *fragment, bool is_ledger,
+				   unsigned char pk[JOSE_ED25519_PUBLIC_BYTES], enum cred_key_lookup *ret);
+
+/* Checks jws as of now_us with the keys key_fn finds: *ret_report is {"is_valid", "checks":
+ * [{"check", "status" ("passed", "failed", "not_checked"), "message", "message_en"}], "issuer",
+ * "kid", "credential" (the payload when it parses)}. A credential that is not valid is a report,
+ * not an error; errors are key_fn's. */
+enum ll_err cred_verify(cred_key_fn key_fn, void *ctx, const char *jws, int64_t now_us, json_t **ret_report);
+/* cred_verify with this node's keys: its store's issuer keys and its ledger key, for its own
+ * issuer; any other issuer is unknown. */
+enum ll_err cred_verify_local(struct ll_store *st, const struct ll_keys *keys, const struct cred_issuer *iss,
+			      const char *jws, int64_t now_us, json_t **ret_report);
+/* cred_verify with the keys of DID documents (did.json, as /.well-known/did.json serves them):
+ * n of them, borrowed. */
+enum ll_err cred_verify_with_documents(const json_t *const *docs, int n, const char *jws, int64_t now_us,
+				       json_t **ret_report);
+
+/* ---- HTTP (credentials_http.c) ---- */
+
+extern const struct json_field cred_issue_spec[];
+extern const struct json_field cred_verify_spec[];
+enum ll_err cred_http_did(struct http_req *req);
+enum ll_err cred_http_jwks(struct http_req *req);
+enum ll_err cred_http_issuer(struct http_req *req);
+enum ll_err cred_http_key_rotate(struct http_req *req);
+enum ll_err cred_http_issue(struct http_req *req);
+enum ll_err cred_http_list(struct http_req *req);
+enum ll_err cred_http_get(struct http_req *req);
+enum ll_err cred_http_verify(struct http_req *req);
+
+#endif

@@ -1,0 +1,271 @@
+/*
+ * Issuing credentials: a person's current outcome, with its ledger entry proved against a signed
+ * tree head that holds it, as an Open Badges credential signed by the issuer's newest key; and
+ * the person's list of what they were issued.
+ */
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../base/arena.h"
+#include "../base/clock.h"
+#include "../base/id.h"
+#include "../base/json.h"
+#include "../ledger/ledger.h"
+#include "../store/store.h"
+#include "credentials.h"
+#include "keys_db.h"
+
+static const struct store_stmt PERSON = { "credential person", "SELECT name, account_no FROM persons WHERE id = $1" };
+static const struct store_stmt INSTITUTION = { "credential institution",
+					       "SELECT name FROM institutions WHERE id = $1" };
+static const struct store_stmt CREDENTIAL_INSERT = {
+	"credential insert",
+	"INSERT INTO credentials (id, person_id, type, outcome_id, entry_id, kid, title, issued_at, jws) "
+	"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+};
+static const struct store_stmt CREDENTIAL_LIST = {
+	"credential list",
+	"SELECT id, type, outcome_id, entry_id, kid, title, issued_at FROM credentials WHERE person_id = $1 "
+	"ORDER BY issued_at DESC, id DESC LIMIT 500"
+};
+static const struct store_stmt CREDENTIAL_GET = {
+	"credential get",
+	"SELECT id, type, outcome_id, entry_id, kid, title, issued_at, jws FROM credentials WHERE person_id = $1 AND id = $2"
+};
+
+/* What the credential says of its person and outcome, read in one transaction. */
+struct subject {
+	const char *person_id, *outcome_id;
+	struct arena *a;
+	struct ledger_entry entry;
+	bool is_found;
+	const char *person_name, *account_no, *institution_name;
+};
+
+static enum ll_err person_row(const struct store_row *row, void *ctx)
+{
+	struct subject *s = ctx;
+	s->person_name = arena_strdup(s->a, store_row_text(row, 0));
+	s->account_no = arena_strdup(s->a, store_row_text(row, 1));
+	return s->person_name && s->account_no ? LL_OK : LL_ARENA_FULL;
+}
+
+static enum ll_err institution_row(const struct store_row *row, void *ctx)
+{
+	struct subject *s = ctx;
+	s->institution_name = arena_strdup(s->a, store_row_text(row, 0));
+	return s->institution_name ? LL_OK : LL_ARENA_FULL;
+}
+
+static enum ll_err subject_txn(struct ll_tx *tx, void *ctx)
+{
+	struct subject *s = ctx;
+	struct ledger_entry *entries = NULL;
+	int n = 0;
+	s->is_found = false;
+	enum ll_err err = ledger_current_outcomes(tx, s->person_id, s->a, &entries, &n);
+	for (int i = 0; i < n && err == LL_OK && !s->is_found; i++) {
+		if (strcmp(entries[i].outcome_id, s->outcome_id) == 0) {
+			s->entry = entries[i];
+			s->is_found = true;
+		}
+	}
+	if (err != LL_OK || !s->is_found)
+		return err;
+	err = store_exec(tx, &PERSON, SP(SV_TEXT(s->person_id)), person_row, s);
+	if (err == LL_OK)
+		err = store_exec(tx, &INSTITUTION, SP(SV_TEXT(s->entry.o.institution_id)), institution_row, s);
+	return err;
+}
+
+struct issue_ctx {
+	const struct ll_keys *keys;
+	const struct cred_issuer *iss;
+	struct subject *subject;
+	const struct merkle_sth *sth;
+	const struct merkle_proof *proof;
+	const char *id;
+	int64_t now;
+	char kid[JOSE_THUMBPRINT_MAX];
+	json_t *credential;
+	char *jws;
+};
+
+static enum ll_err issue_txn(struct ll_tx *tx, void *ctx)
+{
+	struct issue_ctx *x = ctx;
+	json_decref(x->credential);
+	x->credential = NULL;
+	free(x->jws);
+	x->jws = NULL;
+	struct cred_signing_key key;
+	enum ll_err err = cred_signing_key(tx, x->keys, &key);
+	if (err != LL_OK)
+		return err;
+	snprintf(x->kid, sizeof(x->kid), "%s", key.kid);
+	char log_key[CRED_DID_MAX + 16], header_kid[CRED_DID_MAX + JOSE_THUMBPRINT_MAX + 2];
+	snprintf(log_key, sizeof(log_key), "%s#ledger", x->iss->did);
+	snprintf(header_kid, sizeof(header_kid), "%s#%s", x->iss->did, key.kid);
+	const struct subject *s = x->subject;
+	const struct cred_badge_in in = { .issuer = x->iss, .id = x->id, .valid_from_us = x->now, .entry = &s->entry,
+					  .person_name = s->person_name, .account_no = s->account_no,
+					  .institution_name = s->institution_name, .sth = x->sth, .proof = x->proof,
+					  .log_key_id = log_key };
+	x->credential = cred_badge_json(&in);
+	/* VC-JOSE (W3C Securing Verifiable Credentials using JOSE and COSE §3.1.1): the credential is
+	 * the payload; its media type is vc+jwt, its content a vc. */
+	json_t *header = json_pack("{s:s, s:s, s:s, s:s, s:s}", "alg", "EdDSA", "kid", header_kid, "typ", "vc+jwt",
+				   "cty", "vc", "iss", x->iss->did);
+	char *payload = x->credential ? json_dumps(x->credential, JSON_COMPACT) : NULL;
+	err = header && payload ? jose_jws_sign_ed25519(header, payload, strlen(payload), key.sk, &x->jws) : LL_NOMEM;
+	sodium_memzero(key.sk, sizeof(key.sk));
+	json_decref(header);
+	free(payload);
+	if (err == LL_OK)
+		err = store_exec(tx, &CREDENTIAL_INSERT,
+				 SP(SV_TEXT(x->id), SV_TEXT(s->person_id), SV_TEXT(CRED_TYPE_BADGE), SV_TEXT(s->outcome_id),
+				    SV_TEXT(s->entry.id), SV_TEXT(key.kid), SV_TEXT(s->entry.o.title), SV_I64(x->now),
+				    SV_TEXT(x->jws)),
+				 NULL, NULL);
+	return err;
+}
+
+static json_t *summary(const char *id, const char *type, const char *outcome_id, const char *entry_id,
+		       const char *kid, const char *title, int64_t issued_at)
+{
+	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "id", id, "type", type, "outcome_id", outcome_id,
+			      "entry_id", entry_id, "kid", kid, "title", title);
+	if (o)
+		json_set_time(o, "issued_at", issued_at);
+	return o;
+}
+
+enum ll_err cred_issue_badge(struct ll_store *st, const struct ll_keys *keys, const struct cred_issuer *iss,
+			     const char *person_id, const char *outcome_id, json_t **ret_obj)
+{
+	if (!outcome_id || !*outcome_id)
+		return ll_fail(LL_MISSING_FIELD, "outcome_id", "name the outcome the credential speaks for");
+	struct arena a;
+	arena_init(&a, 1 << 20);
+	struct subject s = { .person_id = person_id, .outcome_id = outcome_id, .a = &a };
+	enum ll_err err = store_run(st, STORE_READ, "credential subject", subject_txn, &s);
+	if (err == LL_OK && !s.is_found)
+		err = ll_fail(LL_NOT_FOUND, "outcome_id", "you hold no current outcome with this id");
+	struct merkle_sth sth;
+	struct merkle_proof proof;
+	if (err == LL_OK)
+		err = ledger_sth_current(st, keys, (uint64_t)s.entry.seq + 1, &sth);
+	if (err == LL_OK)
+		err = ledger_inclusion_proof(st, (uint64_t)s.entry.seq, sth.tree_size, &proof);
+	ll_id raw;
+	id_new(&raw);
+	char id[64];
+	snprintf(id, sizeof(id), "urn:uuid:%s", raw.s);
+	struct issue_ctx x = { .keys = keys, .iss = iss, .subject = &s, .sth = &sth, .proof = &proof, .id = id,
+			       .now = clock_now_us() };
+	if (err == LL_OK)
+		err = store_run(st, STORE_WRITE, "credential issue", issue_txn, &x);
+	if (err == LL_OK) {
+		json_t *o = summary(id, CRED_TYPE_BADGE, outcome_id, s.entry.id, x.kid, s.entry.o.title, x.now);
+		if (o && json_object_set_new(o, "jws", json_string(x.jws)) == 0 &&
+		    json_object_set(o, "credential", x.credential) == 0)
+			*ret_obj = o;
+		else {
+			json_decref(o);
+			err = LL_NOMEM;
+		}
+	}
+	json_decref(x.credential);
+	free(x.jws);
+	arena_release(&a);
+	return err;
+}
+
+static enum ll_err list_row(const struct store_row *row, void *ctx)
+{
+	json_t *o = summary(store_row_text(row, 0), store_row_text(row, 1), store_row_text(row, 2), store_row_text(row, 3),
+			    store_row_text(row, 4), store_row_text(row, 5), store_row_i64(row, 6));
+	return o && json_array_append_new(ctx, o) == 0 ? LL_OK : LL_NOMEM;
+}
+
+struct list_ctx {
+	const char *person_id;
+	json_t *items;
+};
+
+static enum ll_err list_txn(struct ll_tx *tx, void *ctx)
+{
+	struct list_ctx *l = ctx;
+	json_array_clear(l->items);
+	return store_exec(tx, &CREDENTIAL_LIST, SP(SV_TEXT(l->person_id)), list_row, l->items);
+}
+
+enum ll_err cred_list(struct ll_store *st, const char *person_id, json_t **ret_page)
+{
+	struct list_ctx l = { person_id, json_array() };
+	if (!l.items)
+		return LL_NOMEM;
+	enum ll_err err = store_run(st, STORE_READ, "credential list", list_txn, &l);
+	json_t *page = err == LL_OK ? json_pack("{s:o}", "items", l.items) : NULL;
+	if (err == LL_OK && !page)
+		err = LL_NOMEM;
+	if (err != LL_OK) {
+		if (!page)
+			json_decref(l.items);
+		return err;
+	}
+	*ret_page = page;
+	return LL_OK;
+}
+
+struct get_ctx {
+	const char *person_id, *id;
+	json_t *obj;
+};
+
+static enum ll_err get_row(const struct store_row *row, void *ctx)
+{
+	struct get_ctx *g = ctx;
+	json_t *o = summary(store_row_text(row, 0), store_row_text(row, 1), store_row_text(row, 2), store_row_text(row, 3),
+			    store_row_text(row, 4), store_row_text(row, 5), store_row_i64(row, 6));
+	const char *jws = store_row_text(row, 7);
+	/* The credential is the JWS's payload: shown as the holder would decode it. */
+	struct jose_jws j;
+	enum ll_err err = jose_jws_parse(jws, "jws", &j);
+	if (err != LL_OK) {
+		json_decref(o);
+		return ll_fail(LL_INTERNAL, NULL, "a stored credential does not parse");
+	}
+	json_t *credential = json_loadb(j.payload, j.payload_len, 0, NULL);
+	jose_jws_release(&j);
+	if (!o || !credential || json_object_set_new(o, "jws", json_string(jws)) != 0 ||
+	    json_object_set_new(o, "credential", credential) != 0) {
+		json_decref(o);
+		return LL_NOMEM;
+	}
+	json_decref(g->obj);
+	g->obj = o;
+	return LL_OK;
+}
+
+static enum ll_err get_txn(struct ll_tx *tx, void *ctx)
+{
+	struct get_ctx *g = ctx;
+	return store_exec(tx, &CREDENTIAL_GET, SP(SV_TEXT(g->person_id), SV_TEXT(g->id)), get_row, g);
+}
+
+enum ll_err cred_get(struct ll_store *st, const char *person_id, const char *id, json_t **ret_obj)
+{
+	struct get_ctx g = { person_id, id, NULL };
+	enum ll_err err = store_run(st, STORE_READ, "credential get", get_txn, &g);
+	if (err == LL_OK && !g.obj)
+		err = ll_fail(LL_NOT_FOUND, NULL, "you hold no credential with this id");
+	if (err != LL_OK) {
+		json_decref(g.obj);
+		return err;
+	}
+	*ret_obj = g.obj;
+	return LL_OK;
+}

@@ -1,0 +1,333 @@
+/*
+ * Checking a credential: that it is a JWS of a verifiable credential, signed by a key its issuer
+ * publishes, valid now, and (when it carries one) that its ledger entry is in the ledger under a
+ * tree head the issuer signed. Each check is reported in plain words; a credential that fails one
+ * is never reported valid.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../base/clock.h"
+#include "../base/crypto.h"
+#include "../ledger/ledger.h"
+#include "../store/store.h"
+#include "credentials.h"
+
+const char *const cred_check_names[] = { "format", "signature", "validity", "ledger", NULL };
+
+enum status { NOT_CHECKED, PASSED, FAILED };
+static const char *const STATUS_NAMES[] = { "not_checked", "passed", "failed" };
+
+struct report {
+	enum status status[CHECK_COUNT];
+	char zh[CHECK_COUNT][256];
+	char en[CHECK_COUNT][256];
+};
+
+static void note(struct report *r, enum cred_check c, enum status s, const char *zh, const char *en_fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+static void note(struct report *r, enum cred_check c, enum status s, const char *zh, const char *en_fmt, ...)
+{
+	r->status[c] = s;
+	snprintf(r->zh[c], sizeof(r->zh[c]), "%s", zh);
+	va_list ap;
+	va_start(ap, en_fmt);
+	vsnprintf(r->en[c], sizeof(r->en[c]), en_fmt, ap);
+	va_end(ap);
+}
+
+/* The issuer's id: a string, or an object's "id". */
+static const char *issuer_id(const json_t *vc)
+{
+	const json_t *iss = json_object_get(vc, "issuer");
+	return json_is_string(iss) ? json_string_value(iss) : json_string_value(json_object_get(iss, "id"));
+}
+
+static bool has_type(const json_t *vc, const char *type)
+{
+	const json_t *t = json_object_get(vc, "type");
+	if (json_is_string(t))
+		return strcmp(json_string_value(t), type) == 0;
+	size_t i;
+	const json_t *v;
+	json_array_foreach (t, i, v)
+		if (json_is_string(v) && strcmp(json_string_value(v), type) == 0)
+			return true;
+	return false;
+}
+
+static void check_format(const struct jose_jws *j, const json_t *vc, struct report *r)
+{
+	const char *alg = json_string_value(json_object_get(j->header, "alg"));
+	const json_t *ctx = json_object_get(vc, "@context");
+	const char *first = json_string_value(json_array_get(ctx, 0));
+	if (!alg || strcmp(alg, "EdDSA") != 0)
+		note(r, CHECK_FORMAT, FAILED, "签名算法不是 EdDSA。", "The signature algorithm is %s, not EdDSA.",
+		     alg ? alg : "not given");
+	else if (!json_is_object(vc))
+		note(r, CHECK_FORMAT, FAILED, "签名的内容不是 JSON 对象。", "What is signed is not a JSON object.");
+	else if (!first || strcmp(first, "https://www.w3.org/ns/credentials/v2") != 0 ||
+		 !has_type(vc, "VerifiableCredential"))
+		note(r, CHECK_FORMAT, FAILED, "签名的内容不是可验证凭证（W3C VC 2.0）。",
+		     "What is signed is not a W3C Verifiable Credential 2.0.");
+	else if (!issuer_id(vc))
+		note(r, CHECK_FORMAT, FAILED, "凭证没有写明签发者。", "The credential does not name its issuer.");
+	else
+		note(r, CHECK_FORMAT, PASSED, "这是一份 W3C 可验证凭证，以 JWS 签名。",
+		     "This is a W3C Verifiable Credential secured as a JWS.");
+}
+
+struct resolver {
+	cred_key_fn fn;
+	void *ctx;
+};
+
+static enum ll_err check_signature(const struct resolver *keys, const struct jose_jws *j, const json_t *vc,
+				   struct report *r, char *ret_kid, size_t kid_cap)
+{
+	const char *issuer = issuer_id(vc);
+	const char *kid = json_string_value(json_object_get(j->header, "kid"));
+	size_t il = strlen(issuer);
+	snprintf(ret_kid, kid_cap, "%s", kid ? kid : "");
+	if (!kid || strncmp(kid, issuer, il) != 0 || kid[il] != '#' || !kid[il + 1]) {
+		note(r, CHECK_SIGNATURE, FAILED, "签名没有指明是签发者的哪一把密钥。",
+		     "The signature does not name one of its issuer's keys (kid %s).", kid ? kid : "not given");
+		return LL_OK;
+	}
+	unsigned char pk[JOSE_ED25519_PUBLIC_BYTES];
+	enum cred_key_lookup found = KEY_ISSUER_UNKNOWN;
+	enum ll_err err = keys->fn(keys->ctx, issuer, kid + il + 1, false, pk, &found);
+	if (err != LL_OK)
+		return err;
+	if (found == KEY_ISSUER_UNKNOWN) {
+		note(r, CHECK_SIGNATURE, FAILED, "无法取得签发者公布的密钥，不能确认签名。",
+		     "The keys its issuer %s publishes are not known here, so the signature cannot be confirmed.", issuer);
+		return LL_OK;
+	}
+	if (found == KEY_NOT_PUBLISHED) {
+		note(r, CHECK_SIGNATURE, FAILED, "签名所用的密钥不是签发者公布的密钥。",
+		     "The key that signed it (%s) is not one its issuer publishes.", kid + il + 1);
+		return LL_OK;
+	}
+	if (!jose_jws_verify_ed25519(j, pk))
+		note(r, CHECK_SIGNATURE, FAILED, "签名不符：凭证在签发后被改动过，或不是这把密钥签的。",
+		     "The signature does not match: the credential was changed after it was signed, or another key "
+		     "signed it.");
+	else
+		note(r, CHECK_SIGNATURE, PASSED, "签名有效，由签发者公布的密钥签署。",
+		     "The signature is valid, made with a key its issuer publishes.");
+	return LL_OK;
+}
+
+static void check_validity(const json_t *vc, int64_t now_us, struct report *r)
+{
+	const char *from = json_string_value(json_object_get(vc, "validFrom"));
+	const char *until = json_string_value(json_object_get(vc, "validUntil"));
+	ll_time_us t_from = 0, t_until = 0;
+	if ((json_object_get(vc, "validFrom") && (!from || !clock_parse_rfc3339(from, &t_from))) ||
+	    (json_object_get(vc, "validUntil") && (!until || !clock_parse_rfc3339(until, &t_until))))
+		note(r, CHECK_VALIDITY, FAILED, "有效期的日期格式不对。", "Its validity dates are not dates.");
+	else if (from && t_from > now_us)
+		note(r, CHECK_VALIDITY, FAILED, "凭证尚未生效。", "It is not valid until %s.", from);
+	else if (until && t_until <= now_us)
+		note(r, CHECK_VALIDITY, FAILED, "凭证已过期。", "It expired at %s.", until);
+	else
+		note(r, CHECK_VALIDITY, PASSED, "凭证在有效期内。", "It is within its validity dates.");
+}
+
+static enum ll_err check_ledger(const struct resolver *keys, const json_t *vc, struct report *r)
+{
+	const json_t *l = json_object_get(vc, "lifelongLedger");
+	if (!l) {
+		note(r, CHECK_LEDGER, NOT_CHECKED, "凭证没有附带学分银行账本证明。",
+		     "The credential carries no ledger proof.");
+		return LL_OK;
+	}
+	const char *entry64 = json_string_value(json_object_get(l, "entry"));
+	const char *entry_id = json_string_value(json_object_get(l, "entryId"));
+	const char *hash_hex = json_string_value(json_object_get(l, "entryHash"));
+	const char *key_id = json_string_value(json_object_get(l, "treeHeadKey"));
+	const json_t *index = json_object_get(l, "leafIndex");
+	struct merkle_sth sth;
+	struct merkle_proof proof;
+	unsigned char *entry = NULL, leaf[MERKLE_HASH_BYTES], claimed[MERKLE_HASH_BYTES];
+	size_t entry_len = 0;
+	const char *issuer = issuer_id(vc);
+	size_t il = strlen(issuer);
+	bool is_formed = entry64 && entry_id && hash_hex && key_id && json_is_integer(index) &&
+			 json_integer_value(index) >= 0 && crypto_unhex(hash_hex, claimed, sizeof(claimed)) &&
+			 merkle_sth_from_json(json_object_get(l, "treeHead"), &sth) == LL_OK &&
+			 merkle_proof_from_json(json_object_get(l, "inclusionProof"), "inclusionProof", &proof) == LL_OK &&
+			 jose_b64url_decode(entry64, strlen(entry64), &entry, &entry_len);
+	if (!is_formed) {
+		ll_error_clear();
+		free(entry);
+		note(r, CHECK_LEDGER, FAILED, "账本证明不完整或格式不对。", "The ledger proof is incomplete or malformed.");
+		return LL_OK;
+	}
+	merkle_hash_leaf(entry, entry_len, leaf);
+	json_t *fields = json_loadb((const char *)entry, entry_len, 0, NULL);
+	free(entry);
+	const char *in_entry = json_string_value(json_object_get(fields, "id"));
+	bool is_same_entry = in_entry && strcmp(in_entry, entry_id) == 0;
+	json_decref(fields);
+	/* The tree head must be signed by the issuer's own ledger key. */
+	unsigned char pk[JOSE_ED25519_PUBLIC_BYTES];
+	enum cred_key_lookup found = KEY_ISSUER_UNKNOWN;
+	bool is_issuers = strncmp(key_id, issuer, il) == 0 && key_id[il] == '#';
+	if (is_issuers) {
+		enum ll_err err = keys->fn(keys->ctx, issuer, key_id + il + 1, true, pk, &found);
+		if (err != LL_OK)
+			return err;
+	}
+	if (memcmp(leaf, claimed, sizeof(leaf)) != 0 || !is_same_entry)
+		note(r, CHECK_LEDGER, FAILED, "附带的账本记录与它的哈希不符。",
+		     "The ledger entry it carries does not match its hash.");
+	else if (!is_issuers || found != KEY_FOUND)
+		note(r, CHECK_LEDGER, FAILED, "账本树头不是签发者公布的账本密钥签署的。",
+		     "The ledger's tree head names a key (%s) that is not its issuer's published ledger key.", key_id);
+	else if (!merkle_sth_verify(&sth, pk))
+		note(r, CHECK_LEDGER, FAILED, "账本树头的签名不符。", "The signature of the ledger's tree head does not match.");
+	else if (!merkle_inclusion_verify((uint64_t)json_integer_value(index), sth.tree_size, leaf, &proof, sth.root_hash))
+		note(r, CHECK_LEDGER, FAILED, "包含证明不成立：这条记录不在签署的账本中。",
+		     "The inclusion proof fails: the entry is not in the signed ledger.");
+	else
+		note(r, CHECK_LEDGER, PASSED, "这条记录在签发者的账本中，账本树头有签发者的签名。",
+		     "The entry is in its issuer's ledger, under a tree head the issuer signed.");
+	return LL_OK;
+}
+
+enum ll_err cred_verify(cred_key_fn key_fn, void *ctx, const char *jws, int64_t now_us, json_t **ret_report)
+{
+	const struct resolver keys = { key_fn, ctx };
+	struct report r;
+	memset(&r, 0, sizeof(r));
+	for (int c = 0; c < CHECK_COUNT; c++)
+		note(&r, (enum cred_check)c, NOT_CHECKED, "未检查：前面的检查没有通过。",
+		     "Not checked: an earlier check failed.");
+	struct jose_jws j;
+	json_t *vc = NULL;
+	char kid[512] = "";
+	enum ll_err err = LL_OK;
+	if (jose_jws_parse(jws, "credential", &j) != LL_OK) {
+		note(&r, CHECK_FORMAT, FAILED, "这不是一份以 JWS 紧凑格式签名的凭证。", "%s", ll_error_get(LL_INVALID_VALUE)->message);
+		ll_error_clear();
+	} else {
+		vc = json_loadb(j.payload, j.payload_len, 0, NULL);
+		check_format(&j, vc, &r);
+		if (r.status[CHECK_FORMAT] == PASSED)
+			err = check_signature(&keys, &j, vc, &r, kid, sizeof(kid));
+		if (err == LL_OK && r.status[CHECK_SIGNATURE] == PASSED) {
+			check_validity(vc, now_us, &r);
+			err = check_ledger(&keys, vc, &r);
+		}
+		jose_jws_release(&j);
+	}
+	if (err != LL_OK) {
+		json_decref(vc);
+		return err;
+	}
+	bool is_valid = true;
+	json_t *checks = json_array();
+	for (int c = 0; c < CHECK_COUNT; c++) {
+		is_valid = is_valid && r.status[c] != FAILED && (c == CHECK_LEDGER || r.status[c] == PASSED);
+		json_array_append_new(checks, json_pack("{s:s, s:s, s:s, s:s}", "check", cred_check_names[c], "status",
+							STATUS_NAMES[r.status[c]], "message", r.zh[c], "message_en", r.en[c]));
+	}
+	const char *issuer = json_is_object(vc) ? issuer_id(vc) : NULL;
+	json_t *report = json_pack("{s:b, s:o, s:s?, s:s?, s:O?}", "is_valid", is_valid, "checks", checks, "issuer",
+				   issuer, "kid", kid[0] ? kid : NULL, "credential", json_is_object(vc) ? vc : NULL);
+	json_decref(vc);
+	if (!report)
+		return LL_NOMEM;
+	*ret_report = report;
+	return LL_OK;
+}
+
+/* ---- Key sources ---- */
+
+struct local_keys {
+	struct ll_store *st;
+	const struct ll_keys *keys;
+	const struct cred_issuer *iss;
+};
+
+static enum ll_err local_key(void *ctx, const char *did, const char *fragment, bool is_ledger,
+			     unsigned char pk[JOSE_ED25519_PUBLIC_BYTES], enum cred_key_lookup *ret)
+{
+	const struct local_keys *l = ctx;
+	*ret = KEY_ISSUER_UNKNOWN;
+	if (strcmp(did, l->iss->did) != 0)
+		return LL_OK;
+	*ret = KEY_NOT_PUBLISHED;
+	if (is_ledger) {
+		if (strcmp(fragment, "ledger") == 0) {
+			memcpy(pk, l->keys->sign_pk, JOSE_ED25519_PUBLIC_BYTES);
+			*ret = KEY_FOUND;
+		}
+		return LL_OK;
+	}
+	enum ll_err err = cred_key_public(l->st, fragment, pk);
+	if (err == LL_NOT_FOUND) {
+		ll_error_clear();
+		return LL_OK;
+	}
+	if (err == LL_OK)
+		*ret = KEY_FOUND;
+	return err;
+}
+
+enum ll_err cred_verify_local(struct ll_store *st, const struct ll_keys *keys, const struct cred_issuer *iss,
+			      const char *jws, int64_t now_us, json_t **ret_report)
+{
+	struct local_keys l = { st, keys, iss };
+	return cred_verify(local_key, &l, jws, now_us, ret_report);
+}
+
+struct documents {
+	const json_t *const *docs;
+	int n;
+};
+
+/* A DID document's verification method did#fragment, when the relation (assertionMethod, or
+ * the method named "ledger") lists it. */
+static enum ll_err document_key(void *ctx, const char *did, const char *fragment, bool is_ledger,
+				unsigned char pk[JOSE_ED25519_PUBLIC_BYTES], enum cred_key_lookup *ret)
+{
+	const struct documents *d = ctx;
+	*ret = KEY_ISSUER_UNKNOWN;
+	for (int i = 0; i < d->n; i++) {
+		const char *id = json_string_value(json_object_get(d->docs[i], "id"));
+		if (!id || strcmp(id, did) != 0)
+			continue;
+		*ret = KEY_NOT_PUBLISHED;
+		char want[CRED_DID_MAX + JOSE_THUMBPRINT_MAX + 64];
+		snprintf(want, sizeof(want), "%s#%s", did, fragment);
+		bool is_listed = is_ledger && strcmp(fragment, "ledger") == 0;
+		size_t k;
+		const json_t *v;
+		json_array_foreach (json_object_get(d->docs[i], "assertionMethod"), k, v)
+			is_listed |= !is_ledger && json_is_string(v) && strcmp(json_string_value(v), want) == 0;
+		json_array_foreach (json_object_get(d->docs[i], "verificationMethod"), k, v) {
+			const char *vid = json_string_value(json_object_get(v, "id"));
+			if (is_listed && vid && strcmp(vid, want) == 0 &&
+			    jose_jwk_ed25519_parse(json_object_get(v, "publicKeyJwk"), "publicKeyJwk", pk) == LL_OK) {
+				*ret = KEY_FOUND;
+				return LL_OK;
+			}
+			ll_error_clear();
+		}
+		return LL_OK;
+	}
+	return LL_OK;
+}
+
+enum ll_err cred_verify_with_documents(const json_t *const *docs, int n, const char *jws, int64_t now_us,
+				       json_t **ret_report)
+{
+	struct documents d = { docs, n };
+	return cred_verify(document_key, &d, jws, now_us, ret_report);
+}

@@ -12,7 +12,7 @@
 #include "../base/crypto.h"
 #include "../store/store.h"
 #include "credentials.h"
-#include "keys_db.h"
+#include "credentials_db.h"
 
 static const struct store_stmt KEY_INSERT = {
 	"credential key insert",
@@ -120,6 +120,27 @@ enum ll_err cred_signing_key(struct ll_tx *tx, const struct ll_keys *keys, struc
 	if (!c.is_found)
 		return ll_fail(LL_INTERNAL, NULL, "the issuer has no key yet");
 	return LL_OK;
+}
+
+enum ll_err cred_sign(struct ll_tx *tx, const struct ll_keys *keys, const struct cred_issuer *iss,
+		      const json_t *credential, char **ret_jws, char ret_kid[JOSE_THUMBPRINT_MAX])
+{
+	*ret_jws = NULL;
+	struct cred_signing_key key;
+	enum ll_err err = cred_signing_key(tx, keys, &key);
+	if (err != LL_OK)
+		return err;
+	memcpy(ret_kid, key.kid, JOSE_THUMBPRINT_MAX);
+	char kid[CRED_DID_MAX + JOSE_THUMBPRINT_MAX + 2];
+	snprintf(kid, sizeof(kid), "%s#%s", iss->did, key.kid);
+	json_t *header = json_pack("{s:s, s:s, s:s, s:s, s:s}", "alg", "EdDSA", "kid", kid, "typ", "vc+jwt", "cty", "vc",
+				   "iss", iss->did);
+	char *payload = credential ? json_dumps(credential, JSON_COMPACT) : NULL;
+	err = header && payload ? jose_jws_sign_ed25519(header, payload, strlen(payload), key.sk, ret_jws) : LL_NOMEM;
+	sodium_memzero(key.sk, sizeof(key.sk));
+	json_decref(header);
+	free(payload);
+	return err;
 }
 
 static enum ll_err jwk_row(const struct store_row *row, void *ctx)

@@ -143,8 +143,10 @@ enum ll_err cred_keys_ensure(struct ll_store *st, const struct ll_keys *keys);
 /* A new signing key; older keys keep verifying. *ret_kid (43 characters) names it. */
 enum ll_err cred_key_rotate(struct ll_store *st, const struct ll_keys *keys, const struct audit_actor *actor,
 			    char ret_kid[JOSE_THUMBPRINT_MAX]);
-/* Every issuer key, newest first, as JWKs with kid, alg and use (a JWKS's "keys"); caller owns. */
-enum ll_err cred_keys_jwks(struct ll_store *st, json_t **ret_keys);
+/* Every issuer key, newest first, as JWKs with alg, use and as kid the DID URL a credential's
+ * header names (<did>#<thumbprint>), so that a JWKS look-up by the header's kid finds it (a
+ * JWKS's "keys"); caller owns. */
+enum ll_err cred_keys_jwks(struct ll_store *st, const struct cred_issuer *iss, json_t **ret_keys);
 /* The public key named kid; LL_NOT_FOUND when the issuer never had it. */
 enum ll_err cred_key_public(struct ll_store *st, const char *kid, unsigned char ret_pk[JOSE_ED25519_PUBLIC_BYTES]);
 /* The issuer's did:web document: each key a verification method for assertions, and the ledger's

@@ -54,7 +54,7 @@ enum ll_err cred_http_did(struct http_req *req)
 enum ll_err cred_http_jwks(struct http_req *req)
 {
 	json_t *keys;
-	enum ll_err err = cred_keys_jwks(req->app->st, &keys);
+	enum ll_err err = cred_keys_jwks(req->app->st, req->app->issuer, &keys);
 	if (err == LL_OK) {
 		http_reply(req, 200, json_pack("{s:o}", "keys", keys));
 		public_cache(req);
@@ -146,10 +146,8 @@ enum ll_err cred_http_verify(struct http_req *req)
 		err = cred_verify_local(req->app->st, req->app->keys, req->app->issuer, in.credential, clock_now_us(),
 					&report);
 	json_decref(root);
-	if (err == LL_OK) {
+	if (err == LL_OK)
 		http_reply(req, 200, report);
-		http_add_header(req, "Cache-Control", "no-store");
-	}
 	return err;
 }
 

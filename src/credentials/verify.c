@@ -245,7 +245,8 @@ enum ll_err cred_verify(const struct cred_verifier *v, const char *jws, int64_t 
 	char kid[512] = "";
 	enum ll_err err = LL_OK;
 	if (jose_jws_parse(jws, "credential", &j) != LL_OK) {
-		note(&r, CHECK_FORMAT, FAILED, "这不是一份以 JWS 紧凑格式签名的凭证。", "%s", ll_error_get(LL_INVALID_VALUE)->message);
+		note(&r, CHECK_FORMAT, FAILED, "这不是一份以 JWS 紧凑格式签名的凭证。",
+		     "This is not a credential in the compact JWS form (three base64url parts joined by dots).");
 		ll_error_clear();
 	} else {
 		vc = json_loadb(j.payload, j.payload_len, 0, NULL);

@@ -1,7 +1,7 @@
 /*
  * lifelong verify FILE: checks a credential offline against the keys of DID documents given as
- * files (an issuer serves its own at /.well-known/did.json), and prints each check. Exit code 0
- * when it is valid, 65 when it is not.
+ * files (an issuer serves its own at /.well-known/did.json) and the status lists given as files,
+ * and prints each check. Exit code 0 when it is valid, 65 when it is not.
  * lifelong credentials rotate-key: a new issuer key signs from now on (older ones still verify).
  * lifelong credentials did: prints this node's DID document, to hand to offline verifiers.
  */
@@ -19,15 +19,19 @@
 #include "cli.h"
 
 #define DOCUMENTS_MAX 16
+#define LISTS_MAX 16
 
 static const char verify_help[] =
 	"usage: lifelong verify [OPTIONS] FILE\n\n"
 	"Checks the credential in FILE (a JWS in compact serialization, as Lifelong issues it, or a JSON\n"
 	"object with it as \"jws\") with the keys the DID documents name: that it is a verifiable\n"
 	"credential, that its issuer's published key signed it, that it is within its validity dates, and\n"
-	"that the ledger entry it carries is in its issuer's signed ledger. Needs no database and no network.\n"
-	"Exits with 0 when it is valid, 65 when it is not.\n\n"
+	"that it is not revoked in the status list given, and that the ledger entry it carries is in its\n"
+	"issuer's signed ledger. Needs no database and no network. Exits with 0 when it is valid, 65 when\n"
+	"it is not.\n\n"
 	"  --did FILE        an issuer's DID document (from https://HOST/.well-known/did.json); repeat for more\n"
+	"  --status FILE     a status list credential (from the credential's statusListCredential address);\n"
+	"                    without it, revocation is not checked\n"
 	"  --json            print the report as JSON\n";
 
 /* The file's text, malloc'd; NULL (with a message) when it cannot be read. */
@@ -66,11 +70,13 @@ static char *slurp(const char *path)
 int cmd_verify(int argc, char **argv)
 {
 	static const struct option opts[] = { { "did", required_argument, NULL, 'd' },
+					      { "status", required_argument, NULL, 's' },
 					      { "json", no_argument, NULL, 'j' },
 					      { "help", no_argument, NULL, 'h' },
 					      { 0 } };
 	json_t *docs[DOCUMENTS_MAX];
-	int n_docs = 0, status = 64, c;
+	char *lists[LISTS_MAX];
+	int n_docs = 0, n_lists = 0, status = 64, c;
 	bool is_json = false;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		if (c == 'd') {
@@ -83,6 +89,14 @@ int cmd_verify(int argc, char **argv)
 				goto out;
 			}
 			docs[n_docs++] = doc;
+		} else if (c == 's') {
+			char *text = n_lists < LISTS_MAX ? slurp(optarg) : NULL;
+			if (!text)
+				goto out;
+			char *start = text + strspn(text, " \t\r\n");
+			start[strcspn(start, " \t\r\n")] = '\0';
+			memmove(text, start, strlen(start) + 1);
+			lists[n_lists++] = text;
 		} else if (c == 'j') {
 			is_json = true;
 		} else if (c == 'h') {
@@ -109,8 +123,8 @@ int cmd_verify(int argc, char **argv)
 	char *start = text + strspn(text, " \t\r\n");
 	start[strcspn(start, " \t\r\n")] = '\0';
 	json_t *report = NULL;
-	enum ll_err err = cred_verify_with_documents((const json_t *const *)docs, n_docs, jws ? jws : start,
-						     clock_now_us(), &report);
+	enum ll_err err = cred_verify_with_documents((const json_t *const *)docs, n_docs, (const char *const *)lists,
+						     n_lists, jws ? jws : start, clock_now_us(), &report);
 	json_decref(wrapped);
 	free(text);
 	if (err != LL_OK) {
@@ -136,6 +150,8 @@ int cmd_verify(int argc, char **argv)
 out:
 	for (int i = 0; i < n_docs; i++)
 		json_decref(docs[i]);
+	for (int i = 0; i < n_lists; i++)
+		free(lists[i]);
 	return status;
 }
 

@@ -98,9 +98,43 @@ struct cred_badge_in {
 	const struct merkle_sth *sth;   /* a tree head that holds the entry */
 	const struct merkle_proof *proof;
 	const char *log_key_id;         /* the verification method of the tree head's key */
+	int64_t status_index;           /* its place in the status lists; -1: none */
 };
 /* The OpenBadgeCredential (unsecured); NULL when out of memory. */
 json_t *cred_badge_json(const struct cred_badge_in *in);
+
+/* ---- Revocation: W3C Bitstring Status List v1.0 (status.c, status_db.c) ----
+ *
+ * Each credential has a status index, given in the order credentials are issued; list n holds
+ * indexes [n * CRED_STATUS_LIST_BITS, (n + 1) * CRED_STATUS_LIST_BITS). A credential's bit is set
+ * once the ledger entry it speaks for is superseded (corrected) or revoked. */
+
+#define CRED_STATUS_LIST_BITS 131072
+#define CRED_STATUS_LIST_BYTES (CRED_STATUS_LIST_BITS / 8)
+#define CRED_URL_MAX 320
+
+/* Sets bit index (within its list) in bits. */
+void cred_status_set(unsigned char bits[CRED_STATUS_LIST_BYTES], uint64_t index);
+/* Bit index of a decoded list of len bytes (false past its end). */
+bool cred_status_get(const unsigned char *bits, size_t len, uint64_t index);
+/* The list as encodedList: GZIP, then base64url with the multibase prefix "u"; malloc'd. */
+enum ll_err cred_status_encode(const unsigned char bits[CRED_STATUS_LIST_BYTES], char **ret);
+/* Decodes an encodedList (at least 16 KiB of bits once inflated) into a malloc'd buffer;
+ * LL_INVALID_VALUE naming field otherwise. */
+enum ll_err cred_status_decode(const char *encoded, const char *field, unsigned char **ret_bits, size_t *ret_len);
+/* The address of list number list: <issuer url>/api/v1/credentials/status/<list>. */
+void cred_status_list_url(const struct cred_issuer *iss, uint64_t list, char out[CRED_URL_MAX]);
+/* A credential's credentialStatus for status index index (a BitstringStatusListEntry). */
+json_t *cred_status_entry_json(const struct cred_issuer *iss, uint64_t index);
+/* The (unsecured) BitstringStatusListCredential of list number list. */
+json_t *cred_status_list_json(const struct cred_issuer *iss, uint64_t list, const char *encoded, int64_t valid_from_us);
+
+/* List number list as of now, secured like every credential (a compact JWS signed by the newest
+ * key); LL_NOT_FOUND when no credential has an index in it. */
+enum ll_err cred_status_list_jws(struct ll_store *st, const struct ll_keys *keys, const struct cred_issuer *iss,
+				 uint64_t list, char **ret_jws);
+/* Whether the credential at status index index is revoked now (its entry superseded). */
+enum ll_err cred_status_is_revoked(struct ll_store *st, uint64_t index, bool *ret_is_revoked);
 
 /* ---- Issuer keys (keys_db.c) ---- */
 
@@ -109,8 +143,10 @@ enum ll_err cred_keys_ensure(struct ll_store *st, const struct ll_keys *keys);
 /* A new signing key; older keys keep verifying. *ret_kid (43 characters) names it. */
 enum ll_err cred_key_rotate(struct ll_store *st, const struct ll_keys *keys, const struct audit_actor *actor,
 			    char ret_kid[JOSE_THUMBPRINT_MAX]);
-/* Every issuer key, newest first, as JWKs with kid, alg and use (a JWKS's "keys"); caller owns. */
-enum ll_err cred_keys_jwks(struct ll_store *st, json_t **ret_keys);
+/* Every issuer key, newest first, as JWKs with alg, use and as kid the DID URL a credential's
+ * header names (<did>#<thumbprint>), so that a JWKS look-up by the header's kid finds it (a
+ * JWKS's "keys"); caller owns. */
+enum ll_err cred_keys_jwks(struct ll_store *st, const struct cred_issuer *iss, json_t **ret_keys);
 /* The public key named kid; LL_NOT_FOUND when the issuer never had it. */
 enum ll_err cred_key_public(struct ll_store *st, const char *kid, unsigned char ret_pk[JOSE_ED25519_PUBLIC_BYTES]);
 /* The issuer's did:web document: each key a verification method for assertions, and the ledger's
@@ -141,10 +177,11 @@ enum cred_check {
 	CHECK_FORMAT,       /* a JWS of a credential */
 	CHECK_SIGNATURE,    /* by a key its issuer publishes */
 	CHECK_VALIDITY,     /* validFrom and validUntil hold now */
+	CHECK_STATUS,       /* not revoked in its issuer's status list */
 	CHECK_LEDGER,       /* the entry is in the ledger under a signed tree head */
 	CHECK_COUNT
 };
-/* API names: "format", "signature", "validity", "ledger". */
+/* API names: "format", "signature", "validity", "status", "ledger". */
 extern const char *const cred_check_names[];
 
 /* Where a verifier finds the keys an issuer publishes, as its DID document names them: the
@@ -155,19 +192,35 @@ enum cred_key_lookup { KEY_FOUND, KEY_NOT_PUBLISHED, KEY_ISSUER_UNKNOWN };
 typedef enum ll_err (*cred_key_fn)(void *ctx, const char *did, const char *fragment, bool is_ledger,
 				   unsigned char pk[JOSE_ED25519_PUBLIC_BYTES], enum cred_key_lookup *ret);
 
-/* Checks jws as of now_us with the keys key_fn finds: *ret_report is {"is_valid", "checks":
- * [{"check", "status" ("passed", "failed", "not_checked"), "message", "message_en"}], "issuer",
- * "kid", "credential" (the payload when it parses)}. A credential that is not valid is a report,
- * not an error; errors are key_fn's. */
-enum ll_err cred_verify(cred_key_fn key_fn, void *ctx, const char *jws, int64_t now_us, json_t **ret_report);
+/* Where a verifier learns whether the credential at index (within the list) of the status list
+ * at list_url, whose issuer is did, is revoked. An error only when the list could not be read. */
+enum cred_status_lookup { STATUS_CLEAR, STATUS_REVOKED, STATUS_LIST_UNKNOWN };
+typedef enum ll_err (*cred_status_fn)(void *ctx, const char *did, const char *list_url, uint64_t index,
+				      enum cred_status_lookup *ret);
+
+struct cred_verifier {
+	cred_key_fn key;
+	cred_status_fn status;          /* NULL: status lists are not consulted */
+	void *ctx;
+};
+
+/* Checks jws as of now_us with what v finds: *ret_report is {"is_valid", "checks": [{"check",
+ * "status" ("passed", "failed", "not_checked"), "message", "message_en"}], "issuer", "kid",
+ * "credential" (the payload when it parses)}. It is valid when format, signature and validity
+ * pass and neither status nor ledger fails (a status list that cannot be consulted, or a
+ * credential without a ledger proof, leaves those not checked). A credential that is not valid is
+ * a report, not an error; errors are v's. */
+enum ll_err cred_verify(const struct cred_verifier *v, const char *jws, int64_t now_us, json_t **ret_report);
 /* cred_verify with this node's keys: its store's issuer keys and its ledger key, for its own
  * issuer; any other issuer is unknown. */
 enum ll_err cred_verify_local(struct ll_store *st, const struct ll_keys *keys, const struct cred_issuer *iss,
 			      const char *jws, int64_t now_us, json_t **ret_report);
-/* cred_verify with the keys of DID documents (did.json, as /.well-known/did.json serves them):
- * n of them, borrowed. */
-enum ll_err cred_verify_with_documents(const json_t *const *docs, int n, const char *jws, int64_t now_us,
-				       json_t **ret_report);
+/* cred_verify with the keys of DID documents (did.json, as /.well-known/did.json serves them),
+ * n of them, and the status list credentials given (JWSs as the status lists' addresses serve
+ * them; each is believed only when it verifies with the same documents), n_lists of them; all
+ * borrowed. */
+enum ll_err cred_verify_with_documents(const json_t *const *docs, int n, const char *const *lists, int n_lists,
+				       const char *jws, int64_t now_us, json_t **ret_report);
 
 /* ---- HTTP (credentials_http.c) ---- */
 
@@ -181,5 +234,6 @@ enum ll_err cred_http_issue(struct http_req *req);
 enum ll_err cred_http_list(struct http_req *req);
 enum ll_err cred_http_get(struct http_req *req);
 enum ll_err cred_http_verify(struct http_req *req);
+enum ll_err cred_http_status_list(struct http_req *req);
 
 #endif

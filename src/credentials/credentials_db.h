@@ -1,9 +1,9 @@
 /*
- * The issuer's signing key inside a transaction (keys_db.c), for the files of this module that
- * sign (issue_db.c).
+ * What the files of this module share inside a transaction: the issuer's signing key and signing
+ * (keys_db.c), and status indexes (status_db.c).
  */
-#ifndef LL_CREDENTIALS_KEYS_DB_H
-#define LL_CREDENTIALS_KEYS_DB_H
+#ifndef LL_CREDENTIALS_DB_H
+#define LL_CREDENTIALS_DB_H
 
 #include "credentials.h"
 
@@ -17,5 +17,13 @@ struct cred_signing_key {
 
 /* The newest key, opened. LL_INTERNAL when there is none or it does not open. */
 enum ll_err cred_signing_key(struct ll_tx *tx, const struct ll_keys *keys, struct cred_signing_key *ret);
+/* Secures credential with VC-JOSE (W3C Securing Verifiable Credentials using JOSE and COSE §3.1.1:
+ * the credential is the payload, the header says vc+jwt and names the key) under the newest key:
+ * *ret_jws malloc'd, ret_kid the key's id. */
+enum ll_err cred_sign(struct ll_tx *tx, const struct ll_keys *keys, const struct cred_issuer *iss,
+		      const json_t *credential, char **ret_jws, char ret_kid[JOSE_THUMBPRINT_MAX]);
+
+/* The next status index, inside tx (a counter row: concurrent issuers never share one). */
+enum ll_err cred_status_next(struct ll_tx *tx, int64_t *ret_index);
 
 #endif

@@ -3,7 +3,10 @@
  * credentials, key rotation (city), and verifying any credential (public).
  */
 #include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
 
+#include "../base/arena.h"
 #include "../base/clock.h"
 #include "../base/json.h"
 #include "../http/auth_http.h"
@@ -51,7 +54,7 @@ enum ll_err cred_http_did(struct http_req *req)
 enum ll_err cred_http_jwks(struct http_req *req)
 {
 	json_t *keys;
-	enum ll_err err = cred_keys_jwks(req->app->st, &keys);
+	enum ll_err err = cred_keys_jwks(req->app->st, req->app->issuer, &keys);
 	if (err == LL_OK) {
 		http_reply(req, 200, json_pack("{s:o}", "keys", keys));
 		public_cache(req);
@@ -143,9 +146,33 @@ enum ll_err cred_http_verify(struct http_req *req)
 		err = cred_verify_local(req->app->st, req->app->keys, req->app->issuer, in.credential, clock_now_us(),
 					&report);
 	json_decref(root);
-	if (err == LL_OK) {
+	if (err == LL_OK)
 		http_reply(req, 200, report);
-		http_add_header(req, "Cache-Control", "no-store");
-	}
 	return err;
+}
+
+enum ll_err cred_http_status_list(struct http_req *req)
+{
+	const char *n = http_param(req, "list");
+	char *end = NULL;
+	unsigned long long list = n && *n >= '0' && *n <= '9' && strlen(n) < 12 ? strtoull(n, &end, 10) : 0;
+	if (!end || *end)
+		return ll_fail(LL_NOT_FOUND, NULL, "a status list is named by its number");
+	char *jws = NULL;
+	enum ll_err err = cred_status_list_jws(req->app->st, req->app->keys, req->app->issuer, list, &jws);
+	if (err != LL_OK)
+		return err;
+	size_t len = strlen(jws);
+	char *body = arena_alloc(&req->arena, len + 1);
+	if (!body) {
+		free(jws);
+		return LL_ARENA_FULL;
+	}
+	memcpy(body, jws, len + 1);
+	free(jws);
+	/* A revocation shows within seconds: caches may keep a list only that long. */
+	http_reply_raw(req, 200, "application/vc+jwt", body, len);
+	http_add_header(req, "Cache-Control", "public, max-age=5");
+	http_add_header(req, "Access-Control-Allow-Origin", "*");
+	return LL_OK;
 }

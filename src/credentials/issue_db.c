@@ -3,7 +3,6 @@
  * tree head that holds it, as an Open Badges credential signed by the issuer's newest key; and
  * the person's list of what they were issued.
  */
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,15 +14,15 @@
 #include "../ledger/ledger.h"
 #include "../store/store.h"
 #include "credentials.h"
-#include "keys_db.h"
+#include "credentials_db.h"
 
 static const struct store_stmt PERSON = { "credential person", "SELECT name, account_no FROM persons WHERE id = $1" };
 static const struct store_stmt INSTITUTION = { "credential institution",
 					       "SELECT name FROM institutions WHERE id = $1" };
 static const struct store_stmt CREDENTIAL_INSERT = {
 	"credential insert",
-	"INSERT INTO credentials (id, person_id, type, outcome_id, entry_id, kid, title, issued_at, jws) "
-	"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+	"INSERT INTO credentials (id, person_id, type, outcome_id, entry_id, kid, title, issued_at, jws, status_index) "
+	"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
 };
 static const struct store_stmt CREDENTIAL_LIST = {
 	"credential list",
@@ -100,34 +99,24 @@ static enum ll_err issue_txn(struct ll_tx *tx, void *ctx)
 	x->credential = NULL;
 	free(x->jws);
 	x->jws = NULL;
-	struct cred_signing_key key;
-	enum ll_err err = cred_signing_key(tx, x->keys, &key);
+	char log_key[CRED_DID_MAX + 16];
+	snprintf(log_key, sizeof(log_key), "%s#ledger", x->iss->did);
+	const struct subject *s = x->subject;
+	int64_t status_index;
+	enum ll_err err = cred_status_next(tx, &status_index);
 	if (err != LL_OK)
 		return err;
-	snprintf(x->kid, sizeof(x->kid), "%s", key.kid);
-	char log_key[CRED_DID_MAX + 16], header_kid[CRED_DID_MAX + JOSE_THUMBPRINT_MAX + 2];
-	snprintf(log_key, sizeof(log_key), "%s#ledger", x->iss->did);
-	snprintf(header_kid, sizeof(header_kid), "%s#%s", x->iss->did, key.kid);
-	const struct subject *s = x->subject;
 	const struct cred_badge_in in = { .issuer = x->iss, .id = x->id, .valid_from_us = x->now, .entry = &s->entry,
 					  .person_name = s->person_name, .account_no = s->account_no,
 					  .institution_name = s->institution_name, .sth = x->sth, .proof = x->proof,
-					  .log_key_id = log_key };
+					  .log_key_id = log_key, .status_index = status_index };
 	x->credential = cred_badge_json(&in);
-	/* VC-JOSE (W3C Securing Verifiable Credentials using JOSE and COSE §3.1.1): the credential is
-	 * the payload; its media type is vc+jwt, its content a vc. */
-	json_t *header = json_pack("{s:s, s:s, s:s, s:s, s:s}", "alg", "EdDSA", "kid", header_kid, "typ", "vc+jwt",
-				   "cty", "vc", "iss", x->iss->did);
-	char *payload = x->credential ? json_dumps(x->credential, JSON_COMPACT) : NULL;
-	err = header && payload ? jose_jws_sign_ed25519(header, payload, strlen(payload), key.sk, &x->jws) : LL_NOMEM;
-	sodium_memzero(key.sk, sizeof(key.sk));
-	json_decref(header);
-	free(payload);
+	err = x->credential ? cred_sign(tx, x->keys, x->iss, x->credential, &x->jws, x->kid) : LL_NOMEM;
 	if (err == LL_OK)
 		err = store_exec(tx, &CREDENTIAL_INSERT,
 				 SP(SV_TEXT(x->id), SV_TEXT(s->person_id), SV_TEXT(CRED_TYPE_BADGE), SV_TEXT(s->outcome_id),
-				    SV_TEXT(s->entry.id), SV_TEXT(key.kid), SV_TEXT(s->entry.o.title), SV_I64(x->now),
-				    SV_TEXT(x->jws)),
+				    SV_TEXT(s->entry.id), SV_TEXT(x->kid), SV_TEXT(s->entry.o.title), SV_I64(x->now),
+				    SV_TEXT(x->jws), SV_I64(status_index)),
 				 NULL, NULL);
 	return err;
 }

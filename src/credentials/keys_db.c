@@ -12,7 +12,7 @@
 #include "../base/crypto.h"
 #include "../store/store.h"
 #include "credentials.h"
-#include "keys_db.h"
+#include "credentials_db.h"
 
 static const struct store_stmt KEY_INSERT = {
 	"credential key insert",
@@ -122,31 +122,63 @@ enum ll_err cred_signing_key(struct ll_tx *tx, const struct ll_keys *keys, struc
 	return LL_OK;
 }
 
+enum ll_err cred_sign(struct ll_tx *tx, const struct ll_keys *keys, const struct cred_issuer *iss,
+		      const json_t *credential, char **ret_jws, char ret_kid[JOSE_THUMBPRINT_MAX])
+{
+	*ret_jws = NULL;
+	struct cred_signing_key key;
+	enum ll_err err = cred_signing_key(tx, keys, &key);
+	if (err != LL_OK)
+		return err;
+	memcpy(ret_kid, key.kid, JOSE_THUMBPRINT_MAX);
+	char kid[CRED_DID_MAX + JOSE_THUMBPRINT_MAX + 2];
+	snprintf(kid, sizeof(kid), "%s#%s", iss->did, key.kid);
+	json_t *header = json_pack("{s:s, s:s, s:s, s:s, s:s}", "alg", "EdDSA", "kid", kid, "typ", "vc+jwt", "cty", "vc",
+				   "iss", iss->did);
+	char *payload = credential ? json_dumps(credential, JSON_COMPACT) : NULL;
+	err = header && payload ? jose_jws_sign_ed25519(header, payload, strlen(payload), key.sk, ret_jws) : LL_NOMEM;
+	sodium_memzero(key.sk, sizeof(key.sk));
+	json_decref(header);
+	free(payload);
+	return err;
+}
+
+struct jwks_ctx {
+	const struct cred_issuer *iss;
+	json_t *keys;
+};
+
+/* A key as a JWK whose kid is the one a credential's header names: the issuer's DID URL of it. */
 static enum ll_err jwk_row(const struct store_row *row, void *ctx)
 {
+	struct jwks_ctx *j = ctx;
 	size_t len;
 	const void *pk = store_row_blob(row, 1, &len);
 	if (len != JOSE_ED25519_PUBLIC_BYTES)
 		return ll_fail(LL_INTERNAL, NULL, "an issuer key has the wrong length");
-	json_t *jwk = jose_jwk_ed25519(pk, store_row_text(row, 0));
+	char kid[CRED_DID_MAX + JOSE_THUMBPRINT_MAX + 2];
+	snprintf(kid, sizeof(kid), "%s#%s", j->iss->did, store_row_text(row, 0));
+	json_t *jwk = jose_jwk_ed25519(pk, kid);
 	if (!jwk || json_object_set_new(jwk, "alg", json_string("EdDSA")) != 0 ||
-	    json_object_set_new(jwk, "use", json_string("sig")) != 0 || json_array_append_new(ctx, jwk) != 0)
+	    json_object_set_new(jwk, "use", json_string("sig")) != 0 || json_array_append_new(j->keys, jwk) != 0)
 		return LL_NOMEM;
 	return LL_OK;
 }
 
 static enum ll_err jwks_txn(struct ll_tx *tx, void *ctx)
 {
-	json_array_clear(ctx);
-	return store_exec(tx, &KEY_ALL, SP_NONE, jwk_row, ctx);
+	struct jwks_ctx *j = ctx;
+	json_array_clear(j->keys);
+	return store_exec(tx, &KEY_ALL, SP_NONE, jwk_row, j);
 }
 
-enum ll_err cred_keys_jwks(struct ll_store *st, json_t **ret_keys)
+enum ll_err cred_keys_jwks(struct ll_store *st, const struct cred_issuer *iss, json_t **ret_keys)
 {
 	json_t *arr = json_array();
 	if (!arr)
 		return LL_NOMEM;
-	enum ll_err err = store_run(st, STORE_READ, "credential keys", jwks_txn, arr);
+	struct jwks_ctx j = { iss, arr };
+	enum ll_err err = store_run(st, STORE_READ, "credential keys", jwks_txn, &j);
 	if (err != LL_OK) {
 		json_decref(arr);
 		return err;
@@ -197,7 +229,7 @@ enum ll_err cred_did_document(struct ll_store *st, const struct ll_keys *keys, c
 			      json_t **ret_doc)
 {
 	json_t *jwks = NULL;
-	enum ll_err err = cred_keys_jwks(st, &jwks);
+	enum ll_err err = cred_keys_jwks(st, iss, &jwks);
 	if (err != LL_OK)
 		return err;
 	json_t *methods = json_array(), *assertion = json_array();
@@ -207,7 +239,7 @@ enum ll_err cred_did_document(struct ll_store *st, const struct ll_keys *keys, c
 	size_t i;
 	json_t *jwk;
 	json_array_foreach (jwks, i, jwk) {
-		snprintf(id, sizeof(id), "%s#%s", iss->did, json_string_value(json_object_get(jwk, "kid")));
+		snprintf(id, sizeof(id), "%s", json_string_value(json_object_get(jwk, "kid")));
 		is_ok = is_ok &&
 			json_array_append_new(methods, json_pack("{s:s, s:s, s:s, s:O}", "id", id, "type", "JsonWebKey2020",
 								 "controller", iss->did, "publicKeyJwk", jwk)) == 0 &&

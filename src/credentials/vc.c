@@ -147,6 +147,8 @@ json_t *cred_badge_json(const struct cred_badge_in *in)
 			       "id", in->id, "type", "VerifiableCredential", "OpenBadgeCredential", "issuer",
 			       cred_issuer_profile(in->issuer), "validFrom", valid_from, "name", o->title,
 			       "credentialSubject", subject, "lifelongLedger", ledger_part(in));
+	if (is_ok && vc && in->status_index >= 0)
+		is_ok = set(vc, "credentialStatus", cred_status_entry_json(in->issuer, (uint64_t)in->status_index));
 	if (!is_ok || !vc) {
 		json_decref(vc);
 		return NULL;

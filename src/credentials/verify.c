@@ -15,7 +15,7 @@
 #include "../store/store.h"
 #include "credentials.h"
 
-const char *const cred_check_names[] = { "format", "signature", "validity", "ledger", NULL };
+const char *const cred_check_names[] = { "format", "signature", "validity", "status", "ledger", NULL };
 
 enum status { NOT_CHECKED, PASSED, FAILED };
 static const char *const STATUS_NAMES[] = { "not_checked", "passed", "failed" };
@@ -80,12 +80,7 @@ static void check_format(const struct jose_jws *j, const json_t *vc, struct repo
 		     "This is a W3C Verifiable Credential secured as a JWS.");
 }
 
-struct resolver {
-	cred_key_fn fn;
-	void *ctx;
-};
-
-static enum ll_err check_signature(const struct resolver *keys, const struct jose_jws *j, const json_t *vc,
+static enum ll_err check_signature(const struct cred_verifier *keys, const struct jose_jws *j, const json_t *vc,
 				   struct report *r, char *ret_kid, size_t kid_cap)
 {
 	const char *issuer = issuer_id(vc);
@@ -99,7 +94,7 @@ static enum ll_err check_signature(const struct resolver *keys, const struct jos
 	}
 	unsigned char pk[JOSE_ED25519_PUBLIC_BYTES];
 	enum cred_key_lookup found = KEY_ISSUER_UNKNOWN;
-	enum ll_err err = keys->fn(keys->ctx, issuer, kid + il + 1, false, pk, &found);
+	enum ll_err err = keys->key(keys->ctx, issuer, kid + il + 1, false, pk, &found);
 	if (err != LL_OK)
 		return err;
 	if (found == KEY_ISSUER_UNKNOWN) {
@@ -138,7 +133,45 @@ static void check_validity(const json_t *vc, int64_t now_us, struct report *r)
 		note(r, CHECK_VALIDITY, PASSED, "凭证在有效期内。", "It is within its validity dates.");
 }
 
-static enum ll_err check_ledger(const struct resolver *keys, const json_t *vc, struct report *r)
+/* The credential's BitstringStatusListEntry (revocation), asked of v's status lists. */
+static enum ll_err check_status(const struct cred_verifier *v, const json_t *vc, struct report *r)
+{
+	const json_t *s = json_object_get(vc, "credentialStatus");
+	if (!s) {
+		note(r, CHECK_STATUS, NOT_CHECKED, "凭证没有写明在哪里查询撤销状态。",
+		     "The credential names no status list to look up revocation in.");
+		return LL_OK;
+	}
+	const char *type = json_string_value(json_object_get(s, "type"));
+	const char *purpose = json_string_value(json_object_get(s, "statusPurpose"));
+	const char *index = json_string_value(json_object_get(s, "statusListIndex"));
+	const char *list = json_string_value(json_object_get(s, "statusListCredential"));
+	char *end = NULL;
+	unsigned long long at = index && *index >= '0' && *index <= '9' ? strtoull(index, &end, 10) : 0;
+	if (!type || strcmp(type, "BitstringStatusListEntry") != 0 || !purpose || strcmp(purpose, "revocation") != 0 ||
+	    !end || *end || !list) {
+		note(r, CHECK_STATUS, FAILED, "撤销状态的写法不对。",
+		     "Its credentialStatus is not a revocation entry of a Bitstring Status List.");
+		return LL_OK;
+	}
+	enum cred_status_lookup found = STATUS_LIST_UNKNOWN;
+	if (v->status) {
+		enum ll_err err = v->status(v->ctx, issuer_id(vc), list, (uint64_t)at, &found);
+		if (err != LL_OK)
+			return err;
+	}
+	if (found == STATUS_REVOKED)
+		note(r, CHECK_STATUS, FAILED, "凭证已被撤销：它所证明的记录已被更正或撤销。",
+		     "It has been revoked: the record it speaks for was corrected or revoked.");
+	else if (found == STATUS_CLEAR)
+		note(r, CHECK_STATUS, PASSED, "凭证没有被撤销。", "It has not been revoked.");
+	else
+		note(r, CHECK_STATUS, NOT_CHECKED, "无法查询签发者的撤销清单。",
+		     "Its issuer's status list could not be consulted (%s).", list);
+	return LL_OK;
+}
+
+static enum ll_err check_ledger(const struct cred_verifier *keys, const json_t *vc, struct report *r)
 {
 	const json_t *l = json_object_get(vc, "lifelongLedger");
 	if (!l) {
@@ -179,7 +212,7 @@ static enum ll_err check_ledger(const struct resolver *keys, const json_t *vc, s
 	enum cred_key_lookup found = KEY_ISSUER_UNKNOWN;
 	bool is_issuers = strncmp(key_id, issuer, il) == 0 && key_id[il] == '#';
 	if (is_issuers) {
-		enum ll_err err = keys->fn(keys->ctx, issuer, key_id + il + 1, true, pk, &found);
+		enum ll_err err = keys->key(keys->ctx, issuer, key_id + il + 1, true, pk, &found);
 		if (err != LL_OK)
 			return err;
 	}
@@ -200,9 +233,8 @@ static enum ll_err check_ledger(const struct resolver *keys, const json_t *vc, s
 	return LL_OK;
 }
 
-enum ll_err cred_verify(cred_key_fn key_fn, void *ctx, const char *jws, int64_t now_us, json_t **ret_report)
+enum ll_err cred_verify(const struct cred_verifier *v, const char *jws, int64_t now_us, json_t **ret_report)
 {
-	const struct resolver keys = { key_fn, ctx };
 	struct report r;
 	memset(&r, 0, sizeof(r));
 	for (int c = 0; c < CHECK_COUNT; c++)
@@ -213,16 +245,19 @@ enum ll_err cred_verify(cred_key_fn key_fn, void *ctx, const char *jws, int64_t 
 	char kid[512] = "";
 	enum ll_err err = LL_OK;
 	if (jose_jws_parse(jws, "credential", &j) != LL_OK) {
-		note(&r, CHECK_FORMAT, FAILED, "这不是一份以 JWS 紧凑格式签名的凭证。", "%s", ll_error_get(LL_INVALID_VALUE)->message);
+		note(&r, CHECK_FORMAT, FAILED, "这不是一份以 JWS 紧凑格式签名的凭证。",
+		     "This is not a credential in the compact JWS form (three base64url parts joined by dots).");
 		ll_error_clear();
 	} else {
 		vc = json_loadb(j.payload, j.payload_len, 0, NULL);
 		check_format(&j, vc, &r);
 		if (r.status[CHECK_FORMAT] == PASSED)
-			err = check_signature(&keys, &j, vc, &r, kid, sizeof(kid));
+			err = check_signature(v, &j, vc, &r, kid, sizeof(kid));
 		if (err == LL_OK && r.status[CHECK_SIGNATURE] == PASSED) {
 			check_validity(vc, now_us, &r);
-			err = check_ledger(&keys, vc, &r);
+			err = check_status(v, vc, &r);
+			if (err == LL_OK)
+				err = check_ledger(v, vc, &r);
 		}
 		jose_jws_release(&j);
 	}
@@ -233,7 +268,7 @@ enum ll_err cred_verify(cred_key_fn key_fn, void *ctx, const char *jws, int64_t 
 	bool is_valid = true;
 	json_t *checks = json_array();
 	for (int c = 0; c < CHECK_COUNT; c++) {
-		is_valid = is_valid && r.status[c] != FAILED && (c == CHECK_LEDGER || r.status[c] == PASSED);
+		is_valid = is_valid && r.status[c] != FAILED && (c >= CHECK_STATUS || r.status[c] == PASSED);
 		json_array_append_new(checks, json_pack("{s:s, s:s, s:s, s:s}", "check", cred_check_names[c], "status",
 							STATUS_NAMES[r.status[c]], "message", r.zh[c], "message_en", r.en[c]));
 	}
@@ -280,16 +315,43 @@ static enum ll_err local_key(void *ctx, const char *did, const char *fragment, b
 	return err;
 }
 
+/* This node's own lists, read from the store as they are now. */
+static enum ll_err local_status(void *ctx, const char *did, const char *list_url, uint64_t index,
+				enum cred_status_lookup *ret)
+{
+	const struct local_keys *l = ctx;
+	*ret = STATUS_LIST_UNKNOWN;
+	char prefix[CRED_URL_MAX];
+	cred_status_list_url(l->iss, 0, prefix);
+	size_t pl = strlen(prefix) - 1; /* without the list number */
+	char *end = NULL;
+	const char *n = list_url + pl;
+	unsigned long long list = strcmp(did, l->iss->did) == 0 && strncmp(list_url, prefix, pl) == 0 && *n >= '0' &&
+					  *n <= '9'
+				  ? strtoull(n, &end, 10)
+				  : 0;
+	if (!end || *end || index >= CRED_STATUS_LIST_BITS || list > UINT64_MAX / CRED_STATUS_LIST_BITS - 1)
+		return LL_OK;
+	bool is_revoked = false;
+	enum ll_err err = cred_status_is_revoked(l->st, list * CRED_STATUS_LIST_BITS + index, &is_revoked);
+	if (err == LL_OK)
+		*ret = is_revoked ? STATUS_REVOKED : STATUS_CLEAR;
+	return err;
+}
+
 enum ll_err cred_verify_local(struct ll_store *st, const struct ll_keys *keys, const struct cred_issuer *iss,
 			      const char *jws, int64_t now_us, json_t **ret_report)
 {
 	struct local_keys l = { st, keys, iss };
-	return cred_verify(local_key, &l, jws, now_us, ret_report);
+	const struct cred_verifier v = { local_key, local_status, &l };
+	return cred_verify(&v, jws, now_us, ret_report);
 }
 
 struct documents {
 	const json_t *const *docs;
 	int n;
+	const char *const *lists;
+	int n_lists;
 };
 
 /* A DID document's verification method did#fragment, when the relation (assertionMethod, or
@@ -325,9 +387,45 @@ static enum ll_err document_key(void *ctx, const char *did, const char *fragment
 	return LL_OK;
 }
 
-enum ll_err cred_verify_with_documents(const json_t *const *docs, int n, const char *jws, int64_t now_us,
-				       json_t **ret_report)
+/* A status list given, believed once it verifies with the same documents (keys only: a list has
+ * no status of its own) and is its issuer's list at list_url. */
+static enum ll_err document_status(void *ctx, const char *did, const char *list_url, uint64_t index,
+				   enum cred_status_lookup *ret)
 {
-	struct documents d = { docs, n };
-	return cred_verify(document_key, &d, jws, now_us, ret_report);
+	const struct documents *d = ctx;
+	*ret = STATUS_LIST_UNKNOWN;
+	const struct cred_verifier keys_only = { document_key, NULL, (void *)d };
+	for (int i = 0; i < d->n_lists; i++) {
+		json_t *report = NULL;
+		enum ll_err err = cred_verify(&keys_only, d->lists[i], clock_now_us(), &report);
+		if (err != LL_OK)
+			return err;
+		const json_t *list = json_object_get(report, "credential");
+		const json_t *subject = json_object_get(list, "credentialSubject");
+		const char *id = json_string_value(json_object_get(list, "id"));
+		const char *purpose = json_string_value(json_object_get(subject, "statusPurpose"));
+		unsigned char *bits = NULL;
+		size_t len = 0;
+		bool is_it = json_is_true(json_object_get(report, "is_valid")) && id && strcmp(id, list_url) == 0 &&
+			     strcmp(json_string_value(json_object_get(report, "issuer")), did) == 0 && purpose &&
+			     strcmp(purpose, "revocation") == 0 &&
+			     cred_status_decode(json_string_value(json_object_get(subject, "encodedList")), "encodedList",
+						&bits, &len) == LL_OK;
+		ll_error_clear();
+		if (is_it)
+			*ret = cred_status_get(bits, len, index) ? STATUS_REVOKED : STATUS_CLEAR;
+		free(bits);
+		json_decref(report);
+		if (is_it)
+			return LL_OK;
+	}
+	return LL_OK;
+}
+
+enum ll_err cred_verify_with_documents(const json_t *const *docs, int n, const char *const *lists, int n_lists,
+				       const char *jws, int64_t now_us, json_t **ret_report)
+{
+	struct documents d = { docs, n, lists, n_lists };
+	const struct cred_verifier v = { document_key, document_status, &d };
+	return cred_verify(&v, jws, now_us, ret_report);
 }

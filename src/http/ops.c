@@ -229,6 +229,8 @@ static json_t *components(void)
 	json_object_set_new(s, "IssuerProfile", obj_schema(
 		"{\"id\":{\"type\":\"string\"},\"type\":{\"type\":\"array\"},\"name\":{\"type\":\"string\"},"
 		"\"url\":{\"type\":\"string\"},\"jwks_uri\":{\"type\":\"string\"},\"did_document\":{\"type\":\"string\"}}"));
+	json_object_set_new(s, "Jws", json_pack("{s:s, s:s}", "type", "string", "description",
+						"a verifiable credential secured with VC-JOSE: a compact JWS (application/vc+jwt)"));
 	json_object_set_new(s, "CredentialKey", obj_schema("{\"kid\":{\"type\":\"string\"}}"));
 	json_object_set_new(s, "Credential", obj_schema(
 		"{\"id\":{\"type\":\"string\"},\"type\":{\"type\":\"string\"},\"outcome_id\":{\"type\":\"string\"},"
@@ -239,7 +241,7 @@ static json_t *components(void)
 	json_object_set_new(s, "VerifyReport", obj_schema(
 		"{\"is_valid\":{\"type\":\"boolean\"},\"issuer\":{\"type\":\"string\"},\"kid\":{\"type\":\"string\"},"
 		"\"checks\":{\"type\":\"array\",\"items\":{\"type\":\"object\",\"properties\":{"
-		"\"check\":{\"type\":\"string\",\"enum\":[\"format\",\"signature\",\"validity\",\"ledger\"]},"
+		"\"check\":{\"type\":\"string\",\"enum\":[\"format\",\"signature\",\"validity\",\"status\",\"ledger\"]},"
 		"\"status\":{\"type\":\"string\",\"enum\":[\"passed\",\"failed\",\"not_checked\"]},"
 		"\"message\":{\"type\":\"string\"},\"message_en\":{\"type\":\"string\"}}}},"
 		"\"credential\":{\"type\":\"object\"}}"));
@@ -399,6 +401,7 @@ json_t *openapi_document(void)
 					    : strcmp(resp, "Csv") == 0    ? "text/csv"
 					    : strcmp(resp, "Binary") == 0 ? "application/octet-stream"
 					    : strcmp(resp, "Svg") == 0    ? "image/svg+xml"
+					    : strcmp(resp, "Jws") == 0    ? "application/vc+jwt"
 									  : "application/json";
 			json_object_set_new(responses, code,
 					    json_pack("{s:s, s:{s:{s:o}}}", "description", "success", "content", ctype,

@@ -403,7 +403,12 @@ static enum MHD_Result send_reply(struct request_state *rs)
 		resp = MHD_create_response_from_buffer(text ? len : 0, text, MHD_RESPMEM_MUST_FREE);
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
 					req->content_type ? req->content_type : "application/json; charset=utf-8");
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+		/* Answers are not stored unless the handler says how long they may be. */
+		bool has_cache_control = false;
+		for (int i = 0; i < req->n_headers; i++)
+			has_cache_control |= strcasecmp(req->header_names[i], MHD_HTTP_HEADER_CACHE_CONTROL) == 0;
+		if (!has_cache_control)
+			MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
 	} else if (req->reply_raw) {
 		resp = MHD_create_response_from_buffer(req->reply_raw_len, (void *)req->reply_raw,
 						       MHD_RESPMEM_PERSISTENT);

@@ -1,7 +1,8 @@
 -- Credentials anyone can verify (求职认证). credential_keys holds the issuer's Ed25519 keys, named
 -- by their JWK thumbprints: the newest signs, every one of them still verifies; the secret half is
 -- sealed with the node's key. credentials records each credential issued to a person, with its
--- text (a compact JWS) and the ledger entry it speaks for.
+-- text (a compact JWS), the ledger entry it speaks for and its index in the status lists (the
+-- counter 'credential_status' numbers them).
 CREATE TABLE credential_keys (
     kid TEXT PRIMARY KEY,
     public_key BYTEA NOT NULL,
@@ -17,6 +18,7 @@ CREATE TABLE credentials (
     outcome_id TEXT NOT NULL,
     entry_id TEXT NOT NULL,
     kid TEXT NOT NULL REFERENCES credential_keys (kid),
+    status_index BIGINT NOT NULL UNIQUE,
     title TEXT NOT NULL,
     issued_at BIGINT NOT NULL,
     jws TEXT NOT NULL

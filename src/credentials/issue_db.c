@@ -24,6 +24,8 @@ static const struct store_stmt CREDENTIAL_INSERT = {
 	"INSERT INTO credentials (id, person_id, type, outcome_id, entry_id, kid, title, issued_at, jws, status_index) "
 	"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
 };
+static const struct store_stmt SUPERSEDED = { "credential entry superseded",
+					      "SELECT COUNT(*) FROM ledger_entries WHERE supersedes = $1" };
 static const struct store_stmt CREDENTIAL_LIST = {
 	"credential list",
 	"SELECT id, type, outcome_id, entry_id, kid, title, issued_at FROM credentials WHERE person_id = $1 "
@@ -79,6 +81,12 @@ static enum ll_err subject_txn(struct ll_tx *tx, void *ctx)
 	return err;
 }
 
+static enum ll_err count_row(const struct store_row *row, void *ctx)
+{
+	*(int64_t *)ctx = store_row_i64(row, 0);
+	return LL_OK;
+}
+
 struct issue_ctx {
 	const struct ll_keys *keys;
 	const struct cred_issuer *iss;
@@ -102,8 +110,16 @@ static enum ll_err issue_txn(struct ll_tx *tx, void *ctx)
 	char log_key[CRED_DID_MAX + 16];
 	snprintf(log_key, sizeof(log_key), "%s#ledger", x->iss->did);
 	const struct subject *s = x->subject;
+	/* The entry was current when it was read; a correction or revocation since then would make
+	 * this a credential of the past. */
+	int64_t superseded = 0;
+	enum ll_err err = store_exec(tx, &SUPERSEDED, SP(SV_TEXT(s->entry.id)), count_row, &superseded);
+	if (err != LL_OK)
+		return err;
+	if (superseded)
+		return ll_fail(LL_CONFLICT, "outcome_id", "the outcome changed while its credential was being made; ask again");
 	int64_t status_index;
-	enum ll_err err = cred_status_next(tx, &status_index);
+	err = cred_status_next(tx, &status_index);
 	if (err != LL_OK)
 		return err;
 	const struct cred_badge_in in = { .issuer = x->iss, .id = x->id, .valid_from_us = x->now, .entry = &s->entry,

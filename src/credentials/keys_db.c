@@ -1,7 +1,8 @@
 /*
  * The issuer's keys: Ed25519 pairs named by their JWK thumbprints, the secret half sealed with
- * the node's key. The newest signs; every key the issuer ever had still verifies, so a credential
- * signed before a rotation stays valid.
+ * the node's key, numbered as they are made. The newest (by number, not by a clock that may step
+ * back) signs; every key the issuer ever had still verifies, so a credential signed before a
+ * rotation stays valid.
  */
 #include <sodium.h>
 #include <stdlib.h>
@@ -16,17 +17,24 @@
 
 static const struct store_stmt KEY_INSERT = {
 	"credential key insert",
-	"INSERT INTO credential_keys (kid, public_key, secret_sealed, created_at, created_by) VALUES ($1, $2, $3, $4, $5)"
+	"INSERT INTO credential_keys (kid, public_key, secret_sealed, created_at, created_by, number) "
+	"VALUES ($1, $2, $3, $4, $5, $6)"
 };
 static const struct store_stmt KEY_COUNT = { "credential key count", "SELECT COUNT(*) FROM credential_keys" };
 static const struct store_stmt KEY_NEWEST = {
 	"credential key newest",
-	"SELECT kid, public_key, secret_sealed FROM credential_keys ORDER BY created_at DESC, kid LIMIT 1"
+	"SELECT kid, public_key, secret_sealed FROM credential_keys ORDER BY number DESC LIMIT 1"
 };
 static const struct store_stmt KEY_ALL = {
-	"credential keys", "SELECT kid, public_key, created_at FROM credential_keys ORDER BY created_at DESC, kid"
+	"credential keys", "SELECT kid, public_key, created_at FROM credential_keys ORDER BY number DESC"
 };
 static const struct store_stmt KEY_ONE = { "credential key", "SELECT public_key FROM credential_keys WHERE kid = $1" };
+static const struct store_stmt NUMBER_SEED = {
+	"credential key seed", "INSERT INTO counters (name, value) VALUES ('credential_key', 0) ON CONFLICT DO NOTHING"
+};
+static const struct store_stmt NUMBER_NEXT = {
+	"credential key next", "UPDATE counters SET value = value + 1 WHERE name = 'credential_key' RETURNING value"
+};
 
 #define SEALED_BYTES (JOSE_ED25519_SECRET_BYTES + CRYPTO_SEAL_OVERHEAD)
 
@@ -54,15 +62,21 @@ static enum ll_err new_key_txn(struct ll_tx *tx, void *ctx)
 		if (err != LL_OK || n > 0)
 			return err;
 	}
+	int64_t number = 0;
+	enum ll_err err = store_exec(tx, &NUMBER_SEED, SP_NONE, NULL, NULL);
+	if (err == LL_OK)
+		err = store_exec(tx, &NUMBER_NEXT, SP_NONE, count_row, &number);
+	if (err != LL_OK)
+		return err;
 	unsigned char pk[crypto_sign_PUBLICKEYBYTES], sk[crypto_sign_SECRETKEYBYTES], sealed[SEALED_BYTES];
 	crypto_sign_keypair(pk, sk);
 	crypto_seal(k->keys, sk, sizeof(sk), sealed);
 	sodium_memzero(sk, sizeof(sk));
 	jose_jwk_thumbprint(pk, k->kid);
-	enum ll_err err = store_exec(tx, &KEY_INSERT,
-				     SP(SV_TEXT(k->kid), SV_BLOB(pk, sizeof(pk)), SV_BLOB(sealed, sizeof(sealed)),
-					SV_I64(clock_now_us()), SV_TEXT(k->actor ? k->actor->id : NULL)),
-				     NULL, NULL);
+	err = store_exec(tx, &KEY_INSERT,
+			 SP(SV_TEXT(k->kid), SV_BLOB(pk, sizeof(pk)), SV_BLOB(sealed, sizeof(sealed)), SV_I64(clock_now_us()),
+			    SV_TEXT(k->actor ? k->actor->id : NULL), SV_I64(number)),
+			 NULL, NULL);
 	if (err == LL_OK && k->actor)
 		err = audit_write(tx, k->actor, "credential_key.rotate", "credential_key", k->kid, NULL);
 	k->is_made = err == LL_OK;

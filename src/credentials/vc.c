@@ -23,8 +23,14 @@ enum ll_err cred_issuer_init(const char *url, struct cred_issuer *ret)
 	size_t len = host ? strlen(host) : 0;
 	if (len && host[len - 1] == '/')
 		len--;
-	if (!host || len == 0 || memchr(host, '/', len) || memchr(host, '?', len) || memchr(host, '#', len) ||
-	    strlen(url) >= sizeof(ret->url) || 8 + 3 * len >= sizeof(ret->did))
+	/* A DNS name (letters, digits, dots, hyphens) or an IPv4 address, and a port of 1 to 65535. */
+	size_t name = host ? strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") : 0;
+	size_t digits = name < len && host[name] == ':' ? strspn(host + name + 1, "0123456789") : 0;
+	long port = digits ? strtol(host + name + 1, NULL, 10) : 0;
+	bool is_port_ok = name == len || (name + 1 + digits == len && digits >= 1 && digits <= 5 && port >= 1 &&
+					  port <= 65535);
+	if (!host || name == 0 || host[0] == '.' || host[0] == '-' || !is_port_ok || strlen(url) >= sizeof(ret->url) ||
+	    8 + 3 * len >= sizeof(ret->did))
 		return ll_fail(LL_INVALID_VALUE, "url", "the issuer's address is http(s)://host[:port], without a path");
 	snprintf(ret->url, sizeof(ret->url), "%.*s", (int)(host - url + (ptrdiff_t)len), url);
 	/* did:web (W3C CCG did:web §3.2): the host, with a port's colon percent-encoded. */

@@ -272,12 +272,17 @@ enum ll_err cred_verify(const struct cred_verifier *v, const char *jws, int64_t 
 		json_array_append_new(checks, json_pack("{s:s, s:s, s:s, s:s}", "check", cred_check_names[c], "status",
 							STATUS_NAMES[r.status[c]], "message", r.zh[c], "message_en", r.en[c]));
 	}
+	/* What could be read of it, and nothing (rather than null) of what could not. */
 	const char *issuer = json_is_object(vc) ? issuer_id(vc) : NULL;
-	json_t *report = json_pack("{s:b, s:o, s:s?, s:s?, s:O?}", "is_valid", is_valid, "checks", checks, "issuer",
-				   issuer, "kid", kid[0] ? kid : NULL, "credential", json_is_object(vc) ? vc : NULL);
+	json_t *report = json_pack("{s:b, s:o}", "is_valid", is_valid, "checks", checks);
+	bool is_ok = report && (!issuer || json_object_set_new(report, "issuer", json_string(issuer)) == 0) &&
+		     (!kid[0] || json_object_set_new(report, "kid", json_string(kid)) == 0) &&
+		     (!json_is_object(vc) || json_object_set(report, "credential", vc) == 0);
 	json_decref(vc);
-	if (!report)
+	if (!is_ok) {
+		json_decref(report);
 		return LL_NOMEM;
+	}
 	*ret_report = report;
 	return LL_OK;
 }

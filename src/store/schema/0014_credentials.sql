@@ -1,10 +1,12 @@
 -- Credentials anyone can verify (求职认证). credential_keys holds the issuer's Ed25519 keys, named
--- by their JWK thumbprints: the newest signs, every one of them still verifies; the secret half is
--- sealed with the node's key. credentials records each credential issued to a person, with its
+-- by their JWK thumbprints and numbered as they are made (the counter 'credential_key'): the
+-- highest number signs, every one of them still verifies; the secret half is sealed with the
+-- node's key. credentials records each credential issued to a person, with its
 -- text (a compact JWS), the ledger entry it speaks for and its index in the status lists (the
 -- counter 'credential_status' numbers them).
 CREATE TABLE credential_keys (
     kid TEXT PRIMARY KEY,
+    number BIGINT NOT NULL UNIQUE,
     public_key BYTEA NOT NULL,
     secret_sealed BYTEA NOT NULL,
     created_at BIGINT NOT NULL,

@@ -38,3 +38,4 @@ npm_install() { # folder
 }
 npm_install web
 npm_install tests/e2e
+npm_install tests/api

@@ -13,6 +13,7 @@ import {
   CHANGNING, XUHUI, assertError, assertStatus, auditMark, auditSince, createInstitution, createStaff, registerCitizen,
   signInFixture, uniqueName,
 } from './lib.mjs';
+import { canonicalBytes, leafHash } from './ledger-proofs.mjs';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const P = '/api/v1/transfer/programmes';
@@ -21,23 +22,6 @@ const UNITS = '/api/v1/transfer/units';
 const MINE = '/api/v1/me/applications';
 
 // ---- The entry hash, as a client recomputes it with node:crypto ----
-
-const sha256 = (...parts) => crypto.createHash('sha256').update(Buffer.concat(parts)).digest();
-const leafHash = (bytes) => sha256(Buffer.from([0x00]), bytes);
-
-// The bytes an entry's hash covers (OpenAPI component Entry; src/ledger/entry.c): the entry
-// without entry_hash, created_at and created_at_us, with created_at_us as created_at, keys sorted,
-// no spaces.
-function canonicalBytes(entry) {
-  const o = { ...entry };
-  delete o.entry_hash;
-  delete o.created_at;
-  delete o.created_at_us;
-  o.created_at = entry.created_at_us;
-  const sorted = {};
-  for (const k of Object.keys(o).sort()) sorted[k] = o[k];
-  return Buffer.from(JSON.stringify(sorted), 'utf8');
-}
 
 // ---- The programme and its rules ----
 

@@ -48,6 +48,20 @@ const routes = [
     meta: { roles: ['citizen'], title: 'nav.shares' },
   },
   {
+    // 我的凭证: outcomes issued as verifiable credentials (Open Badges 3.0, VC-JOSE).
+    path: '/me/credentials',
+    name: 'credentials',
+    component: () => import('./views/CredentialsView.vue'),
+    meta: { roles: ['citizen'], title: 'nav.credentials' },
+  },
+  {
+    // 验证凭证: anyone (an employer, a school) checks a credential, without signing in.
+    path: '/verify',
+    name: 'verify',
+    component: () => import('./views/VerifyView.vue'),
+    meta: { public: true, title: 'verify.title' },
+  },
+  {
     // What the citizen's learning counts toward: programmes found and followed.
     path: '/me/programmes',
     name: 'my-programmes',

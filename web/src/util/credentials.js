@@ -1,0 +1,132 @@
+// Verifiable credentials for people (我的凭证 and 验证凭证): the main facts of an Open Badges 3.0
+// credential as the API returns it decoded, the credential as a file, and handing a credential
+// from the citizen's page to the public verify page in the same tab. Nothing here checks a
+// credential: only POST /api/v1/verify says whether one is valid.
+
+// The media type of a credential secured with VC-JOSE (a compact JWS).
+export const CREDENTIAL_TYPE = 'application/vc+jwt';
+
+// Where /me/credentials leaves a credential for /verify: sessionStorage, as a JWS is several
+// kilobytes, too long for an address; taken (and removed) once by the verify page.
+const HANDOFF_KEY = 'lifelong.verify.credential';
+
+function firstOf(v) {
+  return Array.isArray(v) ? v[0] : v;
+}
+
+// A date-time of the credential ("2023-01-10T00:00:00+08:00") as its calendar day in Beijing,
+// where the credit bank gives dates: "2023-01-10".
+function dayOf(s) {
+  if (typeof s !== 'string') return '';
+  const m = /^(\d{4}-\d{2}-\d{2})/.exec(s);
+  return m ? m[1] : '';
+}
+
+// What a person wants to know of a credential (the payload of the JWS, an OpenBadgeCredential):
+// what was learned, where, the credits, when, whose it is, and who issued it. Missing facts are
+// null; anything that is not an object gives null.
+export function credentialFacts(vc) {
+  if (!vc || typeof vc !== 'object') return null;
+  const subject = firstOf(vc.credentialSubject) || {};
+  const achievement = subject.achievement || {};
+  const creator = achievement.creator || {};
+  const ids = Array.isArray(subject.identifier) ? subject.identifier : [];
+  const ident = (type) => {
+    const x = ids.find((i) => i && i.identityType === type && i.hashed === false);
+    return x && typeof x.identityHash === 'string' ? x.identityHash : null;
+  };
+  const issuer = typeof vc.issuer === 'string' ? { id: vc.issuer } : vc.issuer || {};
+  const result = firstOf(subject.result);
+  const num = (v) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+  return {
+    id: typeof vc.id === 'string' ? vc.id : null,
+    title: achievement.name || vc.name || null,
+    achievementType: achievement.achievementType || null,
+    code: achievement.humanCode || null,
+    institution: creator.name || null,
+    credits: num(subject.creditsEarned) ?? num(achievement.creditsAvailable),
+    result: result && result.value != null ? String(result.value) : null,
+    startedOn: dayOf(subject.activityStartDate) || null,
+    awardedOn: dayOf(subject.activityEndDate) || null,
+    certificateNo: subject.licenseNumber || null,
+    holder: ident('name'),
+    accountNo: ident('identifier'),
+    issuerId: issuer.id || null,
+    issuerName: issuer.name || null,
+    validFrom: vc.validFrom || null,
+    validUntil: vc.validUntil || null,
+  };
+}
+
+// A credential's file name: its title (without the characters file systems refuse) and .jwt.
+export function credentialFileName(title) {
+  const base = String(title || '')
+    .replace(/[\\/:*?"<>|\u0000-\u001f]+/g, '_')
+    .replace(/^[\s.]+|[\s.]+$/g, '')
+    .slice(0, 120);
+  return (base || 'credential') + '.jwt';
+}
+
+// Saves jws as the file <title>.jwt (application/vc+jwt) through the browser's download.
+export function downloadCredential(jws, title) {
+  const url = URL.createObjectURL(new Blob([jws], { type: CREDENTIAL_TYPE }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = credentialFileName(title);
+  a.rel = 'noopener';
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  // The download has its own copy by the time the click returns; give it a moment regardless.
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+}
+
+// A key id shortened for people: the fragment of a "did:…#kid", its first 8 characters.
+export function shortKid(kid) {
+  if (!kid) return '';
+  const s = String(kid);
+  const k = s.includes('#') ? s.slice(s.lastIndexOf('#') + 1) : s;
+  return k.length > 10 ? k.slice(0, 8) + '…' : k;
+}
+
+// The credential in the text of a file someone chose: a compact JWS as it is (.jwt, .txt), or a
+// JSON object with a "jws" member (as GET /api/v1/me/credentials/{id} answers) or a "credential"
+// member that is a JWS. '' when there is none.
+export function jwsFromFileText(text) {
+  const s = String(text || '')
+    .replace(/^\uFEFF/, '')
+    .trim();
+  if (!s) return '';
+  if (s.startsWith('{')) {
+    try {
+      const o = JSON.parse(s);
+      if (o && typeof o.jws === 'string') return o.jws.trim();
+      if (o && typeof o.credential === 'string') return o.credential.trim();
+    } catch {
+      // not JSON after all: treat it as text
+    }
+    return '';
+  }
+  return s;
+}
+
+// Leaves jws for the verify page of this tab.
+export function handCredentialToVerify(jws) {
+  try {
+    sessionStorage.setItem(HANDOFF_KEY, jws);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// The credential left by handCredentialToVerify, once: '' when there is none.
+export function takeHandedCredential() {
+  try {
+    const v = sessionStorage.getItem(HANDOFF_KEY) || '';
+    sessionStorage.removeItem(HANDOFF_KEY);
+    return v;
+  } catch {
+    return '';
+  }
+}

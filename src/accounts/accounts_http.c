@@ -121,11 +121,13 @@ enum ll_err accounts_http_mine(struct http_req *req)
 	struct account_scope scope;
 	struct audit_actor actor;
 	struct account acc;
-	if (!req->caller.person_id)
-		return ll_fail(LL_NOT_FOUND, NULL, "this user has no learning account");
+	const char *pid;
+	enum ll_err err = http_my_person(req, &pid);
+	if (err != LL_OK)
+		return err;
 	scope_of(req, &scope);
 	http_actor(req, &actor);
-	enum ll_err err = account_get(req->app->st, req->app->keys, req->caller.person_id, &scope, false, NULL, &actor,
+	err = account_get(req->app->st, req->app->keys, pid, &scope, false, NULL, &actor,
 				      &req->arena, &acc);
 	if (err == LL_OK)
 		http_reply(req, 200, account_json(&acc));

@@ -89,20 +89,12 @@ enum ll_err cred_http_key_rotate(struct http_req *req)
 	return err;
 }
 
-static enum ll_err my_person(const struct http_req *req, const char **ret)
-{
-	if (!req->caller.person_id)
-		return ll_fail(LL_NOT_FOUND, NULL, "this user has no learning account");
-	*ret = req->caller.person_id;
-	return LL_OK;
-}
-
 enum ll_err cred_http_issue(struct http_req *req)
 {
 	const char *pid = NULL;
 	struct issue_in in = { 0 };
 	json_t *root = NULL, *obj;
-	enum ll_err err = my_person(req, &pid);
+	enum ll_err err = http_my_person(req, &pid);
 	if (err == LL_OK)
 		err = http_body(req, &in, &root);
 	if (err == LL_OK)
@@ -117,7 +109,7 @@ enum ll_err cred_http_list(struct http_req *req)
 {
 	const char *pid = NULL;
 	json_t *page;
-	enum ll_err err = my_person(req, &pid);
+	enum ll_err err = http_my_person(req, &pid);
 	if (err == LL_OK)
 		err = cred_list(req->app->st, pid, &page);
 	if (err == LL_OK)
@@ -129,7 +121,7 @@ enum ll_err cred_http_get(struct http_req *req)
 {
 	const char *pid = NULL;
 	json_t *obj;
-	enum ll_err err = my_person(req, &pid);
+	enum ll_err err = http_my_person(req, &pid);
 	if (err == LL_OK)
 		err = cred_get(req->app->st, pid, http_param(req, "id"), &obj);
 	if (err == LL_OK)

@@ -63,6 +63,12 @@ enum ll_err http_authenticate(struct http_req *req)
 	return LL_OK;
 }
 
+enum ll_err http_my_person(const struct http_req *req, const char **ret_person_id)
+{
+	*ret_person_id = req->caller.person_id;
+	return req->caller.person_id ? LL_OK : ll_fail(LL_NOT_FOUND, NULL, "this user has no learning account");
+}
+
 void http_actor(const struct http_req *req, struct audit_actor *ret_actor)
 {
 	memset(ret_actor, 0, sizeof(*ret_actor));

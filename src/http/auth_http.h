@@ -19,5 +19,8 @@ enum ll_err http_authenticate(struct http_req *req);
 
 /* The caller as an audit actor (strings borrowed from req). */
 void http_actor(const struct http_req *req, struct audit_actor *ret_actor);
+/* The person whose learning account the caller is (the /me routes of a citizen): *ret_person_id
+ * borrowed from req; LL_NOT_FOUND when the caller has none. */
+enum ll_err http_my_person(const struct http_req *req, const char **ret_person_id);
 
 #endif

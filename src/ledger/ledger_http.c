@@ -546,25 +546,17 @@ static enum ll_err transcript_csv_reply(struct http_req *req, const char *person
 	return err;
 }
 
-static enum ll_err my_person(const struct http_req *req, const char **ret)
-{
-	if (!req->caller.person_id)
-		return ll_fail(LL_NOT_FOUND, NULL, "this user has no learning account");
-	*ret = req->caller.person_id;
-	return LL_OK;
-}
-
 enum ll_err ledger_http_my_transcript(struct http_req *req)
 {
 	const char *pid = NULL;
-	enum ll_err err = my_person(req, &pid);
+	enum ll_err err = http_my_person(req, &pid);
 	return err == LL_OK ? transcript_reply(req, pid) : err;
 }
 
 enum ll_err ledger_http_my_transcript_csv(struct http_req *req)
 {
 	const char *pid = NULL;
-	enum ll_err err = my_person(req, &pid);
+	enum ll_err err = http_my_person(req, &pid);
 	return err == LL_OK ? transcript_csv_reply(req, pid) : err;
 }
 
@@ -591,7 +583,7 @@ enum ll_err ledger_http_share_create(struct http_req *req)
 	const char *pid = NULL;
 	struct share_in in = { 0 };
 	json_t *root, *items;
-	enum ll_err err = my_person(req, &pid);
+	enum ll_err err = http_my_person(req, &pid);
 	if (err == LL_OK)
 		err = http_body(req, &in, &root);
 	if (err != LL_OK)
@@ -611,7 +603,7 @@ enum ll_err ledger_http_share_list(struct http_req *req)
 {
 	const char *pid = NULL;
 	json_t *items;
-	enum ll_err err = my_person(req, &pid);
+	enum ll_err err = http_my_person(req, &pid);
 	if (err == LL_OK)
 		err = share_list(req->app->st, pid, &items);
 	if (err == LL_OK)
@@ -622,7 +614,7 @@ enum ll_err ledger_http_share_list(struct http_req *req)
 enum ll_err ledger_http_share_end(struct http_req *req)
 {
 	const char *pid = NULL;
-	enum ll_err err = my_person(req, &pid);
+	enum ll_err err = http_my_person(req, &pid);
 	if (err != LL_OK)
 		return err;
 	struct audit_actor actor;

@@ -26,12 +26,6 @@
 	" LEFT JOIN divisions dc ON dc.code = p.committee_code"
 #define SCOPE_WHERE " AND ($2 = '' OR p.registered_by = $2) AND ($3 = '' OR p.district_code = $3) AND ($4 = '' OR p.id = $4)"
 
-static const struct store_stmt COUNTER_SEED = {
-	"counter seed", "INSERT INTO counters (name, value) VALUES ($1, 0) ON CONFLICT DO NOTHING"
-};
-static const struct store_stmt COUNTER_ADD = {
-	"counter add", "UPDATE counters SET value = value + $2 WHERE name = $1 RETURNING value"
-};
 static const struct store_stmt PERSON_INSERT = {
 	"person insert",
 	"INSERT INTO persons (id, account_no, name, id_hash, id_sealed, id_masked, phone_hash, phone_sealed, "
@@ -166,18 +160,10 @@ static enum ll_err acc_row(const struct store_row *row, void *ctx)
 	return LL_OK;
 }
 
-static enum ll_err i64_row(const struct store_row *row, void *ctx)
-{
-	*(int64_t *)ctx = store_row_i64(row, 0);
-	return LL_OK;
-}
-
 enum ll_err account_reserve_serials(struct ll_tx *tx, int64_t n, int64_t *ret_first)
 {
 	int64_t last = 0;
-	enum ll_err err = store_exec(tx, &COUNTER_SEED, SP(SV_TEXT("account_no")), NULL, NULL);
-	if (err == LL_OK)
-		err = store_exec(tx, &COUNTER_ADD, SP(SV_TEXT("account_no"), SV_I64(n)), i64_row, &last);
+	enum ll_err err = store_counter_add(tx, "account_no", n, &last);
 	if (err != LL_OK)
 		return err;
 	if (n < 1 || last >= ACCOUNT_SERIAL_LIMIT)

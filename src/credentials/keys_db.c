@@ -29,12 +29,7 @@ static const struct store_stmt KEY_ALL = {
 	"credential keys", "SELECT kid, public_key, created_at FROM credential_keys ORDER BY number DESC"
 };
 static const struct store_stmt KEY_ONE = { "credential key", "SELECT public_key FROM credential_keys WHERE kid = $1" };
-static const struct store_stmt NUMBER_SEED = {
-	"credential key seed", "INSERT INTO counters (name, value) VALUES ('credential_key', 0) ON CONFLICT DO NOTHING"
-};
-static const struct store_stmt NUMBER_NEXT = {
-	"credential key next", "UPDATE counters SET value = value + 1 WHERE name = 'credential_key' RETURNING value"
-};
+
 
 #define SEALED_BYTES (JOSE_ED25519_SECRET_BYTES + CRYPTO_SEAL_OVERHEAD)
 
@@ -63,9 +58,7 @@ static enum ll_err new_key_txn(struct ll_tx *tx, void *ctx)
 			return err;
 	}
 	int64_t number = 0;
-	enum ll_err err = store_exec(tx, &NUMBER_SEED, SP_NONE, NULL, NULL);
-	if (err == LL_OK)
-		err = store_exec(tx, &NUMBER_NEXT, SP_NONE, count_row, &number);
+	enum ll_err err = store_counter_add(tx, "credential_key", 1, &number);
 	if (err != LL_OK)
 		return err;
 	unsigned char pk[crypto_sign_PUBLICKEYBYTES], sk[crypto_sign_SECRETKEYBYTES], sealed[SEALED_BYTES];

@@ -22,12 +22,6 @@ static const struct store_stmt IS_REVOKED = {
 	"credential status one",
 	"SELECT COUNT(*) FROM credentials c JOIN ledger_entries e ON e.supersedes = c.entry_id WHERE c.status_index = $1"
 };
-static const struct store_stmt COUNTER_SEED = {
-	"credential status seed", "INSERT INTO counters (name, value) VALUES ('credential_status', 0) ON CONFLICT DO NOTHING"
-};
-static const struct store_stmt COUNTER_NEXT = {
-	"credential status next", "UPDATE counters SET value = value + 1 WHERE name = 'credential_status' RETURNING value"
-};
 
 static enum ll_err i64_row(const struct store_row *row, void *ctx)
 {
@@ -38,9 +32,7 @@ static enum ll_err i64_row(const struct store_row *row, void *ctx)
 enum ll_err cred_status_next(struct ll_tx *tx, int64_t *ret_index)
 {
 	int64_t value = 0;
-	enum ll_err err = store_exec(tx, &COUNTER_SEED, SP_NONE, NULL, NULL);
-	if (err == LL_OK)
-		err = store_exec(tx, &COUNTER_NEXT, SP_NONE, i64_row, &value);
+	enum ll_err err = store_counter_add(tx, "credential_status", 1, &value);
 	if (err == LL_OK && value < 1)
 		err = ll_fail(LL_INTERNAL, NULL, "the status counter did not count");
 	*ret_index = value - 1;

@@ -274,6 +274,22 @@ enum ll_err store_cursor_advance(struct ll_tx *tx, const char *name, int64_t pos
 	return err;
 }
 
+static const struct store_stmt COUNTER_SEED = {
+	"counter seed", "INSERT INTO counters (name, value) VALUES ($1, 0) ON CONFLICT DO NOTHING"
+};
+static const struct store_stmt COUNTER_ADD = {
+	"counter add", "UPDATE counters SET value = value + $2 WHERE name = $1 RETURNING value"
+};
+
+enum ll_err store_counter_add(struct ll_tx *tx, const char *name, int64_t n, int64_t *ret_value)
+{
+	*ret_value = 0;
+	enum ll_err err = store_exec(tx, &COUNTER_SEED, SP(SV_TEXT(name)), NULL, NULL);
+	if (err == LL_OK)
+		err = store_exec(tx, &COUNTER_ADD, SP(SV_TEXT(name), SV_I64(n)), position_row, ret_value);
+	return err;
+}
+
 struct ll_store *store_tx_store(struct ll_tx *tx)
 {
 	return tx->st;

@@ -133,6 +133,11 @@ enum ll_err store_cursor_get(struct ll_tx *tx, const char *name, int64_t *ret_po
  * further keeps its place). */
 enum ll_err store_cursor_advance(struct ll_tx *tx, const char *name, int64_t position);
 
+/* Counters (the counters table): adds n to name's value (made at 0 the first time) inside tx and
+ * gives the value it now has. The row stays locked until tx ends, so concurrent transactions
+ * never get the same values; a rolled-back transaction gives its values back. */
+enum ll_err store_counter_add(struct ll_tx *tx, const char *name, int64_t n, int64_t *ret_value);
+
 /* A list as the API gives it (items.c): stmt with params run in one read transaction, each row
  * made an item by item_of (NULL when out of memory), answered as {"items":[…]} in *ret_page
  * (caller owns it). */

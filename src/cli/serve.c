@@ -11,6 +11,7 @@
 #include "../base/crypto.h"
 #include "../base/log.h"
 #include "../credentials/credentials.h"
+#include "../http/guesses.h"
 #include "../http/metrics.h"
 #include "../http/server.h"
 #include "../ledger/ledger.h"
@@ -141,7 +142,9 @@ int cmd_serve(int argc, char **argv)
 	 * that leaves most server threads free for everything else. */
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	app.pw_gate = pw_gate_new(ncpu > 0 ? (int)ncpu : 2, (int)so.threads / 2);
-	if (!app.metrics || !app.pw_gate) {
+	/* Share links: 20 unknown ones per address, then one each 30 seconds. */
+	app.share_guesses = guess_limit_new(20, 30 * 1000000LL, 65536);
+	if (!app.metrics || !app.pw_gate || !app.share_guesses) {
 		err = ll_fail(LL_NOMEM, NULL, NULL);
 		goto out;
 	}
@@ -184,6 +187,7 @@ out:
 	log_flush();
 	metrics_free(app.metrics);
 	pw_gate_free(app.pw_gate);
+	guess_limit_free(app.share_guesses);
 	store_close(st);
 	keys_free(keys);
 	if (access_file)

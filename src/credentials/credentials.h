@@ -103,6 +103,22 @@ struct cred_badge_in {
 /* The OpenBadgeCredential (unsecured); NULL when out of memory. */
 json_t *cred_badge_json(const struct cred_badge_in *in);
 
+/* What a CLR 2.0 transcript of several outcomes says: the person, and each outcome's Open Badges
+ * credential as its JWS. */
+struct cred_clr_in {
+	const struct cred_issuer *issuer;
+	const char *id;                 /* urn:uuid:… */
+	int64_t valid_from_us;
+	const char *person_name;
+	const char *account_no;
+	const char *const *jws;         /* the badges, in the person's order */
+	int n;
+	int64_t status_index;           /* -1: none */
+};
+/* The ClrCredential (unsecured): a ClrSubject whose verifiableCredential embeds each badge as an
+ * EnvelopedVerifiableCredential ("data:application/vc+jwt,<JWS>"); NULL when out of memory. */
+json_t *cred_clr_json(const struct cred_clr_in *in);
+
 /* ---- Revocation: W3C Bitstring Status List v1.0 (status.c, status_db.c) ----
  *
  * Each credential has a status index, given in the order credentials are issued; list n holds
@@ -157,6 +173,8 @@ enum ll_err cred_did_document(struct ll_store *st, const struct ll_keys *keys, c
 /* ---- Issuing (issue_db.c) ---- */
 
 #define CRED_TYPE_BADGE "OpenBadgeCredential"
+#define CRED_TYPE_CLR "ClrCredential"
+#define CRED_CLR_MAX 20
 
 /* Issues the person's outcome outcome_id (its current version; not one revoked) as an Open
  * Badges credential signed with the newest key, and records it. *ret_obj: {"id", "type",
@@ -164,10 +182,61 @@ enum ll_err cred_did_document(struct ll_store *st, const struct ll_keys *keys, c
  * person holds no such current outcome. */
 enum ll_err cred_issue_badge(struct ll_store *st, const struct ll_keys *keys, const struct cred_issuer *iss,
 			     const char *person_id, const char *outcome_id, json_t **ret_obj);
+/* Issues a CLR 2.0 transcript of the person's outcomes outcome_ids (a JSON array of 1 to
+ * CRED_CLR_MAX distinct ids of their current outcomes), embedding each outcome's badge: the
+ * person's newest one for the outcome's current version, or one issued now. *ret_obj: {"id",
+ * "type", "kid", "title", "issued_at", "jws", "credential", "items": [{"credential_id",
+ * "outcome_id", "entry_id", "title"}]}. Nothing is issued when an id is not one of their current
+ * outcomes (LL_NOT_FOUND naming outcome_ids). */
+enum ll_err cred_issue_clr(struct ll_store *st, const struct ll_keys *keys, const struct cred_issuer *iss,
+			   const char *person_id, const json_t *outcome_ids, json_t **ret_obj);
 /* The person's credentials, newest first, without their text: {"items": [...]}. */
 enum ll_err cred_list(struct ll_store *st, const char *person_id, json_t **ret_page);
 /* One of the person's credentials with its JWS and credential. */
 enum ll_err cred_get(struct ll_store *st, const char *person_id, const char *id, json_t **ret_obj);
+
+/* ---- Shares (share_db.c): records shared by a link (求职认证) ---- */
+
+struct cred_share_in {
+	const json_t *outcome_ids;      /* 1 to CRED_CLR_MAX ids of the person's current outcomes */
+	const char *purpose;            /* 1 to 200 characters */
+	const char *recipient;          /* optional */
+	int64_t expires_at;             /* 0: 30 days ahead; at most 365 days ahead */
+};
+extern const struct json_field cred_share_spec[];
+
+/* Shares the person's outcomes: each one's badge (their current one, or a new one) and a
+ * transcript of them, behind a new link. *ret_share: {"id", "purpose", "recipient", "created_at",
+ * "expires_at", "ended_at", "state", "token", "url", "views", "clr_id", "items": [{"credential_id",
+ * "outcome_id", "title"}]}. Nothing is stored when the input is refused. */
+enum ll_err cred_share_create(struct ll_store *st, const struct ll_keys *keys, const struct cred_issuer *iss,
+			      const char *person_id, const struct cred_share_in *in, int64_t now_us, json_t **ret_share);
+/* The person's shares, newest first: {"items": [share]}, state as of now_us. */
+enum ll_err cred_share_list(struct ll_store *st, const struct ll_keys *keys, const struct cred_issuer *iss,
+			    const char *person_id, int64_t now_us, json_t **ret_page);
+/* One of the person's shares with "view_log": [{"at", "address", "user_agent", "was_shown"}],
+ * newest first. LL_NOT_FOUND when it is not theirs. */
+enum ll_err cred_share_get(struct ll_store *st, const struct ll_keys *keys, const struct cred_issuer *iss,
+			   const char *person_id, const char *id, int64_t now_us, json_t **ret_share);
+/* Ends the person's share at once (again: nothing changes). */
+enum ll_err cred_share_end(struct ll_store *st, const char *person_id, const char *id, int64_t now_us);
+/* The link of the person's share. */
+enum ll_err cred_share_link(struct ll_store *st, const struct ll_keys *keys, const struct cred_issuer *iss,
+			    const char *person_id, const char *id, char out[CRED_URL_MAX]);
+
+/* Who opened a link, and when. */
+struct cred_share_visit {
+	const char *address;
+	const char *user_agent;         /* or NULL */
+	int64_t now_us;
+};
+/* Opens the share whose link carries token, recording the visit when it names one: {"purpose",
+ * "recipient", "created_at", "expires_at", "holder": {"name"}, "issuer": {"name", "name_en",
+ * "url", "did"}, "is_valid", "transcript": {"id", "title", "jws", "report"}, "items":
+ * [{"credential_id", "title", "jws", "report"}]}, each report as cred_verify_local makes it now.
+ * LL_NOT_FOUND for a token of no share, LL_SHARE_ENDED, LL_SHARE_EXPIRED. */
+enum ll_err cred_share_open(struct ll_store *st, const struct ll_keys *keys, const struct cred_issuer *iss,
+			    const char *token, const struct cred_share_visit *visit, json_t **ret_shared);
 
 /* ---- Verifying (verify.c) ---- */
 
@@ -178,7 +247,8 @@ enum cred_check {
 	CHECK_SIGNATURE,    /* by a key its issuer publishes */
 	CHECK_VALIDITY,     /* validFrom and validUntil hold now */
 	CHECK_STATUS,       /* not revoked in its issuer's status list */
-	CHECK_LEDGER,       /* the entry is in the ledger under a signed tree head */
+	CHECK_LEDGER,       /* the entry is in the ledger under a signed tree head; for a transcript,
+			     * each credential it embeds is valid and in the ledger */
 	CHECK_COUNT
 };
 /* API names: "format", "signature", "validity", "status", "ledger". */
@@ -206,7 +276,8 @@ struct cred_verifier {
 
 /* Checks jws as of now_us with what v finds: *ret_report is {"is_valid", "checks": [{"check",
  * "status" ("passed", "failed", "not_checked"), "message", "message_en"}], "issuer", "kid",
- * "credential" (the payload when it parses)}. It is valid when format, signature and validity
+ * "credential" (the payload when it parses), and for a transcript (a ClrCredential) "embedded":
+ * the report of each credential it embeds}. It is valid when format, signature and validity
  * pass and neither status nor ledger fails (a status list that cannot be consulted, or a
  * credential without a ledger proof, leaves those not checked). A credential that is not valid is
  * a report, not an error; errors are v's. */
@@ -235,5 +306,13 @@ enum ll_err cred_http_list(struct http_req *req);
 enum ll_err cred_http_get(struct http_req *req);
 enum ll_err cred_http_verify(struct http_req *req);
 enum ll_err cred_http_status_list(struct http_req *req);
+/* share_http.c */
+enum ll_err cred_http_share_create(struct http_req *req);
+enum ll_err cred_http_share_list(struct http_req *req);
+enum ll_err cred_http_share_get(struct http_req *req);
+enum ll_err cred_http_share_end(struct http_req *req);
+enum ll_err cred_http_share_qr_svg(struct http_req *req);
+enum ll_err cred_http_share_qr_png(struct http_req *req);
+enum ll_err cred_http_shared(struct http_req *req);
 
 #endif

@@ -15,11 +15,14 @@
 
 struct issue_in {
 	const char *outcome_id;
+	const json_t *outcome_ids;
 };
 
 const struct json_field cred_issue_spec[] = {
-	JSON_STR("outcome_id", struct issue_in, outcome_id, .min_len = 1, .max_len = 64,
-		 .doc = "the outcome (its current version) the credential speaks for"),
+	JSON_STR("outcome_id", struct issue_in, outcome_id, .is_optional = true, .min_len = 1, .max_len = 64,
+		 .doc = "the outcome (its current version) an Open Badges credential speaks for"),
+	JSON_STRS("outcome_ids", struct issue_in, outcome_ids, .is_optional = true, .min_len = 1, .max_len = CRED_CLR_MAX,
+		  .doc = "instead: the outcomes a CLR transcript holds, in order"),
 	JSON_END
 };
 
@@ -37,7 +40,6 @@ const struct json_field cred_verify_spec[] = {
 static void public_cache(struct http_req *req)
 {
 	http_add_header(req, "Cache-Control", "public, max-age=60");
-	http_add_header(req, "Access-Control-Allow-Origin", "*");
 }
 
 enum ll_err cred_http_did(struct http_req *req)
@@ -97,7 +99,11 @@ enum ll_err cred_http_issue(struct http_req *req)
 	enum ll_err err = http_my_person(req, &pid);
 	if (err == LL_OK)
 		err = http_body(req, &in, &root);
-	if (err == LL_OK)
+	if (err == LL_OK && in.outcome_id && in.outcome_ids)
+		err = ll_fail(LL_INVALID_VALUE, "outcome_ids", "give outcome_id for one badge or outcome_ids for a transcript, not both");
+	else if (err == LL_OK && in.outcome_ids)
+		err = cred_issue_clr(req->app->st, req->app->keys, req->app->issuer, pid, in.outcome_ids, &obj);
+	else if (err == LL_OK)
 		err = cred_issue_badge(req->app->st, req->app->keys, req->app->issuer, pid, in.outcome_id, &obj);
 	json_decref(root);
 	if (err == LL_OK)
@@ -165,6 +171,5 @@ enum ll_err cred_http_status_list(struct http_req *req)
 	/* A revocation shows within seconds: caches may keep a list only that long. */
 	http_reply_raw(req, 200, "application/vc+jwt", body, len);
 	http_add_header(req, "Cache-Control", "public, max-age=5");
-	http_add_header(req, "Access-Control-Allow-Origin", "*");
 	return LL_OK;
 }

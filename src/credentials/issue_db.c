@@ -24,6 +24,9 @@ static const struct store_stmt CREDENTIAL_INSERT = {
 	"INSERT INTO credentials (id, person_id, type, outcome_id, entry_id, kid, title, issued_at, jws, status_index) "
 	"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
 };
+static const struct store_stmt CREDENTIAL_ENTRY = {
+	"credential entry", "INSERT INTO credential_entries (credential_id, entry_id) VALUES ($1, $2)"
+};
 static const struct store_stmt SUPERSEDED = { "credential entry superseded",
 					      "SELECT COUNT(*) FROM ledger_entries WHERE supersedes = $1" };
 static const struct store_stmt CREDENTIAL_LIST = {
@@ -134,16 +137,20 @@ static enum ll_err issue_txn(struct ll_tx *tx, void *ctx)
 				    SV_TEXT(s->entry.id), SV_TEXT(x->kid), SV_TEXT(s->entry.o.title), SV_I64(x->now),
 				    SV_TEXT(x->jws), SV_I64(status_index)),
 				 NULL, NULL);
+	if (err == LL_OK)
+		err = store_exec(tx, &CREDENTIAL_ENTRY, SP(SV_TEXT(x->id), SV_TEXT(s->entry.id)), NULL, NULL);
 	return err;
 }
 
 static json_t *summary(const char *id, const char *type, const char *outcome_id, const char *entry_id,
 		       const char *kid, const char *title, int64_t issued_at)
 {
-	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "id", id, "type", type, "outcome_id", outcome_id,
-			      "entry_id", entry_id, "kid", kid, "title", title);
-	if (o)
+	json_t *o = json_pack("{s:s, s:s, s:s, s:s}", "id", id, "type", type, "kid", kid, "title", title);
+	if (o) {
+		json_set_str(o, "outcome_id", outcome_id);
+		json_set_str(o, "entry_id", entry_id);
 		json_set_time(o, "issued_at", issued_at);
+	}
 	return o;
 }
 

@@ -1,5 +1,5 @@
 /*
- * Status lists as of now: the bits of the credentials whose ledger entry has been superseded (a
+ * Status lists as of now: the bits of the credentials one of whose ledger entries has been superseded (a
  * correction or a revocation is a new entry that supersedes it), read from the ledger at each
  * request, so that a verifier sees a revocation as soon as a cache lets it ask again.
  */
@@ -14,13 +14,15 @@
 static const struct store_stmt REVOKED_IN = {
 	"credential status list",
 	"SELECT c.status_index FROM credentials c WHERE c.status_index >= $1 AND c.status_index < $2 "
-	"AND EXISTS (SELECT 1 FROM ledger_entries e WHERE e.supersedes = c.entry_id)"
+	"AND EXISTS (SELECT 1 FROM credential_entries ce JOIN ledger_entries e ON e.supersedes = ce.entry_id "
+	"WHERE ce.credential_id = c.id)"
 };
 static const struct store_stmt LAST_INDEX = { "credential status last",
 					      "SELECT COALESCE(MAX(status_index), -1) FROM credentials" };
 static const struct store_stmt IS_REVOKED = {
 	"credential status one",
-	"SELECT COUNT(*) FROM credentials c JOIN ledger_entries e ON e.supersedes = c.entry_id WHERE c.status_index = $1"
+	"SELECT COUNT(*) FROM credentials c JOIN credential_entries ce ON ce.credential_id = c.id "
+	"JOIN ledger_entries e ON e.supersedes = ce.entry_id WHERE c.status_index = $1"
 };
 
 static enum ll_err i64_row(const struct store_row *row, void *ctx)

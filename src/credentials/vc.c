@@ -99,6 +99,15 @@ static json_t *ledger_part(const struct cred_badge_in *in)
 	return o;
 }
 
+/* The person: by name in clear, and by account number (an identifier the credit bank keeps), as
+ * the identifier of a credential's subject. */
+static json_t *identifiers(const char *person_name, const char *account_no)
+{
+	return json_pack("[{s:s, s:s, s:b, s:s}, {s:s, s:s, s:b, s:s}]", "type", "IdentityObject", "identityType",
+			 "name", "hashed", 0, "identityHash", person_name ? person_name : "", "type", "IdentityObject",
+			 "identityType", "identifier", "hashed", 0, "identityHash", account_no ? account_no : "");
+}
+
 json_t *cred_badge_json(const struct cred_badge_in *in)
 {
 	const struct ledger_entry *e = in->entry;
@@ -130,12 +139,8 @@ json_t *cred_badge_json(const struct cred_badge_in *in)
 	if (is_ok && o->credits_milli >= 0)
 		is_ok = set(achievement, "creditsAvailable", milli(o->credits_milli));
 
-	/* The person: by name in clear, and by account number (an identifier the credit bank keeps). */
-	json_t *subject = json_pack("{s:[s], s:o, s:[{s:s, s:s, s:b, s:s}, {s:s, s:s, s:b, s:s}]}", "type",
-				    "AchievementSubject", "achievement", achievement, "identifier", "type", "IdentityObject",
-				    "identityType", "name", "hashed", 0, "identityHash", in->person_name ? in->person_name : "",
-				    "type", "IdentityObject", "identityType", "identifier", "hashed", 0, "identityHash",
-				    in->account_no ? in->account_no : "");
+	json_t *subject = json_pack("{s:[s], s:o, s:o}", "type", "AchievementSubject", "achievement", achievement,
+				    "identifier", identifiers(in->person_name, in->account_no));
 	is_ok = is_ok && subject;
 	if (is_ok && o->credits_milli >= 0)
 		is_ok = set(subject, "creditsEarned", milli(o->credits_milli));
@@ -156,6 +161,40 @@ json_t *cred_badge_json(const struct cred_badge_in *in)
 	if (is_ok && vc && in->status_index >= 0)
 		is_ok = set(vc, "credentialStatus", cred_status_entry_json(in->issuer, (uint64_t)in->status_index));
 	if (!is_ok || !vc) {
+		json_decref(vc);
+		return NULL;
+	}
+	return vc;
+}
+
+json_t *cred_clr_json(const struct cred_clr_in *in)
+{
+	char valid_from[32];
+	clock_format_rfc3339(in->valid_from_us, valid_from);
+	/* Each credential as the VC 2.0 data model embeds a secured one: enveloped, as its JWS. */
+	json_t *embedded = json_array();
+	for (int i = 0; embedded && i < in->n; i++) {
+		json_t *e = json_pack("{s:s, s:s+, s:s}", "@context", "https://www.w3.org/ns/credentials/v2", "id",
+				      "data:application/vc+jwt,", in->jws[i], "type", "EnvelopedVerifiableCredential");
+		if (!e || json_array_append_new(embedded, e) != 0) {
+			json_decref(embedded);
+			embedded = NULL;
+		}
+	}
+	json_t *subject = json_pack("{s:[s], s:o, s:o}", "type", "ClrSubject", "identifier",
+				    identifiers(in->person_name, in->account_no), "verifiableCredential", embedded);
+	char name[256];
+	snprintf(name, sizeof(name), "%s的学习成果记录（%d 项）", in->person_name ? in->person_name : "", in->n);
+	json_t *vc = json_pack("{s:[s, s, s], s:s, s:[s, s], s:o, s:s, s:s, s:s, s:o}", "@context",
+			       "https://www.w3.org/ns/credentials/v2", "https://purl.imsglobal.org/spec/clr/v2p0/context-2.0.1.json",
+			       "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json", "id", in->id, "type",
+			       "VerifiableCredential", "ClrCredential", "issuer", cred_issuer_profile(in->issuer), "validFrom",
+			       valid_from, "name", name, "description",
+			       "上海终身教育学分银行签发的学习成果记录，每一项都附有其账本证明。A transcript of learning outcomes "
+			       "issued by the Shanghai Lifelong Education Credit Bank, each with its ledger proof.",
+			       "credentialSubject", subject);
+	if (vc && in->status_index >= 0 &&
+	    !set(vc, "credentialStatus", cred_status_entry_json(in->issuer, (uint64_t)in->status_index))) {
 		json_decref(vc);
 		return NULL;
 	}

@@ -233,7 +233,71 @@ static enum ll_err check_ledger(const struct cred_verifier *keys, const json_t *
 	return LL_OK;
 }
 
+static enum ll_err verify_at(const struct cred_verifier *v, const char *jws, int64_t now_us, int depth,
+			     json_t **ret_report);
+
+#define ENVELOPED_PREFIX "data:application/vc+jwt,"
+
+/* A transcript (ClrCredential) carries no ledger proof of its own: its ledger check is that each
+ * credential it embeds (enveloped, as its JWS) verifies and is in the ledger. Their reports go to
+ * *ret_embedded. */
+static enum ll_err check_embedded(const struct cred_verifier *v, const json_t *vc, int64_t now_us, int depth,
+				  struct report *r, json_t **ret_embedded)
+{
+	const json_t *list = json_object_get(json_object_get(vc, "credentialSubject"), "verifiableCredential");
+	size_t n = json_array_size(list);
+	if (!n || depth > 0) {
+		note(r, CHECK_LEDGER, FAILED, "成果记录中没有可以验证的凭证。",
+		     "The transcript embeds no credentials that can be verified.");
+		return LL_OK;
+	}
+	json_t *reports = json_array();
+	if (!reports)
+		return LL_NOMEM;
+	size_t failed = 0, not_in_ledger = 0;
+	for (size_t i = 0; i < n; i++) {
+		const json_t *e = json_array_get(list, i);
+		const char *id = json_string_value(json_object_get(e, "id"));
+		const char *type = json_string_value(json_object_get(e, "type"));
+		json_t *report = NULL;
+		bool is_enveloped = id && type && strcmp(type, "EnvelopedVerifiableCredential") == 0 &&
+				    strncmp(id, ENVELOPED_PREFIX, strlen(ENVELOPED_PREFIX)) == 0;
+		enum ll_err err = verify_at(v, is_enveloped ? id + strlen(ENVELOPED_PREFIX) : "", now_us, depth + 1,
+					    &report);
+		if (err != LL_OK) {
+			json_decref(reports);
+			return err;
+		}
+		const json_t *checks = json_object_get(report, "checks");
+		const char *ledger = json_string_value(json_object_get(json_array_get(checks, CHECK_LEDGER), "status"));
+		failed += !json_is_true(json_object_get(report, "is_valid"));
+		not_in_ledger += !ledger || strcmp(ledger, "passed") != 0;
+		json_array_append_new(reports, report);
+	}
+	if (failed)
+		note(r, CHECK_LEDGER, FAILED, "成果记录中有凭证没有通过验证。",
+		     "%zu of the %zu credentials the transcript embeds do not verify.", failed, n);
+	else if (not_in_ledger)
+		note(r, CHECK_LEDGER, FAILED, "成果记录中有凭证没有账本证明。",
+		     "%zu of the %zu credentials the transcript embeds are not proved to be in the ledger.", not_in_ledger,
+		     n);
+	else
+		note(r, CHECK_LEDGER, PASSED, "成果记录中的每一份凭证都有效，其记录都在签发者的账本中。",
+		     "Each of the %zu credentials the transcript embeds is valid, and each record is in its issuer's "
+		     "ledger.",
+		     n);
+	*ret_embedded = reports;
+	return LL_OK;
+}
+
 enum ll_err cred_verify(const struct cred_verifier *v, const char *jws, int64_t now_us, json_t **ret_report)
+{
+	return verify_at(v, jws, now_us, 0, ret_report);
+}
+
+/* cred_verify of a credential embedded depth deep (a transcript's are 1 deep and embed none). */
+static enum ll_err verify_at(const struct cred_verifier *v, const char *jws, int64_t now_us, int depth,
+			     json_t **ret_report)
 {
 	struct report r;
 	memset(&r, 0, sizeof(r));
@@ -241,7 +305,7 @@ enum ll_err cred_verify(const struct cred_verifier *v, const char *jws, int64_t 
 		note(&r, (enum cred_check)c, NOT_CHECKED, "未检查：前面的检查没有通过。",
 		     "Not checked: an earlier check failed.");
 	struct jose_jws j;
-	json_t *vc = NULL;
+	json_t *vc = NULL, *embedded = NULL;
 	char kid[512] = "";
 	enum ll_err err = LL_OK;
 	if (jose_jws_parse(jws, "credential", &j) != LL_OK) {
@@ -256,13 +320,16 @@ enum ll_err cred_verify(const struct cred_verifier *v, const char *jws, int64_t 
 		if (err == LL_OK && r.status[CHECK_SIGNATURE] == PASSED) {
 			check_validity(vc, now_us, &r);
 			err = check_status(v, vc, &r);
-			if (err == LL_OK)
+			if (err == LL_OK && has_type(vc, "ClrCredential"))
+				err = check_embedded(v, vc, now_us, depth, &r, &embedded);
+			else if (err == LL_OK)
 				err = check_ledger(v, vc, &r);
 		}
 		jose_jws_release(&j);
 	}
 	if (err != LL_OK) {
 		json_decref(vc);
+		json_decref(embedded);
 		return err;
 	}
 	bool is_valid = true;
@@ -277,8 +344,10 @@ enum ll_err cred_verify(const struct cred_verifier *v, const char *jws, int64_t 
 	json_t *report = json_pack("{s:b, s:o}", "is_valid", is_valid, "checks", checks);
 	bool is_ok = report && (!issuer || json_object_set_new(report, "issuer", json_string(issuer)) == 0) &&
 		     (!kid[0] || json_object_set_new(report, "kid", json_string(kid)) == 0) &&
-		     (!json_is_object(vc) || json_object_set(report, "credential", vc) == 0);
+		     (!json_is_object(vc) || json_object_set(report, "credential", vc) == 0) &&
+		     (!embedded || json_object_set(report, "embedded", embedded) == 0);
 	json_decref(vc);
+	json_decref(embedded);
 	if (!is_ok) {
 		json_decref(report);
 		return LL_NOMEM;

@@ -23,6 +23,7 @@ struct pw_gate;
 struct user;
 struct lrs_service;
 struct cred_issuer;
+struct guess_limit;
 
 /* What the server process shares with every handler. Read-only after start-up. */
 struct app {
@@ -35,6 +36,7 @@ struct app {
 	void *daemon;                  /* struct MHD_Daemon *, for connection counts */
 	struct lrs_service *lrs;       /* the learning record store's writer and caches */
 	const struct cred_issuer *issuer; /* who signs credentials, at the city's public address */
+	struct guess_limit *share_guesses; /* unknown share links asked for, per address */
 };
 
 /* The authenticated party of a request. Strings are arena-owned. */
@@ -121,6 +123,9 @@ struct route {
 	int ok_status;                      /* 200 unless given */
 	bool is_csrf_exempt;                /* sign-in: no session exists yet */
 	bool is_hidden;                     /* not part of the API description (static files) */
+	/* Any web page may call it (public documents, verifying): its replies say
+	 * Access-Control-Allow-Origin: *, and a CORS preflight (OPTIONS) of its path is answered. */
+	bool is_cross_origin;
 	/* A protocol of its own (xAPI): checks of the request that come before authentication (its
 	 * error is the answer), authentication other than the portal's session or API token, and
 	 * what every reply of the route carries (headers, the exact content type), errors too. */

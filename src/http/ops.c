@@ -237,14 +237,42 @@ static json_t *components(void)
 		"\"entry_id\":{\"type\":\"string\"},\"kid\":{\"type\":\"string\"},\"title\":{\"type\":\"string\"},"
 		"\"issued_at\":{\"type\":\"string\"},\"jws\":{\"type\":\"string\",\"description\":\"the credential "
 		"secured with VC-JOSE: a compact JWS (EdDSA) whose payload is the credential\"},"
-		"\"credential\":{\"type\":\"object\",\"description\":\"the OpenBadgeCredential, as the JWS's payload\"}}"));
+		"\"credential\":{\"type\":\"object\",\"description\":\"the OpenBadgeCredential or ClrCredential, as the "
+		"JWS's payload\"},\"items\":{\"type\":\"array\",\"description\":\"a transcript's: the badge of each "
+		"outcome it holds\",\"items\":{\"type\":\"object\"}}}"));
 	json_object_set_new(s, "VerifyReport", obj_schema(
 		"{\"is_valid\":{\"type\":\"boolean\"},\"issuer\":{\"type\":\"string\"},\"kid\":{\"type\":\"string\"},"
 		"\"checks\":{\"type\":\"array\",\"items\":{\"type\":\"object\",\"properties\":{"
 		"\"check\":{\"type\":\"string\",\"enum\":[\"format\",\"signature\",\"validity\",\"status\",\"ledger\"]},"
 		"\"status\":{\"type\":\"string\",\"enum\":[\"passed\",\"failed\",\"not_checked\"]},"
 		"\"message\":{\"type\":\"string\"},\"message_en\":{\"type\":\"string\"}}}},"
-		"\"credential\":{\"type\":\"object\"}}"));
+		"\"credential\":{\"type\":\"object\"},\"embedded\":{\"type\":\"array\",\"description\":"
+		"\"a transcript's: the report of each credential it embeds\",\"items\":{\"type\":\"object\"}}}"));
+	json_object_set_new(s, "CredentialShare", obj_schema(
+		"{\"id\":{\"type\":\"string\"},\"purpose\":{\"type\":\"string\"},"
+		"\"recipient\":{\"type\":[\"string\",\"null\"]},\"created_at\":{\"type\":\"string\"},"
+		"\"expires_at\":{\"type\":\"string\"},\"ended_at\":{\"type\":[\"string\",\"null\"]},"
+		"\"state\":{\"type\":\"string\",\"enum\":[\"active\",\"expired\",\"ended\"]},"
+		"\"token\":{\"type\":\"string\",\"description\":\"192 random bits as base64url\"},"
+		"\"url\":{\"type\":\"string\",\"description\":\"the link: <issuer url>/s/<token>\"},"
+		"\"views\":{\"type\":\"integer\"},\"clr_id\":{\"type\":\"string\"},"
+		"\"items\":{\"type\":\"array\",\"items\":{\"type\":\"object\",\"properties\":{"
+		"\"credential_id\":{\"type\":\"string\"},\"outcome_id\":{\"type\":\"string\"},"
+		"\"title\":{\"type\":\"string\"}}}},"
+		"\"view_log\":{\"type\":\"array\",\"items\":{\"type\":\"object\",\"properties\":{"
+		"\"at\":{\"type\":\"string\"},\"address\":{\"type\":\"string\"},"
+		"\"user_agent\":{\"type\":[\"string\",\"null\"]},\"was_shown\":{\"type\":\"boolean\"}}}}}"));
+	json_object_set_new(s, "CredentialShares", obj_schema(
+		"{\"items\":{\"type\":\"array\",\"items\":{\"$ref\":\"#/components/schemas/CredentialShare\"}}}"));
+	json_object_set_new(s, "SharedRecords", obj_schema(
+		"{\"purpose\":{\"type\":\"string\"},\"recipient\":{\"type\":[\"string\",\"null\"]},"
+		"\"created_at\":{\"type\":\"string\"},\"expires_at\":{\"type\":\"string\"},"
+		"\"holder\":{\"type\":\"object\"},\"issuer\":{\"type\":\"object\"},"
+		"\"is_valid\":{\"type\":\"boolean\",\"description\":\"every credential shared verifies now\"},"
+		"\"transcript\":{\"type\":\"object\",\"description\":\"the CLR transcript: id, title, jws, report\"},"
+		"\"items\":{\"type\":\"array\",\"items\":{\"type\":\"object\",\"properties\":{"
+		"\"credential_id\":{\"type\":\"string\"},\"title\":{\"type\":\"string\"},"
+		"\"jws\":{\"type\":\"string\"},\"report\":{\"$ref\":\"#/components/schemas/VerifyReport\"}}}}}"));
 	json_object_set_new(s, "TreeHead", obj_schema(
 		"{\"tree_size\":{\"type\":\"integer\"},\"timestamp\":{\"type\":\"string\"},"
 		"\"timestamp_us\":{\"type\":\"integer\"},\"root_hash\":{\"type\":\"string\"},"
@@ -304,6 +332,7 @@ static json_t *components(void)
 		"\"expires_at\":{\"type\":[\"string\",\"null\"]},\"used_at\":{\"type\":[\"string\",\"null\"]},"
 		"\"incentive\":{\"type\":\"object\"}}"));
 	json_object_set_new(s, "Svg", json_pack("{s:s}", "type", "string"));
+	json_object_set_new(s, "Png", json_pack("{s:s, s:s}", "type", "string", "format", "binary"));
 	json_object_set_new(s, "ClaimCodeRequest", obj_schema(
 		"{\"agent\":{\"type\":\"object\",\"description\":\"an xAPI agent with one identifier (mbox, "
 		"mbox_sha1sum, openid or account) that is not a lifelong account\"}}"));
@@ -401,6 +430,7 @@ json_t *openapi_document(void)
 					    : strcmp(resp, "Csv") == 0    ? "text/csv"
 					    : strcmp(resp, "Binary") == 0 ? "application/octet-stream"
 					    : strcmp(resp, "Svg") == 0    ? "image/svg+xml"
+					    : strcmp(resp, "Png") == 0    ? "image/png"
 					    : strcmp(resp, "Jws") == 0    ? "application/vc+jwt"
 									  : "application/json";
 			json_object_set_new(responses, code,

@@ -365,7 +365,7 @@ static enum MHD_Result queue_error(struct request_state *rs, enum ll_err err)
 	http_reply(req, ll_err_http_status(err), json_pack("{s:o}", "error", inner));
 	if (err == LL_METHOD_NOT_ALLOWED && rs->allow)
 		http_add_header(req, "Allow", rs->allow);
-	if (err == LL_LOCKED || err == LL_BUSY || err == LL_STORE_BUSY)
+	if (err == LL_BUSY || err == LL_STORE_BUSY || ll_err_http_status(err) == 429)
 		http_add_header(req, "Retry-After",
 				arena_printf(&req->arena, "%d", e->retry_after_s > 0 ? e->retry_after_s : 5));
 	if (err >= 500 && ll_err_http_status(err) >= 500)
@@ -381,6 +381,8 @@ static enum MHD_Result send_reply(struct request_state *rs)
 	const struct route *own = req->route ? req->route : rs->sibling;
 	if (own && own->decorate)
 		own->decorate(req);
+	if (own && own->is_cross_origin)
+		http_add_header(req, "Access-Control-Allow-Origin", "*");
 	/* A HEAD carried by another method (http_reroute): the headers of a GET, no body. */
 	if (req->reroute_method && strcmp(req->reroute_method, "HEAD") == 0 && (req->reply_json || req->reply_raw)) {
 		const char *type = req->reply_json ? (req->content_type ? req->content_type : "application/json")
@@ -558,6 +560,16 @@ static enum MHD_Result count_header_bytes(void *cls, enum MHD_ValueKind kind, co
 	return MHD_YES;
 }
 
+static enum ll_err preflight(struct http_req *req)
+{
+	http_reply(req, 204, NULL);
+	return LL_OK;
+}
+
+/* The answer to a CORS preflight of a route that any origin may call. */
+static const struct route PREFLIGHT = { "OPTIONS", NULL, preflight, 0, .is_csrf_exempt = true, .is_hidden = true,
+					.is_cross_origin = true, .ok_status = 204 };
+
 static enum MHD_Result first_call(struct request_state *rs, const char *url, const char *method)
 {
 	struct http_req *req = &rs->req;
@@ -594,6 +606,12 @@ static enum MHD_Result first_call(struct request_state *rs, const char *url, con
 		rs->is_tentative = true;
 		req->route = m.sibling;
 		req->n_params = 0;
+	} else if (err == LL_METHOD_NOT_ALLOWED && strcmp(method, "OPTIONS") == 0 && m.sibling->is_cross_origin) {
+		/* A browser asks (CORS preflight) whether a page of another origin may call the path. */
+		req->route = &PREFLIGHT;
+		http_add_header(req, "Access-Control-Allow-Methods", arena_strdup(&req->arena, m.allow));
+		http_add_header(req, "Access-Control-Allow-Headers", "Content-Type");
+		http_add_header(req, "Access-Control-Max-Age", "86400");
 	} else if (err == LL_METHOD_NOT_ALLOWED) {
 		rs->allow = arena_strdup(&req->arena, m.allow);
 		rs->sibling = m.sibling;

@@ -3,7 +3,6 @@
  * institution's learning sites (with today's QR code) and the vouchers presented to it; the
  * city's earning rules and incentives catalogue.
  */
-#include <qrencode.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +11,7 @@
 #include "../auth/roles.h"
 #include "../base/buf.h"
 #include "../base/clock.h"
+#include "../base/qr.h"
 #include "../http/auth_http.h"
 #include "../http/http.h"
 #include "points.h"
@@ -121,26 +121,6 @@ static void request_origin(const struct http_req *req, char *out, size_t cap)
 			  strchr(".-:[]", *p);
 	snprintf(out, cap, "%s://%s", proto && strcmp(proto, "https") == 0 ? "https" : "http",
 		 is_safe ? host : "localhost");
-}
-
-/* text as a QR code in SVG: one path of unit squares, with the quiet zone of four modules. */
-static enum ll_err qr_svg(const char *text, struct buf *out)
-{
-	QRcode *qr = QRcode_encodeString(text, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
-	if (!qr)
-		return ll_fail(LL_INTERNAL, NULL, "cannot make a QR code of this text");
-	int size = qr->width + 8;
-	buf_printf(out,
-		   "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" shape-rendering=\"crispEdges\">"
-		   "<rect width=\"%d\" height=\"%d\" fill=\"#fff\"/><path fill=\"#000\" d=\"",
-		   size, size, size, size);
-	for (int y = 0; y < qr->width; y++)
-		for (int x = 0; x < qr->width; x++)
-			if (qr->data[y * qr->width + x] & 1)
-				buf_printf(out, "M%d %dh1v1h-1z", x + 4, y + 4);
-	buf_puts(out, "\"/></svg>");
-	QRcode_free(qr);
-	return LL_OK;
 }
 
 enum ll_err points_http_site_qr(struct http_req *req)

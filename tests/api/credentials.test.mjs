@@ -621,6 +621,39 @@ describe('credentials anyone can verify', () => {
     assertError(await anon().get(`/api/v1/me/credentials/${issued.id}`), 401, 'unauthenticated');
   });
 
+  // A page of another origin (an employer's applicant-tracking system) verifies in the browser:
+  // fetch sends a CORS preflight for a JSON POST, and reads the answer only when it allows the origin.
+  test('verifying and the public documents may be called from any origin: preflights answered, answers allow it', async () => {
+    const origin = { origin: 'https://hr.example.com' };
+    const pre = await anon().request('OPTIONS', '/api/v1/verify', {
+      headers: { ...origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+    });
+    assert.equal(pre.status, 204, pre.text);
+    assert.equal(pre.headers.get('access-control-allow-origin'), '*');
+    assert.equal(pre.headers.get('access-control-allow-methods'), 'POST');
+    assert.match(pre.headers.get('access-control-allow-headers') || '', /content-type/i);
+    assert.match(pre.headers.get('access-control-max-age') || '', /^\d+$/);
+    const v = await anon().post('/api/v1/verify', { credential: issued.jws }, { headers: origin });
+    assert.equal(v.status, 200);
+    assert.equal(v.headers.get('access-control-allow-origin'), '*');
+    // Refusals too, so that the page can read why.
+    const bad = await anon().post('/api/v1/verify', {}, { headers: origin });
+    assertError(bad, 400, 'missing_field', 'credential');
+    assert.equal(bad.headers.get('access-control-allow-origin'), '*');
+    const preGet = await anon().request('OPTIONS', '/api/v1/credentials/status/0', {
+      headers: { ...origin, 'access-control-request-method': 'GET' },
+    });
+    assert.equal(preGet.status, 204);
+    assert.equal(preGet.headers.get('access-control-allow-methods'), 'GET');
+    // A person's own routes are not for other origins: no preflight, no allowance.
+    const mine = await anon().request('OPTIONS', '/api/v1/me/credentials', {
+      headers: { ...origin, 'access-control-request-method': 'POST' },
+    });
+    assertError(mine, 405, 'method_not_allowed');
+    assert.equal(mine.headers.get('access-control-allow-origin'), null);
+    assert.equal((await citizen.client.get('/api/v1/me/credentials', { headers: origin })).headers.get('access-control-allow-origin'), null);
+  });
+
   test('/api/openapi.json describes every credentials route', async () => {
     const res = await anon().get('/api/openapi.json');
     assertStatus(res, 200);
@@ -628,6 +661,10 @@ describe('credentials anyone can verify', () => {
       ['get', '/.well-known/did.json'], ['get', '/api/v1/credentials/issuer'], ['get', '/api/v1/credentials/jwks'],
       ['post', '/api/v1/credentials/keys'], ['get', '/api/v1/me/credentials'], ['post', '/api/v1/me/credentials'],
       ['get', '/api/v1/me/credentials/{id}'], ['post', '/api/v1/verify'], ['get', '/api/v1/credentials/status/{list}'],
+      ['get', '/api/v1/me/credential-shares'], ['post', '/api/v1/me/credential-shares'],
+      ['get', '/api/v1/me/credential-shares/{id}'], ['delete', '/api/v1/me/credential-shares/{id}'],
+      ['get', '/api/v1/me/credential-shares/{id}/qr.svg'], ['get', '/api/v1/me/credential-shares/{id}/qr.png'],
+      ['get', '/api/v1/shared/{token}'],
     ];
     for (const [m, p] of want) assert.ok(res.json.paths[p]?.[m], `${m.toUpperCase()} ${p} is described`);
   });

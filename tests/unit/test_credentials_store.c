@@ -512,7 +512,9 @@ static void test_credential_whose_key_row_is_gone_or_changed_fails_the_signature
 	    NULL, NULL);
 	assert_valid(f, &iss, jws);
 
-	/* Its key deleted (the credential's row first: it names the key). */
+	/* Its key deleted (the credential's rows first: it names the key). */
+	sql(f->st, "DELETE FROM credential_entries WHERE credential_id IN (SELECT id FROM credentials WHERE kid = $1)",
+	    SP(SV_TEXT(kid)), NULL, NULL);
 	sql(f->st, "DELETE FROM credentials WHERE kid = $1", SP(SV_TEXT(kid)), NULL, NULL);
 	assert_int_equal(sql(f->st, "DELETE FROM credential_keys WHERE kid = $1", SP(SV_TEXT(kid)), NULL, NULL), 1);
 	report = verified_locally(f, &iss, g_keys, jws);

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 packages=(
   build-essential pkg-config meson ninja-build python3
-  libmicrohttpd-dev libjansson-dev libsqlite3-dev libpq-dev libsodium-dev libssl-dev libcmocka-dev zlib1g-dev libcsv-dev libqrencode-dev
+  libmicrohttpd-dev libjansson-dev libsqlite3-dev libpq-dev libsodium-dev libssl-dev libcmocka-dev zlib1g-dev libcsv-dev libqrencode-dev libcurl4-openssl-dev
   postgresql sqlite3 curl wrk clang libclang-rt-14-dev chromium fonts-noto-cjk procps
 )
 command -v node >/dev/null 2>&1 || packages+=(nodejs)

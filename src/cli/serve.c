@@ -11,6 +11,7 @@
 #include "../base/crypto.h"
 #include "../base/log.h"
 #include "../credentials/credentials.h"
+#include "../http/fetch.h"
 #include "../http/guesses.h"
 #include "../http/metrics.h"
 #include "../http/server.h"
@@ -71,7 +72,8 @@ int cmd_serve(int argc, char **argv)
 		{ "threads", required_argument, NULL, 't' },   { "timeout", required_argument, NULL, 'T' },
 		{ "max-per-ip", required_argument, NULL, 'P' }, { "access-log", required_argument, NULL, 'a' },
 		{ "secure-cookies", no_argument, NULL, 'S' },  { "home-page", required_argument, NULL, 'H' },
-		{ "help", no_argument, NULL, 'h' },            { 0 }
+		{ "local-issuer", required_argument, NULL, 'L' }, { "help", no_argument, NULL, 'h' },
+		{ 0 }
 	};
 	static const char help[] =
 		"usage: lifelong serve [--db URL] [--key-file FILE] [--listen ADDR:PORT] [--web DIR]\n\n"
@@ -84,11 +86,15 @@ int cmd_serve(int argc, char **argv)
 		"  --access-log FILE   one JSON line per request ('-' for stderr, the default; 'off')\n"
 		"  --secure-cookies    mark cookies Secure (when served behind TLS)\n"
 		"  --home-page URL     the homePage of lifelong accounts in xAPI statements (default "
-		LRS_HOME_PAGE_DEFAULT ")\n";
+		LRS_HOME_PAGE_DEFAULT ")\n"
+		"  --local-issuer HOST another issuer on this city's own network: its did:web documents and status\n"
+		"                      lists are fetched over http too, and at private addresses (repeatable)\n";
 	struct cli_common common;
 	cli_common_init(&common);
 	struct server_options so = { .listen = "127.0.0.1:8080" };
 	const char *web = NULL, *access_log = "-", *home_page = NULL;
+	const char *local_issuers[16];
+	struct fetch_policy fetch = { .local_hosts = local_issuers };
 	bool is_secure = false;
 	int c;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -101,6 +107,14 @@ int cmd_serve(int argc, char **argv)
 		case 'a': access_log = optarg; break;
 		case 'S': is_secure = true; break;
 		case 'H': home_page = optarg; break;
+		case 'L':
+			if (fetch.n_local_hosts == (int)(sizeof(local_issuers) / sizeof(local_issuers[0]))) {
+				fprintf(stderr, "lifelong serve: at most %zu --local-issuer\n",
+					sizeof(local_issuers) / sizeof(local_issuers[0]));
+				return 64;
+			}
+			local_issuers[fetch.n_local_hosts++] = optarg;
+			break;
 		case 'h': fputs(help, stdout); return 0;
 		default:
 			if (!cli_common_option(&common, c, optarg))
@@ -144,7 +158,11 @@ int cmd_serve(int argc, char **argv)
 	app.pw_gate = pw_gate_new(ncpu > 0 ? (int)ncpu : 2, (int)so.threads / 2);
 	/* Share links: 20 unknown ones per address, then one each 30 seconds. */
 	app.share_guesses = guess_limit_new(20, 30 * 1000000LL, 65536);
-	if (!app.metrics || !app.pw_gate || !app.share_guesses) {
+	/* Other issuers' keys and status lists, for verifying their credentials. */
+	if ((err = fetch_init()) != LL_OK)
+		goto out;
+	app.resolver = cred_resolver_new(&fetch);
+	if (!app.metrics || !app.pw_gate || !app.share_guesses || !app.resolver) {
 		err = ll_fail(LL_NOMEM, NULL, NULL);
 		goto out;
 	}
@@ -188,6 +206,7 @@ out:
 	metrics_free(app.metrics);
 	pw_gate_free(app.pw_gate);
 	guess_limit_free(app.share_guesses);
+	cred_resolver_free(app.resolver);
 	store_close(st);
 	keys_free(keys);
 	if (access_file)

@@ -258,7 +258,7 @@ extern const char *const cred_check_names[];
  * verification method did#fragment, for signing credentials (an assertion method) or, when
  * is_ledger, the key that signs the issuer's ledger tree heads. *ret says what was found; pk is
  * written when KEY_FOUND. An error only when the keys could not be read at all. */
-enum cred_key_lookup { KEY_FOUND, KEY_NOT_PUBLISHED, KEY_ISSUER_UNKNOWN };
+enum cred_key_lookup { KEY_FOUND, KEY_NOT_PUBLISHED, KEY_ISSUER_UNKNOWN, KEY_ISSUER_UNREACHABLE };
 typedef enum ll_err (*cred_key_fn)(void *ctx, const char *did, const char *fragment, bool is_ledger,
 				   unsigned char pk[JOSE_ED25519_PUBLIC_BYTES], enum cred_key_lookup *ret);
 
@@ -286,6 +286,30 @@ enum ll_err cred_verify(const struct cred_verifier *v, const char *jws, int64_t 
  * issuer; any other issuer is unknown. */
 enum ll_err cred_verify_local(struct ll_store *st, const struct ll_keys *keys, const struct cred_issuer *iss,
 			      const char *jws, int64_t now_us, json_t **ret_report);
+/* cred_verify_local, and for any other did:web issuer the keys and status lists resolver fetches
+ * (NULL: other issuers are unknown). */
+struct cred_resolver;
+enum ll_err cred_verify_online(struct ll_store *st, const struct ll_keys *keys, const struct cred_issuer *iss,
+			       struct cred_resolver *resolver, const char *jws, int64_t now_us, json_t **ret_report);
+
+/* ---- Other issuers' documents (resolve.c) ---- */
+
+struct fetch_policy;
+/* A cache of other issuers' DID documents and status lists, fetched under policy (copied; its
+ * host list is borrowed) and kept as long as their Cache-Control allows (at most an hour; five
+ * minutes for a document and one for a list that do not say; a failure ten seconds). */
+struct cred_resolver *cred_resolver_new(const struct fetch_policy *policy);
+void cred_resolver_free(struct cred_resolver *r);
+/* The address of a did:web DID's document: https://host[:port]/.well-known/did.json, or
+ * /path/did.json for a DID with a path; http for a host policy names as local.
+ * LL_INVALID_VALUE for anything else. */
+enum ll_err cred_did_web_url(const char *did, const struct fetch_policy *policy, char out[CRED_URL_MAX]);
+/* did's DID document (its "id" must be did); LL_INVALID_VALUE when did is not did:web, LL_IO
+ * when it cannot be fetched. Caller owns. */
+enum ll_err cred_resolve_document(struct cred_resolver *r, const char *did, json_t **ret_doc);
+/* The status list credential (a JWS) at list_url, as fetched; malloc'd. */
+enum ll_err cred_resolve_status_list(struct cred_resolver *r, const char *list_url, char **ret_jws);
+
 /* cred_verify with the keys of DID documents (did.json, as /.well-known/did.json serves them),
  * n of them, and the status list credentials given (JWSs as the status lists' addresses serve
  * them; each is believed only when it verifies with the same documents), n_lists of them; all

@@ -141,8 +141,8 @@ enum ll_err cred_http_verify(struct http_req *req)
 	json_t *root = NULL, *report;
 	enum ll_err err = http_body(req, &in, &root);
 	if (err == LL_OK)
-		err = cred_verify_local(req->app->st, req->app->keys, req->app->issuer, in.credential, clock_now_us(),
-					&report);
+		err = cred_verify_online(req->app->st, req->app->keys, req->app->issuer, req->app->resolver, in.credential,
+					 clock_now_us(), &report);
 	json_decref(root);
 	if (err == LL_OK)
 		http_reply(req, 200, report);

@@ -102,6 +102,12 @@ static enum ll_err check_signature(const struct cred_verifier *keys, const struc
 		     "The keys its issuer %s publishes are not known here, so the signature cannot be confirmed.", issuer);
 		return LL_OK;
 	}
+	if (found == KEY_ISSUER_UNREACHABLE) {
+		note(r, CHECK_SIGNATURE, FAILED, "签发者公布密钥的地址现在无法访问，不能确认签名。",
+		     "The keys its issuer %s publishes could not be fetched now, so the signature cannot be confirmed.",
+		     issuer);
+		return LL_OK;
+	}
 	if (found == KEY_NOT_PUBLISHED) {
 		note(r, CHECK_SIGNATURE, FAILED, "签名所用的密钥不是签发者公布的密钥。",
 		     "The key that signed it (%s) is not one its issuer publishes.", kid + il + 1);
@@ -362,7 +368,43 @@ struct local_keys {
 	struct ll_store *st;
 	const struct ll_keys *keys;
 	const struct cred_issuer *iss;
+	struct cred_resolver *resolver; /* other issuers' documents; NULL: they are unknown */
 };
+
+static enum ll_err document_key(void *ctx, const char *did, const char *fragment, bool is_ledger,
+				unsigned char pk[JOSE_ED25519_PUBLIC_BYTES], enum cred_key_lookup *ret);
+static enum ll_err document_status(void *ctx, const char *did, const char *list_url, uint64_t index,
+				   enum cred_status_lookup *ret);
+
+struct documents {
+	const json_t *const *docs;
+	int n;
+	const char *const *lists;
+	int n_lists;
+};
+
+/* Another issuer's key, from its DID document as the resolver fetches it. */
+static enum ll_err remote_key(struct cred_resolver *r, const char *did, const char *fragment, bool is_ledger,
+			      unsigned char pk[JOSE_ED25519_PUBLIC_BYTES], enum cred_key_lookup *ret)
+{
+	json_t *doc = NULL;
+	enum ll_err err = cred_resolve_document(r, did, &doc);
+	if (err == LL_INVALID_VALUE) {
+		ll_error_clear();
+		*ret = KEY_ISSUER_UNKNOWN;
+		return LL_OK;
+	}
+	if (err != LL_OK) {
+		ll_error_clear();
+		*ret = KEY_ISSUER_UNREACHABLE;
+		return LL_OK;
+	}
+	const json_t *docs[] = { doc };
+	struct documents d = { docs, 1, NULL, 0 };
+	err = document_key(&d, did, fragment, is_ledger, pk, ret);
+	json_decref(doc);
+	return err;
+}
 
 static enum ll_err local_key(void *ctx, const char *did, const char *fragment, bool is_ledger,
 			     unsigned char pk[JOSE_ED25519_PUBLIC_BYTES], enum cred_key_lookup *ret)
@@ -370,7 +412,7 @@ static enum ll_err local_key(void *ctx, const char *did, const char *fragment, b
 	const struct local_keys *l = ctx;
 	*ret = KEY_ISSUER_UNKNOWN;
 	if (strcmp(did, l->iss->did) != 0)
-		return LL_OK;
+		return l->resolver ? remote_key(l->resolver, did, fragment, is_ledger, pk, ret) : LL_OK;
 	*ret = KEY_NOT_PUBLISHED;
 	if (is_ledger) {
 		if (strcmp(fragment, "ledger") == 0) {
@@ -395,6 +437,24 @@ static enum ll_err local_status(void *ctx, const char *did, const char *list_url
 {
 	const struct local_keys *l = ctx;
 	*ret = STATUS_LIST_UNKNOWN;
+	if (strcmp(did, l->iss->did) != 0 && l->resolver) {
+		/* Another issuer's list, believed once it verifies with the keys of that issuer's document. */
+		json_t *doc = NULL;
+		char *list = NULL;
+		if (cred_resolve_document(l->resolver, did, &doc) != LL_OK ||
+		    cred_resolve_status_list(l->resolver, list_url, &list) != LL_OK) {
+			ll_error_clear();
+			json_decref(doc);
+			return LL_OK;
+		}
+		const json_t *docs[] = { doc };
+		const char *lists[] = { list };
+		struct documents d = { docs, 1, lists, 1 };
+		enum ll_err err = document_status(&d, did, list_url, index, ret);
+		json_decref(doc);
+		free(list);
+		return err;
+	}
 	char prefix[CRED_URL_MAX];
 	cred_status_list_url(l->iss, 0, prefix);
 	size_t pl = strlen(prefix) - 1; /* without the list number */
@@ -413,20 +473,19 @@ static enum ll_err local_status(void *ctx, const char *did, const char *list_url
 	return err;
 }
 
-enum ll_err cred_verify_local(struct ll_store *st, const struct ll_keys *keys, const struct cred_issuer *iss,
-			      const char *jws, int64_t now_us, json_t **ret_report)
+enum ll_err cred_verify_online(struct ll_store *st, const struct ll_keys *keys, const struct cred_issuer *iss,
+			       struct cred_resolver *resolver, const char *jws, int64_t now_us, json_t **ret_report)
 {
-	struct local_keys l = { st, keys, iss };
+	struct local_keys l = { st, keys, iss, resolver };
 	const struct cred_verifier v = { local_key, local_status, &l };
 	return cred_verify(&v, jws, now_us, ret_report);
 }
 
-struct documents {
-	const json_t *const *docs;
-	int n;
-	const char *const *lists;
-	int n_lists;
-};
+enum ll_err cred_verify_local(struct ll_store *st, const struct ll_keys *keys, const struct cred_issuer *iss,
+			      const char *jws, int64_t now_us, json_t **ret_report)
+{
+	return cred_verify_online(st, keys, iss, NULL, jws, now_us, ret_report);
+}
 
 /* A DID document's verification method did#fragment, when the relation (assertionMethod, or
  * the method named "ledger") lists it. */

@@ -24,6 +24,7 @@ struct user;
 struct lrs_service;
 struct cred_issuer;
 struct guess_limit;
+struct cred_resolver;
 
 /* What the server process shares with every handler. Read-only after start-up. */
 struct app {
@@ -37,6 +38,7 @@ struct app {
 	struct lrs_service *lrs;       /* the learning record store's writer and caches */
 	const struct cred_issuer *issuer; /* who signs credentials, at the city's public address */
 	struct guess_limit *share_guesses; /* unknown share links asked for, per address */
+	struct cred_resolver *resolver; /* other issuers' published keys and status lists */
 };
 
 /* The authenticated party of a request. Strings are arena-owned. */

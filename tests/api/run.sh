@@ -104,7 +104,8 @@ add_user() { # role login [--district CODE]
 
 # Port 0: the kernel picks a free port and the server logs which one it bound.
 (cd "$tmp" && exec "$BIN" serve --listen 127.0.0.1:0 --db "$db" --key-file "$LIFELONG_KEY_FILE" \
-	--access-log "$LIFELONG_ACCESS_LOG" --timeout 3 --threads 8 >"$tmp/server.out" 2>"$tmp/server.log") &
+	--access-log "$LIFELONG_ACCESS_LOG" --timeout 3 --threads 8 --local-issuer 127.0.0.1 \
+	>"$tmp/server.out" 2>"$tmp/server.log") &
 server_pid=$!
 port=
 for _ in $(seq 100); do

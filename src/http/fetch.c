@@ -1,0 +1,191 @@
+/*
+ * GET with libcurl under a fetch_policy. The address check runs on every address curl is about to
+ * connect to (its open-socket callback), after name resolution, so a name that resolves to a
+ * private address is refused as the address itself would be.
+ */
+#include <arpa/inet.h>
+#include <curl/curl.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+
+#include "fetch.h"
+
+enum ll_err fetch_init(void)
+{
+	return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? LL_OK
+								: ll_fail(LL_INTERNAL, NULL, "libcurl does not start");
+}
+
+int fetch_is_local_host(const struct fetch_policy *p, const char *host, size_t len)
+{
+	for (int i = 0; p && i < p->n_local_hosts; i++)
+		if (strlen(p->local_hosts[i]) == len && strncasecmp(p->local_hosts[i], host, len) == 0)
+			return 1;
+	return 0;
+}
+
+/* Loopback, private (RFC 1918, RFC 4193), link-local, carrier-grade NAT, unspecified, multicast. */
+static bool is_inside(const struct sockaddr *sa)
+{
+	if (sa->sa_family == AF_INET) {
+		uint32_t a = ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr);
+		return (a >> 24) == 0 || (a >> 24) == 10 || (a >> 24) == 127 || (a >> 20) == (172 << 4 | 1) ||
+		       (a >> 16) == (192 << 8 | 168) || (a >> 16) == (169 << 8 | 254) || (a >> 22) == (100 << 2 | 1) ||
+		       (a >> 28) == 14;
+	}
+	if (sa->sa_family == AF_INET6) {
+		const unsigned char *b = ((const struct sockaddr_in6 *)sa)->sin6_addr.s6_addr;
+		static const unsigned char ZERO[15] = { 0 };
+		if (memcmp(b, ZERO, 15) == 0)
+			return true; /* :: and ::1 */
+		if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80)
+			return true; /* fe80::/10 */
+		if ((b[0] & 0xfe) == 0xfc || b[0] == 0xff)
+			return true; /* fc00::/7, multicast */
+		static const unsigned char MAPPED[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+		if (memcmp(b, MAPPED, 12) == 0) {
+			struct sockaddr_in v4 = { .sin_family = AF_INET };
+			memcpy(&v4.sin_addr, b + 12, 4);
+			return is_inside((const struct sockaddr *)&v4);
+		}
+		return false;
+	}
+	return true;
+}
+
+struct transfer {
+	bool is_local;                   /* the host is allowed anywhere */
+	bool is_refused_address;
+	size_t max_bytes;
+	bool is_too_large;
+	char *body;
+	size_t len, cap;
+	long max_age_s;
+};
+
+static curl_socket_t open_socket(void *ctx, curlsocktype purpose, struct curl_sockaddr *addr)
+{
+	struct transfer *t = ctx;
+	if (purpose != CURLSOCKTYPE_IPCXN || (!t->is_local && is_inside(&addr->addr))) {
+		t->is_refused_address = true;
+		return CURL_SOCKET_BAD;
+	}
+	return socket(addr->family, addr->socktype, addr->protocol);
+}
+
+static size_t on_body(char *data, size_t size, size_t n, void *ctx)
+{
+	struct transfer *t = ctx;
+	size_t len = size * n;
+	if (t->len + len > t->max_bytes) {
+		t->is_too_large = true;
+		return 0;
+	}
+	if (t->len + len + 1 > t->cap) {
+		size_t cap = (t->len + len + 1) * 2;
+		char *body = realloc(t->body, cap);
+		if (!body)
+			return 0;
+		t->body = body;
+		t->cap = cap;
+	}
+	memcpy(t->body + t->len, data, len);
+	t->len += len;
+	t->body[t->len] = '\0';
+	return len;
+}
+
+static size_t on_header(char *line, size_t size, size_t n, void *ctx)
+{
+	struct transfer *t = ctx;
+	size_t len = size * n;
+	if (len > 14 && strncasecmp(line, "cache-control:", 14) == 0) {
+		char value[256];
+		snprintf(value, sizeof(value), "%.*s", (int)(len - 14), line + 14);
+		const char *m = strstr(value, "max-age=");
+		if (m)
+			t->max_age_s = strtol(m + 8, NULL, 10);
+		if (strstr(value, "no-store") || strstr(value, "no-cache"))
+			t->max_age_s = 0;
+	}
+	return len;
+}
+
+/* The host of url (after the scheme's "//", up to a port, path or end). */
+static void host_of(const char *url, const char **ret_host, size_t *ret_len)
+{
+	const char *h = strstr(url, "//");
+	h = h ? h + 2 : url;
+	size_t len = strcspn(h, ":/?#");
+	*ret_host = h;
+	*ret_len = len;
+}
+
+enum ll_err fetch_get(const struct fetch_policy *p, const char *url, const char *accept, struct fetched *ret)
+{
+	memset(ret, 0, sizeof(*ret));
+	const char *host;
+	size_t host_len;
+	host_of(url, &host, &host_len);
+	struct transfer t = { .is_local = fetch_is_local_host(p, host, host_len),
+			      .max_bytes = p && p->max_bytes ? p->max_bytes : 256 * 1024, .max_age_s = -1 };
+	bool is_https = strncmp(url, "https://", 8) == 0;
+	if (!is_https && !(t.is_local && strncmp(url, "http://", 7) == 0))
+		return ll_fail(LL_IO, "url", "only https addresses are fetched: %.200s", url);
+	CURL *c = curl_easy_init();
+	if (!c)
+		return LL_NOMEM;
+	char accept_header[128];
+	snprintf(accept_header, sizeof(accept_header), "Accept: %s", accept ? accept : "*/*");
+	struct curl_slist *headers = curl_slist_append(NULL, accept_header);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, t.is_local ? "http,https" : "https");
+	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, p && p->timeout_ms ? p->timeout_ms : 5000L);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, p && p->timeout_ms ? p->timeout_ms : 5000L);
+	curl_easy_setopt(c, CURLOPT_USERAGENT, "Lifelong");
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+	curl_easy_setopt(c, CURLOPT_OPENSOCKETFUNCTION, open_socket);
+	curl_easy_setopt(c, CURLOPT_OPENSOCKETDATA, &t);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &t);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, &t);
+	CURLcode rc = curl_easy_perform(c);
+	long status = 0;
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_cleanup(c);
+	curl_slist_free_all(headers);
+	enum ll_err err = LL_OK;
+	if (t.is_refused_address)
+		err = ll_fail(LL_IO, "url", "%.*s is an address inside this network; it is not fetched", (int)host_len, host);
+	else if (t.is_too_large)
+		err = ll_fail(LL_IO, "url", "the answer of %.200s is larger than %zu bytes", url, t.max_bytes);
+	else if (rc != CURLE_OK)
+		err = ll_fail(LL_IO, "url", "%.200s: %s", url, curl_easy_strerror(rc));
+	else if (status != 200)
+		err = ll_fail(LL_IO, "url", "%.200s answered %ld", url, status);
+	if (err != LL_OK) {
+		free(t.body);
+		return err;
+	}
+	if (!t.body) {
+		t.body = calloc(1, 1);
+		if (!t.body)
+			return LL_NOMEM;
+	}
+	ret->body = t.body;
+	ret->len = t.len;
+	ret->max_age_s = t.max_age_s;
+	return LL_OK;
+}
+
+void fetch_release(struct fetched *f)
+{
+	free(f->body);
+	memset(f, 0, sizeof(*f));
+}

@@ -57,7 +57,7 @@ static const struct store_stmt ITEMS = {
 	"share items",
 	"SELECT i.share_id, i.credential_id, c.outcome_id, c.title FROM credential_share_items i "
 	"JOIN credential_shares s ON s.id = i.share_id JOIN credentials c ON c.id = i.credential_id "
-	"WHERE s.person_id = $1 AND ($2 IS NULL OR s.id = $2) ORDER BY i.share_id, i.position"
+	"WHERE s.person_id = $1 AND (s.id = $2 OR $2 IS NULL) ORDER BY i.share_id, i.position"
 };
 static const struct store_stmt VIEW_LOG = {
 	"share view log", "SELECT at, address, user_agent, was_shown FROM credential_share_views WHERE share_id = $1 "

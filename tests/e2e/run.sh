@@ -7,8 +7,9 @@
 #   LIFELONG_INSTITUTION_ADMIN   login:password of an institution admin
 #   LIFELONG_CITIZEN             login:password of a citizen
 #   (a test whose credentials are not set is skipped)
-# Without LIFELONG_URL, it starts a throwaway server of its own from build/src/cli/lifelong on a
-# free loopback port with a fresh SQLite database, makes the users above, and stops it after.
+# Without LIFELONG_URL, it starts a throwaway server of its own from build/src/cli/lifelong (or
+# the binary LIFELONG_BIN names) on a free loopback port with a fresh SQLite database, makes the
+# users above, and stops it after.
 #
 # Screenshots of each page go to tests/e2e/screenshots/. Extra arguments go to node --test
 # (e.g. one file: bash tests/e2e/run.sh citizen.test.mjs).
@@ -40,7 +41,7 @@ cleanup() {
 trap cleanup EXIT
 
 if [ -z "${LIFELONG_URL:-}" ]; then
-	bin="$root/build/src/cli/lifelong"
+	bin="${LIFELONG_BIN:-$root/build/src/cli/lifelong}"
 	if [ ! -x "$bin" ]; then
 		echo "run.sh: set LIFELONG_URL, or build the server first ($bin is missing)" >&2
 		exit 1

@@ -55,6 +55,28 @@ const routes = [
     meta: { roles: ['citizen'], title: 'nav.credentials' },
   },
   {
+    // 求职认证: the citizen shares chosen outcomes with an employer by a link and its QR code, sees
+    // every view of it and ends it.
+    path: '/me/credential-shares',
+    name: 'credential-shares',
+    component: () => import('./views/CredentialSharesView.vue'),
+    meta: { roles: ['citizen'], title: 'credentialShares.title' },
+  },
+  {
+    // The transcript of one share, on A4 with its QR code.
+    path: '/me/credential-shares/:id/print',
+    name: 'credential-share-print',
+    component: () => import('./views/CredentialSharePrintView.vue'),
+    meta: { roles: ['citizen'], title: 'credentialShares.print.title' },
+  },
+  {
+    // The employer's page of a share: the shared records, each verified, without an account.
+    path: '/s/:token',
+    name: 'shared',
+    component: () => import('./views/SharedView.vue'),
+    meta: { public: true, title: 'shared.title' },
+  },
+  {
     // 验证凭证: anyone (an employer, a school) checks a credential, without signing in.
     path: '/verify',
     name: 'verify',

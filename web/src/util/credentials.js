@@ -1,7 +1,9 @@
 // Verifiable credentials for people (我的凭证 and 验证凭证): the main facts of an Open Badges 3.0
 // credential as the API returns it decoded, the credential as a file, and handing a credential
-// from the citizen's page to the public verify page in the same tab. Nothing here checks a
-// credential: only POST /api/v1/verify says whether one is valid.
+// from the citizen's page to the public verify page in the same tab, and the words for the checks
+// of a verification report. Nothing here checks a credential: only the server's report
+// (POST /api/v1/verify, or a shared record's) says whether one is valid.
+import { i18n } from '../i18n.js';
 
 // The media type of a credential secured with VC-JOSE (a compact JWS).
 export const CREDENTIAL_TYPE = 'application/vc+jwt';
@@ -69,10 +71,15 @@ export function credentialFileName(title) {
 
 // Saves jws as the file <title>.jwt (application/vc+jwt) through the browser's download.
 export function downloadCredential(jws, title) {
+  downloadJws(jws, credentialFileName(title));
+}
+
+// Saves jws as the file named fileName (application/vc+jwt) through the browser's download.
+export function downloadJws(jws, fileName) {
   const url = URL.createObjectURL(new Blob([jws], { type: CREDENTIAL_TYPE }));
   const a = document.createElement('a');
   a.href = url;
-  a.download = credentialFileName(title);
+  a.download = fileName;
   a.rel = 'noopener';
   document.body.appendChild(a);
   a.click();
@@ -129,4 +136,26 @@ export function takeHandedCredential() {
   } catch {
     return '';
   }
+}
+
+// A check of a report (format, signature, validity, status, ledger) by its name in the page's
+// language; a check this portal does not know by the API's own name.
+export function checkName(check) {
+  const k = 'verify.checks.' + check;
+  return i18n.global.te(k) ? i18n.global.t(k) : check;
+}
+
+// What a check of a report says, in the page's language as the server words it.
+export function checkMessage(c) {
+  if (!c) return '';
+  return i18n.global.locale.value === 'en' ? c.message_en || c.message : c.message || c.message_en;
+}
+
+// The names of the checks of a report that failed, in the page's language, joined as a list.
+export function failedCheckNames(checks) {
+  const sep = i18n.global.locale.value === 'en' ? ', ' : '、';
+  return (checks || [])
+    .filter((c) => c.status === 'failed')
+    .map((c) => checkName(c.check))
+    .join(sep);
 }

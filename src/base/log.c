@@ -4,11 +4,13 @@
  */
 #include "log.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 static enum log_level min_level = LOG_INFO;
 static FILE *log_file;
@@ -16,6 +18,10 @@ static FILE *access_file;
 static int access_off;
 static int64_t access_flushed_ms;
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Access lines waiting to be written: whole lines only, so that a reader of the file never sees
+ * half of one (a stdio buffer would split a line where it fills). */
+static char access_buf[64 * 1024];
+static size_t access_len;
 
 void log_set_level(enum log_level level) { min_level = level; }
 void log_set_file(FILE *f) { log_file = f; }
@@ -24,14 +30,30 @@ void log_set_access_file(FILE *f)
 {
 	access_file = f;
 	access_off = f == NULL;
-	if (f)
-		setvbuf(f, NULL, _IOFBF, 64 * 1024);
+}
+
+/* Writes the waiting access lines out with as few writes as the kernel takes. Holds log_lock. */
+static void access_write_out(void)
+{
+	FILE *f = access_file ? access_file : stderr;
+	fflush(f);
+	int fd = fileno(f);
+	size_t off = 0;
+	while (off < access_len) {
+		ssize_t n = write(fd, access_buf + off, access_len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		off += (size_t)n;
+	}
+	access_len = 0;
 }
 
 void log_flush(void)
 {
 	pthread_mutex_lock(&log_lock);
-	fflush(access_file ? access_file : stderr);
+	access_write_out();
 	pthread_mutex_unlock(&log_lock);
 }
 
@@ -88,17 +110,22 @@ void log_access_line(const char *json_line)
 {
 	if (access_off)
 		return;
-	/* One write per line would be a system call per request: lines collect in the stream's buffer
-	 * and go out when it fills or a quarter second after the last write, whichever comes first. */
+	/* One write per line would be a system call per request: lines collect in a buffer and go out
+	 * when it fills or a quarter second after the last write, whichever comes first. */
 	struct timespec now;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	int64_t now_ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+	size_t len = strlen(json_line);
+	if (len + 1 > sizeof(access_buf))
+		return;
 	pthread_mutex_lock(&log_lock);
-	FILE *f = access_file ? access_file : stderr;
-	fputs(json_line, f);
-	fputc('\n', f);
+	if (access_len + len + 1 > sizeof(access_buf))
+		access_write_out();
+	memcpy(access_buf + access_len, json_line, len);
+	access_buf[access_len + len] = '\n';
+	access_len += len + 1;
 	if (now_ms - access_flushed_ms >= 250) {
-		fflush(f);
+		access_write_out();
 		access_flushed_ms = now_ms;
 	}
 	pthread_mutex_unlock(&log_lock);

@@ -128,6 +128,7 @@ struct route {
 	/* Any web page may call it (public documents, verifying): its replies say
 	 * Access-Control-Allow-Origin: *, and a CORS preflight (OPTIONS) of its path is answered. */
 	bool is_cross_origin;
+	bool is_path_secret;                /* its path carries a secret: logged as the route's template */
 	/* A protocol of its own (xAPI): checks of the request that come before authentication (its
 	 * error is the answer), authentication other than the portal's session or API token, and
 	 * what every reply of the route carries (headers, the exact content type), errors too. */

@@ -192,7 +192,7 @@ const struct route routes[] = {
 	{ "GET", "/api/v1/shared/{token}", cred_http_shared, 0, .tag = "credentials",
 	  .summary = "The records shared by a link, each verified now (no sign-in; unknown links are limited per "
 		     "address)",
-	  .response = "SharedRecords" },
+	  .response = "SharedRecords", .is_path_secret = true },
 	{ "GET", "/api/v1/me/transcript", ledger_http_my_transcript, ROLE_CITIZEN, .tag = "credit bank",
 	  .summary = "The caller's transcript (?kind=&level=&from=&to=&include_revoked=)", .response = "Transcript" },
 	{ "GET", "/api/v1/me/transcript.csv", ledger_http_my_transcript_csv, ROLE_CITIZEN, .tag = "credit bank",

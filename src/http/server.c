@@ -669,12 +669,26 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn, const c
 	return answer(rs);
 }
 
+/* Portal pages whose path carries a secret (a share's link token): logged up to the prefix. */
+static const char *const SECRET_PAGES[] = { "/s/", NULL };
+
+/* The path as the access log may hold it: without a secret it carries. */
+static const char *loggable_path(const struct http_req *req)
+{
+	if (req->route && req->route->is_path_secret)
+		return req->route->path;
+	for (int i = 0; req->path && !req->route && SECRET_PAGES[i]; i++)
+		if (strncmp(req->path, SECRET_PAGES[i], strlen(SECRET_PAGES[i])) == 0)
+			return SECRET_PAGES[i];
+	return req->path ? req->path : "";
+}
+
 static void access_log_line(struct request_state *rs, int64_t duration_us)
 {
 	struct http_req *req = &rs->req;
 	char ts[32], path[600], method[48], line[1200], caller[160] = "";
 	clock_format_rfc3339(clock_now_us(), ts);
-	log_json_escape(path, sizeof(path), req->path ? req->path : "");
+	log_json_escape(path, sizeof(path), loggable_path(req));
 	log_json_escape(method, sizeof(method), req->method ? req->method : "");
 	if (req->caller.is_authenticated)
 		snprintf(caller, sizeof(caller), ",\"caller\":\"%s\",\"role\":\"%s\"", req->caller.user_id,

@@ -80,21 +80,20 @@ static enum ll_err read_txn(struct ll_tx *tx, void *ctx)
 {
 	struct read_ctx *r = ctx;
 	forget_badges(r->parts, r->n);
-	struct ledger_entry *entries = NULL;
-	int n = 0;
 	r->missing = -1;
-	enum ll_err err = ledger_current_outcomes(tx, r->person_id, r->a, &entries, &n);
+	enum ll_err err = LL_OK;
 	for (int i = 0; i < r->n && err == LL_OK; i++) {
-		r->parts[i].entry_id = NULL;
-		for (int k = 0; k < n && !r->parts[i].entry_id; k++)
-			if (strcmp(entries[k].outcome_id, r->parts[i].outcome_id) == 0) {
-				r->parts[i].entry_id = entries[k].id;
-				r->parts[i].title = entries[k].o.title;
-			}
-		if (!r->parts[i].entry_id) {
+		struct ledger_entry e;
+		bool is_found = false;
+		err = ledger_current_outcome(tx, r->person_id, r->parts[i].outcome_id, r->a, &e, &is_found);
+		if (err != LL_OK)
+			return err;
+		if (!is_found) {
 			r->missing = i;
 			return LL_OK;
 		}
+		r->parts[i].entry_id = e.id;
+		r->parts[i].title = e.o.title;
 		err = store_exec(tx, &CURRENT_BADGE, SP(SV_TEXT(r->person_id), SV_TEXT(r->parts[i].entry_id)), badge_row,
 				 &r->parts[i]);
 	}

@@ -23,6 +23,10 @@ enum ll_err cred_signing_key(struct ll_tx *tx, const struct ll_keys *keys, struc
 enum ll_err cred_sign(struct ll_tx *tx, const struct ll_keys *keys, const struct cred_issuer *iss,
 		      const json_t *credential, char **ret_jws, char ret_kid[JOSE_THUMBPRINT_MAX]);
 
+/* Secures credential as cred_sign does, with key (opened by cred_signing_key). */
+enum ll_err cred_sign_with(const struct cred_signing_key *key, const struct cred_issuer *iss, const json_t *credential,
+			   char **ret_jws);
+
 /* The next status index, inside tx (a counter row: concurrent issuers never share one). */
 enum ll_err cred_status_next(struct ll_tx *tx, int64_t *ret_index);
 

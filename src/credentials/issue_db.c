@@ -3,6 +3,8 @@
  * tree head that holds it, as an Open Badges credential signed by the issuer's newest key; and
  * the person's list of what they were issued.
  */
+#include <pthread.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,13 +41,16 @@ static const struct store_stmt CREDENTIAL_GET = {
 	"SELECT id, type, outcome_id, entry_id, kid, title, issued_at, jws FROM credentials WHERE person_id = $1 AND id = $2"
 };
 
-/* What the credential says of its person and outcome, read in one transaction. */
+/* What the credential says of its person and outcome, and the key that signs it, read in one
+ * transaction. */
 struct subject {
 	const char *person_id, *outcome_id;
+	const struct ll_keys *keys;
 	struct arena *a;
 	struct ledger_entry entry;
 	bool is_found;
 	const char *person_name, *account_no, *institution_name;
+	struct cred_signing_key key;    /* wiped by the caller */
 };
 
 static enum ll_err person_row(const struct store_row *row, void *ctx)
@@ -66,21 +71,14 @@ static enum ll_err institution_row(const struct store_row *row, void *ctx)
 static enum ll_err subject_txn(struct ll_tx *tx, void *ctx)
 {
 	struct subject *s = ctx;
-	struct ledger_entry *entries = NULL;
-	int n = 0;
-	s->is_found = false;
-	enum ll_err err = ledger_current_outcomes(tx, s->person_id, s->a, &entries, &n);
-	for (int i = 0; i < n && err == LL_OK && !s->is_found; i++) {
-		if (strcmp(entries[i].outcome_id, s->outcome_id) == 0) {
-			s->entry = entries[i];
-			s->is_found = true;
-		}
-	}
+	enum ll_err err = ledger_current_outcome(tx, s->person_id, s->outcome_id, s->a, &s->entry, &s->is_found);
 	if (err != LL_OK || !s->is_found)
 		return err;
 	err = store_exec(tx, &PERSON, SP(SV_TEXT(s->person_id)), person_row, s);
 	if (err == LL_OK)
 		err = store_exec(tx, &INSTITUTION, SP(SV_TEXT(s->entry.o.institution_id)), institution_row, s);
+	if (err == LL_OK)
+		err = cred_signing_key(tx, s->keys, &s->key);
 	return err;
 }
 
@@ -91,27 +89,22 @@ static enum ll_err count_row(const struct store_row *row, void *ctx)
 }
 
 struct issue_ctx {
-	const struct ll_keys *keys;
-	const struct cred_issuer *iss;
-	struct subject *subject;
-	const struct merkle_sth *sth;
-	const struct merkle_proof *proof;
+	const struct subject *subject;
 	const char *id;
 	int64_t now;
-	char kid[JOSE_THUMBPRINT_MAX];
-	json_t *credential;
-	char *jws;
+	const char *jws;
+	int64_t status_index;
+	/* In a group commit: this credential's own refusal, which leaves the others to commit. */
+	enum ll_err refusal;
+	struct ll_error refusal_detail;
 };
 
-static enum ll_err issue_txn(struct ll_tx *tx, void *ctx)
+/* One credential's part of a group's transaction: its entry still current, and its rows. A
+ * refusal of this credential alone is x->refusal, with nothing of it written; anything else fails
+ * the transaction. */
+static enum ll_err issue_one(struct ll_tx *tx, struct issue_ctx *x)
 {
-	struct issue_ctx *x = ctx;
-	json_decref(x->credential);
-	x->credential = NULL;
-	free(x->jws);
-	x->jws = NULL;
-	char log_key[CRED_DID_MAX + 16];
-	snprintf(log_key, sizeof(log_key), "%s#ledger", x->iss->did);
+	x->refusal = LL_OK;
 	const struct subject *s = x->subject;
 	/* The entry was current when it was read; a correction or revocation since then would make
 	 * this a credential of the past. */
@@ -119,27 +112,108 @@ static enum ll_err issue_txn(struct ll_tx *tx, void *ctx)
 	enum ll_err err = store_exec(tx, &SUPERSEDED, SP(SV_TEXT(s->entry.id)), count_row, &superseded);
 	if (err != LL_OK)
 		return err;
-	if (superseded)
-		return ll_fail(LL_CONFLICT, "outcome_id", "the outcome changed while its credential was being made; ask again");
-	int64_t status_index;
-	err = cred_status_next(tx, &status_index);
-	if (err != LL_OK)
-		return err;
-	const struct cred_badge_in in = { .issuer = x->iss, .id = x->id, .valid_from_us = x->now, .entry = &s->entry,
-					  .person_name = s->person_name, .account_no = s->account_no,
-					  .institution_name = s->institution_name, .sth = x->sth, .proof = x->proof,
-					  .log_key_id = log_key, .status_index = status_index };
-	x->credential = cred_badge_json(&in);
-	err = x->credential ? cred_sign(tx, x->keys, x->iss, x->credential, &x->jws, x->kid) : LL_NOMEM;
-	if (err == LL_OK)
-		err = store_exec(tx, &CREDENTIAL_INSERT,
-				 SP(SV_TEXT(x->id), SV_TEXT(s->person_id), SV_TEXT(CRED_TYPE_BADGE), SV_TEXT(s->outcome_id),
-				    SV_TEXT(s->entry.id), SV_TEXT(x->kid), SV_TEXT(s->entry.o.title), SV_I64(x->now),
-				    SV_TEXT(x->jws), SV_I64(status_index)),
-				 NULL, NULL);
+	if (superseded) {
+		x->refusal = ll_fail(LL_CONFLICT, "outcome_id", "the outcome changed while its credential was being made; ask again");
+		x->refusal_detail = *ll_error_get(x->refusal);
+		ll_error_clear();
+		return LL_OK;
+	}
+	err = store_exec(tx, &CREDENTIAL_INSERT,
+			 SP(SV_TEXT(x->id), SV_TEXT(s->person_id), SV_TEXT(CRED_TYPE_BADGE), SV_TEXT(s->outcome_id),
+			    SV_TEXT(s->entry.id), SV_TEXT(s->key.kid), SV_TEXT(s->entry.o.title), SV_I64(x->now),
+			    SV_TEXT(x->jws), SV_I64(x->status_index)),
+			 NULL, NULL);
 	if (err == LL_OK)
 		err = store_exec(tx, &CREDENTIAL_ENTRY, SP(SV_TEXT(x->id), SV_TEXT(s->entry.id)), NULL, NULL);
 	return err;
+}
+
+/* ---- Group commit ----
+ * Credentials issued at the same time share one transaction and so one synced commit: a caller
+ * queues its credential, and whichever caller finds no commit under way takes everything queued
+ * for its store and commits it, while those that come meanwhile queue for the next one. Nobody
+ * waits for company: a lone credential is committed at once. */
+
+#define GROUP_MAX 256
+/* Status indexes reserved at a time: a process that stops skips at most this many. */
+#define STATUS_BLOCK 256
+
+struct waiter {
+	struct ll_store *st;
+	struct issue_ctx *x;
+	enum ll_err err;
+	struct ll_error detail;
+	bool is_done;
+	struct waiter *next;
+};
+
+static pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t g_done = PTHREAD_COND_INITIALIZER;
+static struct waiter *g_queue;
+static bool g_is_committing;
+
+struct group {
+	struct waiter *list[GROUP_MAX];
+	int n;
+};
+
+static enum ll_err group_txn(struct ll_tx *tx, void *ctx)
+{
+	struct group *g = ctx;
+	enum ll_err err = LL_OK;
+	for (int i = 0; i < g->n && err == LL_OK; i++)
+		err = issue_one(tx, g->list[i]->x);
+	return err;
+}
+
+/* Takes the queued waiters of st (oldest first, at most GROUP_MAX) into g. Holds g_mu. */
+static void take(struct ll_store *st, struct group *g)
+{
+	g->n = 0;
+	struct waiter **p = &g_queue;
+	while (*p && g->n < GROUP_MAX) {
+		if ((*p)->st == st) {
+			g->list[g->n++] = *p;
+			*p = (*p)->next;
+		} else {
+			p = &(*p)->next;
+		}
+	}
+}
+
+static enum ll_err issue_together(struct ll_store *st, struct issue_ctx *x)
+{
+	struct waiter me = { .st = st, .x = x };
+	pthread_mutex_lock(&g_mu);
+	struct waiter **tail = &g_queue;
+	while (*tail)
+		tail = &(*tail)->next;
+	*tail = &me;
+	while (!me.is_done) {
+		if (g_is_committing) {
+			pthread_cond_wait(&g_done, &g_mu);
+			continue;
+		}
+		struct group g;
+		take(st, &g);
+		g_is_committing = true;
+		pthread_mutex_unlock(&g_mu);
+		enum ll_err err = store_run(st, STORE_WRITE, "credential issue", group_txn, &g);
+		struct ll_error detail = *ll_error_get(err);
+		pthread_mutex_lock(&g_mu);
+		for (int i = 0; i < g.n; i++) {
+			struct waiter *w = g.list[i];
+			w->err = err != LL_OK ? err : w->x->refusal;
+			w->detail = err != LL_OK ? detail : w->x->refusal_detail;
+			w->is_done = true;
+		}
+		g_is_committing = false;
+		pthread_cond_broadcast(&g_done);
+	}
+	pthread_mutex_unlock(&g_mu);
+	if (me.err != LL_OK)
+		return ll_fail(me.err, me.detail.field[0] ? me.detail.field : NULL, "%s", me.detail.message);
+	return LL_OK;
 }
 
 static json_t *summary(const char *id, const char *type, const char *outcome_id, const char *entry_id,
@@ -154,6 +228,24 @@ static json_t *summary(const char *id, const char *type, const char *outcome_id,
 	return o;
 }
 
+/* The credential of s, signed with s's key: its JSON in *ret_credential, its JWS in *ret_jws. */
+static enum ll_err badge_signed(const struct cred_issuer *iss, const struct subject *s, const char *id, int64_t now,
+				const struct merkle_sth *sth, const struct merkle_proof *proof, int64_t status_index,
+				json_t **ret_credential, char **ret_jws)
+{
+	char log_key[CRED_DID_MAX + 16];
+	snprintf(log_key, sizeof(log_key), "%s#ledger", iss->did);
+	const struct cred_badge_in in = { .issuer = iss, .id = id, .valid_from_us = now, .entry = &s->entry,
+					  .person_name = s->person_name, .account_no = s->account_no,
+					  .institution_name = s->institution_name, .sth = sth, .proof = proof,
+					  .log_key_id = log_key, .status_index = status_index };
+	*ret_credential = cred_badge_json(&in);
+	return *ret_credential ? cred_sign_with(&s->key, iss, *ret_credential, ret_jws) : LL_NOMEM;
+}
+
+/* Everything but the commit happens in the caller's thread, beside other callers: reading, the
+ * tree head and proof, a status index from this store's reserved block, the credential's JSON and
+ * its signature. The commit is shared (issue_together). */
 enum ll_err cred_issue_badge(struct ll_store *st, const struct ll_keys *keys, const struct cred_issuer *iss,
 			     const char *person_id, const char *outcome_id, json_t **ret_obj)
 {
@@ -161,7 +253,7 @@ enum ll_err cred_issue_badge(struct ll_store *st, const struct ll_keys *keys, co
 		return ll_fail(LL_MISSING_FIELD, "outcome_id", "name the outcome the credential speaks for");
 	struct arena a;
 	arena_init(&a, 1 << 20);
-	struct subject s = { .person_id = person_id, .outcome_id = outcome_id, .a = &a };
+	struct subject s = { .person_id = person_id, .outcome_id = outcome_id, .keys = keys, .a = &a };
 	enum ll_err err = store_run(st, STORE_READ, "credential subject", subject_txn, &s);
 	if (err == LL_OK && !s.is_found)
 		err = ll_fail(LL_NOT_FOUND, "outcome_id", "you hold no current outcome with this id");
@@ -171,26 +263,34 @@ enum ll_err cred_issue_badge(struct ll_store *st, const struct ll_keys *keys, co
 		err = ledger_sth_current(st, keys, (uint64_t)s.entry.seq + 1, &sth);
 	if (err == LL_OK)
 		err = ledger_inclusion_proof(st, (uint64_t)s.entry.seq, sth.tree_size, &proof);
+	int64_t status_index = -1;
+	if (err == LL_OK)
+		err = store_counter_take(st, "credential_status", STATUS_BLOCK, &status_index);
 	ll_id raw;
 	id_new(&raw);
 	char id[64];
 	snprintf(id, sizeof(id), "urn:uuid:%s", raw.s);
-	struct issue_ctx x = { .keys = keys, .iss = iss, .subject = &s, .sth = &sth, .proof = &proof, .id = id,
-			       .now = clock_now_us() };
+	int64_t now = clock_now_us();
+	json_t *credential = NULL;
+	char *jws = NULL;
 	if (err == LL_OK)
-		err = store_run(st, STORE_WRITE, "credential issue", issue_txn, &x);
+		err = badge_signed(iss, &s, id, now, &sth, &proof, status_index, &credential, &jws);
+	struct issue_ctx x = { .subject = &s, .id = id, .now = now, .jws = jws, .status_index = status_index };
+	if (err == LL_OK)
+		err = issue_together(st, &x);
 	if (err == LL_OK) {
-		json_t *o = summary(id, CRED_TYPE_BADGE, outcome_id, s.entry.id, x.kid, s.entry.o.title, x.now);
-		if (o && json_object_set_new(o, "jws", json_string(x.jws)) == 0 &&
-		    json_object_set(o, "credential", x.credential) == 0)
+		json_t *o = summary(id, CRED_TYPE_BADGE, outcome_id, s.entry.id, s.key.kid, s.entry.o.title, now);
+		if (o && json_object_set_new(o, "jws", json_string(jws)) == 0 &&
+		    json_object_set(o, "credential", credential) == 0)
 			*ret_obj = o;
 		else {
 			json_decref(o);
 			err = LL_NOMEM;
 		}
 	}
-	json_decref(x.credential);
-	free(x.jws);
+	sodium_memzero(s.key.sk, sizeof(s.key.sk));
+	json_decref(credential);
+	free(jws);
 	arena_release(&a);
 	return err;
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "../audit/audit.h"
+#include "../base/buf.h"
 #include "../base/clock.h"
 #include "../base/crypto.h"
 #include "../store/store.h"
@@ -129,6 +130,24 @@ enum ll_err cred_signing_key(struct ll_tx *tx, const struct ll_keys *keys, struc
 	return LL_OK;
 }
 
+enum ll_err cred_sign_with(const struct cred_signing_key *key, const struct cred_issuer *iss, const json_t *credential,
+			   char **ret_jws)
+{
+	*ret_jws = NULL;
+	char kid[CRED_DID_MAX + JOSE_THUMBPRINT_MAX + 2];
+	snprintf(kid, sizeof(kid), "%s#%s", iss->did, key->kid);
+	json_t *header = json_pack("{s:s, s:s, s:s, s:s, s:s}", "alg", "EdDSA", "kid", kid, "typ", "vc+jwt", "cty", "vc",
+				   "iss", iss->did);
+	struct buf payload;
+	buf_init(&payload);
+	bool is_dumped = credential && json_dump_compact(credential, &payload);
+	enum ll_err err = header && is_dumped ? jose_jws_sign_ed25519(header, payload.data, payload.len, key->sk, ret_jws)
+					      : LL_NOMEM;
+	json_decref(header);
+	buf_release(&payload);
+	return err;
+}
+
 enum ll_err cred_sign(struct ll_tx *tx, const struct ll_keys *keys, const struct cred_issuer *iss,
 		      const json_t *credential, char **ret_jws, char ret_kid[JOSE_THUMBPRINT_MAX])
 {
@@ -138,15 +157,8 @@ enum ll_err cred_sign(struct ll_tx *tx, const struct ll_keys *keys, const struct
 	if (err != LL_OK)
 		return err;
 	memcpy(ret_kid, key.kid, JOSE_THUMBPRINT_MAX);
-	char kid[CRED_DID_MAX + JOSE_THUMBPRINT_MAX + 2];
-	snprintf(kid, sizeof(kid), "%s#%s", iss->did, key.kid);
-	json_t *header = json_pack("{s:s, s:s, s:s, s:s, s:s}", "alg", "EdDSA", "kid", kid, "typ", "vc+jwt", "cty", "vc",
-				   "iss", iss->did);
-	char *payload = credential ? json_dumps(credential, JSON_COMPACT) : NULL;
-	err = header && payload ? jose_jws_sign_ed25519(header, payload, strlen(payload), key.sk, ret_jws) : LL_NOMEM;
+	err = cred_sign_with(&key, iss, credential, ret_jws);
 	sodium_memzero(key.sk, sizeof(key.sk));
-	json_decref(header);
-	free(payload);
 	return err;
 }
 

@@ -375,6 +375,10 @@ extern const char *const outcome_kind_labels_en[];
  * ledger order, read inside the caller's transaction into an array of a; strings arena-owned. */
 enum ll_err ledger_current_outcomes(struct ll_tx *tx, const char *person_id, struct arena *a,
 				    struct ledger_entry **ret_entries, int *ret_n);
+/* The current version of one of the person's outcomes, as ledger_current_outcomes would list it;
+ * *ret_is_found false when the person holds no such current outcome. */
+enum ll_err ledger_current_outcome(struct ll_tx *tx, const char *person_id, const char *outcome_id, struct arena *a,
+				   struct ledger_entry *ret_entry, bool *ret_is_found);
 /* An outcome as it was deposited, as those that follow the ledger (points) see it. Strings are
  * owned by the arena given to ledger_deposits_since. */
 struct ledger_deposit_seen {

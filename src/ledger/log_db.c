@@ -604,6 +604,8 @@ static enum ll_err sth_row(const struct store_row *row, void *ctx)
 struct sth_current_ctx {
 	const struct ll_keys *keys;
 	uint64_t min_size;
+	bool is_read_only;              /* only look: a head must be signed when is_to_sign comes back */
+	bool is_to_sign;
 	struct merkle_sth sth;
 };
 
@@ -625,8 +627,12 @@ static enum ll_err sth_current_txn(struct ll_tx *tx, void *ctx)
 	if (latest.is_found && (latest.sth.tree_size == (uint64_t)size ||
 				(latest.sth.tree_size >= c->min_size && now - latest.sth.timestamp_us < STH_MIN_INTERVAL_US))) {
 		c->sth = latest.sth;
+		c->is_to_sign = false;
 		return LL_OK;
 	}
+	c->is_to_sign = true;
+	if (c->is_read_only)
+		return LL_OK;
 	struct merkle_sth sth = { .tree_size = (uint64_t)size, .timestamp_us = now };
 	struct merkle_frontier f;
 	struct merkle_leaves tree = stored_tree(tx);
@@ -654,8 +660,14 @@ static enum ll_err sth_current_txn(struct ll_tx *tx, void *ctx)
 enum ll_err ledger_sth_current(struct ll_store *st, const struct ll_keys *keys, uint64_t min_size,
 			       struct merkle_sth *ret_sth)
 {
-	struct sth_current_ctx c = { .keys = keys, .min_size = min_size };
-	enum ll_err err = store_run(st, STORE_WRITE, "ledger tree head", sth_current_txn, &c);
+	/* Most calls find a head to reuse: looking needs no write lock, which would queue them behind
+	 * every commit. Only a head to be signed takes one (and looks again under it). */
+	struct sth_current_ctx c = { .keys = keys, .min_size = min_size, .is_read_only = true };
+	enum ll_err err = store_run(st, STORE_READ, "ledger tree head", sth_current_txn, &c);
+	if (err == LL_OK && c.is_to_sign) {
+		c.is_read_only = false;
+		err = store_run(st, STORE_WRITE, "ledger tree head", sth_current_txn, &c);
+	}
 	if (err == LL_OK)
 		*ret_sth = c.sth;
 	return err;

@@ -24,6 +24,11 @@ static const struct store_stmt CURRENT = {
 	"SELECT " ENTRY_COLS " FROM ledger_entries e WHERE e.person_id = $1 AND e.op <> 'revoke' "
 	"AND NOT EXISTS (SELECT 1 FROM ledger_entries n WHERE n.supersedes = e.id) ORDER BY e.seq"
 };
+static const struct store_stmt CURRENT_ONE = {
+	"current outcome",
+	"SELECT " ENTRY_COLS " FROM ledger_entries e WHERE e.outcome_id = $2 AND e.person_id = $1 AND e.op <> 'revoke' "
+	"AND NOT EXISTS (SELECT 1 FROM ledger_entries n WHERE n.supersedes = e.id)"
+};
 static const struct store_stmt PERSON = {
 	"transcript person", "SELECT id, account_no, name, district_code FROM persons WHERE id = $1"
 };
@@ -394,4 +399,26 @@ enum ll_err ledger_current_outcomes(struct ll_tx *tx, const char *person_id, str
 	*ret_entries = c.entries;
 	*ret_n = (int)c.n;
 	return LL_OK;
+}
+
+struct current_one {
+	struct arena *a;
+	struct ledger_entry *entry;
+	bool is_found;
+};
+
+static enum ll_err current_one_row(const struct store_row *row, void *ctx)
+{
+	struct current_one *c = ctx;
+	c->is_found = true;
+	return ledger_entry_from_row(row, c->a, c->entry);
+}
+
+enum ll_err ledger_current_outcome(struct ll_tx *tx, const char *person_id, const char *outcome_id, struct arena *a,
+				   struct ledger_entry *ret_entry, bool *ret_is_found)
+{
+	struct current_one c = { a, ret_entry, false };
+	enum ll_err err = store_exec(tx, &CURRENT_ONE, SP(SV_TEXT(person_id), SV_TEXT(outcome_id)), current_one_row, &c);
+	*ret_is_found = err == LL_OK && c.is_found;
+	return err;
 }

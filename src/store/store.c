@@ -29,6 +29,7 @@ enum ll_err store_open(const char *url, const struct store_options *opt, struct 
 		st->opt.busy_timeout_ms = 5000;
 	pthread_mutex_init(&st->lock, NULL);
 	pthread_cond_init(&st->freed, NULL);
+	pthread_mutex_init(&st->blocks_lock, NULL);
 
 	if (strncmp(url, "sqlite:", 7) == 0 && url[7]) {
 		st->ops = &store_sqlite_ops;
@@ -80,6 +81,7 @@ struct ll_store *store_close(struct ll_store *st)
 		pc = next;
 	}
 	pthread_mutex_destroy(&st->lock);
+	pthread_mutex_destroy(&st->blocks_lock);
 	pthread_cond_destroy(&st->freed);
 	free(st->target);
 	free(st);
@@ -287,6 +289,46 @@ enum ll_err store_counter_add(struct ll_tx *tx, const char *name, int64_t n, int
 	enum ll_err err = store_exec(tx, &COUNTER_SEED, SP(SV_TEXT(name)), NULL, NULL);
 	if (err == LL_OK)
 		err = store_exec(tx, &COUNTER_ADD, SP(SV_TEXT(name), SV_I64(n)), position_row, ret_value);
+	return err;
+}
+
+struct reserve_ctx {
+	const char *name;
+	int64_t block, end;
+};
+
+static enum ll_err reserve_txn(struct ll_tx *tx, void *ctx)
+{
+	struct reserve_ctx *r = ctx;
+	return store_counter_add(tx, r->name, r->block, &r->end);
+}
+
+enum ll_err store_counter_take(struct ll_store *st, const char *name, int64_t block, int64_t *ret_value)
+{
+	*ret_value = -1;
+	if (block < 1 || strlen(name) >= sizeof(st->blocks[0].name))
+		return ll_fail(LL_INTERNAL, NULL, "counter %s cannot be taken in blocks of %lld", name, (long long)block);
+	pthread_mutex_lock(&st->blocks_lock);
+	struct counter_block *b = NULL;
+	for (int i = 0; i < STORE_COUNTER_BLOCKS && !b; i++)
+		if (strcmp(st->blocks[i].name, name) == 0 || !st->blocks[i].name[0])
+			b = &st->blocks[i];
+	enum ll_err err = LL_OK;
+	if (!b) {
+		err = ll_fail(LL_INTERNAL, NULL, "more than %d counters are taken in blocks", STORE_COUNTER_BLOCKS);
+	} else if (b->next >= b->end) {
+		/* Reserved under the lock: callers wait for the one transaction rather than each making one. */
+		struct reserve_ctx r = { name, block, 0 };
+		err = store_run(st, STORE_WRITE, "counter reserve", reserve_txn, &r);
+		if (err == LL_OK) {
+			snprintf(b->name, sizeof(b->name), "%s", name);
+			b->next = r.end - block;
+			b->end = r.end;
+		}
+	}
+	if (err == LL_OK)
+		*ret_value = b->next++;
+	pthread_mutex_unlock(&st->blocks_lock);
 	return err;
 }
 

@@ -137,6 +137,12 @@ enum ll_err store_cursor_advance(struct ll_tx *tx, const char *name, int64_t pos
  * gives the value it now has. The row stays locked until tx ends, so concurrent transactions
  * never get the same values; a rolled-back transaction gives its values back. */
 enum ll_err store_counter_add(struct ll_tx *tx, const char *name, int64_t n, int64_t *ret_value);
+/* One value of counter name, outside any transaction of the caller's: this store reserves block
+ * values at a time (a transaction of its own) and hands them out in order, so that concurrent
+ * callers neither wait for each other nor share a value. Values are unique, increasing within a
+ * block, and not dense: those a process reserved and never handed out are skipped. *ret_value is
+ * the value before the add (from 0), as store_counter_add's value minus one would be. */
+enum ll_err store_counter_take(struct ll_store *st, const char *name, int64_t block, int64_t *ret_value);
 
 /* A list as the API gives it (items.c): stmt with params run in one read transaction, each row
  * made an item by item_of (NULL when out of memory), answered as {"items":[…]} in *ret_page

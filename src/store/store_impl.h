@@ -56,6 +56,8 @@ struct pooled_conn {
 	struct store_conn *conn;
 };
 
+#define STORE_COUNTER_BLOCKS 8
+
 struct ll_store {
 	const struct store_engine_ops *ops;
 	enum store_engine_kind kind;
@@ -69,6 +71,12 @@ struct ll_store {
 	_Atomic uint64_t transactions;
 	_Atomic uint64_t retries;
 	_Atomic uint64_t failures;
+	/* Blocks of counters reserved by store_counter_take: [next, end) still to hand out. */
+	pthread_mutex_t blocks_lock;
+	struct counter_block {
+		char name[32];
+		int64_t next, end;
+	} blocks[STORE_COUNTER_BLOCKS];
 };
 
 struct ll_tx {

@@ -659,6 +659,82 @@ static void test_concurrent_writers_lose_no_increment(void **state)
 	assert_int_equal(counter_value(st, "hits"), WRITERS * INCREMENTS);
 }
 
+#define TAKERS 4
+#define TAKES 300
+#define BLOCK 64
+
+struct taker {
+	pthread_t thread;
+	struct ll_store *st;
+	enum ll_err err;
+	int64_t got[TAKES];
+};
+
+static void *taker_main(void *arg)
+{
+	struct taker *t = arg;
+	for (int i = 0; i < TAKES && t->err == LL_OK; i++)
+		t->err = store_counter_take(t->st, "taken", BLOCK, &t->got[i]);
+	return NULL;
+}
+
+static enum ll_err add_one_txn(struct ll_tx *tx, void *ctx)
+{
+	return store_counter_add(tx, "taken", 1, ctx);
+}
+
+/* store_counter_take from several threads at once: each value is given once, in order within a
+ * thread; the counter row moves a block at a time, so a process holds at most one block it has
+ * not handed out; store_counter_add beside it never gives a value a block holds; and another
+ * store of the same database reserves blocks of its own. */
+static void test_counter_take_gives_each_value_once_a_block_at_a_time(void **state)
+{
+	struct ll_store *st = *state;
+	struct taker t[TAKERS];
+	for (int i = 0; i < TAKERS; i++) {
+		t[i] = (struct taker){ .st = st };
+		assert_int_equal(pthread_create(&t[i].thread, NULL, taker_main, &t[i]), 0);
+	}
+	for (int i = 0; i < TAKERS; i++)
+		pthread_join(t[i].thread, NULL);
+	static bool seen[TAKERS * TAKES + BLOCK];
+	memset(seen, 0, sizeof(seen));
+	for (int i = 0; i < TAKERS; i++) {
+		assert_int_equal(t[i].err, LL_OK);
+		for (int k = 0; k < TAKES; k++) {
+			int64_t v = t[i].got[k];
+			assert_true(v >= 0 && v < TAKERS * TAKES + BLOCK);
+			assert_false(seen[v]);
+			seen[v] = true;
+			if (k)
+				assert_true(v > t[i].got[k - 1]);
+		}
+	}
+	/* 1,200 values taken in blocks of 64: 19 blocks reserved, 16 values of the last one left. */
+	int64_t reserved = counter_value(st, "taken");
+	assert_int_equal(reserved, (TAKERS * TAKES + BLOCK - 1) / BLOCK * BLOCK);
+	/* A value added beside the blocks is past every block. */
+	int64_t added = 0;
+	assert_int_equal(store_run(st, STORE_WRITE, "add one", add_one_txn, &added), LL_OK);
+	assert_int_equal(added, reserved + 1);
+	/* The rest of this store's block comes next, then a new block past the added value. */
+	int64_t v = 0;
+	for (int64_t k = TAKERS * TAKES; k < reserved; k++) {
+		assert_int_equal(store_counter_take(st, "taken", BLOCK, &v), LL_OK);
+		assert_int_equal(v, k);
+	}
+	assert_int_equal(store_counter_take(st, "taken", BLOCK, &v), LL_OK);
+	assert_int_equal(v, reserved + 1);
+	/* Another store (another process, as far as the database knows) takes from a block of its own. */
+	struct ll_store *other = NULL;
+	assert_int_equal(store_open(g_url, NULL, &other), LL_OK);
+	int64_t w = 0;
+	assert_int_equal(store_counter_take(other, "taken", BLOCK, &w), LL_OK);
+	assert_int_equal(w, reserved + 1 + BLOCK);
+	store_close(other);
+	assert_int_equal(store_counter_take(st, "taken", 0, &v), LL_INTERNAL);
+}
+
 /* ---- statistics, the statement cache, callbacks, errors ---- */
 
 static enum ll_err nothing_txn(struct ll_tx *tx, void *ctx)
@@ -1011,6 +1087,7 @@ static const struct CMUnitTest engine_tests[] = {
 	ENGINE_TEST(test_bulk_insert_round_trip, setup_migrated),
 	ENGINE_TEST(test_bulk_insert_duplicate_is_conflict, setup_migrated),
 	ENGINE_TEST(test_concurrent_writers_lose_no_increment, setup_migrated),
+	ENGINE_TEST(test_counter_take_gives_each_value_once_a_block_at_a_time, setup_migrated),
 	ENGINE_TEST(test_stats_count_transactions, setup_migrated),
 	ENGINE_TEST(test_statement_cache_overflow_still_runs, setup_migrated),
 	ENGINE_TEST(test_row_callback_stops_statement, setup_migrated),

@@ -1,12 +1,63 @@
-// Verifiable credentials for people (我的凭证 and 验证凭证): the main facts of an Open Badges 3.0
-// credential as the API returns it decoded, the credential as a file, and handing a credential
-// from the citizen's page to the public verify page in the same tab, and the words for the checks
-// of a verification report. Nothing here checks a credential: only the server's report
-// (POST /api/v1/verify, or a shared record's) says whether one is valid.
+// Verifiable credentials for people (我的凭证, 求职认证 and 验证凭证): the citizen's current
+// outcomes to issue or share, the main facts of an Open Badges 3.0 credential as the API returns it
+// decoded, the credential as a file, and handing a credential from the citizen's page to the public
+// verify page in the same tab, and the words for the checks of a verification report. Nothing here
+// checks a credential: only the server's report (POST /api/v1/verify, or a shared record's) says
+// whether one is valid.
+import { ref } from 'vue';
+import api from '../api.js';
 import { i18n } from '../i18n.js';
+import { formatDay } from './ledger.js';
 
 // The media type of a credential secured with VC-JOSE (a compact JWS).
 export const CREDENTIAL_TYPE = 'application/vc+jwt';
+
+// The outcomes a citizen can issue or share: their transcript's current ones (GET
+// /api/v1/me/transcript without the revoked), whether the first load is under way, the error of
+// the last load, and load() to fetch them (again). onLoaded, when given, is called with the
+// outcomes each time they come, before loading ends: a page keeps its choice in step with them.
+export function useCurrentOutcomes(onLoaded) {
+  const outcomes = ref([]);
+  const loading = ref(true);
+  const error = ref(null);
+  async function load() {
+    error.value = null;
+    try {
+      const r = await api.get('me/transcript');
+      outcomes.value = ((r && r.items) || []).filter((o) => o.status !== 'revoked');
+      if (onLoaded) onLoaded(outcomes.value);
+    } catch (e) {
+      error.value = e;
+    } finally {
+      loading.value = false;
+    }
+  }
+  return { outcomes, loading, error, load };
+}
+
+// An institution's name in the page's language: its English name, where it has one, in English.
+export function instName(inst) {
+  if (!inst) return '';
+  return i18n.global.locale.value === 'en' && inst.name_en ? inst.name_en : inst.name;
+}
+
+// Where and when an outcome was awarded, those of them known.
+function outcomeFacts(o) {
+  const parts = [];
+  if (o.institution) parts.push(instName(o.institution));
+  if (o.awarded_on) parts.push(formatDay(o.awarded_on));
+  return parts;
+}
+
+// Where and when an outcome was awarded, as one line: "测试大学 · 2026/06/30".
+export function outcomeLine(o) {
+  return outcomeFacts(o).join(' · ');
+}
+
+// An outcome as one line to choose it by: its title, where and when it was awarded.
+export function outcomeLabel(o) {
+  return [o.title, ...outcomeFacts(o)].join(' · ');
+}
 
 // Where /me/credentials leaves a credential for /verify: sessionStorage, as a JWS is several
 // kilobytes, too long for an address; taken (and removed) once by the verify page.

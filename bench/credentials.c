@@ -1,8 +1,9 @@
 /*
  * The credentials benchmark, on a database the demo filled (persons with outcomes in the ledger):
  *  - issued per second: COUNT credentials for current outcomes of the demo's persons, by THREADS
- *    threads at once, each through cred_issue_badge (the person's outcomes read, a tree head and an
- *    inclusion proof, a signature, a synced commit), as POST /api/v1/me/credentials does;
+ *    threads at once, each through cred_issue_badge (the outcome read, a tree head and an inclusion
+ *    proof, a signature, and a synced commit shared with the credentials issued at the same time),
+ *    as POST /api/v1/me/credentials does;
  *  - verified per second: each of them through cred_verify_local (signature, dates, status in the
  *    ledger, inclusion proof and tree-head signature), as POST /api/v1/verify does, by THREADS
  *    threads;

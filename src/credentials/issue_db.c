@@ -51,6 +51,9 @@ struct subject {
 	bool is_found;
 	const char *person_name, *account_no, *institution_name;
 	struct cred_signing_key key;    /* wiped by the caller */
+	struct merkle_sth sth;          /* a tree head that holds the entry, and the entry's proof, */
+	struct merkle_proof proof;      /* when one is already signed (is_proved) */
+	bool is_proved;
 };
 
 static enum ll_err person_row(const struct store_row *row, void *ctx)
@@ -79,6 +82,8 @@ static enum ll_err subject_txn(struct ll_tx *tx, void *ctx)
 		err = store_exec(tx, &INSTITUTION, SP(SV_TEXT(s->entry.o.institution_id)), institution_row, s);
 	if (err == LL_OK)
 		err = cred_signing_key(tx, s->keys, &s->key);
+	if (err == LL_OK)
+		err = ledger_proof_tx(tx, (uint64_t)s->entry.seq, &s->sth, &s->proof, &s->is_proved);
 	return err;
 }
 
@@ -257,12 +262,12 @@ enum ll_err cred_issue_badge(struct ll_store *st, const struct ll_keys *keys, co
 	enum ll_err err = store_run(st, STORE_READ, "credential subject", subject_txn, &s);
 	if (err == LL_OK && !s.is_found)
 		err = ll_fail(LL_NOT_FOUND, "outcome_id", "you hold no current outcome with this id");
-	struct merkle_sth sth;
-	struct merkle_proof proof;
-	if (err == LL_OK)
-		err = ledger_sth_current(st, keys, (uint64_t)s.entry.seq + 1, &sth);
-	if (err == LL_OK)
-		err = ledger_inclusion_proof(st, (uint64_t)s.entry.seq, sth.tree_size, &proof);
+	/* A tree head that holds the entry is usually signed already, and read with it; else one is
+	 * signed now. */
+	if (err == LL_OK && !s.is_proved)
+		err = ledger_sth_current(st, keys, (uint64_t)s.entry.seq + 1, &s.sth);
+	if (err == LL_OK && !s.is_proved)
+		err = ledger_inclusion_proof(st, (uint64_t)s.entry.seq, s.sth.tree_size, &s.proof);
 	int64_t status_index = -1;
 	if (err == LL_OK)
 		err = store_counter_take(st, "credential_status", STATUS_BLOCK, &status_index);
@@ -274,7 +279,7 @@ enum ll_err cred_issue_badge(struct ll_store *st, const struct ll_keys *keys, co
 	json_t *credential = NULL;
 	char *jws = NULL;
 	if (err == LL_OK)
-		err = badge_signed(iss, &s, id, now, &sth, &proof, status_index, &credential, &jws);
+		err = badge_signed(iss, &s, id, now, &s.sth, &s.proof, status_index, &credential, &jws);
 	struct issue_ctx x = { .subject = &s, .id = id, .now = now, .jws = jws, .status_index = status_index };
 	if (err == LL_OK)
 		err = issue_together(st, &x);

@@ -332,6 +332,11 @@ enum ll_err ledger_append_ex(struct ll_tx *tx, struct ledger_entry *entries, int
  * either it is older than a second or it does not yet cover min_size leaves. */
 enum ll_err ledger_sth_current(struct ll_store *st, const struct ll_keys *keys, uint64_t min_size,
 			       struct merkle_sth *ret_sth);
+/* Inside the caller's transaction (reading only): the tree head ledger_sth_current would give for
+ * leaf seq without signing a new one, and seq's inclusion proof against it. *ret_is_found false:
+ * a head must be signed first; ask ledger_sth_current and ledger_inclusion_proof instead. */
+enum ll_err ledger_proof_tx(struct ll_tx *tx, uint64_t seq, struct merkle_sth *ret_sth, struct merkle_proof *ret_proof,
+			    bool *ret_is_found);
 /* The inclusion proof of leaf seq against the tree of tree_size leaves. */
 enum ll_err ledger_inclusion_proof(struct ll_store *st, uint64_t seq, uint64_t tree_size,
 				   struct merkle_proof *ret_proof);

@@ -673,6 +673,23 @@ enum ll_err ledger_sth_current(struct ll_store *st, const struct ll_keys *keys, 
 	return err;
 }
 
+enum ll_err ledger_proof_tx(struct ll_tx *tx, uint64_t seq, struct merkle_sth *ret_sth, struct merkle_proof *ret_proof,
+			    bool *ret_is_found)
+{
+	*ret_is_found = false;
+	struct sth_current_ctx c = { .min_size = seq + 1, .is_read_only = true };
+	enum ll_err err = sth_current_txn(tx, &c);
+	if (err != LL_OK || c.is_to_sign)
+		return err;
+	struct merkle_leaves tree = stored_tree(tx);
+	err = merkle_inclusion_proof(&tree, c.sth.tree_size, seq, ret_proof);
+	if (err == LL_OK) {
+		*ret_sth = c.sth;
+		*ret_is_found = true;
+	}
+	return err;
+}
+
 /* ---- Proofs ---- */
 
 struct proof_ctx {

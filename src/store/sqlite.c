@@ -64,7 +64,8 @@ static enum ll_err sqlite_open(const char *target, const struct store_options *o
 	 * is copied once, which more than doubles the rate of large write transactions (bench/lrs.sh);
 	 * the price is a log file of that size and a longer copy, in whichever commit passes it. */
 	const char *setup = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
-			    "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536; PRAGMA wal_autocheckpoint=131072;";
+			    "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536; PRAGMA wal_autocheckpoint=131072;"
+			    "PRAGMA mmap_size=1073741824;";
 	rc = sqlite3_exec(c->db, setup, NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
 		enum ll_err err = sqlite_fail(c->db, rc, "cannot set up database");

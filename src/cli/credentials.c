@@ -143,6 +143,19 @@ int cmd_verify(int argc, char **argv)
 			       json_string_value(json_object_get(check, "status")),
 			       json_string_value(json_object_get(check, "message")),
 			       json_string_value(json_object_get(check, "message_en")));
+		/* A transcript: each record it holds, and the first of its checks that failed. */
+		const json_t *record;
+		json_array_foreach (json_object_get(report, "embedded"), i, record) {
+			const char *failed = NULL;
+			size_t k;
+			json_array_foreach (json_object_get(record, "checks"), k, check)
+				if (!failed && strcmp(json_string_value(json_object_get(check, "status")), "failed") == 0)
+					failed = json_string_value(json_object_get(check, "check"));
+			const char *name = json_string_value(json_object_get(json_object_get(record, "credential"), "name"));
+			printf("record %zu  %-11s  %s%s%s\n", i + 1,
+			       json_is_true(json_object_get(record, "is_valid")) ? "valid" : "not_valid", name ? name : "",
+			       failed ? "  failed: " : "", failed ? failed : "");
+		}
 		printf("%s\n", is_valid ? "有效 VALID" : "无效 NOT VALID");
 	}
 	json_decref(report);

@@ -169,3 +169,40 @@ test('verify checks a credential offline: valid, changed, revoked, unpublished k
   assert.equal(r.code, 0, 'a forged list leaves revocation not checked');
   assert.equal(lines(r.out).status, 'not_checked');
 });
+
+test('verify checks a transcript (CLR) offline: its checks, then each record it holds; a revoked record makes it not valid', async () => {
+  const did = write('did-clr.json', run(['credentials', 'did', ...common]).out);
+  const { json: transcript } = await citizen('GET', '/api/v1/me/transcript');
+  const current = transcript.items.filter((o) => o.status !== 'revoked').slice(0, 2);
+  assert.equal(current.length, 2);
+  const issued = await citizen('POST', '/api/v1/me/credentials', { outcome_ids: current.map((o) => o.outcome_id) });
+  assert.equal(issued.status, 201);
+  assert.deepEqual(issued.json.credential.type, ['VerifiableCredential', 'ClrCredential']);
+  const jws = write('transcript.jwt', `${issued.json.jws}\n`);
+  const listUrl = issued.json.credential.credentialStatus.statusListCredential;
+  const fetchList = async (name) => write(name, await (await fetch(listUrl.replace('https://lifelong.sh.cn', base))).text());
+  const records = (out) => out.split('\n').filter((l) => l.startsWith('record ')).map((l) => l.split(/\s+/).slice(0, 3));
+
+  let r = run(['verify', '--did', did, '--status', await fetchList('clr-list.jwt'), jws]);
+  assert.equal(r.code, 0, r.out + r.err);
+  assert.deepEqual(lines(r.out.split('\n').filter((l) => !l.startsWith('record ')).join('\n')),
+    { format: 'passed', signature: 'passed', validity: 'passed', status: 'passed', ledger: 'passed' });
+  assert.deepEqual(records(r.out), [['record', '1', 'valid'], ['record', '2', 'valid']]);
+  assert.match(r.out, /有效 VALID\n$/);
+  // --json carries each record's report.
+  const report = JSON.parse(run(['verify', '--json', '--did', did, jws]).out);
+  assert.equal(report.embedded.length, 2);
+  assert.equal(report.embedded[0].credential.credentialSubject.achievement.name, current[0].title);
+
+  // The second record revoked: the transcript's own status and its ledger check (its records) fail.
+  const revoked = await city('POST', `/api/v1/ledger/outcomes/${current[1].outcome_id}/revocation`, { reason: 'issued in error' });
+  assert.equal(revoked.status, 201);
+  r = run(['verify', '--did', did, '--status', await fetchList('clr-list-revoked.jwt'), jws]);
+  assert.equal(r.code, 65);
+  const checks = lines(r.out.split('\n').filter((l) => !l.startsWith('record ')).join('\n'));
+  assert.equal(checks.status, 'failed');
+  assert.equal(checks.ledger, 'failed');
+  assert.deepEqual(records(r.out), [['record', '1', 'valid'], ['record', '2', 'not_valid']]);
+  assert.match(r.out, /record 2 +not_valid .*failed: status/);
+  assert.match(r.out, /无效 NOT VALID\n$/);
+});

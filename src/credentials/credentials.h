@@ -304,7 +304,8 @@ void cred_resolver_free(struct cred_resolver *r);
  * /path/did.json for a DID with a path; http for a host policy names as local.
  * LL_INVALID_VALUE for anything else. */
 enum ll_err cred_did_web_url(const char *did, const struct fetch_policy *policy, char out[CRED_URL_MAX]);
-/* did's DID document (its "id" must be did); LL_INVALID_VALUE when did is not did:web, LL_IO
+/* did's DID document: for a did:key (Ed25519) or did:jwk the one key it holds, made here; for a
+ * did:web the document fetched (its "id" must be did). LL_INVALID_VALUE for any other DID, LL_IO
  * when it cannot be fetched. Caller owns. */
 enum ll_err cred_resolve_document(struct cred_resolver *r, const char *did, json_t **ret_doc);
 /* The status list credential (a JWS) at list_url, as fetched; malloc'd. */

@@ -100,7 +100,8 @@ enum ll_err cred_http_issue(struct http_req *req)
 	if (err == LL_OK)
 		err = http_body(req, &in, &root);
 	if (err == LL_OK && in.outcome_id && in.outcome_ids)
-		err = ll_fail(LL_INVALID_VALUE, "outcome_ids", "give outcome_id for one badge or outcome_ids for a transcript, not both");
+		err = ll_fail(LL_INVALID_VALUE, "outcome_ids",
+			      "give outcome_id for one badge or outcome_ids for a transcript, not both");
 	else if (err == LL_OK && in.outcome_ids)
 		err = cred_issue_clr(req->app->st, req->app->keys, req->app->issuer, pid, in.outcome_ids, &obj);
 	else if (err == LL_OK)

@@ -1,12 +1,14 @@
 /*
- * Other issuers' published documents, fetched when a credential names them and kept as long as
- * they say they may be cached: a did:web issuer's DID document (did:web §3.2: the host, a port
- * percent-encoded, a path of colon-separated segments; /.well-known/did.json without one) and its
- * status lists (at the statusListCredential address, believed only when they verify with the
+ * Other issuers' keys. A did:key or did:jwk issuer's key is in its DID itself (W3C CCG did:key
+ * for Ed25519, did:jwk). Other issuers' published documents are fetched when a credential names
+ * them and kept as long as they say they may be cached: a did:web issuer's DID document (did:web
+ * §3.2: the host, a port percent-encoded, a path of colon-separated segments; /.well-known/did.json
+ * without one) and its status lists (at the statusListCredential address, believed only when they verify with the
  * same document's keys, as cred_verify_with_documents believes them). A failed fetch is kept
  * briefly too, so that a run of credentials naming a dead issuer does not fetch it each time.
  */
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -147,8 +149,90 @@ static enum ll_err get(struct cred_resolver *r, const char *url, const char *acc
 	return err;
 }
 
+/* base58btc (the Bitcoin alphabet) of len characters into out (cap bytes): false when it is not. */
+static bool base58_decode(const char *s, size_t len, unsigned char *out, size_t cap, size_t *ret_len)
+{
+	static const char ALPHABET[] = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+	unsigned char big[64] = { 0 }; /* the number, big-endian, in the last bytes */
+	size_t zeros = 0;
+	while (zeros < len && s[zeros] == '1')
+		zeros++;
+	for (size_t i = 0; i < len; i++) {
+		const char *at = s[i] ? strchr(ALPHABET, s[i]) : NULL;
+		if (!at)
+			return false;
+		unsigned carry = (unsigned)(at - ALPHABET);
+		for (size_t k = sizeof(big); k-- > 0;) {
+			carry += 58u * big[k];
+			big[k] = (unsigned char)carry;
+			carry >>= 8;
+		}
+		if (carry)
+			return false;
+	}
+	size_t first = 0;
+	while (first < sizeof(big) && !big[first])
+		first++;
+	size_t n = zeros + sizeof(big) - first;
+	if (n > cap)
+		return false;
+	memset(out, 0, zeros);
+	memcpy(out + zeros, big + first, sizeof(big) - first);
+	*ret_len = n;
+	return true;
+}
+
+/* The DID document a did:key (Ed25519: "z" and base58btc of 0xed 0x01 and the key) or a did:jwk
+ * (base64url of an Ed25519 JWK) stands for: its one key, as an assertion method. NULL when did is
+ * neither, or holds no Ed25519 key. */
+static json_t *document_in_did(const char *did)
+{
+	unsigned char pk[JOSE_ED25519_PUBLIC_BYTES];
+	char fragment[128];
+	if (strncmp(did, "did:key:z", 9) == 0) {
+		unsigned char raw[40];
+		size_t n = 0;
+		const char *mb = did + 8;
+		if (strlen(mb) >= sizeof(fragment) || !base58_decode(mb + 1, strlen(mb + 1), raw, sizeof(raw), &n) ||
+		    n != 2 + JOSE_ED25519_PUBLIC_BYTES || raw[0] != 0xed || raw[1] != 0x01)
+			return NULL;
+		memcpy(pk, raw + 2, sizeof(pk));
+		snprintf(fragment, sizeof(fragment), "%s", mb);
+	} else if (strncmp(did, "did:jwk:", 8) == 0) {
+		unsigned char *text = NULL;
+		size_t n = 0;
+		if (!jose_b64url_decode(did + 8, strlen(did + 8), &text, &n))
+			return NULL;
+		json_t *jwk = json_loadb((const char *)text, n, 0, NULL);
+		free(text);
+		enum ll_err err = jose_jwk_ed25519_parse(jwk, "issuer", pk);
+		json_decref(jwk);
+		if (err != LL_OK) {
+			ll_error_clear();
+			return NULL;
+		}
+		snprintf(fragment, sizeof(fragment), "0");
+	} else {
+		return NULL;
+	}
+	char *vm = NULL;
+	if (asprintf(&vm, "%s#%s", did, fragment) < 0)
+		return NULL;
+	json_t *doc = json_pack("{s:s, s:[{s:s, s:s, s:s, s:o}], s:[s]}", "id", did, "verificationMethod", "id", vm, "type",
+				"JsonWebKey", "controller", did, "publicKeyJwk", jose_jwk_ed25519(pk, NULL),
+				"assertionMethod", vm);
+	free(vm);
+	return doc;
+}
+
 enum ll_err cred_resolve_document(struct cred_resolver *r, const char *did, json_t **ret_doc)
 {
+	/* A did:key or did:jwk carries its key in itself: nothing to fetch. */
+	json_t *inner = did ? document_in_did(did) : NULL;
+	if (inner) {
+		*ret_doc = inner;
+		return LL_OK;
+	}
 	char url[CRED_URL_MAX];
 	enum ll_err err = cred_did_web_url(did, &r->policy, url);
 	char *body = NULL;

@@ -1,8 +1,8 @@
 /*
  * The budget of failures per address. Each address keeps one time, tat: when its failures so far
  * will have been paid off at one per interval. An address may try while one more failure would
- * leave tat at most burst intervals ahead of now. Addresses live in a fixed table found by hash with a short probe; when
- * every slot of the probe is taken, the one paid off earliest is reused.
+ * leave tat at most burst intervals ahead of now. Addresses live in a fixed table found by hash
+ * with a short probe; when every slot of the probe is taken, the one paid off earliest is reused.
  */
 #include <arpa/inet.h>
 #include <pthread.h>

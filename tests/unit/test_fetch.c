@@ -3,7 +3,9 @@
  * §3.2: a port percent-encoded, a path of colon-separated segments, /.well-known without one; http
  * only for a host named local), DIDs that name nothing fetchable, and the refusals that come
  * before any byte is sent: plain http to a host not named local, and https to an address of this
- * machine or a private network (loopback, RFC 1918, link-local), whatever name leads there.
+ * machine or a private network (loopback, RFC 1918, link-local), whatever name leads there. And
+ * issuers whose key is in their DID (did:key, did:jwk): their documents made without a fetch, and
+ * a credential of such an issuer verified, changed and signed by another key.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,7 +15,9 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <sodium.h>
 
+#include "base/crypto.h"
 #include "credentials/credentials.h"
 #include "http/fetch.h"
 
@@ -77,6 +81,116 @@ static void test_addresses_inside_are_refused_before_connecting(void **state)
 	assert_refused("https://localhost:9/x", "inside this network");
 }
 
+/* did:key of the Ed25519 key of the seed 32 × 0x07 (computed with node:crypto and base58btc). */
+#define SEED_DID_KEY "did:key:z6MkvDqGT54cXesYGvABpF1UapVNwjCqRcafi4Px6Thv5T3Z"
+#define SEED_PK_HEX "ea4a6c63e29c520abef5507b132ec5f9954776aebebe7b92421eea691446d22c"
+
+static void assert_document_key(const json_t *doc, const char *did, const char *vm, const char *pk_hex)
+{
+	assert_string_equal(json_string_value(json_object_get(doc, "id")), did);
+	const json_t *m = json_array_get(json_object_get(doc, "verificationMethod"), 0);
+	assert_string_equal(json_string_value(json_object_get(m, "id")), vm);
+	assert_string_equal(json_string_value(json_array_get(json_object_get(doc, "assertionMethod"), 0)), vm);
+	unsigned char pk[JOSE_ED25519_PUBLIC_BYTES], want[JOSE_ED25519_PUBLIC_BYTES];
+	assert_int_equal(jose_jwk_ed25519_parse(json_object_get(m, "publicKeyJwk"), "jwk", pk), LL_OK);
+	assert_true(crypto_unhex(pk_hex, want, sizeof(want)));
+	assert_memory_equal(pk, want, sizeof(pk));
+}
+
+static void test_did_key_and_did_jwk_carry_their_key(void **state)
+{
+	struct cred_resolver *r = cred_resolver_new(&POLICY);
+	json_t *doc = NULL;
+	/* The did:key specification's example Ed25519 key. */
+	const char *example = "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK";
+	assert_int_equal(cred_resolve_document(r, example, &doc), LL_OK);
+	assert_document_key(doc, example,
+			    "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"
+			    "#z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK",
+			    "2e6fcce36701dc791488e0d0b1745cc1e33a4c1c9fcc41c63bd343dbbe0970e6");
+	json_decref(doc);
+	/* did:jwk of {"crv":"Ed25519","kty":"OKP","x":<bytes 1 to 32>}. */
+	const char *jwk = "did:jwk:eyJjcnYiOiJFZDI1NTE5Iiwia3R5IjoiT0tQIiwieCI6IkFRSURCQVVHQndnSkNnc01EUTRQRUJFU0V4"
+			  "UVZGaGNZR1JvYkhCMGVIeUEifQ";
+	assert_int_equal(cred_resolve_document(r, jwk, &doc), LL_OK);
+	char vm[256];
+	snprintf(vm, sizeof(vm), "%s#0", jwk);
+	assert_document_key(doc, jwk, vm, "0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20");
+	json_decref(doc);
+	char seed_vm[160];
+	snprintf(seed_vm, sizeof(seed_vm), "%s#%s", SEED_DID_KEY, SEED_DID_KEY + 8);
+	assert_int_equal(cred_resolve_document(r, SEED_DID_KEY, &doc), LL_OK);
+	assert_document_key(doc, SEED_DID_KEY, seed_vm, SEED_PK_HEX);
+	json_decref(doc);
+	/* Keys of another kind, broken encodings and other methods hold no key. */
+	const char *const bad[] = { "did:key:z6LSbysY2xFMRpGMhb7tFTLMpeuPRaqaWM1yECx2AtzE3KCc", /* X25519 */
+				    "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2do0", /* 0 is not base58 */
+				    "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doKK", "did:jwk:eyJrdHkiOiJFQyJ9",
+				    "did:jwk:!!", "did:example:123", NULL };
+	for (int i = 0; bad[i]; i++) {
+		doc = NULL;
+		assert_int_equal(cred_resolve_document(r, bad[i], &doc), LL_INVALID_VALUE);
+		assert_null(doc);
+	}
+	cred_resolver_free(r);
+}
+
+/* A credential of a did:key issuer, signed here with that key. */
+static char *signed_by_seed(const char *did, const char *kid_did, const unsigned char sk[64], const char *name)
+{
+	char kid[160];
+	snprintf(kid, sizeof(kid), "%s#%s", kid_did, kid_did + 8);
+	json_t *header = json_pack("{s:s, s:s, s:s}", "alg", "EdDSA", "kid", kid, "typ", "vc+jwt");
+	json_t *vc = json_pack("{s:[s], s:[s, s], s:s, s:s, s:{s:s}}", "@context", "https://www.w3.org/ns/credentials/v2",
+			       "type", "VerifiableCredential", "OpenBadgeCredential", "issuer", did, "name", name,
+			       "credentialSubject", "id", "did:example:learner");
+	char *payload = json_dumps(vc, JSON_COMPACT), *jws = NULL;
+	assert_int_equal(jose_jws_sign_ed25519(header, payload, strlen(payload), sk, &jws), LL_OK);
+	free(payload);
+	json_decref(vc);
+	json_decref(header);
+	return jws;
+}
+
+static const char *status_in(const json_t *report, const char *check)
+{
+	size_t i;
+	const json_t *c;
+	json_array_foreach (json_object_get(report, "checks"), i, c)
+		if (strcmp(json_string_value(json_object_get(c, "check")), check) == 0)
+			return json_string_value(json_object_get(c, "status"));
+	return "";
+}
+
+static void test_a_did_key_issuers_credential_verifies_without_a_fetch(void **state)
+{
+	unsigned char seed[32], pk[32], sk[64], other_pk[32], other_sk[64];
+	memset(seed, 7, sizeof(seed));
+	crypto_sign_seed_keypair(pk, sk, seed);
+	crypto_sign_keypair(other_pk, other_sk);
+	struct cred_issuer us;
+	assert_int_equal(cred_issuer_init("https://lifelong.sh.cn", &us), LL_OK);
+	/* No local issuer hosts and a time limit of a millisecond: any fetch would fail. */
+	static const struct fetch_policy OFFLINE = { .timeout_ms = 1 };
+	struct cred_resolver *r = cred_resolver_new(&OFFLINE);
+	char *jws = signed_by_seed(SEED_DID_KEY, SEED_DID_KEY, sk, "Python 程序设计");
+	json_t *report = NULL;
+	assert_int_equal(cred_verify_online(NULL, NULL, &us, r, jws, 1700000000000000LL, &report), LL_OK);
+	assert_true(json_is_true(json_object_get(report, "is_valid")));
+	assert_string_equal(status_in(report, "signature"), "passed");
+	assert_string_equal(status_in(report, "status"), "not_checked");
+	json_decref(report);
+	free(jws);
+	/* Signed by another key under the same DID: the signature fails. */
+	jws = signed_by_seed(SEED_DID_KEY, SEED_DID_KEY, other_sk, "Python 程序设计");
+	assert_int_equal(cred_verify_online(NULL, NULL, &us, r, jws, 1700000000000000LL, &report), LL_OK);
+	assert_false(json_is_true(json_object_get(report, "is_valid")));
+	assert_string_equal(status_in(report, "signature"), "failed");
+	json_decref(report);
+	free(jws);
+	cred_resolver_free(r);
+}
+
 int main(void)
 {
 	if (fetch_init() != LL_OK)
@@ -86,6 +200,8 @@ int main(void)
 		cmocka_unit_test(test_other_dids_name_nothing_to_fetch),
 		cmocka_unit_test(test_plain_http_is_only_for_local_hosts),
 		cmocka_unit_test(test_addresses_inside_are_refused_before_connecting),
+		cmocka_unit_test(test_did_key_and_did_jwk_carry_their_key),
+		cmocka_unit_test(test_a_did_key_issuers_credential_verifies_without_a_fetch),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -27,7 +27,7 @@ if [ ! -f "$out/build.ninja" ]; then
 fi
 ninja -C "$out" liblifelong_core.a
 
-pkgs="jansson libmicrohttpd sqlite3 libpq libsodium libcrypto zlib libqrencode"
+pkgs="jansson libmicrohttpd sqlite3 libpq libsodium libcrypto zlib libqrencode libcurl"
 cflags=$(pkg-config --cflags $pkgs)
 libs=$(pkg-config --libs $pkgs)
 mkdir -p "$out/fuzz"

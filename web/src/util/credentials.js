@@ -1,9 +1,9 @@
 // Verifiable credentials for people (我的凭证, 求职认证 and 验证凭证): the citizen's current
-// outcomes to issue or share, the main facts of an Open Badges 3.0 credential as the API returns it
-// decoded, the credential as a file, and handing a credential from the citizen's page to the public
-// verify page in the same tab, and the words for the checks of a verification report. Nothing here
-// checks a credential: only the server's report (POST /api/v1/verify, or a shared record's) says
-// whether one is valid.
+// outcomes to issue or share, the main facts of an Open Badges 3.0 credential or of a CLR 2.0
+// transcript (with the records it embeds) as the API returns it decoded, the credential as a file,
+// and handing a credential from the citizen's page to the public verify page in the same tab, and
+// the words for the checks of a verification report. Nothing here checks a credential: only the
+// server's report (POST /api/v1/verify, or a shared record's) says whether one is valid.
 import { ref } from 'vue';
 import api from '../api.js';
 import { i18n } from '../i18n.js';
@@ -75,23 +75,102 @@ function dayOf(s) {
   return m ? m[1] : '';
 }
 
-// What a person wants to know of a credential (the payload of the JWS, an OpenBadgeCredential):
-// what was learned, where, the credits, when, whose it is, and who issued it. Missing facts are
-// null; anything that is not an object gives null.
-export function credentialFacts(vc) {
-  if (!vc || typeof vc !== 'object') return null;
-  const subject = firstOf(vc.credentialSubject) || {};
-  const achievement = subject.achievement || {};
-  const creator = achievement.creator || {};
+// The type of a CLR 2.0 transcript; GET /api/v1/me/credentials names a credential's type so too.
+export const TRANSCRIPT_TYPE = 'ClrCredential';
+
+// Whether a decoded credential is a transcript (a ClrCredential) rather than a single badge.
+export function isTranscript(vc) {
+  if (!vc || typeof vc !== 'object') return false;
+  return Array.isArray(vc.type) ? vc.type.includes(TRANSCRIPT_TYPE) : vc.type === TRANSCRIPT_TYPE;
+}
+
+// The text of base64url s (no padding) read as UTF-8; null when it is not base64url or not UTF-8.
+function base64urlText(s) {
+  if (typeof s !== 'string' || !/^[A-Za-z0-9_-]*$/.test(s)) return null;
+  try {
+    const b64 = s.replace(/-/g, '+').replace(/_/g, '/');
+    const bin = atob(b64 + '==='.slice((b64.length + 3) % 4));
+    const bytes = Uint8Array.from(bin, (c) => c.charCodeAt(0));
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return null;
+  }
+}
+
+// The payload of a compact JWS (its middle part) as JSON, without checking anything; null when
+// jws is not three parts or its payload is not a JSON object.
+export function jwsPayload(jws) {
+  const parts = typeof jws === 'string' ? jws.split('.') : [];
+  if (parts.length !== 3) return null;
+  const text = base64urlText(parts[1]);
+  if (text === null) return null;
+  try {
+    const o = JSON.parse(text);
+    return o && typeof o === 'object' && !Array.isArray(o) ? o : null;
+  } catch {
+    return null;
+  }
+}
+
+// What a transcript embeds as an EnvelopedVerifiableCredential ("data:application/vc+jwt,<JWS>"):
+// each in order as { jws, credential }, credential being the JWS's payload decoded (null when it
+// does not decode, or the entry is not an enveloped credential of that media type).
+const ENVELOPED_PREFIX = 'data:' + CREDENTIAL_TYPE + ',';
+export function embeddedCredentials(vc) {
+  const subject = (vc && firstOf(vc.credentialSubject)) || {};
+  const list = Array.isArray(subject.verifiableCredential) ? subject.verifiableCredential : [];
+  return list.map((e) => {
+    const types = e && (Array.isArray(e.type) ? e.type : [e.type]);
+    const ok = e && types.includes('EnvelopedVerifiableCredential') && typeof e.id === 'string' && e.id.startsWith(ENVELOPED_PREFIX);
+    const jws = ok ? e.id.slice(ENVELOPED_PREFIX.length) : null;
+    return { jws, credential: jws ? jwsPayload(jws) : null };
+  });
+}
+
+// The person a credential's subject names: by name and by account number (identifiers in clear).
+function holderOf(subject) {
   const ids = Array.isArray(subject.identifier) ? subject.identifier : [];
   const ident = (type) => {
     const x = ids.find((i) => i && i.identityType === type && i.hashed === false);
     return x && typeof x.identityHash === 'string' ? x.identityHash : null;
   };
+  return { holder: ident('name'), accountNo: ident('identifier') };
+}
+
+// What a person wants to know of a credential (the payload of the JWS). Of an OpenBadgeCredential
+// (kind 'badge'): what was learned, where, the credits, when, whose it is, and who issued it. Of a
+// transcript, a ClrCredential (kind 'transcript'): its name, whose it is, who issued it and when,
+// and its records (each embedded credential's facts in order, null for one that cannot be read).
+// Missing facts are null; anything that is not an object gives null. A transcript inside a
+// transcript (depth > 0) is not opened further: its records are [].
+export function credentialFacts(vc, depth = 0) {
+  if (!vc || typeof vc !== 'object') return null;
+  const subject = firstOf(vc.credentialSubject) || {};
   const issuer = typeof vc.issuer === 'string' ? { id: vc.issuer } : vc.issuer || {};
+  const { holder, accountNo } = holderOf(subject);
+  if (isTranscript(vc)) {
+    const embedded = embeddedCredentials(vc);
+    const records = depth > 0 ? [] : embedded.map((e) => (e.credential ? credentialFacts(e.credential, depth + 1) : null));
+    return {
+      kind: 'transcript',
+      id: typeof vc.id === 'string' ? vc.id : null,
+      title: typeof vc.name === 'string' ? vc.name : null,
+      holder,
+      accountNo,
+      issuerId: issuer.id || null,
+      issuerName: issuer.name || null,
+      validFrom: vc.validFrom || null,
+      validUntil: vc.validUntil || null,
+      count: embedded.length,
+      records,
+    };
+  }
+  const achievement = subject.achievement || {};
+  const creator = achievement.creator || {};
   const result = firstOf(subject.result);
   const num = (v) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
   return {
+    kind: 'badge',
     id: typeof vc.id === 'string' ? vc.id : null,
     title: achievement.name || vc.name || null,
     achievementType: achievement.achievementType || null,
@@ -102,13 +181,26 @@ export function credentialFacts(vc) {
     startedOn: dayOf(subject.activityStartDate) || null,
     awardedOn: dayOf(subject.activityEndDate) || null,
     certificateNo: subject.licenseNumber || null,
-    holder: ident('name'),
-    accountNo: ident('identifier'),
+    holder,
+    accountNo,
     issuerId: issuer.id || null,
     issuerName: issuer.name || null,
     validFrom: vc.validFrom || null,
     validUntil: vc.validUntil || null,
   };
+}
+
+// The title of a credential of GET /api/v1/me/credentials in the page's language. The server
+// names a transcript in Chinese ("学习成果记录（2 项）"): its number of records is read from that
+// name and said in the page's words; any other title is shown as it is.
+export function credentialTitle(item) {
+  if (!item) return '';
+  if (item.type === TRANSCRIPT_TYPE) {
+    const m = /（\s*(\d+)\s*项）\s*$/.exec(String(item.title || ''));
+    if (m) return i18n.global.t('credentials.transcriptTitle', { n: Number(m[1]) }, Number(m[1]));
+    return item.title || i18n.global.t('credentials.kinds.transcript');
+  }
+  return item.title || '';
 }
 
 // A credential's file name: its title (without the characters file systems refuse) and .jwt.

@@ -11,6 +11,7 @@
 #include "../base/crypto.h"
 #include "../base/log.h"
 #include "../credentials/credentials.h"
+#include "../federation/federation.h"
 #include "../http/fetch.h"
 #include "../http/guesses.h"
 #include "../http/metrics.h"
@@ -72,7 +73,8 @@ int cmd_serve(int argc, char **argv)
 		{ "threads", required_argument, NULL, 't' },   { "timeout", required_argument, NULL, 'T' },
 		{ "max-per-ip", required_argument, NULL, 'P' }, { "access-log", required_argument, NULL, 'a' },
 		{ "secure-cookies", no_argument, NULL, 'S' },  { "home-page", required_argument, NULL, 'H' },
-		{ "local-issuer", required_argument, NULL, 'L' }, { "help", no_argument, NULL, 'h' },
+		{ "local-issuer", required_argument, NULL, 'L' }, { "node-id", required_argument, NULL, 'N' },
+		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
 	static const char help[] =
@@ -88,11 +90,13 @@ int cmd_serve(int argc, char **argv)
 		"  --home-page URL     the homePage of lifelong accounts in xAPI statements (default "
 		LRS_HOME_PAGE_DEFAULT ")\n"
 		"  --local-issuer HOST another issuer on this city's own network: its did:web documents and status\n"
-		"                      lists are fetched over http too, and at private addresses (repeatable)\n";
+		"                      lists are fetched over http too, and at private addresses (repeatable)\n"
+		"  --node-id ID        this credit bank's node in the Yangtze River Delta federation: 2 to 8\n"
+		"                      capital letters (default SH)\n";
 	struct cli_common common;
 	cli_common_init(&common);
 	struct server_options so = { .listen = "127.0.0.1:8080" };
-	const char *web = NULL, *access_log = "-", *home_page = NULL;
+	const char *web = NULL, *access_log = "-", *home_page = NULL, *node_id = "SH";
 	const char *local_issuers[16];
 	struct fetch_policy fetch = { .local_hosts = local_issuers };
 	bool is_secure = false;
@@ -115,12 +119,17 @@ int cmd_serve(int argc, char **argv)
 			}
 			local_issuers[fetch.n_local_hosts++] = optarg;
 			break;
+		case 'N': node_id = optarg; break;
 		case 'h': fputs(help, stdout); return 0;
 		default:
 			if (!cli_common_option(&common, c, optarg))
 				return 64;
 			break;
 		}
+	}
+	if (!fed_node_id_is_valid(node_id)) {
+		fprintf(stderr, "lifelong serve: --node-id is 2 to 8 capital letters (SH, JS, ZJ, AH)\n");
+		return 64;
 	}
 	if (!web && access("web/dist/index.html", R_OK) == 0)
 		web = "web/dist";
@@ -162,6 +171,8 @@ int cmd_serve(int argc, char **argv)
 	if ((err = fetch_init()) != LL_OK)
 		goto out;
 	app.resolver = cred_resolver_new(&fetch);
+	app.fetch = &fetch;
+	app.node_id = node_id;
 	if (!app.metrics || !app.pw_gate || !app.share_guesses || !app.resolver) {
 		err = ll_fail(LL_NOMEM, NULL, NULL);
 		goto out;

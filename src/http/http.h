@@ -25,6 +25,7 @@ struct lrs_service;
 struct cred_issuer;
 struct guess_limit;
 struct cred_resolver;
+struct fetch_policy;
 
 /* What the server process shares with every handler. Read-only after start-up. */
 struct app {
@@ -39,6 +40,8 @@ struct app {
 	const struct cred_issuer *issuer; /* who signs credentials, at the city's public address */
 	struct guess_limit *share_guesses; /* unknown share links asked for, per address */
 	struct cred_resolver *resolver; /* other issuers' published keys and status lists */
+	const struct fetch_policy *fetch; /* what may be fetched from where (other issuers, peers) */
+	const char *node_id;           /* this credit bank's node in the federation (SH) */
 };
 
 /* The authenticated party of a request. Strings are arena-owned. */

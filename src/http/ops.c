@@ -273,6 +273,19 @@ static json_t *components(void)
 		"\"items\":{\"type\":\"array\",\"items\":{\"type\":\"object\",\"properties\":{"
 		"\"credential_id\":{\"type\":\"string\"},\"title\":{\"type\":\"string\"},"
 		"\"jws\":{\"type\":\"string\"},\"report\":{\"$ref\":\"#/components/schemas/VerifyReport\"}}}}}"));
+	json_object_set_new(s, "FederationNode", obj_schema(
+		"{\"node_id\":{\"type\":\"string\"},\"name\":{\"type\":\"string\"},\"name_en\":{\"type\":\"string\"},"
+		"\"issuer\":{\"type\":\"string\",\"description\":\"the credit bank's did:web\"},"
+		"\"base_url\":{\"type\":\"string\"},\"keys\":{\"type\":\"array\",\"description\":\"Ed25519 JWKs, "
+		"newest first\",\"items\":{\"type\":\"object\"}}}"));
+	json_object_set_new(s, "FederationPeer", obj_schema(
+		"{\"node_id\":{\"type\":\"string\"},\"name\":{\"type\":\"string\"},\"base_url\":{\"type\":\"string\"},"
+		"\"keys\":{\"type\":\"array\",\"description\":\"the pinned keys as JWKs, kid their RFC 7638 "
+		"thumbprints\",\"items\":{\"type\":\"object\"}},"
+		"\"status\":{\"type\":\"string\",\"enum\":[\"active\",\"suspended\"]},"
+		"\"created_at\":{\"type\":\"string\"},\"updated_at\":{\"type\":\"string\"}}"));
+	json_object_set_new(s, "FederationPeers", obj_schema(
+		"{\"items\":{\"type\":\"array\",\"items\":{\"$ref\":\"#/components/schemas/FederationPeer\"}}}"));
 	json_object_set_new(s, "TreeHead", obj_schema(
 		"{\"tree_size\":{\"type\":\"integer\"},\"timestamp\":{\"type\":\"string\"},"
 		"\"timestamp_us\":{\"type\":\"integer\"},\"root_hash\":{\"type\":\"string\"},"

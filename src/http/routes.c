@@ -6,6 +6,7 @@
 #include "../accounts/accounts.h"
 #include "../audit/audit.h"
 #include "../credentials/credentials.h"
+#include "../federation/federation.h"
 #include "../ledger/ledger.h"
 #include "../lrs/lrs.h"
 #include "../auth/auth.h"
@@ -193,6 +194,20 @@ const struct route routes[] = {
 	  .summary = "The records shared by a link, each verified now (no sign-in; unknown links are limited per "
 		     "address)",
 	  .response = "SharedRecords", .is_path_secret = true },
+	/* The Yangtze River Delta federation: this node, and the peers it trusts. */
+	{ "GET", "/api/v1/federation/node", fed_http_node, 0, .tag = "federation",
+	  .summary = "This credit bank's node: its id, names, issuer and the public keys it signs with",
+	  .response = "FederationNode" },
+	{ "GET", "/api/v1/federation/peers", fed_http_peer_list, ROLE_CITY_ADMIN | ROLE_AUDITOR, .tag = "federation",
+	  .summary = "The peers this node trusts, by node id", .response = "FederationPeers" },
+	{ "POST", "/api/v1/federation/peers", fed_http_peer_create, ROLE_CITY_ADMIN, .max_body = 8 * KB,
+	  .tag = "federation", .summary = "Register a peer with its address and pinned public keys (audited)",
+	  .body_spec = fed_peer_spec, .response = "FederationPeer", .ok_status = 201 },
+	{ "GET", "/api/v1/federation/peers/{node_id}", fed_http_peer_get, ROLE_CITY_ADMIN | ROLE_AUDITOR,
+	  .tag = "federation", .summary = "One peer", .response = "FederationPeer" },
+	{ "PUT", "/api/v1/federation/peers/{node_id}", fed_http_peer_update, ROLE_CITY_ADMIN, .max_body = 8 * KB,
+	  .tag = "federation", .summary = "Change a peer's name, address, keys or status; suspend or resume it (audited)",
+	  .body_spec = fed_peer_update_spec, .response = "FederationPeer" },
 	{ "GET", "/api/v1/me/transcript", ledger_http_my_transcript, ROLE_CITIZEN, .tag = "credit bank",
 	  .summary = "The caller's transcript (?kind=&level=&from=&to=&include_revoked=)", .response = "Transcript" },
 	{ "GET", "/api/v1/me/transcript.csv", ledger_http_my_transcript_csv, ROLE_CITIZEN, .tag = "credit bank",

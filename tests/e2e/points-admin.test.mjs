@@ -258,6 +258,8 @@ test('the city admin adds an incentive, changes it, adjusts its stock and withdr
     assert.equal(puts[0].expires_at, `${expiry}T23:59:59+08:00`, 'the end date is kept');
     assert.deepEqual([puts[0].kind, puts[0].edu_type, puts[0].institution_id], ['course_voucher', 'elder', w.inst.id]);
     await page.locator('[data-test=admin-notice][data-kind=incentive-saved]').waitFor();
+    // The list is read again after the notice: the card shows the new price once it has come.
+    await card.locator('[data-test=incentive-cost]', { hasText: '12 分' }).waitFor();
     assert.equal((await card.locator('[data-test=incentive-cost]').innerText()).trim(), '12 分（老年教育）');
 
     // The stock: 3 more; then taking away more than there is is refused at the field.

@@ -1,0 +1,108 @@
+/*
+ * HTTP of the federation: this node's identity and keys (public: what a peer's admin pins), and
+ * the registry of peers (city admin; auditors read it).
+ */
+#include <string.h>
+
+#include "../audit/audit.h"
+#include "../credentials/credentials.h"
+#include "../http/auth_http.h"
+#include "../http/http.h"
+#include "federation.h"
+
+const struct json_field fed_peer_update_spec[] = {
+	JSON_STR("name", struct fed_peer_in, name, .min_len = 1, .max_len = 100, .doc = "the peer credit bank's name"),
+	JSON_STR("base_url", struct fed_peer_in, base_url, .min_len = 8, .max_len = 200,
+		 .doc = "where the peer answers: https://host[:port]"),
+	JSON_STRS("keys", struct fed_peer_in, keys, .max_len = FED_KEYS_MAX,
+		  .doc = "the peer's public keys: the x (base64url) of each Ed25519 JWK"),
+	JSON_ENUM("status", struct fed_peer_in, status, fed_status_names, .is_optional = true,
+		  .doc = "active (the default) or suspended: a suspended peer is neither asked nor answered"),
+	JSON_END
+};
+
+enum ll_err fed_http_node(struct http_req *req)
+{
+	const struct cred_issuer *iss = req->app->issuer;
+	json_t *keys = NULL;
+	enum ll_err err = cred_keys_jwks(req->app->st, iss, &keys);
+	if (err != LL_OK)
+		return err;
+	const char *id = req->app->node_id;
+	const char *zh = fed_node_name(id, false), *en = fed_node_name(id, true);
+	json_t *node = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o}", "node_id", id, "name", zh ? zh : iss->name, "name_en",
+				 en ? en : iss->name_en, "issuer", iss->did, "base_url", iss->url, "keys", keys);
+	if (!node)
+		return LL_NOMEM;
+	http_reply(req, 200, node);
+	http_add_header(req, "Cache-Control", "public, max-age=60");
+	return LL_OK;
+}
+
+enum ll_err fed_http_peer_list(struct http_req *req)
+{
+	json_t *page = NULL;
+	enum ll_err err = fed_peer_list(req->app->st, &page);
+	if (err == LL_OK)
+		http_reply(req, 200, page);
+	return err;
+}
+
+enum ll_err fed_http_peer_get(struct http_req *req)
+{
+	json_t *peer = NULL;
+	enum ll_err err = fed_peer_get(req->app->st, http_param(req, "node_id"), &peer);
+	if (err == LL_OK)
+		http_reply(req, 200, peer);
+	return err;
+}
+
+/* The body as a peer, checked: in and its keys as stored. */
+static enum ll_err peer_body(struct http_req *req, const char *node_id, struct fed_peer_in *in, json_t **ret_root,
+			     json_t **ret_keys)
+{
+	memset(in, 0, sizeof(*in));
+	in->status = FED_ACTIVE;
+	enum ll_err err = http_body(req, in, ret_root);
+	if (err == LL_OK && node_id)
+		in->node_id = node_id;
+	if (err == LL_OK)
+		err = fed_peer_check(in, req->app->node_id, req->app->fetch, ret_keys);
+	return err;
+}
+
+enum ll_err fed_http_peer_create(struct http_req *req)
+{
+	struct fed_peer_in in;
+	json_t *root = NULL, *keys = NULL, *peer = NULL;
+	enum ll_err err = peer_body(req, NULL, &in, &root, &keys);
+	struct audit_actor actor;
+	http_actor(req, &actor);
+	if (err == LL_OK)
+		err = fed_peer_create(req->app->st, &in, keys, &actor, &peer);
+	json_decref(keys);
+	json_decref(root);
+	if (err == LL_OK)
+		http_reply(req, 201, peer);
+	return err;
+}
+
+enum ll_err fed_http_peer_update(struct http_req *req)
+{
+	struct fed_peer_in in;
+	json_t *root = NULL, *keys = NULL, *peer = NULL;
+	const char *node_id = http_param(req, "node_id");
+	enum ll_err err = peer_body(req, node_id, &in, &root, &keys);
+	/* A node id that is not one can name no registered peer. */
+	if (err == LL_INVALID_VALUE && strcmp(ll_error_get(err)->field, "node_id") == 0)
+		err = ll_fail(LL_NOT_FOUND, NULL, "no peer has node id %s", node_id);
+	struct audit_actor actor;
+	http_actor(req, &actor);
+	if (err == LL_OK)
+		err = fed_peer_update(req->app->st, node_id, &in, keys, &actor, &peer);
+	json_decref(keys);
+	json_decref(root);
+	if (err == LL_OK)
+		http_reply(req, 200, peer);
+	return err;
+}

@@ -235,8 +235,9 @@ enum ll_err cred_issue_clr(struct ll_store *st, const struct ll_keys *keys, cons
 				json_decref(items);
 				items = NULL;
 			}
-		o = items ? json_pack("{s:s, s:s, s:s, s:s, s:s, s:O, s:o}", "id", id, "type", CRED_TYPE_CLR, "kid", x.kid,
-				      "title", title, "jws", x.jws, "credential", x.credential, "items", items)
+		o = items ? json_pack("{s:s, s:s, s:s, s:s, s:I, s:s, s:O, s:o}", "id", id, "type", CRED_TYPE_CLR, "kid",
+				      x.kid, "title", title, "records", (json_int_t)n, "jws", x.jws, "credential", x.credential,
+				      "items", items)
 			  : NULL;
 		if (o)
 			json_set_time(o, "issued_at", x.now);

@@ -185,12 +185,14 @@ enum ll_err cred_issue_badge(struct ll_store *st, const struct ll_keys *keys, co
 /* Issues a CLR 2.0 transcript of the person's outcomes outcome_ids (a JSON array of 1 to
  * CRED_CLR_MAX distinct ids of their current outcomes), embedding each outcome's badge: the
  * person's newest one for the outcome's current version, or one issued now. *ret_obj: {"id",
- * "type", "kid", "title", "issued_at", "jws", "credential", "items": [{"credential_id",
+ * "type", "kid", "title", "records", "issued_at", "jws", "credential", "items": [{"credential_id",
  * "outcome_id", "entry_id", "title"}]}. Nothing is issued when an id is not one of their current
  * outcomes (LL_NOT_FOUND naming outcome_ids). */
 enum ll_err cred_issue_clr(struct ll_store *st, const struct ll_keys *keys, const struct cred_issuer *iss,
 			   const char *person_id, const json_t *outcome_ids, json_t **ret_obj);
-/* The person's credentials, newest first, without their text: {"items": [...]}. */
+/* The person's credentials, newest first, without their text: {"items": [{"id", "type",
+ * "outcome_id", "entry_id", "kid", "title", "records" (how many ledger entries it speaks for),
+ * "issued_at"}]}. */
 enum ll_err cred_list(struct ll_store *st, const char *person_id, json_t **ret_page);
 /* One of the person's credentials with its JWS and credential. */
 enum ll_err cred_get(struct ll_store *st, const char *person_id, const char *id, json_t **ret_obj);

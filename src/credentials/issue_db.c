@@ -31,14 +31,17 @@ static const struct store_stmt CREDENTIAL_ENTRY = {
 };
 static const struct store_stmt SUPERSEDED = { "credential entry superseded",
 					      "SELECT COUNT(*) FROM ledger_entries WHERE supersedes = $1" };
+/* What a list shows of a credential, records being how many ledger entries it speaks for. */
+#define SUMMARY_COLUMNS                                                                                           \
+	"c.id, c.type, c.outcome_id, c.entry_id, c.kid, c.title, c.issued_at, "                                   \
+	"(SELECT COUNT(*) FROM credential_entries ce WHERE ce.credential_id = c.id)"
 static const struct store_stmt CREDENTIAL_LIST = {
 	"credential list",
-	"SELECT id, type, outcome_id, entry_id, kid, title, issued_at FROM credentials WHERE person_id = $1 "
-	"ORDER BY issued_at DESC, id DESC LIMIT 500"
+	"SELECT " SUMMARY_COLUMNS " FROM credentials c WHERE c.person_id = $1 ORDER BY c.issued_at DESC, c.id DESC LIMIT 500"
 };
 static const struct store_stmt CREDENTIAL_GET = {
 	"credential get",
-	"SELECT id, type, outcome_id, entry_id, kid, title, issued_at, jws FROM credentials WHERE person_id = $1 AND id = $2"
+	"SELECT " SUMMARY_COLUMNS ", c.jws FROM credentials c WHERE c.person_id = $1 AND c.id = $2"
 };
 
 /* What the credential says of its person and outcome, and the key that signs it, read in one
@@ -222,9 +225,10 @@ static enum ll_err issue_together(struct ll_store *st, struct issue_ctx *x)
 }
 
 static json_t *summary(const char *id, const char *type, const char *outcome_id, const char *entry_id,
-		       const char *kid, const char *title, int64_t issued_at)
+		       const char *kid, const char *title, int64_t issued_at, int64_t records)
 {
-	json_t *o = json_pack("{s:s, s:s, s:s, s:s}", "id", id, "type", type, "kid", kid, "title", title);
+	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:I}", "id", id, "type", type, "kid", kid, "title", title, "records",
+			      (json_int_t)records);
 	if (o) {
 		json_set_str(o, "outcome_id", outcome_id);
 		json_set_str(o, "entry_id", entry_id);
@@ -284,7 +288,7 @@ enum ll_err cred_issue_badge(struct ll_store *st, const struct ll_keys *keys, co
 	if (err == LL_OK)
 		err = issue_together(st, &x);
 	if (err == LL_OK) {
-		json_t *o = summary(id, CRED_TYPE_BADGE, outcome_id, s.entry.id, s.key.kid, s.entry.o.title, now);
+		json_t *o = summary(id, CRED_TYPE_BADGE, outcome_id, s.entry.id, s.key.kid, s.entry.o.title, now, 1);
 		if (o && json_object_set_new(o, "jws", json_string(jws)) == 0 &&
 		    json_object_set(o, "credential", credential) == 0)
 			*ret_obj = o;
@@ -300,10 +304,16 @@ enum ll_err cred_issue_badge(struct ll_store *st, const struct ll_keys *keys, co
 	return err;
 }
 
+/* The summary of a row of SUMMARY_COLUMNS. */
+static json_t *summary_of_row(const struct store_row *row)
+{
+	return summary(store_row_text(row, 0), store_row_text(row, 1), store_row_text(row, 2), store_row_text(row, 3),
+		       store_row_text(row, 4), store_row_text(row, 5), store_row_i64(row, 6), store_row_i64(row, 7));
+}
+
 static enum ll_err list_row(const struct store_row *row, void *ctx)
 {
-	json_t *o = summary(store_row_text(row, 0), store_row_text(row, 1), store_row_text(row, 2), store_row_text(row, 3),
-			    store_row_text(row, 4), store_row_text(row, 5), store_row_i64(row, 6));
+	json_t *o = summary_of_row(row);
 	return o && json_array_append_new(ctx, o) == 0 ? LL_OK : LL_NOMEM;
 }
 
@@ -345,9 +355,8 @@ struct get_ctx {
 static enum ll_err get_row(const struct store_row *row, void *ctx)
 {
 	struct get_ctx *g = ctx;
-	json_t *o = summary(store_row_text(row, 0), store_row_text(row, 1), store_row_text(row, 2), store_row_text(row, 3),
-			    store_row_text(row, 4), store_row_text(row, 5), store_row_i64(row, 6));
-	const char *jws = store_row_text(row, 7);
+	json_t *o = summary_of_row(row);
+	const char *jws = store_row_text(row, 8);
 	/* The credential is the JWS's payload: shown as the holder would decode it. */
 	struct jose_jws j;
 	enum ll_err err = jose_jws_parse(jws, "jws", &j);

@@ -235,7 +235,8 @@ static json_t *components(void)
 	json_object_set_new(s, "Credential", obj_schema(
 		"{\"id\":{\"type\":\"string\"},\"type\":{\"type\":\"string\"},\"outcome_id\":{\"type\":\"string\"},"
 		"\"entry_id\":{\"type\":\"string\"},\"kid\":{\"type\":\"string\"},\"title\":{\"type\":\"string\"},"
-		"\"issued_at\":{\"type\":\"string\"},\"jws\":{\"type\":\"string\",\"description\":\"the credential "
+		"\"records\":{\"type\":\"integer\",\"description\":\"how many ledger entries it speaks for: 1 for a "
+		"badge\"},\"issued_at\":{\"type\":\"string\"},\"jws\":{\"type\":\"string\",\"description\":\"the credential "
 		"secured with VC-JOSE: a compact JWS (EdDSA) whose payload is the credential\"},"
 		"\"credential\":{\"type\":\"object\",\"description\":\"the OpenBadgeCredential or ClrCredential, as the "
 		"JWS's payload\"},\"items\":{\"type\":\"array\",\"description\":\"a transcript's: the badge of each "

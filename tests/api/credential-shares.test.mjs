@@ -251,6 +251,10 @@ describe('transcripts (CLR 2.0) and shares with an employer', () => {
     const clr = await issueClr([a.outcome_id, b.outcome_id]);
     assert.equal(clr.type, 'ClrCredential');
     assert.match(clr.id, URN_UUID);
+    assert.equal(clr.records, 2);
+    // Listed without an outcome of its own, speaking for two ledger entries.
+    const listed = (await myCredentials()).find((c) => c.id === clr.id);
+    assert.deepEqual([listed.type, listed.outcome_id, listed.entry_id, listed.records], ['ClrCredential', null, null, 2]);
     assert.match(clr.jws, /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
     assert.deepEqual(decodeProtectedHeader(clr.jws), { alg: 'EdDSA', kid: jwks.keys[0].kid, typ: 'vc+jwt', cty: 'vc', iss: DID }, 'signed like a badge, by the newest key');
 

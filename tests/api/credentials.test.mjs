@@ -196,7 +196,7 @@ describe('credentials anyone can verify', () => {
     const before = await myCredentials();
     issued = await issue(credit.outcome_id);
     const c = issued;
-    assert.deepEqual(Object.keys(c).sort(), ['credential', 'entry_id', 'id', 'issued_at', 'jws', 'kid', 'outcome_id', 'title', 'type']);
+    assert.deepEqual(Object.keys(c).sort(), ['credential', 'entry_id', 'id', 'issued_at', 'jws', 'kid', 'outcome_id', 'records', 'title', 'type']);
     assert.match(c.id, /^urn:uuid:[0-9a-f-]{36}$/);
     assert.equal(c.type, 'OpenBadgeCredential');
     assert.equal(c.outcome_id, credit.outcome_id);
@@ -332,7 +332,8 @@ describe('credentials anyone can verify', () => {
     assert.notEqual(second.id, issued.id, 'each issue is a credential of its own');
     const items = await myCredentials();
     assert.deepEqual(items.slice(0, 2).map((i) => i.id), [second.id, issued.id], 'newest first');
-    for (const i of items) assert.deepEqual(Object.keys(i).sort(), ['entry_id', 'id', 'issued_at', 'kid', 'outcome_id', 'title', 'type']);
+    for (const i of items) assert.deepEqual(Object.keys(i).sort(), ['entry_id', 'id', 'issued_at', 'kid', 'outcome_id', 'records', 'title', 'type']);
+    assert.ok(items.every((i) => i.records === 1), 'a badge speaks for one ledger entry');
     const { jws, credential, ...summary } = issued;
     assert.deepEqual(items[1], summary);
     const one = await citizen.client.get(`/api/v1/me/credentials/${issued.id}`);

@@ -16,6 +16,7 @@ static const struct {
 	{ ROLE_CITY_ADMIN, "city_admin", true },
 	{ ROLE_AUDITOR, "auditor", true },
 	{ ROLE_LRS_CLIENT, "lrs_client", false },
+	{ ROLE_PEER_NODE, "peer_node", false },
 };
 
 const char *role_name(enum role r)

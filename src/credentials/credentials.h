@@ -163,6 +163,10 @@ enum ll_err cred_key_rotate(struct ll_store *st, const struct ll_keys *keys, con
  * header names (<did>#<thumbprint>), so that a JWKS look-up by the header's kid finds it (a
  * JWKS's "keys"); caller owns. */
 enum ll_err cred_keys_jwks(struct ll_store *st, const struct cred_issuer *iss, json_t **ret_keys);
+/* The Ed25519 signature of msg by the issuer's newest key (what the credit bank signs other than
+ * credentials with, such as its answers to other credit banks), and that key's id. */
+enum ll_err cred_sign_bytes(struct ll_store *st, const struct ll_keys *keys, const void *msg, size_t len,
+			    unsigned char ret_sig[64], char ret_kid[JOSE_THUMBPRINT_MAX]);
 /* The public key named kid; LL_NOT_FOUND when the issuer never had it. */
 enum ll_err cred_key_public(struct ll_store *st, const char *kid, unsigned char ret_pk[JOSE_ED25519_PUBLIC_BYTES]);
 /* The issuer's did:web document: each key a verification method for assertions, and the ledger's

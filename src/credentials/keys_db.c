@@ -286,3 +286,31 @@ enum ll_err cred_did_document(struct ll_store *st, const struct ll_keys *keys, c
 	*ret_doc = doc;
 	return LL_OK;
 }
+
+struct sign_bytes_ctx {
+	const struct ll_keys *keys;
+	const void *msg;
+	size_t len;
+	unsigned char *sig;
+	char *kid;
+};
+
+static enum ll_err sign_bytes_txn(struct ll_tx *tx, void *ctx)
+{
+	struct sign_bytes_ctx *c = ctx;
+	struct cred_signing_key key;
+	enum ll_err err = cred_signing_key(tx, c->keys, &key);
+	if (err != LL_OK)
+		return err;
+	crypto_sign_detached(c->sig, NULL, c->msg, c->len, key.sk);
+	memcpy(c->kid, key.kid, JOSE_THUMBPRINT_MAX);
+	sodium_memzero(key.sk, sizeof(key.sk));
+	return LL_OK;
+}
+
+enum ll_err cred_sign_bytes(struct ll_store *st, const struct ll_keys *keys, const void *msg, size_t len,
+			    unsigned char ret_sig[64], char ret_kid[JOSE_THUMBPRINT_MAX])
+{
+	struct sign_bytes_ctx c = { keys, msg, len, ret_sig, ret_kid };
+	return store_run(st, STORE_READ, "issuer sign", sign_bytes_txn, &c);
+}

@@ -5,7 +5,8 @@
  * peers it trusts, with their addresses and pinned public keys, and may suspend one.
  *
  * Files: httpsig.c (HTTP Message Signatures; no I/O), node.c (this node and peers' rules; no
- * I/O), peers_db.c (the registry), federation_http.c (handlers).
+ * I/O), peers_db.c (the registry), federation_http.c (handlers), exchange_http.c (what peers ask,
+ * signed both ways).
  */
 #ifndef LL_FEDERATION_H
 #define LL_FEDERATION_H
@@ -35,9 +36,9 @@ struct fed_peer_in {
 	const char *name;
 	const char *base_url;           /* https://host[:port], no path */
 	const json_t *keys;             /* 1 to FED_KEYS_MAX Ed25519 public keys: each a JWK's x */
-	int status;                     /* FED_ACTIVE or FED_SUSPENDED */
+	int status;                     /* FED_ACTIVE, FED_SUSPENDED; FED_STATUS_KEEP in a change: as it was */
 };
-enum fed_status { FED_ACTIVE, FED_SUSPENDED, FED_STATUS_COUNT };
+enum fed_status { FED_STATUS_KEEP = -1, FED_ACTIVE, FED_SUSPENDED, FED_STATUS_COUNT };
 extern const char *const fed_status_names[];   /* "active", "suspended" */
 extern const struct json_field fed_peer_spec[];
 extern const struct json_field fed_peer_update_spec[];
@@ -60,11 +61,19 @@ enum ll_err fed_peer_list(struct ll_store *st, json_t **ret_page);
 /* One peer; LL_NOT_FOUND when none has node_id. */
 enum ll_err fed_peer_get(struct ll_store *st, const char *node_id, json_t **ret_peer);
 
+/* The node's aggregate statistics for the regional public database, without personal data:
+ * {"node_id", "as_of", "accounts": {"total", "activated"}, "outcomes": [{"kind", "count"}] (current
+ * outcomes by kind), "transfers": {"approved", "credits"}}. */
+enum ll_err fed_stats(struct ll_store *st, const char *node_id, json_t **ret_stats);
+
 /* HTTP (federation_http.c). */
 enum ll_err fed_http_node(struct http_req *req);
 enum ll_err fed_http_peer_list(struct http_req *req);
 enum ll_err fed_http_peer_create(struct http_req *req);
 enum ll_err fed_http_peer_get(struct http_req *req);
 enum ll_err fed_http_peer_update(struct http_req *req);
+/* exchange_http.c: a peer's signed requests, and the signed answers to them. */
+enum ll_err fed_http_authenticate(struct http_req *req);
+enum ll_err fed_http_stats(struct http_req *req);
 
 #endif

@@ -4,6 +4,8 @@
  */
 #include <string.h>
 
+#include "../base/arena.h"
+
 #include "../audit/audit.h"
 #include "../credentials/credentials.h"
 #include "../http/auth_http.h"
@@ -17,7 +19,7 @@ const struct json_field fed_peer_update_spec[] = {
 	JSON_STRS("keys", struct fed_peer_in, keys, .max_len = FED_KEYS_MAX,
 		  .doc = "the peer's public keys: the x (base64url) of each Ed25519 JWK"),
 	JSON_ENUM("status", struct fed_peer_in, status, fed_status_names, .is_optional = true,
-		  .doc = "active (the default) or suspended: a suspended peer is neither asked nor answered"),
+		  .doc = "active or suspended (unchanged when not given): a suspended peer is neither asked nor answered"),
 	JSON_END
 };
 
@@ -62,12 +64,19 @@ static enum ll_err peer_body(struct http_req *req, const char *node_id, struct f
 			     json_t **ret_keys)
 {
 	memset(in, 0, sizeof(*in));
-	in->status = FED_ACTIVE;
+	/* A new peer is active unless told; a change leaves the status as it was unless told. */
+	in->status = node_id ? FED_STATUS_KEEP : FED_ACTIVE;
 	enum ll_err err = http_body(req, in, ret_root);
 	if (err == LL_OK && node_id)
 		in->node_id = node_id;
 	if (err == LL_OK)
 		err = fed_peer_check(in, req->app->node_id, req->app->fetch, ret_keys);
+	size_t len = err == LL_OK ? strlen(in->base_url) : 0;
+	if (len && in->base_url[len - 1] == '/') {
+		in->base_url = arena_printf(&req->arena, "%.*s", (int)len - 1, in->base_url);
+		if (!in->base_url)
+			err = ll_fail(LL_ARENA_FULL, NULL, NULL);
+	}
 	return err;
 }
 

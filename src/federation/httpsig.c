@@ -122,8 +122,8 @@ static bool is_sf_string(const char *s)
 	return true;
 }
 
-enum ll_err httpsig_sign(const struct httpsig_message *msg, const struct httpsig_params *p, const char *label,
-			 const unsigned char sk[64], char **ret_input, char **ret_signature)
+enum ll_err httpsig_sign_by(const struct httpsig_message *msg, const struct httpsig_params *p, const char *label,
+			    httpsig_sign_fn sign, void *ctx, char **ret_input, char **ret_signature)
 {
 	*ret_input = *ret_signature = NULL;
 	if (!is_component_name(label) || label[0] == '@' || !is_sf_string(p->nonce) || !is_sf_string(p->alg) ||
@@ -133,9 +133,10 @@ enum ll_err httpsig_sign(const struct httpsig_message *msg, const struct httpsig
 	buf_init(&base);
 	buf_init(&params);
 	enum ll_err err = httpsig_base(msg, p, &base, &params);
+	unsigned char sig[crypto_sign_BYTES];
+	if (err == LL_OK)
+		err = sign(ctx, base.data, base.len, sig);
 	if (err == LL_OK) {
-		unsigned char sig[crypto_sign_BYTES];
-		crypto_sign_detached(sig, NULL, (const unsigned char *)base.data, base.len, sk);
 		char b64[sodium_base64_ENCODED_LEN(crypto_sign_BYTES, sodium_base64_VARIANT_ORIGINAL)];
 		sodium_bin2base64(b64, sizeof(b64), sig, sizeof(sig), sodium_base64_VARIANT_ORIGINAL);
 		if (asprintf(ret_input, "%s=%s", label, params.data) < 0 ||
@@ -148,6 +149,18 @@ enum ll_err httpsig_sign(const struct httpsig_message *msg, const struct httpsig
 	buf_release(&base);
 	buf_release(&params);
 	return err;
+}
+
+static enum ll_err sign_with_key(void *ctx, const void *base, size_t len, unsigned char sig[64])
+{
+	crypto_sign_detached(sig, NULL, base, len, ctx);
+	return LL_OK;
+}
+
+enum ll_err httpsig_sign(const struct httpsig_message *msg, const struct httpsig_params *p, const char *label,
+			 const unsigned char sk[64], char **ret_input, char **ret_signature)
+{
+	return httpsig_sign_by(msg, p, label, sign_with_key, (void *)sk, ret_input, ret_signature);
 }
 
 /* ---- Reading the fields ---- */

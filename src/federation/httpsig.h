@@ -48,6 +48,10 @@ enum ll_err httpsig_base(const struct httpsig_message *msg, const struct httpsig
  * (label=<params>) and *ret_signature the Signature field value (label=:<base64>:), malloc'd. */
 enum ll_err httpsig_sign(const struct httpsig_message *msg, const struct httpsig_params *p, const char *label,
 			 const unsigned char sk[64], char **ret_input, char **ret_signature);
+/* httpsig_sign with the Ed25519 signature of the base made by sign (a key kept elsewhere). */
+typedef enum ll_err (*httpsig_sign_fn)(void *ctx, const void *base, size_t len, unsigned char sig[64]);
+enum ll_err httpsig_sign_by(const struct httpsig_message *msg, const struct httpsig_params *p, const char *label,
+			    httpsig_sign_fn sign, void *ctx, char **ret_input, char **ret_signature);
 
 /* What a verified signature said of itself; params' strings point into the struct. */
 struct httpsig_verified {

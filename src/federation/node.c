@@ -36,7 +36,27 @@ const char *fed_node_name(const char *id, bool is_english)
 	return NULL;
 }
 
-/* http(s)://host[:port] without a path, user, query or fragment; http only for a local host. */
+/* A DNS name of lowercase letters, digits and hyphens in dot-separated labels that neither start
+ * nor end with a hyphen. */
+static bool is_host_name(const char *h, size_t len)
+{
+	size_t label = 0;
+	for (size_t i = 0; i <= len; i++) {
+		if (i == len || h[i] == '.') {
+			if (label == 0 || label > 63 || h[i - 1] == '-' || h[i - label] == '-')
+				return false;
+			label = 0;
+		} else if ((h[i] >= 'a' && h[i] <= 'z') || (h[i] >= '0' && h[i] <= '9') || h[i] == '-') {
+			label++;
+		} else {
+			return false;
+		}
+	}
+	return len > 0;
+}
+
+/* http(s)://host[:port] without a path (a trailing "/" aside), user, query or fragment, the port
+ * 1 to 65535; http only for a local host. */
 static bool is_base_url(const char *url, const struct fetch_policy *policy)
 {
 	const char *host = NULL;
@@ -46,10 +66,11 @@ static bool is_base_url(const char *url, const struct fetch_policy *policy)
 		host = url + 7;
 	if (!host || !*host || strlen(url) > 200)
 		return false;
-	size_t name = strspn(host, "abcdefghijklmnopqrstuvwxyz0123456789.-");
-	size_t port = host[name] == ':' ? strspn(host + name + 1, "0123456789") : 0;
-	size_t len = name + (host[name] == ':' ? 1 + port : 0);
-	if (name == 0 || host[0] == '.' || host[0] == '-' || (host[name] == ':' && (port == 0 || port > 5)) ||
+	size_t name = strcspn(host, ":/");
+	size_t digits = host[name] == ':' ? strspn(host + name + 1, "0123456789") : 0;
+	long port = digits ? strtol(host + name + 1, NULL, 10) : 0;
+	size_t len = name + (host[name] == ':' ? 1 + digits : 0);
+	if (!is_host_name(host, name) || (host[name] == ':' && (digits == 0 || digits > 5 || port < 1 || port > 65535)) ||
 	    (host[len] && strcmp(host + len, "/") != 0))
 		return false;
 	if (url[4] == ':') /* http */

@@ -19,7 +19,8 @@ static const struct store_stmt INSERT = {
 };
 static const struct store_stmt UPDATE = {
 	"peer update",
-	"UPDATE federation_peers SET name = $2, base_url = $3, keys = $4, status = $5, updated_at = $6 WHERE node_id = $1"
+	"UPDATE federation_peers SET name = $2, base_url = $3, keys = $4, status = COALESCE($5, status), updated_at = $6 "
+	"WHERE node_id = $1"
 };
 static const struct store_stmt LIST = { "peer list",
 					"SELECT " PEER_COLUMNS " FROM federation_peers ORDER BY node_id" };
@@ -74,7 +75,10 @@ static enum ll_err write_txn(struct ll_tx *tx, void *ctx)
 	json_decref(w->peer);
 	w->peer = NULL;
 	int64_t now = clock_now_us();
-	const char *status = fed_status_names[w->in->status];
+	/* A new peer is active unless told; a change keeps the status unless told. */
+	const char *status = w->in->status != FED_STATUS_KEEP ? fed_status_names[w->in->status]
+			     : w->is_create				 ? fed_status_names[FED_ACTIVE]
+								 : NULL;
 	enum ll_err err = w->is_create
 				  ? store_exec(tx, &INSERT,
 					       SP(SV_TEXT(w->node_id), SV_TEXT(w->in->name), SV_TEXT(w->in->base_url),
@@ -89,7 +93,7 @@ static enum ll_err write_txn(struct ll_tx *tx, void *ctx)
 				   : ll_fail(LL_NOT_FOUND, NULL, "no peer has node id %s", w->node_id);
 	if (err == LL_OK)
 		err = audit_write(tx, w->actor, w->is_create ? "federation_peer.create" : "federation_peer.update",
-				  "federation_peer", w->node_id, status);
+				  "federation_peer", w->node_id, status ? status : "status unchanged");
 	if (err == LL_OK)
 		err = store_exec(tx, &GET, SP(SV_TEXT(w->node_id)), peer_row, &w->peer);
 	return err;

@@ -285,6 +285,14 @@ static json_t *components(void)
 		"thumbprints\",\"items\":{\"type\":\"object\"}},"
 		"\"status\":{\"type\":\"string\",\"enum\":[\"active\",\"suspended\"]},"
 		"\"created_at\":{\"type\":\"string\"},\"updated_at\":{\"type\":\"string\"}}"));
+	json_object_set_new(s, "FederationStats", obj_schema(
+		"{\"node_id\":{\"type\":\"string\"},\"as_of\":{\"type\":\"string\"},"
+		"\"accounts\":{\"type\":\"object\",\"properties\":{\"total\":{\"type\":\"integer\"},"
+		"\"activated\":{\"type\":\"integer\"}}},"
+		"\"outcomes\":{\"type\":\"array\",\"items\":{\"type\":\"object\",\"properties\":{"
+		"\"kind\":{\"type\":\"string\"},\"count\":{\"type\":\"integer\"}}}},"
+		"\"transfers\":{\"type\":\"object\",\"properties\":{\"approved\":{\"type\":\"integer\"},"
+		"\"credits\":{\"type\":\"number\"}}}}"));
 	json_object_set_new(s, "FederationPeers", obj_schema(
 		"{\"items\":{\"type\":\"array\",\"items\":{\"$ref\":\"#/components/schemas/FederationPeer\"}}}"));
 	json_object_set_new(s, "TreeHead", obj_schema(
@@ -462,11 +470,15 @@ json_t *openapi_document(void)
 				"Shanghai lifelong learning platform: accounts, institutions, sign-in and the credit bank.",
 				"paths", paths);
 	json_object_set_new(doc, "components",
-			    json_pack("{s:o, s:{s:{s:s, s:s, s:s}, s:{s:s, s:s}, s:{s:s, s:s, s:s}}}", "schemas",
-				      components(), "securitySchemes", "cookie", "type", "apiKey", "in", "cookie", "name",
-				      "ll_session", "bearer", "type", "http", "scheme", "bearer", "xapiBasic", "type", "http",
-				      "scheme", "basic", "description",
-				      "xAPI clients: the key and secret an institution issued (POST /api/v1/lrs/clients)"));
+			    json_pack("{s:o, s:{s:{s:s, s:s, s:s}, s:{s:s, s:s}, s:{s:s, s:s, s:s}, s:{s:s, s:s, s:s, s:s}}}",
+				      "schemas", components(), "securitySchemes", "cookie", "type", "apiKey", "in", "cookie",
+				      "name", "ll_session", "bearer", "type", "http", "scheme", "bearer", "xapiBasic", "type",
+				      "http", "scheme", "basic", "description",
+				      "xAPI clients: the key and secret an institution issued (POST /api/v1/lrs/clients)",
+				      "nodeSignature", "type", "apiKey", "in", "header", "name", "Signature", "description",
+				      "a peer credit bank's HTTP Message Signature (RFC 9421, Ed25519) by a key this node "
+				      "pinned, labelled sig1, with keyid <node id>#<key thumbprint>, a nonce, and created "
+				      "within five minutes (docs/federation.md)"));
 	return doc;
 }
 

@@ -205,6 +205,10 @@ const struct route routes[] = {
 	  .body_spec = fed_peer_spec, .response = "FederationPeer", .ok_status = 201 },
 	{ "GET", "/api/v1/federation/peers/{node_id}", fed_http_peer_get, ROLE_CITY_ADMIN | ROLE_AUDITOR,
 	  .tag = "federation", .summary = "One peer", .response = "FederationPeer" },
+	{ "GET", "/api/v1/federation/stats", fed_http_stats, ROLE_PEER_NODE, .tag = "federation",
+	  .summary = "For a peer's signed request: this node's aggregate statistics (accounts, current outcomes by kind, "
+		     "approved transfers), without personal data; the answer is signed",
+	  .response = "FederationStats", .authenticate = fed_http_authenticate, .security = "nodeSignature" },
 	{ "PUT", "/api/v1/federation/peers/{node_id}", fed_http_peer_update, ROLE_CITY_ADMIN, .max_body = 8 * KB,
 	  .tag = "federation", .summary = "Change a peer's name, address, keys or status; suspend or resume it (audited)",
 	  .body_spec = fed_peer_update_spec, .response = "FederationPeer" },

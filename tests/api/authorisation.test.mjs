@@ -1,6 +1,8 @@
 // The authorisation walk: every operation of /api/openapi.json (generated from the route table,
 // x-roles = the roles the table admits), called without credentials, as a signed-in user of each
 // of the seven roles, and as an xAPI client (HTTP Basic with credentials an institution issued).
+// Routes for other credit banks' nodes take only a signature by a key a city admin pinned
+// (tests/api/federation-exchange.test.mjs signs as one): every caller here is a stranger to them.
 // A role outside x-roles must get 403, no credentials 401 on protected routes, and a role inside
 // x-roles must never get 401 or 403 (400/404/409 for the minimal body are fine). The xAPI routes
 // know no user at all: a session or token there is no credentials (401); an xAPI client is no
@@ -27,6 +29,11 @@ ops.sort((a, b) => Number(isSignOut(a)) - Number(isSignOut(b)));
 const DEPOSIT = ['staff', 'institution_admin'];
 const CLIENT = 'lrs_client';
 const isXapi = (op) => (op.security || []).some((s) => 'xapiBasic' in s);
+const PEER = 'peer_node';
+const isNodeSigned = (op) => (op.security || []).some((s) => 'nodeSignature' in s);
+// The kind of credentials a route takes, and the kind a caller of the walk has.
+const kindOfRoute = (op) => (isXapi(op) ? 'xapi' : isNodeSigned(op) ? 'node' : 'user');
+const kindOfCaller = (role) => (role === CLIENT ? 'xapi' : 'user');
 const REVIEW = ['reviewer', 'city_admin'];
 
 // The roles the route table gave each route when this suite was written. A change here is a
@@ -170,6 +177,7 @@ const REVIEWED = {
   'POST /xapi/agents/profile': [CLIENT],
   'GET /xapi/agents/profile': [CLIENT],
   'DELETE /xapi/agents/profile': [CLIENT],
+  'GET /api/v1/federation/stats': [PEER],
 };
 
 describe('authorisation walk over every route of the API description', () => {
@@ -245,9 +253,10 @@ describe('authorisation walk over every route of the API description', () => {
     assert.ok(ops.length >= 20, `only ${ops.length} operations`);
     for (const { method, path, op } of ops) {
       assert.ok(Array.isArray(op['x-roles']), `${method} ${path} has no x-roles`);
-      for (const r of op['x-roles']) assert.ok(ROLES.includes(r) || r === CLIENT, `${method} ${path}: unknown role ${r}`);
-      // xAPI's routes are its clients' alone, and theirs are xAPI's alone.
+      for (const r of op['x-roles']) assert.ok(ROLES.includes(r) || r === CLIENT || r === PEER, `${method} ${path}: unknown role ${r}`);
+      // xAPI's routes are its clients' alone, and theirs are xAPI's alone; so for other nodes.
       assert.equal(isXapi(op), op['x-roles'].includes(CLIENT), `${method} ${path}: xAPI security vs x-roles`);
+      assert.equal(isNodeSigned(op), op['x-roles'].includes(PEER), `${method} ${path}: node signature vs x-roles`);
       assert.equal(new Set(op['x-roles']).size, op['x-roles'].length);
       // Protected routes say so in the standard way too.
       assert.equal(op.security.length > 0, op['x-roles'].length > 0, `${method} ${path}: security vs x-roles`);
@@ -352,7 +361,7 @@ describe('authorisation walk over every route of the API description', () => {
         const who = role || 'no credentials';
         const got = `${res.status} ${res.json?.error?.code || ''}`.trim();
         // Credentials of the other kind are no credentials.
-        const isStranger = role && !isPublic && (isXapi(op) !== (role === CLIENT));
+        const isStranger = role && !isPublic && kindOfRoute(op) !== kindOfCaller(role);
         if (res.status >= 500) problems.push(`${who}: ${got} ${res.text.slice(0, 200)}`);
         else if (isStranger) {
           if (res.status !== 401 || res.json?.error?.code !== 'unauthenticated') problems.push(`${who}: want 401 unauthenticated, got ${got}`);

@@ -323,24 +323,24 @@ static void test_gate_verify(void **state)
 static void test_role_names_round_trip(void **state)
 {
 	const char *const want[ROLE_COUNT] = { "citizen", "staff", "institution_admin", "reviewer", "district_admin",
-					       "city_admin", "auditor", "lrs_client" };
+					       "city_admin", "auditor", "lrs_client", "peer_node" };
 	unsigned seen = 0;
 	for (int i = 0; i < ROLE_COUNT; i++) {
 		enum role r = role_at(i), back = ROLE_NONE;
 		const char *name = role_name(r);
 		assert_non_null(name);
 		assert_string_equal(name, want[i]);
-		/* Every role but a learning platform's is a user's, and parses back. */
-		assert_int_equal(role_parse(name, &back), r != ROLE_LRS_CLIENT);
-		assert_int_equal(role_is_user(r), r != ROLE_LRS_CLIENT);
-		if (r != ROLE_LRS_CLIENT)
+		/* Every role but a learning platform's and another node's is a user's, and parses back. */
+		assert_int_equal(role_parse(name, &back), r != ROLE_LRS_CLIENT && r != ROLE_PEER_NODE);
+		assert_int_equal(role_is_user(r), r != ROLE_LRS_CLIENT && r != ROLE_PEER_NODE);
+		if (r != ROLE_LRS_CLIENT && r != ROLE_PEER_NODE)
 			assert_int_equal(back, r);
 		/* Each role is exactly one bit, each bit used once, all within ROLES_ALL. */
 		assert_int_equal(__builtin_popcount((unsigned)r), 1);
 		assert_int_equal(seen & (unsigned)r, 0);
 		seen |= (unsigned)r;
 	}
-	assert_int_equal(seen, ROLES_ALL | ROLE_LRS_CLIENT);
+	assert_int_equal(seen, ROLES_ALL | ROLE_LRS_CLIENT | ROLE_PEER_NODE);
 	assert_int_equal(ROLES_STAFF_ALL, ROLES_ALL & ~(unsigned)ROLE_CITIZEN);
 }
 
@@ -349,8 +349,9 @@ static void test_role_name_refuses_non_roles(void **state)
 	enum role r = ROLE_STAFF;
 	assert_null(role_name(ROLE_NONE));
 	assert_null(role_name((enum role)(ROLE_STAFF | ROLE_REVIEWER)));
-	assert_null(role_name((enum role)(1 << 8)));
+	assert_null(role_name((enum role)(1 << 9)));
 	assert_false(role_parse("lrs_client", &r));
+	assert_false(role_parse("peer_node", &r));
 	assert_false(role_parse("", &r));
 	assert_false(role_parse("admin", &r));
 	assert_false(role_parse("Citizen", &r));

@@ -248,6 +248,14 @@ const routes = [
     meta: { roles: ['city_admin', 'auditor'], title: 'points.admin.title' },
   },
   {
+    // 长三角学分银行互认: this node's identity and keys, and the peer nodes it trusts; the city
+    // admin registers, changes, suspends and resumes peers, an auditor reads them.
+    path: '/city/federation',
+    name: 'federation',
+    component: () => import('./views/FederationView.vue'),
+    meta: { roles: ['city_admin', 'auditor'], title: 'federation.title' },
+  },
+  {
     // The approved certification units, for anyone signed in.
     path: '/units',
     name: 'unit-catalogue',

@@ -20,10 +20,9 @@
 #include "../http/http.h"
 #include "../store/store.h"
 #include "federation.h"
+#include "federation_int.h"
 #include "httpsig.h"
 
-#define WINDOW_S 300
-#define SKEW_S 60
 
 static const struct store_stmt NONCE_FORGET = { "nonce forget", "DELETE FROM federation_nonces WHERE seen_at < $1" };
 static const struct store_stmt NONCE_SEEN = {
@@ -77,7 +76,7 @@ struct nonce_ctx {
 static enum ll_err nonce_txn(struct ll_tx *tx, void *ctx)
 {
 	struct nonce_ctx *n = ctx;
-	enum ll_err err = store_exec(tx, &NONCE_FORGET, SP(SV_I64(n->now_us - 2LL * (WINDOW_S + SKEW_S) * 1000000)),
+	enum ll_err err = store_exec(tx, &NONCE_FORGET, SP(SV_I64(n->now_us - 2LL * (FED_WINDOW_S + FED_SKEW_S) * 1000000)),
 				     NULL, NULL);
 	if (err == LL_OK)
 		err = store_exec(tx, &NONCE_SEEN, SP(SV_TEXT(n->node_id), SV_TEXT(n->nonce), SV_I64(n->now_us)), NULL, NULL);
@@ -104,7 +103,8 @@ enum ll_err fed_http_authenticate(struct http_req *req)
 	struct signer s = { .st = req->app->st };
 	struct httpsig_verified v;
 	int64_t now_us = clock_now_us();
-	err = httpsig_verify(&msg, "sig1", with_body, n_required, now_us / 1000000, WINDOW_S, SKEW_S, peer_key, &s, &v);
+	err = httpsig_verify(&msg, "sig1", with_body, n_required, now_us / 1000000, FED_WINDOW_S, FED_SKEW_S, peer_key, &s,
+			     &v);
 	if (err != LL_OK && s.is_suspended)
 		return ll_fail(LL_FORBIDDEN, NULL, "this node has suspended the peer %s", s.node_id);
 	if (err != LL_OK)
@@ -149,33 +149,34 @@ static const char *answer_header(void *ctx, const char *name)
 	return strcmp(name, "content-type") == 0 ? h->type : strcmp(name, "content-digest") == 0 ? h->digest : NULL;
 }
 
-struct node_signer {
-	struct http_req *req;
-	char kid[JOSE_THUMBPRINT_MAX];
-};
-
-static enum ll_err sign_as_node(void *ctx, const void *base, size_t len, unsigned char sig[64])
+enum ll_err fed_signer_init(struct fed_signer *s, struct ll_store *st, const struct ll_keys *keys,
+			    const struct cred_issuer *iss, const char *node_id)
 {
-	struct node_signer *n = ctx;
-	char used[JOSE_THUMBPRINT_MAX];
-	enum ll_err err = cred_sign_bytes(n->req->app->st, n->req->app->keys, base, len, sig, used);
-	if (err == LL_OK && strcmp(used, n->kid) != 0)
-		err = ll_fail(LL_BUSY, NULL, "the node's key changed while it signed; ask again");
-	return err;
-}
-
-/* The thumbprint of this node's newest key (the JWKS lists the newest first). */
-static enum ll_err newest_kid(struct http_req *req, char out[JOSE_THUMBPRINT_MAX])
-{
-	json_t *keys = NULL;
-	enum ll_err err = cred_keys_jwks(req->app->st, req->app->issuer, &keys);
-	const char *kid = err == LL_OK ? json_string_value(json_object_get(json_array_get(keys, 0), "kid")) : NULL;
+	memset(s, 0, sizeof(*s));
+	s->st = st;
+	s->keys = keys;
+	json_t *jwks = NULL;
+	enum ll_err err = cred_keys_jwks(st, iss, &jwks);
+	/* The JWKS lists the newest key first; its kid is the DID URL of the thumbprint. */
+	const char *kid = err == LL_OK ? json_string_value(json_object_get(json_array_get(jwks, 0), "kid")) : NULL;
 	const char *hash = kid ? strrchr(kid, '#') : NULL;
 	if (err == LL_OK && !hash)
 		err = ll_fail(LL_INTERNAL, NULL, "the issuer has no key yet");
-	if (err == LL_OK)
-		snprintf(out, JOSE_THUMBPRINT_MAX, "%s", hash + 1);
-	json_decref(keys);
+	if (err == LL_OK) {
+		snprintf(s->kid, sizeof(s->kid), "%s", hash + 1);
+		snprintf(s->keyid, sizeof(s->keyid), "%s#%s", node_id, s->kid);
+	}
+	json_decref(jwks);
+	return err;
+}
+
+enum ll_err fed_signer_sign(void *ctx, const void *base, size_t len, unsigned char sig[64])
+{
+	struct fed_signer *s = ctx;
+	char used[JOSE_THUMBPRINT_MAX];
+	enum ll_err err = cred_sign_bytes(s->st, s->keys, base, len, sig, used);
+	if (err == LL_OK && strcmp(used, s->kid) != 0)
+		err = ll_fail(LL_BUSY, NULL, "the node's key changed while it signed; ask again");
 	return err;
 }
 
@@ -193,19 +194,17 @@ static enum ll_err reply_signed(struct http_req *req, int status, json_t *obj)
 	buf_release(&body);
 	if (!text)
 		return ll_fail(LL_ARENA_FULL, NULL, NULL);
-	struct node_signer signer = { .req = req };
-	enum ll_err err = newest_kid(req, signer.kid);
+	struct fed_signer signer;
+	enum ll_err err = fed_signer_init(&signer, req->app->st, req->app->keys, req->app->issuer, req->app->node_id);
 	if (err != LL_OK)
 		return err;
-	char keyid[FED_NODE_ID_MAX + JOSE_THUMBPRINT_MAX + 1];
-	snprintf(keyid, sizeof(keyid), "%s#%s", req->app->node_id, signer.kid);
 	struct answer_headers h = { "application/json", digest };
 	const struct httpsig_message msg = { .status = status, .header = answer_header, .ctx = &h };
 	const struct httpsig_params p = { .components = { "@status", "content-type", "content-digest" },
 					  .n_components = 3, .created = clock_now_us() / 1000000,
-					  .nonce = req->handler_state, .keyid = keyid, .tag = "lifelong-federation" };
+					  .nonce = req->handler_state, .keyid = signer.keyid, .tag = FED_TAG };
 	char *input = NULL, *signature = NULL;
-	err = httpsig_sign_by(&msg, &p, "sig1", sign_as_node, &signer, &input, &signature);
+	err = httpsig_sign_by(&msg, &p, "sig1", fed_signer_sign, &signer, &input, &signature);
 	if (err != LL_OK)
 		return err;
 	char *in_arena = arena_strdup(&req->arena, input), *sig_arena = arena_strdup(&req->arena, signature);

@@ -6,7 +6,7 @@
  *
  * Files: httpsig.c (HTTP Message Signatures; no I/O), node.c (this node and peers' rules; no
  * I/O), peers_db.c (the registry), federation_http.c (handlers), exchange_http.c (what peers ask,
- * signed both ways).
+ * signed both ways), region.c (asking peers: the regional statistics).
  */
 #ifndef LL_FEDERATION_H
 #define LL_FEDERATION_H
@@ -21,6 +21,8 @@ struct ll_store;
 struct http_req;
 struct audit_actor;
 struct fetch_policy;
+struct ll_keys;
+struct cred_issuer;
 
 #define FED_NODE_ID_MAX 9           /* 2 to 8 capital letters and a NUL */
 #define FED_KEYS_MAX 8
@@ -66,12 +68,28 @@ enum ll_err fed_peer_get(struct ll_store *st, const char *node_id, json_t **ret_
  * outcomes by kind), "transfers": {"approved", "credits"}}. */
 enum ll_err fed_stats(struct ll_store *st, const char *node_id, json_t **ret_stats);
 
+/* A peer's statistics (as fed_stats gives them), asked with a request signed as own_id and
+ * believed only when the answer is signed for it by a key pinned for the peer. On failure
+ * *ret_state says how: "unreachable" (LL_IO), "refused" (the peer answered another status) or
+ * "bad_signature". */
+enum ll_err fed_peer_stats(struct ll_store *st, const struct ll_keys *keys, const struct cred_issuer *iss,
+			   const char *own_id, const struct fetch_policy *policy, const json_t *peer, json_t **ret_stats,
+			   const char **ret_state);
+/* The region: {"as_of", "nodes": [{"node_id", "name", "is_self", "state" ("ok", "suspended",
+ * "unreachable", "refused", "bad_signature"), "stats" when ok, "error" when not}], "totals":
+ * {"nodes" (how many counted), "accounts": {"total", "activated"}, "outcomes_by_kind": {kind:
+ * count}, "transfers": {"approved", "credits"}}}: this node's statistics and each active peer's,
+ * asked now. */
+enum ll_err fed_region(struct ll_store *st, const struct ll_keys *keys, const struct cred_issuer *iss,
+		       const char *own_id, const struct fetch_policy *policy, json_t **ret_region);
+
 /* HTTP (federation_http.c). */
 enum ll_err fed_http_node(struct http_req *req);
 enum ll_err fed_http_peer_list(struct http_req *req);
 enum ll_err fed_http_peer_create(struct http_req *req);
 enum ll_err fed_http_peer_get(struct http_req *req);
 enum ll_err fed_http_peer_update(struct http_req *req);
+enum ll_err fed_http_region(struct http_req *req);
 /* exchange_http.c: a peer's signed requests, and the signed answers to them. */
 enum ll_err fed_http_authenticate(struct http_req *req);
 enum ll_err fed_http_stats(struct http_req *req);

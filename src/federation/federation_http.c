@@ -115,3 +115,13 @@ enum ll_err fed_http_peer_update(struct http_req *req)
 		http_reply(req, 200, peer);
 	return err;
 }
+
+enum ll_err fed_http_region(struct http_req *req)
+{
+	json_t *region = NULL;
+	enum ll_err err = fed_region(req->app->st, req->app->keys, req->app->issuer, req->app->node_id, req->app->fetch,
+				     &region);
+	if (err == LL_OK)
+		http_reply(req, 200, region);
+	return err;
+}

@@ -57,6 +57,7 @@ static bool is_inside(const struct sockaddr *sa)
 }
 
 struct transfer {
+	struct fetched *out;             /* header fields are kept here */
 	bool is_local;                   /* the host is allowed anywhere */
 	bool is_refused_address;
 	size_t max_bytes;
@@ -98,10 +99,45 @@ static size_t on_body(char *data, size_t size, size_t n, void *ctx)
 	return len;
 }
 
+/* Keeps a header field line of the final answer (a new status line starts them again). */
+static void keep_header(struct fetched *f, const char *line, size_t len)
+{
+	if (len >= 5 && strncmp(line, "HTTP/", 5) == 0) {
+		for (int i = 0; i < f->n_headers; i++) {
+			free(f->header_names[i]);
+			free(f->header_values[i]);
+		}
+		f->n_headers = 0;
+		return;
+	}
+	const char *colon = memchr(line, ':', len);
+	if (!colon || f->n_headers == FETCH_HEADERS_MAX)
+		return;
+	size_t name_len = (size_t)(colon - line);
+	const char *v = colon + 1, *end = line + len;
+	while (v < end && (*v == ' ' || *v == '\t'))
+		v++;
+	while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' ' || end[-1] == '\t'))
+		end--;
+	char *name = strndup(line, name_len), *value = strndup(v, (size_t)(end - v));
+	if (!name || !value) {
+		free(name);
+		free(value);
+		return;
+	}
+	for (char *c = name; *c; c++)
+		if (*c >= 'A' && *c <= 'Z')
+			*c = (char)(*c - 'A' + 'a');
+	f->header_names[f->n_headers] = name;
+	f->header_values[f->n_headers++] = value;
+}
+
 static size_t on_header(char *line, size_t size, size_t n, void *ctx)
 {
 	struct transfer *t = ctx;
 	size_t len = size * n;
+	if (t->out)
+		keep_header(t->out, line, len);
 	if (len > 14 && strncasecmp(line, "cache-control:", 14) == 0) {
 		char value[256];
 		snprintf(value, sizeof(value), "%.*s", (int)(len - 14), line + 14);
@@ -124,13 +160,15 @@ static void host_of(const char *url, const char **ret_host, size_t *ret_len)
 	*ret_len = len;
 }
 
-enum ll_err fetch_get(const struct fetch_policy *p, const char *url, const char *accept, struct fetched *ret)
+/* Makes in; *ret holds the body, status and header fields of whatever answer came. */
+static enum ll_err perform(const struct fetch_policy *p, const struct fetch_in *in, struct fetched *ret)
 {
 	memset(ret, 0, sizeof(*ret));
+	const char *url = in->url;
 	const char *host;
 	size_t host_len;
 	host_of(url, &host, &host_len);
-	struct transfer t = { .is_local = fetch_is_local_host(p, host, host_len),
+	struct transfer t = { .out = ret, .is_local = fetch_is_local_host(p, host, host_len),
 			      .max_bytes = p && p->max_bytes ? p->max_bytes : 256 * 1024, .max_age_s = -1 };
 	bool is_https = strncmp(url, "https://", 8) == 0;
 	if (!is_https && !(t.is_local && strncmp(url, "http://", 7) == 0))
@@ -138,9 +176,9 @@ enum ll_err fetch_get(const struct fetch_policy *p, const char *url, const char 
 	CURL *c = curl_easy_init();
 	if (!c)
 		return LL_NOMEM;
-	char accept_header[128];
-	snprintf(accept_header, sizeof(accept_header), "Accept: %s", accept ? accept : "*/*");
-	struct curl_slist *headers = curl_slist_append(NULL, accept_header);
+	struct curl_slist *headers = NULL;
+	for (int i = 0; i < in->n_headers; i++)
+		headers = curl_slist_append(headers, in->headers[i]);
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, t.is_local ? "http,https" : "https");
 	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
@@ -148,6 +186,12 @@ enum ll_err fetch_get(const struct fetch_policy *p, const char *url, const char 
 	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, p && p->timeout_ms ? p->timeout_ms : 5000L);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, p && p->timeout_ms ? p->timeout_ms : 5000L);
 	curl_easy_setopt(c, CURLOPT_USERAGENT, "Lifelong");
+	if (in->method && strcmp(in->method, "GET") != 0)
+		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, in->method);
+	if (in->body) {
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, in->body);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)in->body_len);
+	}
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
 	curl_easy_setopt(c, CURLOPT_OPENSOCKETFUNCTION, open_socket);
 	curl_easy_setopt(c, CURLOPT_OPENSOCKETDATA, &t);
@@ -156,8 +200,7 @@ enum ll_err fetch_get(const struct fetch_policy *p, const char *url, const char 
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, &t);
 	CURLcode rc = curl_easy_perform(c);
-	long status = 0;
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &ret->status);
 	curl_easy_cleanup(c);
 	curl_slist_free_all(headers);
 	enum ll_err err = LL_OK;
@@ -167,25 +210,49 @@ enum ll_err fetch_get(const struct fetch_policy *p, const char *url, const char 
 		err = ll_fail(LL_IO, "url", "the answer of %.200s is larger than %zu bytes", url, t.max_bytes);
 	else if (rc != CURLE_OK)
 		err = ll_fail(LL_IO, "url", "%.200s: %s", url, curl_easy_strerror(rc));
-	else if (status != 200)
-		err = ll_fail(LL_IO, "url", "%.200s answered %ld", url, status);
-	if (err != LL_OK) {
-		free(t.body);
-		return err;
-	}
-	if (!t.body) {
-		t.body = calloc(1, 1);
-		if (!t.body)
-			return LL_NOMEM;
-	}
+	if (err == LL_OK && !t.body && !(t.body = calloc(1, 1)))
+		err = LL_NOMEM;
 	ret->body = t.body;
 	ret->len = t.len;
 	ret->max_age_s = t.max_age_s;
-	return LL_OK;
+	if (err != LL_OK)
+		fetch_release(ret);
+	return err;
+}
+
+enum ll_err fetch_request(const struct fetch_policy *p, const struct fetch_in *in, struct fetched *ret)
+{
+	return perform(p, in, ret);
+}
+
+enum ll_err fetch_get(const struct fetch_policy *p, const char *url, const char *accept, struct fetched *ret)
+{
+	char accept_header[128];
+	snprintf(accept_header, sizeof(accept_header), "Accept: %s", accept ? accept : "*/*");
+	const char *const headers[] = { accept_header };
+	const struct fetch_in in = { .url = url, .headers = headers, .n_headers = 1 };
+	enum ll_err err = perform(p, &in, ret);
+	if (err == LL_OK && ret->status != 200) {
+		err = ll_fail(LL_IO, "url", "%.200s answered %ld", url, ret->status);
+		fetch_release(ret);
+	}
+	return err;
+}
+
+const char *fetched_header(const struct fetched *f, const char *name)
+{
+	for (int i = 0; i < f->n_headers; i++)
+		if (strcmp(f->header_names[i], name) == 0)
+			return f->header_values[i];
+	return NULL;
 }
 
 void fetch_release(struct fetched *f)
 {
 	free(f->body);
+	for (int i = 0; i < f->n_headers; i++) {
+		free(f->header_names[i]);
+		free(f->header_values[i]);
+	}
 	memset(f, 0, sizeof(*f));
 }

@@ -18,10 +18,26 @@ struct fetch_policy {
 	size_t max_bytes;                /* 0: 256 KiB */
 };
 
+#define FETCH_HEADERS_MAX 24
+
 struct fetched {
 	char *body;                      /* malloc'd, NUL after len bytes */
 	size_t len;
 	long max_age_s;                  /* Cache-Control max-age; -1 when not said */
+	long status;                     /* fetch_request: the answer's status */
+	int n_headers;                   /* fetch_request: the answer's header fields, names lowercase */
+	char *header_names[FETCH_HEADERS_MAX];
+	char *header_values[FETCH_HEADERS_MAX];
+};
+
+/* A request to make: method (GET when NULL), url, header lines ("Name: value"), and a body. */
+struct fetch_in {
+	const char *method;
+	const char *url;
+	const char *const *headers;
+	int n_headers;
+	const void *body;
+	size_t body_len;
 };
 
 /* Starts libcurl; once per process, before threads. */
@@ -32,6 +48,11 @@ int fetch_is_local_host(const struct fetch_policy *p, const char *host, size_t l
  * status, a refused address or scheme, a time-out or an answer over the limit is LL_IO with the
  * reason. */
 enum ll_err fetch_get(const struct fetch_policy *p, const char *url, const char *accept, struct fetched *ret);
+/* Makes in under p as fetch_get does, but answers whatever status came (ret->status) with its
+ * body and header fields; LL_IO only when no answer came or it broke a limit. */
+enum ll_err fetch_request(const struct fetch_policy *p, const struct fetch_in *in, struct fetched *ret);
+/* The value of an answer's header field name (lowercase), or NULL. */
+const char *fetched_header(const struct fetched *f, const char *name);
 void fetch_release(struct fetched *f);
 
 #endif

@@ -293,6 +293,13 @@ static json_t *components(void)
 		"\"kind\":{\"type\":\"string\"},\"count\":{\"type\":\"integer\"}}}},"
 		"\"transfers\":{\"type\":\"object\",\"properties\":{\"approved\":{\"type\":\"integer\"},"
 		"\"credits\":{\"type\":\"number\"}}}}"));
+	json_object_set_new(s, "FederationRegion", obj_schema(
+		"{\"as_of\":{\"type\":\"string\"},\"nodes\":{\"type\":\"array\",\"items\":{\"type\":\"object\","
+		"\"properties\":{\"node_id\":{\"type\":\"string\"},\"name\":{\"type\":\"string\"},"
+		"\"is_self\":{\"type\":\"boolean\"},\"state\":{\"type\":\"string\",\"enum\":[\"ok\",\"suspended\","
+		"\"unreachable\",\"refused\",\"bad_signature\"]},"
+		"\"stats\":{\"$ref\":\"#/components/schemas/FederationStats\"},\"error\":{\"type\":\"string\"}}}},"
+		"\"totals\":{\"type\":\"object\",\"description\":\"the sums over the nodes whose statistics came\"}}"));
 	json_object_set_new(s, "FederationPeers", obj_schema(
 		"{\"items\":{\"type\":\"array\",\"items\":{\"$ref\":\"#/components/schemas/FederationPeer\"}}}"));
 	json_object_set_new(s, "TreeHead", obj_schema(

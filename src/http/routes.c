@@ -205,6 +205,11 @@ const struct route routes[] = {
 	  .body_spec = fed_peer_spec, .response = "FederationPeer", .ok_status = 201 },
 	{ "GET", "/api/v1/federation/peers/{node_id}", fed_http_peer_get, ROLE_CITY_ADMIN | ROLE_AUDITOR,
 	  .tag = "federation", .summary = "One peer", .response = "FederationPeer" },
+	{ "GET", "/api/v1/federation/region", fed_http_region, ROLE_DISTRICT_ADMIN | ROLE_CITY_ADMIN | ROLE_AUDITOR,
+	  .tag = "federation",
+	  .summary = "The Yangtze River Delta credit banks' aggregate statistics: this node's and each active peer's, "
+		     "asked now with signed requests and believed only when signed by its pinned keys",
+	  .response = "FederationRegion" },
 	{ "GET", "/api/v1/federation/stats", fed_http_stats, ROLE_PEER_NODE, .tag = "federation",
 	  .summary = "For a peer's signed request: this node's aggregate statistics (accounts, current outcomes by kind, "
 		     "approved transfers), without personal data; the answer is signed",

@@ -54,7 +54,7 @@ describe('a peer\'s signed requests and the node\'s signed answers', () => {
     const pair = crypto.generateKeyPairSync('ed25519');
     peerKey = pair.privateKey;
     peerX = pair.publicKey.export({ format: 'jwk' }).x;
-    const res = await city.post('/api/v1/federation/peers', { node_id: 'NB', name: '宁波市终身教育学分银行', base_url: 'https://credit.nb.cn', keys: [peerX] });
+    const res = await city.post('/api/v1/federation/peers', { node_id: 'NB', name: '宁波市终身教育学分银行', base_url: 'http://127.0.0.1:9', keys: [peerX] });
     assertStatus(res, 201);
     keyid = `NB#${res.json.keys[0].kid}`;
   });

@@ -10,8 +10,20 @@
 // list without a button to change it. Each run makes its own city admin and auditor through the
 // API (the city admin of LIFELONG_CITY_ADMIN), so that the language and elder mode of the shared
 // account stay as they were.
-import { test, before } from 'node:test';
+//
+// 区域统计 (GET /api/v1/federation/region, asked only when the user presses the button): this node
+// (SH) 正常, marked 本节点, with the account count the API gives; a peer registered at a loopback
+// address where nothing listens 无法连接 with its reason and not counted, the totals counting the
+// one node; in English; at 390px in elder mode; a district admin reaches the page from the nav,
+// sees the node and the region and no peers (nor an error for them). The region asks every active
+// peer: before it is asked, every other active peer (JS above, at an example.cn address) is
+// suspended through the API and resumed after, so that no request leaves the machine; the
+// loopback peer is suspended after too (peers cannot be deleted). run.sh serves with
+// --local-issuer 127.0.0.1, which lets a peer have an http://127.0.0.1 address.
+import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import net from 'node:net';
 import { BASE, openBrowser, shot, uniqueSuffix } from './lib.mjs';
 import { apiSignIn, call, cityAdmin } from './ledger-lib.mjs';
 import { assertElder, elderOff, elderOn, signInAt, viaNav } from './transfer-lib.mjs';
@@ -336,6 +348,242 @@ test('an auditor reads the node and the peers but cannot change them', { skip },
     assert.equal((await item.locator('[data-test=peer-status]').innerText()).trim(), '已启用');
     assert.equal((await item.locator('[data-test=peer-name]').innerText()).trim(), NAME_EDITED);
     for (const k of ['peer-new', 'peer-edit', 'peer-suspend', 'peer-resume']) assert.equal(await page.locator(`[data-test=${k}]`).count(), 0, `no ${k}`);
+    assert.deepEqual(b.errors, []);
+  } finally {
+    await b.close();
+  }
+});
+
+// ---------------- the region ----------------
+
+let loop = null; // the loopback peer: { node_id, name, base_url, keys }
+let district = null;
+const quieted = []; // the peers suspended for the region, resumed after
+
+// A loopback port nothing listens on (it was free a moment ago and is closed again).
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+const isLoopback = (url) => /^http:\/\/127\.0\.0\.1(:\d+)?\/?$/.test(url || '');
+
+async function setPeerStatus(p, status) {
+  return call('PUT', `/api/v1/federation/peers/${p.node_id}`, { name: p.name, base_url: p.base_url, keys: p.keys.map((k) => k.x), status }, city);
+}
+
+// Once: the loopback peer registered, every other active peer suspended (so that asking the region
+// sends nothing beyond this machine), and a district admin made.
+async function regionSetup() {
+  if (!loop) {
+    const id = 'LB' + Array.from({ length: 4 }, () => String.fromCharCode(65 + Math.floor(Math.random() * 26))).join('');
+    const x = crypto.generateKeyPairSync('ed25519').publicKey.export({ format: 'jwk' }).x;
+    loop = await call('POST', '/api/v1/federation/peers', { node_id: id, name: `环回测试节点 ${tag}`, base_url: `http://127.0.0.1:${await freePort()}`, keys: [x] }, city);
+    assert.ok(isLoopback(loop.base_url), loop.base_url);
+    district = { login: 'feddist-' + tag, password: 'District-' + uniqueSuffix() + '-1' };
+    await call('POST', '/api/v1/users', { login: district.login, display_name: '徐区长', password: district.password, role: 'district_admin', district_code: '310104000000' }, city);
+  }
+  const { items } = await call('GET', '/api/v1/federation/peers', undefined, city);
+  for (const p of items) {
+    if (p.status !== 'active' || p.node_id === loop.node_id) continue;
+    await setPeerStatus(p, 'suspended');
+    quieted.push(p);
+  }
+  // What the region will ask: this node and loopback addresses only.
+  const asked = (await call('GET', '/api/v1/federation/peers', undefined, city)).items.filter((p) => p.status === 'active');
+  assert.deepEqual(asked.map((p) => p.node_id), [loop.node_id]);
+  assert.ok(asked.every((p) => isLoopback(p.base_url)));
+}
+
+after(async () => {
+  if (skip) return;
+  for (const p of quieted.splice(0)) await setPeerStatus(p, 'active');
+  if (loop) await setPeerStatus(loop, 'suspended');
+});
+
+// Presses the button and waits for the region the page was answered with.
+async function askRegion(page) {
+  const answered = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/v1/federation/region');
+  await page.locator('[data-test=region-load]').click();
+  const res = await answered;
+  assert.equal(res.status(), 200);
+  await page.locator('[data-test=region-as-of]').waitFor();
+  await page.locator('[data-test=region-busy]').waitFor({ state: 'detached' });
+  return res.json();
+}
+
+const regionNode = (page, id) => page.locator(`[data-test=region-node][data-node="${id}"]`);
+const text = async (loc) => (await loc.innerText()).trim();
+
+test('the city admin asks for the region: this node 正常 with its figures, an unreachable peer not counted', { skip }, async () => {
+  await regionSetup();
+  const b = await openBrowser();
+  try {
+    const { page } = b;
+    const asked = [];
+    page.on('request', (r) => {
+      if (new URL(r.url()).pathname === '/api/v1/federation/region') asked.push(r.url());
+    });
+    await openFederation(page);
+    const section = page.locator('[data-test=region]');
+    assert.equal(await text(section.locator('h2')), '区域统计');
+    await section.locator('[data-test=region-not-asked]').waitFor();
+    await page.waitForTimeout(300);
+    assert.equal(asked.length, 0, 'the region is not asked when the page opens');
+    assert.equal(await text(section.locator('[data-test=region-load]')), '询问各节点');
+
+    const region = await askRegion(page);
+    assert.equal(asked.length, 1);
+    const api = await call('GET', '/api/v1/federation/region', undefined, city);
+    assert.match(await text(section.locator('[data-test=region-as-of]')), /^询问时间：\d{4}\/\d{2}\/\d{2}/);
+    assert.equal(await text(section.locator('[data-test=region-load]')), '重新询问');
+    assert.equal(await section.locator('[data-test=region-node]').count(), region.nodes.length);
+
+    // This node: first, marked, 正常, its figures as the API gives them.
+    const self = regionNode(page, 'SH');
+    assert.equal(await section.locator('[data-test=region-node]').first().getAttribute('data-node'), 'SH');
+    assert.equal(await self.getAttribute('data-self'), 'true');
+    assert.equal(await self.getAttribute('data-state'), 'ok');
+    assert.equal(await text(self.locator('[data-test=region-self]')), '本节点');
+    assert.equal(await text(self.locator('[data-test=region-state]')), '正常');
+    assert.equal(await text(self.locator('[data-test=region-node-name]')), '上海市终身教育学分银行');
+    const own = api.nodes.find((n) => n.is_self);
+    assert.equal(own.node_id, 'SH');
+    assert.equal(await text(self.locator('[data-test=region-node-accounts]')), own.stats.accounts.total.toLocaleString('zh-CN'));
+    assert.equal(await text(self.locator('[data-test=region-node-activated]')), own.stats.accounts.activated.toLocaleString('zh-CN'));
+    assert.equal(await text(self.locator('[data-test=region-node-transfers]')), own.stats.transfers.approved.toLocaleString('zh-CN'));
+    assert.match(await text(self.locator('[data-test=region-node-credits]')), /学分$/);
+    const kinds = own.stats.outcomes.filter((o) => o.count > 0);
+    assert.equal(await self.locator('[data-test=region-node-outcome]').count(), kinds.length);
+    for (const o of kinds) {
+      const row = self.locator(`[data-test=region-node-outcome][data-kind="${o.kind}"]`);
+      assert.match(await text(row), new RegExp(`${o.count.toLocaleString('zh-CN')}$`), o.kind);
+    }
+    if (kinds.some((o) => o.kind === 'academic_credit')) assert.match(await text(self.locator('[data-test=region-node-outcome][data-kind=academic_credit]')), /^学历教育学分/);
+
+    // The loopback peer: 无法连接, its reason, no figures, not counted.
+    const lb = regionNode(page, loop.node_id);
+    assert.equal(region.nodes.find((n) => n.node_id === loop.node_id).state, 'unreachable');
+    assert.equal(await lb.getAttribute('data-state'), 'unreachable');
+    assert.equal(await lb.getAttribute('data-self'), 'false');
+    assert.equal(await text(lb.locator('[data-test=region-state]')), '无法连接');
+    assert.equal(await text(lb.locator('[data-test=region-node-name]')), loop.name);
+    assert.equal(await lb.locator('[data-test=region-self]').count(), 0);
+    assert.equal(await lb.locator('[data-test=region-node-figures]').count(), 0);
+    assert.match(await text(lb.locator('[data-test=region-not-counted]')), /未计入合计/);
+    assert.match(await text(lb.locator('[data-test=region-error]')), /^原因：\s*\S/);
+
+    // The peers suspended for the test: 已暂停，未询问.
+    for (const p of quieted) {
+      const n = regionNode(page, p.node_id);
+      assert.equal(await n.getAttribute('data-state'), 'suspended');
+      assert.equal(await text(n.locator('[data-test=region-state]')), '已暂停，未询问');
+    }
+
+    // The totals count this node alone.
+    assert.equal(api.totals.nodes, 1);
+    const totals = section.locator('[data-test=region-totals]');
+    assert.equal(await totals.getAttribute('data-nodes'), '1');
+    assert.equal(await text(totals.locator('[data-test=region-totals-title]')), `合计（计入 1 个节点，共 ${api.nodes.length} 个）`);
+    assert.equal(await text(totals.locator('[data-test=region-totals-accounts]')), api.totals.accounts.total.toLocaleString('zh-CN'));
+    assert.equal(api.totals.accounts.total, own.stats.accounts.total);
+    await shot(page, 'federation-region');
+    assert.deepEqual(b.errors, []);
+  } finally {
+    await b.close();
+  }
+});
+
+test('the region in English', { skip }, async () => {
+  await regionSetup();
+  const b = await openBrowser();
+  try {
+    const { page } = b;
+    await openFederation(page);
+    await page.locator('[data-test=lang-en]').click();
+    try {
+      const section = page.locator('[data-test=region]');
+      await section.locator('h2', { hasText: 'Regional statistics' }).waitFor();
+      assert.equal(await text(section.locator('[data-test=region-load]')), 'Ask the nodes');
+      assert.match(await text(section.locator('[data-test=region-not-asked]')), /Not asked yet/);
+      const region = await askRegion(page);
+      assert.match(await text(section.locator('[data-test=region-as-of]')), /^Asked at /);
+      const self = regionNode(page, 'SH');
+      assert.equal(await text(self.locator('[data-test=region-self]')), 'This node');
+      assert.equal(await text(self.locator('[data-test=region-state]')), 'OK');
+      assert.equal(await text(self.locator('[data-test=region-node-name]')), 'Shanghai Lifelong Education Credit Bank');
+      assert.match(await text(self.locator('[data-test=region-node-figures]')), /Accounts[\s\S]*Activated accounts[\s\S]*Approved transfers[\s\S]*Transferred credits[\s\S]*Current learning outcomes \(by kind\)/);
+      const lb = regionNode(page, loop.node_id);
+      assert.equal(await text(lb.locator('[data-test=region-state]')), 'Unreachable');
+      assert.match(await text(lb.locator('[data-test=region-not-counted]')), /not counted/);
+      assert.match(await text(lb.locator('[data-test=region-error]')), /^Reason:/);
+      for (const p of quieted) assert.equal(await text(regionNode(page, p.node_id).locator('[data-test=region-state]')), 'Suspended, not asked');
+      assert.equal(await text(section.locator('[data-test=region-totals-title]')), `Totals (1 node counted of ${region.nodes.length})`);
+      await shot(page, 'federation-region-en');
+    } finally {
+      await page.locator('[data-test=lang-zh]').click();
+      await page.locator('h1', { hasText: '长三角学分银行互认' }).waitFor();
+    }
+    assert.deepEqual(b.errors, []);
+  } finally {
+    await b.close();
+  }
+});
+
+test('the region at 390px in elder mode', { skip }, async () => {
+  await regionSetup();
+  const b = await openBrowser({ viewport: { width: 390, height: 844 } });
+  try {
+    const { page } = b;
+    await openFederation(page);
+    await elderOn(page);
+    try {
+      await assertElder(page, 'the federation page before the region is asked');
+      await askRegion(page);
+      await regionNode(page, loop.node_id).locator('[data-test=region-error]').waitFor();
+      await assertElder(page, 'the federation page with the region');
+      await page.locator('[data-test=region-totals]').scrollIntoViewIfNeeded();
+      await shot(page, 'federation-region-elder-phone');
+    } finally {
+      await elderOff(page);
+    }
+    assert.deepEqual(b.errors, []);
+  } finally {
+    await b.close();
+  }
+});
+
+test('a district admin reaches the page from the nav, sees the node and the region but no peers', { skip }, async () => {
+  await regionSetup();
+  const b = await openBrowser();
+  try {
+    const { page } = b;
+    const peerCalls = [];
+    page.on('request', (r) => {
+      if (new URL(r.url()).pathname.startsWith('/api/v1/federation/peers')) peerCalls.push(r.url());
+    });
+    await signInAt(page, district, '/city');
+    assert.equal(await text(page.locator('[data-test=nav-federation]')), '长三角互认');
+    await viaNav(page, 'federation', '/city/federation', 'federation-page');
+    await page.locator('[data-test=node-id]').waitFor();
+    assert.equal(await text(page.locator('[data-test=node-id]')), 'SH');
+    assert.match(await text(page.locator('[data-test=federation-readonly]')), /区级管理员可以查看本节点和区域统计/);
+    const region = await askRegion(page);
+    const self = regionNode(page, 'SH');
+    assert.equal(await text(self.locator('[data-test=region-state]')), '正常');
+    assert.equal(await text(self.locator('[data-test=region-node-accounts]')), region.nodes.find((n) => n.is_self).stats.accounts.total.toLocaleString('zh-CN'));
+    assert.equal(await text(regionNode(page, loop.node_id).locator('[data-test=region-state]')), '无法连接');
+    assert.equal(await page.locator('[data-test=peers]').count(), 0, 'no peers section');
+    for (const k of ['peer-new', 'peer-edit', 'peer-suspend', 'peer-resume']) assert.equal(await page.locator(`[data-test=${k}]`).count(), 0, `no ${k}`);
+    assert.equal(await page.locator('.el-alert--error').count(), 0, 'no error shown');
+    assert.deepEqual(peerCalls, [], 'the peers are not asked for');
+    await shot(page, 'federation-region-district');
     assert.deepEqual(b.errors, []);
   } finally {
     await b.close();

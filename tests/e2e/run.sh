@@ -56,7 +56,7 @@ if [ -z "${LIFELONG_URL:-}" ]; then
 	city_password="City-$RANDOM$RANDOM-pass"
 	printf '%s\n' "$city_password" | "$bin" user add --role city_admin --login e2e-city --name 王主任 --password-file - >/dev/null
 	port="$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")"
-	"$bin" serve --listen "127.0.0.1:$port" --web "$root/web/dist" --access-log "$tmp/access.log" >"$tmp/serve.log" 2>&1 &
+	"$bin" serve --listen "127.0.0.1:$port" --local-issuer 127.0.0.1 --web "$root/web/dist" --access-log "$tmp/access.log" >"$tmp/serve.log" 2>&1 &
 	server_pid=$!
 	export LIFELONG_URL="http://127.0.0.1:$port"
 	for _ in $(seq 1 100); do

@@ -249,11 +249,12 @@ const routes = [
   },
   {
     // 长三角学分银行互认: this node's identity and keys, and the peer nodes it trusts; the city
-    // admin registers, changes, suspends and resumes peers, an auditor reads them.
+    // admin registers, changes, suspends and resumes peers, an auditor reads them; the regional
+    // statistics for all three (a district admin sees the node and the region, not the peers).
     path: '/city/federation',
     name: 'federation',
     component: () => import('./views/FederationView.vue'),
-    meta: { roles: ['city_admin', 'auditor'], title: 'federation.title' },
+    meta: { roles: ['city_admin', 'district_admin', 'auditor'], title: 'federation.title' },
   },
   {
     // The approved certification units, for anyone signed in.

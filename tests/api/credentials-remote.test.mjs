@@ -10,26 +10,15 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { anon, assertStatus, sleep } from './lib.mjs';
+import { anon, assertStatus, freePort, sleep } from './lib.mjs';
 
 const BIN = process.env.LIFELONG_BIN;
 const CHECKS = ['format', 'signature', 'validity', 'status', 'ledger'];
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 // A client of the other node: a session cookie and its CSRF token.
 class Node {

@@ -10,25 +10,14 @@ import { spawn, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { BASE, anon, assertStatus, signInFixture, sleep } from './lib.mjs';
+import { BASE, anon, assertStatus, freePort, signInFixture, sleep } from './lib.mjs';
 
 const BIN = process.env.LIFELONG_BIN;
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 // A city admin of the other node: a session cookie and its CSRF token.
 async function signInAt(base, login) {

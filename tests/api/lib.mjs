@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -104,6 +105,18 @@ export function assertStatus(res, status) {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 export { sleep };
+
+// A loopback port nothing listens on at the moment (for a server a scenario starts itself).
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
 
 export class Client {
   constructor({ cookie = null, csrf = null, bearer = null, user = null, login = null, password = null, basic = null } = {}) {

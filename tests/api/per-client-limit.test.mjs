@@ -5,19 +5,11 @@ import { spawn } from 'node:child_process';
 import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 
-import { sleep } from './lib.mjs';
+import { freePort, sleep } from './lib.mjs';
 
 const BIN = process.env.LIFELONG_BIN;
 const LIMIT = 3;
 
-function freePort() {
-  return new Promise((resolve) => {
-    const srv = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 // Opens a connection and asks for /healthz on it; resolves with the status line, or '' when the
 // server closes the connection without an answer.

@@ -234,7 +234,11 @@ static enum ll_err item_row(const struct store_row *row, void *ctx)
 	if (!item)
 		return LL_NOMEM;
 	json_set_str(item, "outcome_id", store_row_text(row, 2));
-	return !items || json_array_append_new(items, item) == 0 ? LL_OK : LL_NOMEM;
+	if (!items) {
+		json_decref(item); /* a share past those listed */
+		return LL_OK;
+	}
+	return json_array_append_new(items, item) == 0 ? LL_OK : LL_NOMEM;
 }
 
 static enum ll_err view_row(const struct store_row *row, void *ctx)

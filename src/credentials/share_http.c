@@ -112,8 +112,13 @@ enum ll_err cred_http_shared(struct http_req *req)
 		ll_fail(LL_TOO_MANY_GUESSES, NULL, "too many unknown share links from this address; try in %d s", wait_s);
 		return ll_fail_retry_after(wait_s);
 	}
+	/* The user agent as the person will read it: printable ASCII, what a browser sends, at most
+	 * USER_AGENT_MAX characters; anything else in it becomes '?'. */
 	const char *agent = http_header(req, "User-Agent");
 	char *short_agent = agent ? arena_printf(&req->arena, "%.*s", USER_AGENT_MAX, agent) : NULL;
+	for (char *c = short_agent; c && *c; c++)
+		if ((unsigned char)*c < 0x20 || (unsigned char)*c > 0x7e)
+			*c = '?';
 	const struct cred_share_visit visit = { req->ip, short_agent, now };
 	json_t *shared = NULL;
 	enum ll_err err =

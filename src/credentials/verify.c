@@ -244,17 +244,39 @@ static enum ll_err verify_at(const struct cred_verifier *v, const char *jws, int
 
 #define ENVELOPED_PREFIX "data:application/vc+jwt,"
 
+/* Whether the credential jws claims issuer (read without checking it: its own check comes after). */
+static bool is_same_issuer(const char *jws, const char *issuer)
+{
+	struct jose_jws j;
+	if (!issuer || jose_jws_parse(jws, "credential", &j) != LL_OK) {
+		ll_error_clear();
+		return true; /* not a credential at all: its own report says so */
+	}
+	json_t *vc = json_loadb(j.payload, j.payload_len, 0, NULL);
+	const char *claimed = json_is_object(vc) ? issuer_id(vc) : NULL;
+	bool is_same = !claimed || strcmp(claimed, issuer) == 0;
+	json_decref(vc);
+	jose_jws_release(&j);
+	return is_same;
+}
+
 /* A transcript (ClrCredential) carries no ledger proof of its own: its ledger check is that each
  * credential it embeds (enveloped, as its JWS) verifies and is in the ledger. Their reports go to
  * *ret_embedded. */
 static enum ll_err check_embedded(const struct cred_verifier *v, const json_t *vc, int64_t now_us, int depth,
 				  struct report *r, json_t **ret_embedded)
 {
-	const json_t *list = json_object_get(json_object_get(vc, "credentialSubject"), "verifiableCredential");
+	const json_t *subject = json_object_get(vc, "credentialSubject");
+	const json_t *list = json_object_get(subject, "verifiableCredential");
 	size_t n = json_array_size(list);
 	if (!n || depth > 0) {
 		note(r, CHECK_LEDGER, FAILED, "成果记录中没有可以验证的凭证。",
 		     "The transcript embeds no credentials that can be verified.");
+		return LL_OK;
+	}
+	if (n > CRED_CLR_MAX) {
+		note(r, CHECK_LEDGER, FAILED, "成果记录中的凭证太多。",
+		     "The transcript embeds %zu credentials, more than the %d a transcript holds.", n, CRED_CLR_MAX);
 		return LL_OK;
 	}
 	json_t *reports = json_array();
@@ -268,11 +290,29 @@ static enum ll_err check_embedded(const struct cred_verifier *v, const json_t *v
 		json_t *report = NULL;
 		bool is_enveloped = id && type && strcmp(type, "EnvelopedVerifiableCredential") == 0 &&
 				    strncmp(id, ENVELOPED_PREFIX, strlen(ENVELOPED_PREFIX)) == 0;
-		enum ll_err err = verify_at(v, is_enveloped ? id + strlen(ENVELOPED_PREFIX) : "", now_us, depth + 1,
-					    &report);
+		/* Only the transcript's issuer's credentials are its records: another's would be asked
+		 * for nothing (and not fetched). */
+		const char *jws = is_enveloped ? id + strlen(ENVELOPED_PREFIX) : "";
+		if (is_enveloped && !is_same_issuer(jws, issuer_id(vc))) {
+			json_decref(reports);
+			note(r, CHECK_LEDGER, FAILED, "成果记录中有凭证不是同一签发者签发的。",
+			     "Credential %zu of the transcript was issued by another issuer.", i + 1);
+			return LL_OK;
+		}
+		enum ll_err err = verify_at(v, jws, now_us, depth + 1, &report);
 		if (err != LL_OK) {
 			json_decref(reports);
 			return err;
+		}
+		/* ... and speak of the transcript's person. */
+		const json_t *inner = json_object_get(json_object_get(report, "credential"), "credentialSubject");
+		if (json_is_true(json_object_get(report, "is_valid")) &&
+		    !json_equal(json_object_get(inner, "identifier"), json_object_get(subject, "identifier"))) {
+			json_decref(report);
+			json_decref(reports);
+			note(r, CHECK_LEDGER, FAILED, "成果记录中有凭证属于另一个人。",
+			     "Credential %zu of the transcript speaks of another person.", i + 1);
+			return LL_OK;
 		}
 		const json_t *checks = json_object_get(report, "checks");
 		const char *ledger = json_string_value(json_object_get(json_array_get(checks, CHECK_LEDGER), "status"));

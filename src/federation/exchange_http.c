@@ -54,12 +54,13 @@ static bool peer_key(void *ctx, const char *keyid, unsigned char pk[32])
 		return false;
 	}
 	bool is_found = false;
+	/* A suspended peer's key still checks the signature: that it is suspended is told only to the peer. */
 	s->is_suspended = strcmp(json_string_value(json_object_get(peer, "status")), "active") != 0;
 	size_t i;
 	const json_t *jwk;
 	json_array_foreach (json_object_get(peer, "keys"), i, jwk) {
 		const char *kid = json_string_value(json_object_get(jwk, "kid"));
-		if (!is_found && !s->is_suspended && kid && strcmp(kid, hash + 1) == 0)
+		if (!is_found && kid && strcmp(kid, hash + 1) == 0)
 			is_found = jose_jwk_ed25519_parse(jwk, "keys", pk) == LL_OK;
 	}
 	ll_error_clear();
@@ -105,10 +106,16 @@ enum ll_err fed_http_authenticate(struct http_req *req)
 	int64_t now_us = clock_now_us();
 	err = httpsig_verify(&msg, "sig1", with_body, n_required, now_us / 1000000, FED_WINDOW_S, FED_SKEW_S, peer_key, &s,
 			     &v);
-	if (err != LL_OK && s.is_suspended)
-		return ll_fail(LL_FORBIDDEN, NULL, "this node has suspended the peer %s", s.node_id);
 	if (err != LL_OK)
 		return err;
+	if (s.is_suspended)
+		return ll_fail(LL_FORBIDDEN, NULL, "this node has suspended the peer %s", s.node_id);
+	/* Signed for this node: a request a peer received cannot be sent on to another node as its own. */
+	char tag[sizeof(v.tag)];
+	snprintf(tag, sizeof(tag), FED_TAG "/%s", req->app->node_id);
+	if (strcmp(v.tag, tag) != 0)
+		return ll_fail(LL_UNAUTHENTICATED, "signature-input", "the request was not signed for this node (tag %s)",
+			       tag);
 	if (req->body_len) {
 		char digest[HTTPSIG_DIGEST_MAX];
 		httpsig_content_digest(req->body, req->body_len, digest);

@@ -73,9 +73,11 @@ enum ll_err fed_peer_stats(struct ll_store *st, const struct ll_keys *keys, cons
 	struct fed_signer signer;
 	enum ll_err err = nonce ? fed_signer_init(&signer, st, keys, iss, own_id) : LL_NOMEM;
 	const struct httpsig_message msg = { .method = "GET", .authority = authority, .path = STATS_PATH };
+	char tag[64];
+	snprintf(tag, sizeof(tag), FED_TAG "/%s", peer_id);
 	const struct httpsig_params p = { .components = { "@method", "@authority", "@path" }, .n_components = 3,
 					  .created = clock_now_us() / 1000000, .nonce = nonce, .keyid = signer.keyid,
-					  .tag = FED_TAG };
+					  .tag = tag };
 	char *input = NULL, *signature = NULL;
 	if (err == LL_OK)
 		err = httpsig_sign_by(&msg, &p, "sig1", fed_signer_sign, &signer, &input, &signature);

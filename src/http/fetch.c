@@ -27,30 +27,40 @@ int fetch_is_local_host(const struct fetch_policy *p, const char *host, size_t l
 	return 0;
 }
 
-/* Loopback, private (RFC 1918, RFC 4193), link-local, carrier-grade NAT, unspecified, multicast. */
+/* Loopback, private (RFC 1918, RFC 4193), link-local, carrier-grade NAT, unspecified, multicast,
+ * reserved and benchmarking ranges, and IPv6 forms that carry an IPv4 address (mapped,
+ * compatible, NAT64, 6to4) judged by that address. */
+static bool is_inside_v4(uint32_t a)
+{
+	return (a >> 24) == 0 || (a >> 24) == 10 || (a >> 24) == 127 || (a >> 20) == (172 << 4 | 1) ||
+	       (a >> 16) == (192 << 8 | 168) || (a >> 16) == (169 << 8 | 254) || (a >> 22) == (100 << 2 | 1) ||
+	       (a >> 28) >= 14 || (a >> 8) == (192u << 16 | 0 << 8 | 0) || (a >> 17) == (198u << 7 | 18 >> 1);
+}
+
+static uint32_t v4_at(const unsigned char *b)
+{
+	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+}
+
 static bool is_inside(const struct sockaddr *sa)
 {
-	if (sa->sa_family == AF_INET) {
-		uint32_t a = ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr);
-		return (a >> 24) == 0 || (a >> 24) == 10 || (a >> 24) == 127 || (a >> 20) == (172 << 4 | 1) ||
-		       (a >> 16) == (192 << 8 | 168) || (a >> 16) == (169 << 8 | 254) || (a >> 22) == (100 << 2 | 1) ||
-		       (a >> 28) == 14;
-	}
+	if (sa->sa_family == AF_INET)
+		return is_inside_v4(ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr));
 	if (sa->sa_family == AF_INET6) {
 		const unsigned char *b = ((const struct sockaddr_in6 *)sa)->sin6_addr.s6_addr;
-		static const unsigned char ZERO[15] = { 0 };
-		if (memcmp(b, ZERO, 15) == 0)
-			return true; /* :: and ::1 */
-		if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80)
-			return true; /* fe80::/10 */
+		static const unsigned char ZERO[12] = { 0 };
+		static const unsigned char MAPPED[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+		static const unsigned char NAT64[12] = { 0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0 };
+		if (memcmp(b, ZERO, 12) == 0 || memcmp(b, MAPPED, 12) == 0 || memcmp(b, NAT64, 12) == 0)
+			return true; /* ::, ::1, IPv4-compatible and -mapped, NAT64: never a peer's own address */
+		if (b[0] == 0x00 && b[1] == 0x64 && b[2] == 0xff && b[3] == 0x9b)
+			return true; /* 64:ff9b::/32, local NAT64 */
+		if (b[0] == 0x20 && b[1] == 0x02)
+			return is_inside_v4(v4_at(b + 2)); /* 6to4 */
+		if (b[0] == 0xfe && (b[1] & 0x80) == 0x80)
+			return true; /* fe80::/10 link-local, fec0::/10 site-local */
 		if ((b[0] & 0xfe) == 0xfc || b[0] == 0xff)
 			return true; /* fc00::/7, multicast */
-		static const unsigned char MAPPED[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
-		if (memcmp(b, MAPPED, 12) == 0) {
-			struct sockaddr_in v4 = { .sin_family = AF_INET };
-			memcpy(&v4.sin_addr, b + 12, 4);
-			return is_inside((const struct sockaddr *)&v4);
-		}
 		return false;
 	}
 	return true;
@@ -150,25 +160,40 @@ static size_t on_header(char *line, size_t size, size_t n, void *ctx)
 	return len;
 }
 
-/* The host of url (after the scheme's "//", up to a port, path or end). */
-static void host_of(const char *url, const char **ret_host, size_t *ret_len)
+/* The host of url: after the scheme's "//", up to a port, path, query or fragment; an IPv6
+ * literal without its brackets. False when the authority names a user or password (the host
+ * would not be what it seems). */
+static bool host_of(const char *url, const char **ret_host, size_t *ret_len)
 {
 	const char *h = strstr(url, "//");
 	h = h ? h + 2 : url;
-	size_t len = strcspn(h, ":/?#");
+	size_t authority = strcspn(h, "/?#");
+	if (memchr(h, '@', authority) || memchr(h, '\\', authority))
+		return false;
+	if (*h == '[') {
+		const char *end = memchr(h, ']', authority);
+		if (!end)
+			return false;
+		*ret_host = h + 1;
+		*ret_len = (size_t)(end - h - 1);
+		return true;
+	}
 	*ret_host = h;
-	*ret_len = len;
+	*ret_len = strcspn(h, ":/?#");
+	return true;
 }
 
 /* Makes in; *ret holds the body, status and header fields of whatever answer came. */
-static enum ll_err perform(const struct fetch_policy *p, const struct fetch_in *in, struct fetched *ret)
+static enum ll_err perform(const struct fetch_policy *p, const struct fetch_in *in, bool keep_headers,
+			   struct fetched *ret)
 {
 	memset(ret, 0, sizeof(*ret));
 	const char *url = in->url;
 	const char *host;
 	size_t host_len;
-	host_of(url, &host, &host_len);
-	struct transfer t = { .out = ret, .is_local = fetch_is_local_host(p, host, host_len),
+	if (!host_of(url, &host, &host_len))
+		return ll_fail(LL_IO, "url", "an address with a user or password is not fetched");
+	struct transfer t = { .out = keep_headers ? ret : NULL, .is_local = fetch_is_local_host(p, host, host_len),
 			      .max_bytes = p && p->max_bytes ? p->max_bytes : 256 * 1024, .max_age_s = -1 };
 	bool is_https = strncmp(url, "https://", 8) == 0;
 	if (!is_https && !(t.is_local && strncmp(url, "http://", 7) == 0))
@@ -182,6 +207,8 @@ static enum ll_err perform(const struct fetch_policy *p, const struct fetch_in *
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, t.is_local ? "http,https" : "https");
 	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+	/* Straight to the address checked, never through a proxy the environment names. */
+	curl_easy_setopt(c, CURLOPT_PROXY, "");
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, p && p->timeout_ms ? p->timeout_ms : 5000L);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, p && p->timeout_ms ? p->timeout_ms : 5000L);
@@ -222,7 +249,7 @@ static enum ll_err perform(const struct fetch_policy *p, const struct fetch_in *
 
 enum ll_err fetch_request(const struct fetch_policy *p, const struct fetch_in *in, struct fetched *ret)
 {
-	return perform(p, in, ret);
+	return perform(p, in, true, ret);
 }
 
 enum ll_err fetch_get(const struct fetch_policy *p, const char *url, const char *accept, struct fetched *ret)
@@ -231,7 +258,7 @@ enum ll_err fetch_get(const struct fetch_policy *p, const char *url, const char 
 	snprintf(accept_header, sizeof(accept_header), "Accept: %s", accept ? accept : "*/*");
 	const char *const headers[] = { accept_header };
 	const struct fetch_in in = { .url = url, .headers = headers, .n_headers = 1 };
-	enum ll_err err = perform(p, &in, ret);
+	enum ll_err err = perform(p, &in, false, ret);
 	if (err == LL_OK && ret->status != 200) {
 		err = ll_fail(LL_IO, "url", "%.200s answered %ld", url, ret->status);
 		fetch_release(ret);

@@ -60,7 +60,10 @@ static void key_of(const char *addr, unsigned char key[16])
 		return;
 	}
 	if (inet_pton(AF_INET6, addr, key) == 1) {
-		memset(key + 8, 0, 8);
+		/* An IPv4-mapped address is its IPv4 address; any other by its /64. */
+		static const unsigned char MAPPED[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+		if (memcmp(key, MAPPED, 12) != 0)
+			memset(key + 8, 0, 8);
 		return;
 	}
 	uint64_t h = 1469598103934665603ull;

@@ -489,6 +489,11 @@ describe('transcripts (CLR 2.0) and shares with an employer', () => {
     assert.equal(again.views, 2);
     assert.deepEqual(again.view_log.map((x) => x.user_agent), ['curl/8.0', ua]);
     assert.equal((await myShares()).find((x) => x.id === share.id).views, 2, 'the list counts the views too');
+    // A user agent with bytes that are not text (sent as Latin-1 by node:http) is shown, and
+    // stored on either engine, with '?' for them.
+    const odd = await getFrom('127.0.0.1', `/api/v1/shared/${share.token}`, { 'user-agent': 'Mozilla/5.0 caf\u00e9 \u00ff' });
+    assertStatus(odd, 200);
+    assert.equal((await myShare(share.id)).view_log[0].user_agent, 'Mozilla/5.0 caf? ?');
   });
 
   // The token is the share's only key (the server keeps it sealed and finds the share by a keyed

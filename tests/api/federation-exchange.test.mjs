@@ -20,17 +20,19 @@ function signatureBase(lines, params) {
   return [...lines.map(([name, value]) => `"${name}": ${value}`), `"@signature-params": ${params}`].join('\n');
 }
 
-function paramsOf(components, { created, nonce, keyid }) {
+function paramsOf(components, { created, nonce, keyid, tag }) {
   let p = `(${components.map((c) => `"${c}"`).join(' ')});created=${created}`;
   if (nonce) p += `;nonce="${nonce}"`;
   if (keyid) p += `;keyid="${keyid}"`;
+  if (tag) p += `;tag="${tag}"`;
   return p;
 }
 
 // A signed GET of PATH as the peer with privateKey and keyid would send it.
-function signedGet({ privateKey, keyid, created = Math.floor(Date.now() / 1000), nonce = crypto.randomBytes(12).toString('base64url'), path = PATH }) {
+// Signed for the node SH (the test server's node id): tag lifelong-federation/SH.
+function signedGet({ privateKey, keyid, created = Math.floor(Date.now() / 1000), nonce = crypto.randomBytes(12).toString('base64url'), path = PATH, tag = 'lifelong-federation/SH' }) {
   const components = ['@method', '@authority', '@path'];
-  const params = paramsOf(components, { created, nonce, keyid });
+  const params = paramsOf(components, { created, nonce, keyid, tag });
   const base = signatureBase([['@method', 'GET'], ['@authority', authority], ['@path', path.split('?')[0]]], params);
   const sig = crypto.sign(null, Buffer.from(base), privateKey).toString('base64');
   return { nonce, headers: { 'signature-input': `sig1=${params}`, signature: `sig1=:${sig}:` } };
@@ -110,6 +112,9 @@ describe('a peer\'s signed requests and the node\'s signed answers', () => {
     assertError(await get(signedGet({ privateKey: stranger, keyid }).headers), 401, 'unauthenticated', 'signature');
     assertError(await get(signedGet({ privateKey: peerKey, keyid: keyid.replace('NB#', 'QD#') }).headers), 401, 'unauthenticated', 'keyid');
     assertError(await get(signedGet({ privateKey: peerKey, keyid, nonce: '' }).headers), 401, 'unauthenticated', 'signature-input');
+    // Signed for another node (a request a peer received, sent on as its own), or for no node.
+    assertError(await get(signedGet({ privateKey: peerKey, keyid, tag: 'lifelong-federation/JS' }).headers), 401, 'unauthenticated', 'signature-input');
+    assertError(await get(signedGet({ privateKey: peerKey, keyid, tag: '' }).headers), 401, 'unauthenticated', 'signature-input');
     // Signed for another path: the path this request went to is not what was signed.
     assertError(await get(signedGet({ privateKey: peerKey, keyid, path: '/api/v1/federation/node' }).headers), 401, 'unauthenticated', 'signature');
   });
@@ -125,6 +130,9 @@ describe('a peer\'s signed requests and the node\'s signed answers', () => {
     const body = { name: peer.name, base_url: peer.base_url, keys: [peerX] };
     assertStatus(await city.put('/api/v1/federation/peers/NB', { ...body, status: 'suspended' }), 200);
     assertError(await get(signedGet({ privateKey: peerKey, keyid }).headers), 403, 'forbidden');
+    // Whoever is not the peer learns nothing of its suspension: a signature by another key is 401.
+    const stranger = crypto.generateKeyPairSync('ed25519').privateKey;
+    assertError(await get(signedGet({ privateKey: stranger, keyid }).headers), 401, 'unauthenticated', 'signature');
     assertStatus(await city.put('/api/v1/federation/peers/NB', { ...body, status: 'active' }), 200);
     assertStatus(await get(signedGet({ privateKey: peerKey, keyid }).headers), 200);
   });

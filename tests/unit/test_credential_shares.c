@@ -141,12 +141,28 @@ static enum ll_err test_key(void *ctx, const char *did, const char *fragment, bo
 	return err;
 }
 
-/* A transcript of the n JWSs given (no status entry), signed with the test key; malloc'd. */
+/* A transcript of the n JWSs given (no status entry), signed with the test key, of the person the
+ * first of them names (as the issuer would make it); malloc'd. */
 static char *test_clr(const struct test_verifier *t, int n, const char *const *jws)
 {
+	char name[128] = "张三", account[64] = "310000000001";
+	struct jose_jws first;
+	if (n > 0 && jose_jws_parse(jws[0], "jws", &first) == LL_OK) {
+		json_t *badge = json_loadb(first.payload, first.payload_len, 0, NULL);
+		const json_t *ids = json_object_get(json_object_get(badge, "credentialSubject"), "identifier");
+		const char *n0 = json_string_value(json_object_get(json_array_get(ids, 0), "identityHash"));
+		const char *n1 = json_string_value(json_object_get(json_array_get(ids, 1), "identityHash"));
+		if (n0 && n1) {
+			snprintf(name, sizeof(name), "%s", n0);
+			snprintf(account, sizeof(account), "%s", n1);
+		}
+		json_decref(badge);
+		jose_jws_release(&first);
+	}
+	ll_error_clear();
 	const struct cred_clr_in in = { .issuer = t->iss, .id = "urn:uuid:01a20bb3-0585-75f0-8be1-aa12d730aaaa",
-					.valid_from_us = clock_now_us() - SECOND_US, .person_name = "张三",
-					.account_no = "310000000001", .jws = jws, .n = n, .status_index = -1 };
+					.valid_from_us = clock_now_us() - SECOND_US, .person_name = name,
+					.account_no = account, .jws = jws, .n = n, .status_index = -1 };
 	json_t *vc = cred_clr_json(&in);
 	assert_non_null(vc);
 	char kid[CRED_DID_MAX + 16];
@@ -669,6 +685,67 @@ static void test_clr_embedding_a_tampered_badge_fails_the_ledger_check(void **st
 	sodium_memzero(t.sk, sizeof(t.sk));
 	json_decref(ba);
 	json_decref(bb);
+}
+
+/* A transcript is one person's records from its own issuer: another person's valid badge, another
+ * issuer's credential (not even looked at further) or more than CRED_CLR_MAX fail its ledger check. */
+static void test_clr_embedding_another_persons_or_issuers_credential_fails(void **state)
+{
+	struct fx *f = *state;
+	struct cred_issuer iss = issuer();
+	assert_ok(cred_keys_ensure(f->st, g_keys));
+	struct deposit_result a = credit_ok(f, 0, "高等数学", "row-1");
+	struct deposit_result b = credit_ok(f, 1, "线性代数", "row-2");
+	json_t *mine = badge_ok(f, &iss, 0, a.outcome_id), *theirs = badge_ok(f, &iss, 1, b.outcome_id);
+	struct test_verifier t = { .st = f->st, .iss = &iss };
+	crypto_sign_keypair(t.pk, t.sk);
+
+	/* Both badges are valid on their own; together they are not one person's transcript. */
+	const char *two[] = { jstr(mine, "jws"), jstr(theirs, "jws") };
+	char *clr = test_clr(&t, 2, two);
+	json_t *report = verified_by(&t, clr);
+	assert_report(report, false, "passed", "passed", "passed", "not_checked", "failed");
+	assert_non_null(strstr(jstr(json_array_get(json_object_get(report, "checks"), CHECK_LEDGER), "message_en"),
+			       "another person"));
+	json_decref(report);
+	free(clr);
+
+	/* A credential that claims another issuer. */
+	struct cred_issuer other;
+	assert_ok(cred_issuer_init("https://credit.js.example", &other));
+	json_t *vc = json_pack("{s:[s], s:[s, s], s:s, s:{s:s}}", "@context", "https://www.w3.org/ns/credentials/v2", "type",
+			       "VerifiableCredential", "OpenBadgeCredential", "issuer", other.did, "credentialSubject", "id",
+			       "urn:x");
+	json_t *header = json_pack("{s:s, s:s}", "alg", "EdDSA", "kid", "did:web:credit.js.example#k");
+	char *payload = json_dumps(vc, JSON_COMPACT), *foreign = NULL;
+	assert_ok(jose_jws_sign_ed25519(header, payload, strlen(payload), t.sk, &foreign));
+	const char *with_foreign[] = { jstr(mine, "jws"), foreign };
+	clr = test_clr(&t, 2, with_foreign);
+	report = verified_by(&t, clr);
+	assert_report(report, false, "passed", "passed", "passed", "not_checked", "failed");
+	assert_non_null(strstr(jstr(json_array_get(json_object_get(report, "checks"), CHECK_LEDGER), "message_en"),
+			       "another issuer"));
+	json_decref(report);
+	free(clr);
+
+	/* More records than a transcript holds. */
+	const char *many[CRED_CLR_MAX + 1];
+	for (int i = 0; i <= CRED_CLR_MAX; i++)
+		many[i] = jstr(mine, "jws");
+	clr = test_clr(&t, CRED_CLR_MAX + 1, many);
+	report = verified_by(&t, clr);
+	assert_report(report, false, "passed", "passed", "passed", "not_checked", "failed");
+	assert_null(json_object_get(report, "embedded"));
+	json_decref(report);
+	free(clr);
+
+	free(foreign);
+	free(payload);
+	json_decref(header);
+	json_decref(vc);
+	sodium_memzero(t.sk, sizeof(t.sk));
+	json_decref(mine);
+	json_decref(theirs);
 }
 
 static void test_clr_embedding_nothing_fails_the_ledger_check(void **state)
@@ -1229,6 +1306,7 @@ int main(void)
 		T(test_revoking_an_outcome_revokes_its_clr),
 		T(test_refused_clrs_store_nothing),
 		T(test_clr_embedding_a_tampered_badge_fails_the_ledger_check),
+		T(test_clr_embedding_another_persons_or_issuers_credential_fails),
 		T(test_clr_embedding_nothing_fails_the_ledger_check),
 		T(test_clr_embedding_a_clr_fails_the_ledger_check),
 		T(test_share_create_returns_a_link_its_items_and_its_clr),

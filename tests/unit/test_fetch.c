@@ -79,6 +79,22 @@ static void test_addresses_inside_are_refused_before_connecting(void **state)
 	assert_refused("https://[::ffff:127.0.0.1]:9/x", "inside this network");
 	/* A name that resolves to loopback is refused as its address would be. */
 	assert_refused("https://localhost:9/x", "inside this network");
+	/* IPv6 forms that carry an IPv4 address, reserved and benchmarking ranges. */
+	assert_refused("https://[::127.0.0.1]:9/x", "inside this network");
+	assert_refused("https://[64:ff9b::7f00:1]:9/x", "inside this network");
+	assert_refused("https://[2002:7f00:1::1]:9/x", "inside this network");
+	assert_refused("https://[fec0::1]:9/x", "inside this network");
+	assert_refused("https://240.0.0.1:9/x", "inside this network");
+	assert_refused("https://198.18.0.1:9/x", "inside this network");
+	assert_refused("https://192.0.0.8:9/x", "inside this network");
+}
+
+static void test_an_address_with_a_user_is_never_fetched(void **state)
+{
+	/* The host curl connects to follows the "@": a local issuer's name before it proves nothing. */
+	assert_refused("http://127.0.0.1:x@169.254.169.254/latest/meta-data/", "user or password");
+	assert_refused("https://credit.bank.internal@10.0.0.1/", "user or password");
+	assert_refused("http://credit.bank.internal:80\\@10.0.0.1/", "user or password");
 }
 
 /* did:key of the Ed25519 key of the seed 32 × 0x07 (computed with node:crypto and base58btc). */
@@ -200,6 +216,7 @@ int main(void)
 		cmocka_unit_test(test_other_dids_name_nothing_to_fetch),
 		cmocka_unit_test(test_plain_http_is_only_for_local_hosts),
 		cmocka_unit_test(test_addresses_inside_are_refused_before_connecting),
+		cmocka_unit_test(test_an_address_with_a_user_is_never_fetched),
 		cmocka_unit_test(test_did_key_and_did_jwk_carry_their_key),
 		cmocka_unit_test(test_a_did_key_issuers_credential_verifies_without_a_fetch),
 	};

@@ -166,6 +166,11 @@ static void test_addresses_are_apart_and_an_ipv6_64_is_one(void **state)
 	guess_limit_fail(g, "192.0.2.1", now);
 	assert_false(guess_limit_allows(g, "192.0.2.1", now, &wait));
 	assert_true(guess_limit_allows(g, "192.0.2.10", now, &wait));
+	/* An IPv4-mapped IPv6 address is its IPv4 address, not a /64 shared with others. */
+	guess_limit_fail(g, "::ffff:192.0.2.50", now);
+	assert_true(guess_limit_allows(g, "::ffff:192.0.2.51", now, &wait));
+	guess_limit_fail(g, "::ffff:192.0.2.50", now);
+	assert_false(guess_limit_allows(g, "192.0.2.50", now, &wait));
 	/* An address that does not parse is still counted by what it says. */
 	guess_limit_fail(g, "unix", now);
 	guess_limit_fail(g, "unix", now);

@@ -465,7 +465,7 @@ test('the city admin asks for the region: this node 正常 with its figures, an 
       const row = self.locator(`[data-test=region-node-outcome][data-kind="${o.kind}"]`);
       assert.match(await text(row), new RegExp(`${o.count.toLocaleString('zh-CN')}$`), o.kind);
     }
-    if (kinds.some((o) => o.kind === 'academic_credit')) assert.match(await text(self.locator('[data-test=region-node-outcome][data-kind=academic_credit]')), /^学历教育学分/);
+    if (kinds.some((o) => o.kind === 'academic_credit')) assert.match(await text(self.locator('[data-test=region-node-outcome][data-kind=academic_credit]')), /^学历教育课程学分/);
 
     // The loopback peer: 无法连接, its reason, no figures, not counted.
     const lb = regionNode(page, loop.node_id);

@@ -58,7 +58,7 @@ bool crypto_str_equal(const char *a, const char *b)
 	return sodium_memcmp(a, b, la) == 0;
 }
 
-enum ll_err keys_generate_file(const char *path)
+enum ll_err keys_generate_file(const char *path, bool with_region)
 {
 	enum ll_err err = LL_OK;
 	struct ll_keys *k = sodium_malloc(sizeof(*k));
@@ -70,6 +70,7 @@ enum ll_err keys_generate_file(const char *path)
 	randombytes_buf(k->lookup, sizeof(k->lookup));
 	randombytes_buf(k->token, sizeof(k->token));
 	crypto_sign_keypair(k->sign_pk, k->sign_sk);
+	randombytes_buf(k->region, sizeof(k->region));
 
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0) {
@@ -87,12 +88,13 @@ enum ll_err keys_generate_file(const char *path)
 		{ "lookup", k->lookup, sizeof(k->lookup) },
 		{ "token", k->token, sizeof(k->token) },
 		{ "sign", k->sign_sk, sizeof(k->sign_sk) },
+		{ "region", k->region, sizeof(k->region) },
 	};
 	if (write(fd, KEY_FILE_HEADER "\n", sizeof(KEY_FILE_HEADER)) != (ssize_t)sizeof(KEY_FILE_HEADER)) {
 		err = ll_fail(LL_IO, "out", "cannot write key file '%s'", path);
 		goto out;
 	}
-	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]) - (with_region ? 0 : 1); i++) {
 		size_t nlen = strlen(rows[i].name);
 		memcpy(line, rows[i].name, nlen);
 		line[nlen] = '=';
@@ -153,6 +155,7 @@ enum ll_err keys_load(const char *path, struct ll_keys **ret_keys)
 		err = ll_fail(LL_NOMEM, NULL, "cannot allocate key memory");
 		goto out;
 	}
+	k->has_region = false;
 	if (!fgets(line, sizeof(line), f) || strncmp(line, KEY_FILE_HEADER, strlen(KEY_FILE_HEADER)) != 0) {
 		err = ll_fail(LL_KEY_FILE, "key_file", "key file '%s' has no '%s' header", path, KEY_FILE_HEADER);
 		goto out;
@@ -179,6 +182,10 @@ enum ll_err keys_load(const char *path, struct ll_keys **ret_keys)
 			if (ok)
 				crypto_sign_ed25519_sk_to_pk(k->sign_pk, k->sign_sk);
 			have |= 8;
+		} else if (strcmp(line, "region") == 0) {
+			/* Optional: the federation's shared look-up key. */
+			ok = crypto_unhex(hex, k->region, sizeof(k->region));
+			k->has_region = ok;
 		}
 		if (!ok) {
 			err = ll_fail(LL_KEY_FILE, "key_file", "key file '%s' has a malformed '%s' line", path, line);
@@ -234,6 +241,15 @@ void crypto_lookup_hash(const struct ll_keys *keys, const char *domain, const vo
 			unsigned char out[CRYPTO_HASH_BYTES])
 {
 	keyed_hash(keys->lookup, domain, data, len, out);
+}
+
+bool crypto_region_hash(const struct ll_keys *keys, const char *id_number, size_t len,
+			unsigned char out[CRYPTO_HASH_BYTES])
+{
+	if (!keys->has_region)
+		return false;
+	keyed_hash(keys->region, "region_id_number", id_number, len, out);
+	return true;
 }
 
 void crypto_token_hash(const struct ll_keys *keys, const char *token, unsigned char out[CRYPTO_HASH_BYTES])

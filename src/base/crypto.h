@@ -28,13 +28,17 @@ struct ll_keys {
 	unsigned char token[CRYPTO_KEY_BYTES];   /* keyed hash of session and API tokens */
 	unsigned char sign_sk[64];               /* Ed25519 signing key of this node */
 	unsigned char sign_pk[32];
+	unsigned char region[CRYPTO_KEY_BYTES];  /* the federation's shared look-up key (optional) */
+	bool has_region;
 };
 
 /* Initialises libsodium; call once before anything else here. */
 enum ll_err crypto_init(void);
 
-/* Writes a new key file at path with mode 0600; refuses to overwrite an existing file. */
-enum ll_err keys_generate_file(const char *path);
+/* Writes a new key file at path with mode 0600; refuses to overwrite an existing file. With
+ * with_region, it also holds a new regional look-up key (a "region=" line), which the credit
+ * banks of a federation share: each of them copies that line into its own key file. */
+enum ll_err keys_generate_file(const char *path, bool with_region);
 /* Loads a key file; refuses one that group or others may read or that is malformed.
  * Caller frees *ret_keys with keys_free. */
 enum ll_err keys_load(const char *path, struct ll_keys **ret_keys);
@@ -49,6 +53,11 @@ bool crypto_open(const struct ll_keys *keys, const unsigned char *sealed, size_t
 /* Keyed BLAKE2b of (domain, data) with the look-up key: equal inputs give equal hashes, so a
  * sealed value can be found without being opened. */
 void crypto_lookup_hash(const struct ll_keys *keys, const char *domain, const void *data, size_t len,
+			unsigned char out[CRYPTO_HASH_BYTES]);
+/* Keyed BLAKE2b of an ID number (upper case) with the regional key, the same on every node of the
+ * federation that shares it: how a peer finds a person without the number crossing the wire.
+ * False when the key file holds no regional key. */
+bool crypto_region_hash(const struct ll_keys *keys, const char *id_number, size_t len,
 			unsigned char out[CRYPTO_HASH_BYTES]);
 /* Keyed BLAKE2b of a bearer token with the token key. */
 void crypto_token_hash(const struct ll_keys *keys, const char *token, unsigned char out[CRYPTO_HASH_BYTES]);

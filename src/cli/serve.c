@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "../auth/auth.h"
+#include "../base/clock.h"
 #include "../base/crypto.h"
 #include "../base/log.h"
 #include "../credentials/credentials.h"
@@ -39,6 +40,28 @@ struct worker {
 	struct ll_store *st;
 	const char *home_page;
 };
+
+/* The federation's worker: fills in the regional hashes of persons, then runs persons' fetches of
+ * their records from peers as they fall due (network waits stay off the other worker). */
+static void *fetcher_main(void *arg)
+{
+	const struct fed_fetcher *f = arg;
+	int64_t n = 0;
+	enum ll_err err = fed_subjects_catch_up(f->st, f->keys, &n);
+	if (err != LL_OK)
+		log_error("federation", "regional hashes: %s", ll_error_get(err)->message);
+	else if (n > 0)
+		log_info("federation", "regional hashes made for %lld persons", (long long)n);
+	while (!worker_stop) {
+		bool ran = false;
+		err = fed_fetch_run_due(f, clock_now_us(), &ran);
+		if (err != LL_OK && !worker_stop)
+			log_error("federation", "fetching records: %s", ll_error_get(err)->message);
+		if (!ran || err != LL_OK)
+			usleep(200 * 1000);
+	}
+	return NULL;
+}
 
 static void *worker_main(void *arg)
 {
@@ -74,7 +97,7 @@ int cmd_serve(int argc, char **argv)
 		{ "max-per-ip", required_argument, NULL, 'P' }, { "access-log", required_argument, NULL, 'a' },
 		{ "secure-cookies", no_argument, NULL, 'S' },  { "home-page", required_argument, NULL, 'H' },
 		{ "local-issuer", required_argument, NULL, 'L' }, { "node-id", required_argument, NULL, 'N' },
-		{ "help", no_argument, NULL, 'h' },
+		{ "federation-page", required_argument, NULL, 'F' }, { "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
 	static const char help[] =
@@ -92,11 +115,14 @@ int cmd_serve(int argc, char **argv)
 		"  --local-issuer HOST another issuer on this city's own network: its did:web documents and status\n"
 		"                      lists are fetched over http too, and at private addresses (repeatable)\n"
 		"  --node-id ID        this credit bank's node in the Yangtze River Delta federation: 2 to 8\n"
-		"                      capital letters (default SH)\n";
+		"                      capital letters (default SH)\n"
+		"  --federation-page N records asked of a peer per request when fetching a person's records\n"
+		"                      (1 to 100, default 100)\n";
 	struct cli_common common;
 	cli_common_init(&common);
 	struct server_options so = { .listen = "127.0.0.1:8080" };
 	const char *web = NULL, *access_log = "-", *home_page = NULL, *node_id = "SH";
+	int federation_page = 100;
 	const char *local_issuers[16];
 	struct fetch_policy fetch = { .local_hosts = local_issuers };
 	bool is_secure = false;
@@ -120,6 +146,13 @@ int cmd_serve(int argc, char **argv)
 			local_issuers[fetch.n_local_hosts++] = optarg;
 			break;
 		case 'N': node_id = optarg; break;
+		case 'F':
+			federation_page = atoi(optarg);
+			if (federation_page < 1 || federation_page > 100) {
+				fprintf(stderr, "lifelong serve: --federation-page is a whole number from 1 to 100\n");
+				return 64;
+			}
+			break;
 		case 'h': fputs(help, stdout); return 0;
 		default:
 			if (!cli_common_option(&common, c, optarg))
@@ -191,6 +224,12 @@ int cmd_serve(int argc, char **argv)
 	bool has_worker = pthread_create(&worker, NULL, worker_main, &w) == 0;
 	if (!has_worker)
 		log_error("serve", "cannot start the background worker: imports wait for another server");
+	pthread_t fetcher;
+	const struct fed_fetcher ff = { .st = st, .keys = keys, .iss = &issuer, .own_id = node_id, .policy = &fetch,
+					.page = federation_page };
+	bool has_fetcher = pthread_create(&fetcher, NULL, fetcher_main, (void *)&ff) == 0;
+	if (!has_fetcher)
+		log_error("serve", "cannot start the federation's worker: records are not fetched from peers");
 	struct sigaction sa = { .sa_handler = on_signal };
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
@@ -208,6 +247,8 @@ int cmd_serve(int argc, char **argv)
 	worker_stop = 1;
 	if (has_worker)
 		pthread_join(worker, NULL);
+	if (has_fetcher)
+		pthread_join(fetcher, NULL);
 out:
 	/* Requests waiting for the statement writer are answered before the server stops. */
 	lrs_service_drain(app.lrs);

@@ -28,19 +28,26 @@ int cmd_version(int argc, char **argv)
 
 int cmd_keygen(int argc, char **argv)
 {
-	static const struct option opts[] = { { "out", required_argument, NULL, 'o' }, { "help", no_argument, NULL, 'h' },
-					      { 0 } };
+	static const struct option opts[] = { { "out", required_argument, NULL, 'o' }, { "region", no_argument, NULL, 'r' },
+					      { "help", no_argument, NULL, 'h' }, { 0 } };
 	const char *out = NULL;
+	bool with_region = false;
 	int c;
-	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:rh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			out = optarg;
 			break;
+		case 'r':
+			with_region = true;
+			break;
 		case 'h':
-			printf("usage: lifelong keygen --out FILE\n\nCreates FILE (mode 0600) with new secrets: the key that seals ID and\n"
+			printf("usage: lifelong keygen --out FILE [--region]\n\nCreates FILE (mode 0600) with new secrets: the key that seals ID and\n"
 			       "phone numbers, the look-up and token hash keys, and this node's Ed25519 signing key.\n"
-			       "Refuses to overwrite an existing file. Keep it safe: sealed data cannot be read without it.\n");
+			       "Refuses to overwrite an existing file. Keep it safe: sealed data cannot be read without it.\n\n"
+			       "  --region   also a new regional look-up key (a line region=...): the credit banks of a\n"
+			       "             federation share one, each copying that line into its own key file, so that\n"
+			       "             a peer finds a person by a keyed hash of their ID number\n");
 			return 0;
 		default:
 			return 64;
@@ -50,7 +57,7 @@ int cmd_keygen(int argc, char **argv)
 		fprintf(stderr, "lifelong keygen: --out FILE is required\n");
 		return 64;
 	}
-	enum ll_err err = keys_generate_file(out);
+	enum ll_err err = keys_generate_file(out, with_region);
 	if (err != LL_OK)
 		return cli_report(err);
 	printf("wrote %s\n", out);

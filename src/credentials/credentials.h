@@ -194,6 +194,12 @@ enum ll_err cred_issue_badge(struct ll_store *st, const struct ll_keys *keys, co
  * outcomes (LL_NOT_FOUND naming outcome_ids). */
 enum ll_err cred_issue_clr(struct ll_store *st, const struct ll_keys *keys, const struct cred_issuer *iss,
 			   const char *person_id, const json_t *outcome_ids, json_t **ret_obj);
+/* The person's current outcomes recorded after their person_seq after (0: from the first), at
+ * most limit, each as its Open Badges credential: the newest one for the outcome's current version,
+ * or one issued now. *ret_page: {"items": [{"outcome_id", "entry_id", "seq", "jws"}], "next": the
+ * after of the next page, or null at the end}. */
+enum ll_err cred_badges_of_person(struct ll_store *st, const struct ll_keys *keys, const struct cred_issuer *iss,
+				  const char *person_id, int64_t after, int limit, json_t **ret_page);
 /* The person's credentials, newest first, without their text: {"items": [{"id", "type",
  * "outcome_id", "entry_id", "kid", "title", "records" (how many ledger entries it speaks for),
  * "issued_at"}]}. */

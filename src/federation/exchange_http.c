@@ -16,6 +16,7 @@
 #include "../base/arena.h"
 #include "../base/buf.h"
 #include "../base/clock.h"
+#include "../base/crypto.h"
 #include "../credentials/credentials.h"
 #include "../http/http.h"
 #include "../store/store.h"
@@ -300,4 +301,104 @@ enum ll_err fed_http_stats(struct http_req *req)
 	json_t *stats = NULL;
 	enum ll_err err = fed_stats(req->app->st, req->app->node_id, &stats);
 	return err == LL_OK ? reply_signed(req, 200, stats) : err;
+}
+
+/* ---- A person's records, for the node they asked to fetch them ---- */
+
+#define RECORDS_PAGE_MAX 100
+
+const struct json_field fed_records_spec[] = {
+	JSON_STR("subject", struct fed_records_in, subject, .min_len = 43, .max_len = 43,
+		 .doc = "the keyed hash of the person's ID number under the regional look-up key (base64url)"),
+	JSON_STR("purpose", struct fed_records_in, purpose, .min_len = 1, .max_len = 200,
+		 .doc = "what the person consented to the fetch for"),
+	JSON_TIME("consent_until", struct fed_records_in, consent_until, .doc = "when the person's consent ends"),
+	JSON_STR("fetch_id", struct fed_records_in, fetch_id, .min_len = 1, .max_len = 64,
+		 .doc = "the asking node's fetch, the same on every page"),
+	JSON_I64("after", struct fed_records_in, after, .is_optional = true, .min = 0, .max = INT64_MAX,
+		 .doc = "where the page starts: the next of the page before (0: from the first)"),
+	JSON_I64("limit", struct fed_records_in, limit, .is_optional = true, .min = 1, .max = RECORDS_PAGE_MAX,
+		 .doc = "records at most in the page (default 100)"),
+	JSON_END
+};
+
+static const struct store_stmt ACCESS = {
+	"federation access",
+	"INSERT INTO federation_access (node_id, fetch_id, direction, person_id, purpose, consent_until, requests, records, "
+	"first_at, last_at) VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $8, $8) ON CONFLICT (node_id, fetch_id, direction) "
+	"DO UPDATE SET requests = federation_access.requests + 1, records = federation_access.records + $7, "
+	"last_at = $8, consent_until = $6"
+};
+
+enum ll_err fed_access_log(struct ll_tx *tx, const struct fed_access *a)
+{
+	return store_exec(tx, &ACCESS,
+			  SP(SV_TEXT(a->node_id), SV_TEXT(a->fetch_id), SV_TEXT(a->direction), SV_TEXT(a->person_id),
+			     SV_TEXT(a->purpose), SV_I64(a->consent_until), SV_I64(a->records), SV_I64(a->at)),
+			  NULL, NULL);
+}
+
+static enum ll_err access_txn(struct ll_tx *tx, void *ctx)
+{
+	return fed_access_log(tx, ctx);
+}
+
+enum ll_err fed_http_records(struct http_req *req)
+{
+	struct fed_records_in in = { .limit = RECORDS_PAGE_MAX };
+	json_t *root = NULL;
+	enum ll_err err = http_body(req, &in, &root);
+	unsigned char *hash = NULL;
+	size_t hash_len = 0;
+	int64_t now = clock_now_us();
+	if (err == LL_OK && (!jose_b64url_decode(in.subject, strlen(in.subject), &hash, &hash_len) || hash_len != 32))
+		err = ll_fail(LL_INVALID_VALUE, "subject", "the subject is 32 bytes in base64url");
+	if (err == LL_OK && in.consent_until <= now)
+		err = ll_fail(LL_CONSENT_EXPIRED, "consent_until", "the person's consent ended at the time given");
+	if (err == LL_OK && !req->app->keys->has_region)
+		err = ll_fail(LL_NO_REGION_KEY, NULL, NULL);
+	char person_id[64];
+	bool is_found = false;
+	if (err == LL_OK)
+		err = fed_subject_find(req->app->st, req->app->keys, hash, person_id, &is_found);
+	free(hash);
+	/* Nobody here with that ID number: an empty page, and nothing of anyone to log. */
+	json_t *page = NULL;
+	if (err == LL_OK && is_found)
+		err = cred_badges_of_person(req->app->st, req->app->keys, req->app->issuer, person_id, in.after,
+					    (int)in.limit, &page);
+	else if (err == LL_OK)
+		page = json_pack("{s:[], s:n}", "items", "next");
+	if (err == LL_OK && !page)
+		err = LL_NOMEM;
+	if (err == LL_OK && is_found) {
+		const struct fed_access a = { .node_id = req->caller.user_id, .fetch_id = in.fetch_id, .direction = "in",
+					      .person_id = person_id, .purpose = in.purpose,
+					      .consent_until = in.consent_until,
+					      .records = (int64_t)json_array_size(json_object_get(page, "items")),
+					      .at = now };
+		err = store_run(req->app->st, STORE_WRITE, "federation access", access_txn, (void *)&a);
+	}
+	if (err == LL_OK) {
+		/* Only what the asking node needs: each record's ids and its credential. */
+		size_t i;
+		json_t *item;
+		json_array_foreach (json_object_get(page, "items"), i, item)
+			json_object_del(item, "seq");
+		json_object_set_new(page, "node_id", json_string(req->app->node_id));
+		json_object_set_new(page, "subject", json_string(in.subject));
+		json_object_set_new(page, "fetch_id", json_string(in.fetch_id));
+		/* The key that signs this node's ledger tree heads, which its credentials' ledger proofs
+		 * name: vouched for by this signed answer. */
+		char *ledger_key = jose_b64url_encode(req->app->keys->sign_pk, sizeof(req->app->keys->sign_pk));
+		if (!ledger_key || json_object_set_new(page, "ledger_key", json_string(ledger_key)) != 0)
+			err = LL_NOMEM;
+		free(ledger_key);
+	}
+	json_decref(root);
+	if (err != LL_OK) {
+		json_decref(page);
+		return err;
+	}
+	return reply_signed(req, 200, page);
 }

@@ -6,7 +6,10 @@
  *
  * Files: httpsig.c (HTTP Message Signatures; no I/O), node.c (this node and peers' rules; no
  * I/O), peers_db.c (the registry), federation_http.c (handlers), exchange_http.c (what peers ask,
- * signed both ways), region.c (asking peers: the regional statistics).
+ * signed both ways), call.c (asking a peer, signed both ways), region.c (the regional
+ * statistics), subjects_db.c (finding a person by the regional hash of their ID number),
+ * fetch_db.c (a person's fetches of their records from peers, and the outcomes imported),
+ * fetcher.c (running the fetches that are due, with retries).
  */
 #ifndef LL_FEDERATION_H
 #define LL_FEDERATION_H
@@ -83,6 +86,91 @@ enum ll_err fed_peer_stats(struct ll_store *st, const struct ll_keys *keys, cons
 enum ll_err fed_region(struct ll_store *st, const struct ll_keys *keys, const struct cred_issuer *iss,
 		       const char *own_id, const struct fetch_policy *policy, json_t **ret_region);
 
+/* ---- Persons by the regional hash of their ID number (subjects_db.c) ---- */
+
+struct ll_tx;
+/* Fills in the regional hash of every person without one (all of them anew when the regional key
+ * changed); *ret_n: how many. Nothing when the key file holds no regional key. */
+enum ll_err fed_subjects_catch_up(struct ll_store *st, const struct ll_keys *keys, int64_t *ret_n);
+/* The person whose ID number has the regional hash hash, filling in hashes first when none has. */
+enum ll_err fed_subject_find(struct ll_store *st, const struct ll_keys *keys, const unsigned char hash[32],
+			     char person_id[64], bool *ret_is_found);
+/* The regional hash of person_id's ID number; LL_NO_REGION_KEY without a regional key. */
+enum ll_err fed_subject_hash(struct ll_store *st, const struct ll_keys *keys, const char *person_id,
+			     unsigned char ret_hash[32]);
+
+/* ---- Cross-node access to a person's records, logged on both nodes ---- */
+
+struct fed_access {
+	const char *node_id;            /* the other node */
+	const char *fetch_id;           /* the home node's fetch */
+	const char *direction;          /* "out": this node asked; "in": a peer asked this node */
+	const char *person_id;
+	const char *purpose;
+	int64_t consent_until;
+	int64_t records;                /* records that crossed in this request */
+	int64_t at;
+};
+/* Counts one request of a fetch in its row of the access log (made by the first). */
+enum ll_err fed_access_log(struct ll_tx *tx, const struct fed_access *a);
+/* The person's access log, newest first: {"items": [{"node_id", "name", "direction", "purpose",
+ * "consent_until", "requests", "records", "first_at", "last_at"}]}. */
+enum ll_err fed_access_list(struct ll_store *st, const char *person_id, json_t **ret_page);
+
+/* ---- Fetches of a person's records from peers (fetch_db.c, fetcher.c) ---- */
+
+struct fed_records_in {
+	const char *subject, *purpose, *fetch_id;
+	int64_t consent_until, after, limit;
+};
+extern const struct json_field fed_records_spec[];
+
+/* What a person asks: fetch their records held by the peer node_id, consenting for a purpose
+ * until a time. */
+struct fed_fetch_in {
+	const char *node_id;
+	const char *purpose;            /* 1 to 200 characters */
+	int64_t consent_until;          /* ahead of now, at most 365 days */
+};
+extern const struct json_field fed_fetch_spec[];
+/* A fetch's states: queued (to be tried), running, retrying (it failed; tried again at next_at),
+ * done, failed (given up after FED_FETCH_ATTEMPTS tries, or the peer is gone or suspended),
+ * withdrawn (the person withdrew consent), expired (consent ended before it was done). */
+#define FED_FETCH_ATTEMPTS 8
+/* Records the person's fetch, queued to run now. The peer must be registered and active, and no
+ * other fetch of theirs from it under way. Nothing is stored when anything is refused. */
+enum ll_err fed_fetch_create(struct ll_store *st, const char *person_id, const struct fed_fetch_in *in, int64_t now_us,
+			     json_t **ret_fetch);
+/* The person's fetches, newest first: {"items": [{"id", "node_id", "name", "purpose",
+ * "consent_until", "state", "received", "imported", "attempts", "next_at", "last_error",
+ * "created_at", "updated_at", "finished_at"}]}. */
+enum ll_err fed_fetch_list(struct ll_store *st, const char *person_id, json_t **ret_page);
+/* One of the person's fetches; LL_NOT_FOUND when it is not theirs. */
+enum ll_err fed_fetch_get(struct ll_store *st, const char *person_id, const char *id, json_t **ret_fetch);
+/* Tries a fetch that is retrying or failed again now (consent permitting). */
+enum ll_err fed_fetch_retry(struct ll_store *st, const char *person_id, const char *id, int64_t now_us,
+			    json_t **ret_fetch);
+/* The person withdraws consent: a fetch not done stops (withdrawn); what it imported stays. */
+enum ll_err fed_fetch_withdraw(struct ll_store *st, const char *person_id, const char *id, int64_t now_us,
+			       json_t **ret_fetch);
+/* Outcomes imported for the person from peers, by award date: {"items": [{"id", "node_id",
+ * "node_name", "outcome_id", "entry_id", "credential_id", "kid", "kind", "title", "institution",
+ * "level", "credits", "hours", "result", "awarded_on", "imported_at", "fetch_id", "jws"}]}. */
+enum ll_err fed_external_list(struct ll_store *st, const char *person_id, json_t **ret_page);
+
+/* Who runs fetches: this node and how it reaches peers. */
+struct fed_fetcher {
+	struct ll_store *st;
+	const struct ll_keys *keys;
+	const struct cred_issuer *iss;
+	const char *own_id;
+	const struct fetch_policy *policy;
+	int page;                       /* records asked for per request (1 to 100) */
+};
+/* Runs the fetch that is due soonest, if one is, page after page until it is done or fails;
+ * *ret_ran says whether one ran. Fetches left running by a server that stopped are due again. */
+enum ll_err fed_fetch_run_due(const struct fed_fetcher *f, int64_t now_us, bool *ret_ran);
+
 /* HTTP (federation_http.c). */
 enum ll_err fed_http_node(struct http_req *req);
 enum ll_err fed_http_peer_list(struct http_req *req);
@@ -93,5 +181,14 @@ enum ll_err fed_http_region(struct http_req *req);
 /* exchange_http.c: a peer's signed requests, and the signed answers to them. */
 enum ll_err fed_http_authenticate(struct http_req *req);
 enum ll_err fed_http_stats(struct http_req *req);
+enum ll_err fed_http_records(struct http_req *req);
+/* A person's own fetches, imported outcomes and access log. */
+enum ll_err fed_http_fetch_list(struct http_req *req);
+enum ll_err fed_http_fetch_create(struct http_req *req);
+enum ll_err fed_http_fetch_get(struct http_req *req);
+enum ll_err fed_http_fetch_retry(struct http_req *req);
+enum ll_err fed_http_fetch_withdraw(struct http_req *req);
+enum ll_err fed_http_external_list(struct http_req *req);
+enum ll_err fed_http_access_list(struct http_req *req);
 
 #endif

@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "../base/arena.h"
+#include "../base/clock.h"
+#include "../base/crypto.h"
 
 #include "../audit/audit.h"
 #include "../credentials/credentials.h"
@@ -123,5 +125,125 @@ enum ll_err fed_http_region(struct http_req *req)
 				     &region);
 	if (err == LL_OK)
 		http_reply(req, 200, region);
+	return err;
+}
+
+/* ---- A person's records held by peers ---- */
+
+/* The active peers, as a person chooses among them: {"node_id", "name"}. */
+static enum ll_err active_peers(struct ll_store *st, json_t **ret_peers)
+{
+	json_t *page = NULL;
+	enum ll_err err = fed_peer_list(st, &page);
+	json_t *peers = err == LL_OK ? json_array() : NULL;
+	size_t i;
+	const json_t *p;
+	json_array_foreach (json_object_get(page, "items"), i, p)
+		if (peers && strcmp(json_string_value(json_object_get(p, "status")), "active") == 0)
+			json_array_append_new(peers, json_pack("{s:O, s:O}", "node_id", json_object_get(p, "node_id"), "name",
+							       json_object_get(p, "name")));
+	json_decref(page);
+	if (err == LL_OK && !peers)
+		err = LL_NOMEM;
+	if (err == LL_OK)
+		*ret_peers = peers;
+	return err;
+}
+
+enum ll_err fed_http_fetch_list(struct http_req *req)
+{
+	const char *pid = NULL;
+	json_t *page = NULL, *peers = NULL;
+	enum ll_err err = http_my_person(req, &pid);
+	if (err == LL_OK)
+		err = fed_fetch_list(req->app->st, pid, &page);
+	if (err == LL_OK)
+		err = active_peers(req->app->st, &peers);
+	if (err == LL_OK) {
+		json_object_set_new(page, "peers", peers);
+		json_object_set_new(page, "node_id", json_string(req->app->node_id));
+		json_object_set_new(page, "can_exchange", json_boolean(req->app->keys->has_region));
+		http_reply(req, 200, page);
+	} else {
+		json_decref(page);
+	}
+	return err;
+}
+
+enum ll_err fed_http_fetch_create(struct http_req *req)
+{
+	const char *pid = NULL;
+	struct fed_fetch_in in = { 0 };
+	json_t *root = NULL, *fetch = NULL;
+	enum ll_err err = http_my_person(req, &pid);
+	if (err == LL_OK)
+		err = http_body(req, &in, &root);
+	if (err == LL_OK && !req->app->keys->has_region)
+		err = ll_fail(LL_NO_REGION_KEY, NULL, NULL);
+	if (err == LL_OK)
+		err = fed_fetch_create(req->app->st, pid, &in, clock_now_us(), &fetch);
+	json_decref(root);
+	if (err == LL_OK)
+		http_reply(req, 201, fetch);
+	return err;
+}
+
+enum ll_err fed_http_fetch_get(struct http_req *req)
+{
+	const char *pid = NULL;
+	json_t *fetch = NULL;
+	enum ll_err err = http_my_person(req, &pid);
+	if (err == LL_OK)
+		err = fed_fetch_get(req->app->st, pid, http_param(req, "id"), &fetch);
+	if (err == LL_OK)
+		http_reply(req, 200, fetch);
+	return err;
+}
+
+enum ll_err fed_http_fetch_retry(struct http_req *req)
+{
+	const char *pid = NULL;
+	json_t *fetch = NULL;
+	enum ll_err err = http_my_person(req, &pid);
+	if (err == LL_OK)
+		err = fed_fetch_retry(req->app->st, pid, http_param(req, "id"), clock_now_us(), &fetch);
+	if (err == LL_OK)
+		http_reply(req, 200, fetch);
+	return err;
+}
+
+enum ll_err fed_http_fetch_withdraw(struct http_req *req)
+{
+	const char *pid = NULL;
+	json_t *fetch = NULL;
+	enum ll_err err = http_my_person(req, &pid);
+	if (err == LL_OK)
+		err = fed_fetch_withdraw(req->app->st, pid, http_param(req, "id"), clock_now_us(), &fetch);
+	if (err == LL_OK)
+		http_reply(req, 200, fetch);
+	return err;
+}
+
+enum ll_err fed_http_external_list(struct http_req *req)
+{
+	const char *pid = NULL;
+	json_t *page = NULL;
+	enum ll_err err = http_my_person(req, &pid);
+	if (err == LL_OK)
+		err = fed_external_list(req->app->st, pid, &page);
+	if (err == LL_OK)
+		http_reply(req, 200, page);
+	return err;
+}
+
+enum ll_err fed_http_access_list(struct http_req *req)
+{
+	const char *pid = NULL;
+	json_t *page = NULL;
+	enum ll_err err = http_my_person(req, &pid);
+	if (err == LL_OK)
+		err = fed_access_list(req->app->st, pid, &page);
+	if (err == LL_OK)
+		http_reply(req, 200, page);
 	return err;
 }

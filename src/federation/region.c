@@ -18,121 +18,12 @@
 
 #define STATS_PATH "/api/v1/federation/stats"
 
-/* The pinned key of peer whose kid the answer's keyid names. */
-struct pinned {
-	const json_t *peer;
-};
-
-static bool pinned_key(void *ctx, const char *keyid, unsigned char pk[32])
-{
-	const struct pinned *p = ctx;
-	const char *id = json_string_value(json_object_get(p->peer, "node_id"));
-	size_t il = strlen(id);
-	if (strncmp(keyid, id, il) != 0 || keyid[il] != '#')
-		return false;
-	size_t i;
-	const json_t *jwk;
-	json_array_foreach (json_object_get(p->peer, "keys"), i, jwk) {
-		const char *kid = json_string_value(json_object_get(jwk, "kid"));
-		if (kid && strcmp(kid, keyid + il + 1) == 0 && jose_jwk_ed25519_parse(jwk, "keys", pk) == LL_OK)
-			return true;
-		ll_error_clear();
-	}
-	return false;
-}
-
-static const char *answer_header(void *ctx, const char *name)
-{
-	return fetched_header(ctx, name);
-}
-
-/* How a peer's answer failed: the state the region lists it in. */
-static enum ll_err failed(const char **ret_state, const char *state, enum ll_err err)
-{
-	*ret_state = state;
-	return err;
-}
-
 enum ll_err fed_peer_stats(struct ll_store *st, const struct ll_keys *keys, const struct cred_issuer *iss,
 			   const char *own_id, const struct fetch_policy *policy, const json_t *peer, json_t **ret_stats,
 			   const char **ret_state)
 {
-	*ret_stats = NULL;
-	*ret_state = "ok";
-	const char *base_url = json_string_value(json_object_get(peer, "base_url"));
-	const char *peer_id = json_string_value(json_object_get(peer, "node_id"));
-	char url[512], authority[256];
-	snprintf(url, sizeof(url), "%s" STATS_PATH, base_url);
-	const char *host = strstr(base_url, "//");
-	snprintf(authority, sizeof(authority), "%s", host ? host + 2 : base_url);
-
-	/* The request: signed over its method, authority and path, with a nonce of its own. */
-	unsigned char raw[18];
-	randombytes_buf(raw, sizeof(raw));
-	char *nonce = jose_b64url_encode(raw, sizeof(raw));
-	struct fed_signer signer;
-	enum ll_err err = nonce ? fed_signer_init(&signer, st, keys, iss, own_id) : LL_NOMEM;
-	const struct httpsig_message msg = { .method = "GET", .authority = authority, .path = STATS_PATH };
-	char tag[64];
-	snprintf(tag, sizeof(tag), FED_TAG "/%s", peer_id);
-	const struct httpsig_params p = { .components = { "@method", "@authority", "@path" }, .n_components = 3,
-					  .created = clock_now_us() / 1000000, .nonce = nonce, .keyid = signer.keyid,
-					  .tag = tag };
-	char *input = NULL, *signature = NULL;
-	if (err == LL_OK)
-		err = httpsig_sign_by(&msg, &p, "sig1", fed_signer_sign, &signer, &input, &signature);
-	char input_line[1024], signature_line[256];
-	if (err == LL_OK) {
-		snprintf(input_line, sizeof(input_line), "Signature-Input: %s", input);
-		snprintf(signature_line, sizeof(signature_line), "Signature: %s", signature);
-	}
-	free(input);
-	free(signature);
-	if (err != LL_OK) {
-		free(nonce);
-		return err;
-	}
-	const char *const headers[] = { "Accept: application/json", input_line, signature_line };
-	const struct fetch_in in = { .url = url, .headers = headers, .n_headers = 3 };
-	struct fetched f;
-	err = fetch_request(policy, &in, &f);
-	if (err != LL_OK) {
-		free(nonce);
-		return failed(ret_state, "unreachable", err);
-	}
-	if (f.status != 200) {
-		err = ll_fail(LL_UNAUTHENTICATED, NULL, "%s answered %ld", peer_id, f.status);
-		fetch_release(&f);
-		free(nonce);
-		return failed(ret_state, "refused", err);
-	}
-
-	/* The answer: signed by a pinned key for this request, over its status, type and digest. */
-	static const char *const REQUIRED[] = { "@status", "content-type", "content-digest" };
-	const struct httpsig_message answer = { .status = 200, .header = answer_header, .ctx = &f };
-	struct pinned pin = { peer };
-	struct httpsig_verified v;
-	int64_t now_s = clock_now_us() / 1000000;
-	err = httpsig_verify(&answer, "sig1", REQUIRED, 3, now_s, FED_WINDOW_S, FED_SKEW_S, pinned_key, &pin, &v);
-	char digest[HTTPSIG_DIGEST_MAX];
-	httpsig_content_digest(f.body, f.len, digest);
-	const char *sent_digest = fetched_header(&f, "content-digest");
-	if (err == LL_OK && strcmp(v.nonce, nonce) != 0)
-		err = ll_fail(LL_UNAUTHENTICATED, "nonce", "%s's answer was made for another request", peer_id);
-	if (err == LL_OK && (!sent_digest || strcmp(sent_digest, digest) != 0))
-		err = ll_fail(LL_UNAUTHENTICATED, "content-digest", "%s's answer is not the body its signature covers", peer_id);
-	json_t *stats = err == LL_OK ? json_loadb(f.body, f.len, 0, NULL) : NULL;
-	if (err == LL_OK && (!json_is_object(stats) || !json_is_string(json_object_get(stats, "node_id")) ||
-			     strcmp(json_string_value(json_object_get(stats, "node_id")), peer_id) != 0))
-		err = ll_fail(LL_UNAUTHENTICATED, "node_id", "%s answered for another node", peer_id);
-	fetch_release(&f);
-	free(nonce);
-	if (err != LL_OK) {
-		json_decref(stats);
-		return failed(ret_state, "bad_signature", err);
-	}
-	*ret_stats = stats;
-	return LL_OK;
+	const struct fed_call c = { .st = st, .keys = keys, .iss = iss, .own_id = own_id, .policy = policy, .peer = peer };
+	return fed_call(&c, "GET", STATS_PATH, NULL, ret_stats, ret_state);
 }
 
 /* Adds stats' figures to totals. */

@@ -300,6 +300,44 @@ static json_t *components(void)
 		"\"unreachable\",\"refused\",\"bad_signature\"]},"
 		"\"stats\":{\"$ref\":\"#/components/schemas/FederationStats\"},\"error\":{\"type\":\"string\"}}}},"
 		"\"totals\":{\"type\":\"object\",\"description\":\"the sums over the nodes whose statistics came\"}}"));
+	json_object_set_new(s, "FederationRecords", obj_schema(
+		"{\"node_id\":{\"type\":\"string\"},\"subject\":{\"type\":\"string\"},\"fetch_id\":{\"type\":\"string\"},"
+		"\"ledger_key\":{\"type\":\"string\",\"description\":\"the x of the Ed25519 key that signs this node's "
+		"ledger tree heads\"},\"next\":{\"type\":[\"integer\",\"null\"],\"description\":\"after of the next page; "
+		"null at the end\"},\"items\":{\"type\":\"array\",\"items\":{\"type\":\"object\",\"properties\":{"
+		"\"outcome_id\":{\"type\":\"string\"},\"entry_id\":{\"type\":\"string\"},"
+		"\"jws\":{\"type\":\"string\",\"description\":\"the outcome's Open Badges credential\"}}}}}"));
+	json_object_set_new(s, "FederationFetch", obj_schema(
+		"{\"id\":{\"type\":\"string\"},\"node_id\":{\"type\":\"string\"},\"name\":{\"type\":[\"string\",\"null\"]},"
+		"\"purpose\":{\"type\":\"string\"},\"consent_until\":{\"type\":\"string\"},"
+		"\"state\":{\"type\":\"string\",\"enum\":[\"queued\",\"running\",\"retrying\",\"done\",\"failed\","
+		"\"withdrawn\",\"expired\"]},\"received\":{\"type\":\"integer\"},\"imported\":{\"type\":\"integer\","
+		"\"description\":\"records new or changed here\"},\"attempts\":{\"type\":\"integer\"},"
+		"\"next_at\":{\"type\":[\"string\",\"null\"]},\"last_error\":{\"type\":[\"string\",\"null\"]},"
+		"\"created_at\":{\"type\":\"string\"},\"updated_at\":{\"type\":\"string\"},"
+		"\"finished_at\":{\"type\":[\"string\",\"null\"]}}"));
+	json_object_set_new(s, "FederationFetches", obj_schema(
+		"{\"node_id\":{\"type\":\"string\"},\"can_exchange\":{\"type\":\"boolean\",\"description\":\"this node "
+		"holds the regional look-up key\"},\"peers\":{\"type\":\"array\",\"items\":{\"type\":\"object\","
+		"\"properties\":{\"node_id\":{\"type\":\"string\"},\"name\":{\"type\":\"string\"}}}},"
+		"\"items\":{\"type\":\"array\",\"items\":{\"$ref\":\"#/components/schemas/FederationFetch\"}}}"));
+	json_object_set_new(s, "ExternalOutcomes", obj_schema(
+		"{\"items\":{\"type\":\"array\",\"items\":{\"type\":\"object\",\"properties\":{"
+		"\"id\":{\"type\":\"string\"},\"node_id\":{\"type\":\"string\"},\"node_name\":{\"type\":[\"string\",\"null\"]},"
+		"\"outcome_id\":{\"type\":\"string\"},\"entry_id\":{\"type\":\"string\"},"
+		"\"credential_id\":{\"type\":\"string\"},\"kid\":{\"type\":\"string\"},\"kind\":{\"type\":\"string\"},"
+		"\"title\":{\"type\":\"string\"},\"institution\":{\"type\":[\"string\",\"null\"]},"
+		"\"level\":{\"type\":[\"integer\",\"null\"]},\"credits\":{\"type\":[\"number\",\"null\"]},"
+		"\"hours\":{\"type\":[\"number\",\"null\"]},\"result\":{\"type\":[\"string\",\"null\"]},"
+		"\"awarded_on\":{\"type\":\"string\"},\"imported_at\":{\"type\":\"string\"},"
+		"\"fetch_id\":{\"type\":\"string\"},\"jws\":{\"type\":\"string\"}}}}}"));
+	json_object_set_new(s, "FederationAccess", obj_schema(
+		"{\"items\":{\"type\":\"array\",\"items\":{\"type\":\"object\",\"properties\":{"
+		"\"node_id\":{\"type\":\"string\"},\"name\":{\"type\":[\"string\",\"null\"]},"
+		"\"direction\":{\"type\":\"string\",\"enum\":[\"out\",\"in\"]},\"purpose\":{\"type\":\"string\"},"
+		"\"consent_until\":{\"type\":\"string\"},\"requests\":{\"type\":\"integer\"},"
+		"\"records\":{\"type\":\"integer\"},\"first_at\":{\"type\":\"string\"},"
+		"\"last_at\":{\"type\":\"string\"}}}}}"));
 	json_object_set_new(s, "FederationPeers", obj_schema(
 		"{\"items\":{\"type\":\"array\",\"items\":{\"$ref\":\"#/components/schemas/FederationPeer\"}}}"));
 	json_object_set_new(s, "TreeHead", obj_schema(

@@ -214,6 +214,34 @@ const struct route routes[] = {
 	  .summary = "For a peer's signed request: this node's aggregate statistics (accounts, current outcomes by kind, "
 		     "approved transfers), without personal data; the answer is signed",
 	  .response = "FederationStats", .authenticate = fed_http_authenticate, .security = "nodeSignature" },
+	{ "POST", "/api/v1/federation/records", fed_http_records, ROLE_PEER_NODE, .max_body = 4 * KB, .tag = "federation",
+	  .summary = "For a peer's signed request, with the person's consent: their current outcomes as signed "
+		     "credentials, found by the keyed hash of their ID number, a page at a time; the answer is signed",
+	  .body_spec = fed_records_spec, .response = "FederationRecords", .authenticate = fed_http_authenticate,
+	  .security = "nodeSignature" },
+	{ "GET", "/api/v1/me/federation/fetches", fed_http_fetch_list, ROLE_CITIZEN, .tag = "federation",
+	  .summary = "The caller's fetches of their records from other credit banks, newest first, and the peers "
+		     "they may fetch from",
+	  .response = "FederationFetches" },
+	{ "POST", "/api/v1/me/federation/fetches", fed_http_fetch_create, ROLE_CITIZEN, .max_body = 2 * KB,
+	  .tag = "federation",
+	  .summary = "Fetch the caller's records held by a peer, consenting for a purpose until a time; it runs in "
+		     "the background",
+	  .body_spec = fed_fetch_spec, .response = "FederationFetch", .ok_status = 201 },
+	{ "GET", "/api/v1/me/federation/fetches/{id}", fed_http_fetch_get, ROLE_CITIZEN, .tag = "federation",
+	  .summary = "One of the caller's fetches and its state", .response = "FederationFetch" },
+	{ "POST", "/api/v1/me/federation/fetches/{id}/retry", fed_http_fetch_retry, ROLE_CITIZEN, .tag = "federation",
+	  .summary = "Try a failed fetch (or one waiting to be tried again) now", .response = "FederationFetch" },
+	{ "DELETE", "/api/v1/me/federation/fetches/{id}", fed_http_fetch_withdraw, ROLE_CITIZEN, .tag = "federation",
+	  .summary = "Withdraw consent: a fetch not done stops; what it imported stays", .response = "FederationFetch" },
+	{ "GET", "/api/v1/me/external-outcomes", fed_http_external_list, ROLE_CITIZEN, .tag = "federation",
+	  .summary = "The caller's outcomes imported from other credit banks, with where each came from and its "
+		     "signed credential (read-only)",
+	  .response = "ExternalOutcomes" },
+	{ "GET", "/api/v1/me/federation/access", fed_http_access_list, ROLE_CITIZEN, .tag = "federation",
+	  .summary = "Every access to the caller's records across nodes: this node asking a peer, and peers asking "
+		     "this node",
+	  .response = "FederationAccess" },
 	{ "PUT", "/api/v1/federation/peers/{node_id}", fed_http_peer_update, ROLE_CITY_ADMIN, .max_body = 8 * KB,
 	  .tag = "federation", .summary = "Change a peer's name, address, keys or status; suspend or resume it (audited)",
 	  .body_spec = fed_peer_update_spec, .response = "FederationPeer" },

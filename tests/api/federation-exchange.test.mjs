@@ -38,6 +38,17 @@ function signedGet({ privateKey, keyid, created = Math.floor(Date.now() / 1000),
   return { nonce, headers: { 'signature-input': `sig1=${params}`, signature: `sig1=:${sig}:` } };
 }
 
+// A signed POST of body (JSON) to path: the signature covers its Content-Digest too.
+function signedPost({ privateKey, keyid, body, path = '/api/v1/federation/records', tag = 'lifelong-federation/SH' }) {
+  const text = JSON.stringify(body);
+  const digest = `sha-256=:${crypto.createHash('sha256').update(text).digest('base64')}:`;
+  const components = ['@method', '@authority', '@path', 'content-digest'];
+  const params = paramsOf(components, { created: Math.floor(Date.now() / 1000), nonce: crypto.randomBytes(12).toString('base64url'), keyid, tag });
+  const base = signatureBase([['@method', 'POST'], ['@authority', authority], ['@path', path], ['content-digest', digest]], params);
+  const sig = crypto.sign(null, Buffer.from(base), privateKey).toString('base64');
+  return { text, headers: { 'content-type': 'application/json', 'content-digest': digest, 'signature-input': `sig1=${params}`, signature: `sig1=:${sig}:` } };
+}
+
 // Parses the answer's Signature-Input member sig1: its components and parameters.
 function parseInput(value) {
   const m = value.match(/^sig1=\(([^)]*)\)(.*)$/);
@@ -135,6 +146,35 @@ describe('a peer\'s signed requests and the node\'s signed answers', () => {
     assertError(await get(signedGet({ privateKey: stranger, keyid }).headers), 401, 'unauthenticated', 'signature');
     assertStatus(await city.put('/api/v1/federation/peers/NB', { ...body, status: 'active' }), 200);
     assertStatus(await get(signedGet({ privateKey: peerKey, keyid }).headers), 200);
+  });
+
+  test('records: every documented field decodes (never unknown_field), an undocumented one is refused, a changed body is refused', async () => {
+    const doc = (await anon().get('/api/openapi.json')).json;
+    const schema = doc.paths['/api/v1/federation/records'].post.requestBody.content['application/json'].schema;
+    assert.deepEqual([...schema.required].sort(), ['consent_until', 'fetch_id', 'purpose', 'subject']);
+    const post = async (body) => {
+      const { text, headers } = signedPost({ privateKey: peerKey, keyid, body });
+      const res = await fetch(`${BASE}/api/v1/federation/records`, { method: 'POST', headers, body: text });
+      const t = await res.text();
+      return { method: 'POST', path: '/api/v1/federation/records', status: res.status, headers: res.headers, text: t, json: t ? JSON.parse(t) : null };
+    };
+    for (const prop of Object.keys(schema.properties)) {
+      const res = await post({ [prop]: { wrong: true } });
+      assert.equal(res.status, 400, `{${prop}}: ${res.text}`);
+      assert.notEqual(res.json.error.code, 'unknown_field', `refuses its documented ${prop}`);
+      assert.ok(res.json.error.field in schema.properties, `the error names ${res.json.error.field}`);
+    }
+    assertError(await post({ zz_undocumented: 1 }), 400, 'unknown_field', 'zz_undocumented');
+    const good = { subject: 'A'.repeat(43), purpose: '学分转换', consent_until: new Date(Date.now() + 86400e3).toISOString(), fetch_id: 'f1' };
+    // Consent that has ended is refused before anyone is looked for.
+    assertError(await post({ ...good, consent_until: new Date(Date.now() - 1000).toISOString() }), 403, 'consent_expired', 'consent_until');
+    // This node holds no regional look-up key: it can find nobody, and says so.
+    assertError(await post(good), 503, 'no_region_key');
+    // The body is not the one signed: refused before it is read.
+    const { headers } = signedPost({ privateKey: peerKey, keyid, body: good });
+    const res = await fetch(`${BASE}/api/v1/federation/records`, { method: 'POST', headers, body: JSON.stringify({ ...good, purpose: '别的' }) });
+    assert.equal(res.status, 401);
+    assert.equal((await res.json()).error.field, 'content-digest');
   });
 
   test('/api/openapi.json describes the route and its signature scheme', async () => {

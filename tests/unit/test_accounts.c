@@ -312,7 +312,7 @@ static int secrets_setup(void **state)
 	if (!mkdtemp(g_tmp))
 		return -1;
 	snprintf(g_keys_path, sizeof(g_keys_path), "%s/keys", g_tmp);
-	if (keys_generate_file(g_keys_path) != LL_OK || keys_load(g_keys_path, &g_keys) != LL_OK)
+	if (keys_generate_file(g_keys_path, false) != LL_OK || keys_load(g_keys_path, &g_keys) != LL_OK)
 		return -1;
 	return 0;
 }

@@ -1012,7 +1012,7 @@ static struct ll_keys *fresh_keys(const char *name)
 	char path[128];
 	struct ll_keys *k = NULL;
 	tmp_path(name, path);
-	assert_int_equal(keys_generate_file(path), LL_OK);
+	assert_int_equal(keys_generate_file(path, false), LL_OK);
 	assert_int_equal(keys_load(path, &k), LL_OK);
 	assert_non_null(k);
 	return k;
@@ -1150,7 +1150,7 @@ static void test_keys_generate_file_mode_0600(void **state)
 	struct stat st;
 	tmp_path("mode.keys", path);
 	mode_t old = umask(0);
-	enum ll_err err = keys_generate_file(path);
+	enum ll_err err = keys_generate_file(path, false);
 	umask(old);
 	assert_int_equal(err, LL_OK);
 	assert_int_equal(stat(path, &st), 0);
@@ -1165,7 +1165,7 @@ static void test_keys_generate_refuses_overwrite(void **state)
 	tmp_path("exists.keys", path);
 	write_file(path, "precious\n", 0600);
 	assert_int_equal(stat(path, &before), 0);
-	assert_int_equal(keys_generate_file(path), LL_CONFLICT);
+	assert_int_equal(keys_generate_file(path, false), LL_CONFLICT);
 	assert_int_equal(stat(path, &after), 0);
 	assert_int_equal(after.st_size, before.st_size); /* untouched, and not unlinked */
 	FILE *f = fopen(path, "r");
@@ -1180,7 +1180,7 @@ static void test_keys_load_refuses_open_mode(void **state)
 	char path[128];
 	struct ll_keys *k = NULL;
 	tmp_path("open.keys", path);
-	assert_int_equal(keys_generate_file(path), LL_OK);
+	assert_int_equal(keys_generate_file(path, false), LL_OK);
 	assert_int_equal(chmod(path, 0644), 0);
 	assert_int_equal(keys_load(path, &k), LL_KEY_FILE);
 	assert_null(k);
@@ -1245,7 +1245,7 @@ static void test_keys_round_trip(void **state)
 	char path[128];
 	struct ll_keys *a = NULL, *b = NULL, *c = NULL;
 	tmp_path("round.keys", path);
-	assert_int_equal(keys_generate_file(path), LL_OK);
+	assert_int_equal(keys_generate_file(path, false), LL_OK);
 	assert_int_equal(keys_load(path, &a), LL_OK);
 	assert_int_equal(keys_load(path, &b), LL_OK);
 	assert_memory_equal(a, b, sizeof(*a));

@@ -510,7 +510,7 @@ int main(void)
 		return 1;
 	}
 	snprintf(g_keys_path, sizeof(g_keys_path), "%s/keys", g_dir);
-	if (keys_generate_file(g_keys_path) != LL_OK || keys_load(g_keys_path, &g_keys) != LL_OK) {
+	if (keys_generate_file(g_keys_path, false) != LL_OK || keys_load(g_keys_path, &g_keys) != LL_OK) {
 		fprintf(stderr, "cannot make test keys\n");
 		return 1;
 	}

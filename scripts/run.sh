@@ -9,7 +9,7 @@ listen=${LISTEN:-127.0.0.1:8080}
 mkdir -p var
 export LIFELONG_DB=${LIFELONG_DB:-sqlite:var/lifelong.db}
 export LIFELONG_KEY_FILE=${LIFELONG_KEY_FILE:-var/lifelong.key}
-[ -f "$LIFELONG_KEY_FILE" ] || "$bin" keygen --out "$LIFELONG_KEY_FILE"
+[ -f "$LIFELONG_KEY_FILE" ] || "$bin" keygen --region --out "$LIFELONG_KEY_FILE"
 if [ ! -f var/demo-sign-ins.txt ]; then
   "$bin" demo --persons "${DEMO_PERSONS:-100000}" --seed "${DEMO_SEED:-2026}" | tee var/demo-sign-ins.txt
 else

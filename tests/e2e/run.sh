@@ -51,7 +51,7 @@ if [ -z "${LIFELONG_URL:-}" ]; then
 	fi
 	tmp="$(mktemp -d)"
 	export LIFELONG_DB="sqlite:$tmp/lifelong.db" LIFELONG_KEY_FILE="$tmp/lifelong.key"
-	"$bin" keygen --out "$LIFELONG_KEY_FILE" >/dev/null
+	"$bin" keygen --region --out "$LIFELONG_KEY_FILE" >/dev/null
 	"$bin" migrate >/dev/null 2>"$tmp/migrate.log" || { cat "$tmp/migrate.log" >&2; exit 1; }
 	city_password="City-$RANDOM$RANDOM-pass"
 	printf '%s\n' "$city_password" | "$bin" user add --role city_admin --login e2e-city --name 王主任 --password-file - >/dev/null

@@ -50,14 +50,15 @@ static const struct store_stmt EXTERNAL_ENTRY = {
 static const struct store_stmt EXTERNAL_INSERT = {
 	"external insert",
 	"INSERT INTO external_outcomes (id, person_id, node_id, outcome_id, entry_id, credential_id, kid, jws, kind, "
-	"title, institution, level, credits_milli, hours_milli, result, awarded_on, fetch_id, imported_at) "
-	"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)"
+	"title, institution, level, credits_milli, hours_milli, result, awarded_on, fetch_id, imported_at, code, "
+	"result_kind) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)"
 };
 static const struct store_stmt EXTERNAL_UPDATE = {
 	"external update",
 	"UPDATE external_outcomes SET entry_id = $4, credential_id = $5, kid = $6, jws = $7, kind = $8, title = $9, "
 	"institution = $10, level = $11, credits_milli = $12, hours_milli = $13, result = $14, awarded_on = $15, "
-	"fetch_id = $16, imported_at = $17 WHERE person_id = $1 AND node_id = $2 AND outcome_id = $3"
+	"fetch_id = $16, imported_at = $17, code = $18, result_kind = $19 "
+	"WHERE person_id = $1 AND node_id = $2 AND outcome_id = $3"
 };
 
 /* The fetch being run. */
@@ -159,7 +160,7 @@ static enum ll_err set_back(struct run *r, const char *why, const char *message,
 /* One record of a page, verified: what is kept of it. */
 struct record {
 	const char *outcome_id, *entry_id, *credential_id, *kid, *jws;
-	const char *kind, *title, *institution, *result, *awarded_on;
+	const char *kind, *title, *institution, *result, *awarded_on, *code, *result_kind;
 	int64_t level, credits_milli, hours_milli;   /* -1: none */
 	json_t *entry;                                /* owns the strings above but jws, ids */
 };
@@ -250,6 +251,8 @@ static enum ll_err verify_record(const struct peer_keys *keys, const json_t *ite
 	rec->title = json_string_value(json_object_get(rec->entry, "title"));
 	rec->result = json_string_value(json_object_get(rec->entry, "result"));
 	rec->awarded_on = json_string_value(json_object_get(rec->entry, "awarded_on"));
+	rec->code = json_string_value(json_object_get(rec->entry, "code"));
+	rec->result_kind = json_string_value(json_object_get(rec->entry, "result_kind"));
 	rec->institution = json_string_value(json_object_get(
 		json_object_get(json_object_get(json_object_get(vc, "credentialSubject"), "achievement"), "creator"), "name"));
 	rec->level = opt_i64(rec->entry, "level");
@@ -314,7 +317,7 @@ static enum ll_err import_txn(struct ll_tx *tx, void *ctx)
 					    SV_TEXT(c->entry_id), SV_TEXT(c->credential_id), SV_TEXT(c->kid), SV_TEXT(c->jws),
 					    SV_TEXT(c->kind), SV_TEXT(c->title), SV_TEXT(c->institution), opt(c->level),
 					    opt(c->credits_milli), opt(c->hours_milli), SV_TEXT(c->result), SV_TEXT(c->awarded_on),
-					    SV_TEXT(r->id), SV_I64(now)),
+					    SV_TEXT(r->id), SV_I64(now), SV_TEXT(c->code), SV_TEXT(c->result_kind)),
 					 NULL, NULL);
 		} else {
 			ll_id id;
@@ -324,7 +327,7 @@ static enum ll_err import_txn(struct ll_tx *tx, void *ctx)
 					    SV_TEXT(c->entry_id), SV_TEXT(c->credential_id), SV_TEXT(c->kid), SV_TEXT(c->jws),
 					    SV_TEXT(c->kind), SV_TEXT(c->title), SV_TEXT(c->institution), opt(c->level),
 					    opt(c->credits_milli), opt(c->hours_milli), SV_TEXT(c->result), SV_TEXT(c->awarded_on),
-					    SV_TEXT(r->id), SV_I64(now)),
+					    SV_TEXT(r->id), SV_I64(now), SV_TEXT(c->code), SV_TEXT(c->result_kind)),
 					 NULL, NULL);
 		}
 		m->imported++;

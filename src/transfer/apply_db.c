@@ -265,12 +265,10 @@ static enum ll_err items_gather(const struct apply_ctx *x, const struct programm
 	return LL_OK;
 }
 
-static const char *kind_of(const struct ledger_entry *entries, int n, const char *outcome_id)
+static const char *kind_of(const struct audit_outcome *outcomes, int n, const char *outcome_id)
 {
-	for (int i = 0; i < n; i++)
-		if (strcmp(entries[i].outcome_id, outcome_id) == 0)
-			return outcome_kinds[entries[i].o.kind];
-	return "other_learning";
+	const struct audit_outcome *o = transfer_outcome_find(outcomes, n, outcome_id);
+	return o ? outcome_kinds[o->kind] : "other_learning";
 }
 
 static enum ll_err apply_txn(struct ll_tx *tx, void *ctx)
@@ -297,9 +295,9 @@ static enum ll_err apply_txn(struct ll_tx *tx, void *ctx)
 	    (err = items_gather(x, &p, report, items, &n_items)) != LL_OK)
 		goto out;
 	/* The kinds of the outcomes used, for the city's statistics. */
-	struct ledger_entry *current;
+	struct audit_outcome *current;
 	int n_current;
-	if ((err = ledger_current_outcomes(tx, person_id, &x->a, &current, &n_current)) != LL_OK)
+	if ((err = transfer_person_outcomes(tx, person_id, &x->a, &current, &n_current)) != LL_OK)
 		goto out;
 	int64_t now = clock_now_us();
 	ll_id app_id;
@@ -419,8 +417,11 @@ static json_t *item_json(const struct store_row *row)
 static enum ll_err sources_detail(struct item_list_ctx *l, const char *person_id, json_t *item)
 {
 	struct ledger_entry *entries;
-	int n;
+	struct audit_outcome *all;
+	int n, n_all;
 	enum ll_err err = ledger_current_outcomes(l->tx, person_id, &l->a, &entries, &n);
+	if (err == LL_OK)
+		err = transfer_person_outcomes(l->tx, person_id, &l->a, &all, &n_all);
 	if (err != LL_OK)
 		return err;
 	json_t *detail = json_array();
@@ -431,6 +432,16 @@ static enum ll_err sources_detail(struct item_list_ctx *l, const char *person_id
 		for (int k = 0; k < n && !o; k++)
 			if (strcmp(entries[k].outcome_id, json_string_value(id)) == 0)
 				o = entry_json(&entries[k]);
+		/* An outcome imported from another credit bank: what it says, and which bank holds it. */
+		const struct audit_outcome *x = o ? NULL : transfer_outcome_find(all, n_all, json_string_value(id));
+		if (x && x->node_id) {
+			o = json_pack("{s:O, s:s, s:s, s:s, s:s?, s:s?, s:s, s:b}", "outcome_id", id, "node_id", x->node_id,
+				      "kind", outcome_kinds[x->kind], "title", x->title, "code", x->code, "result", x->result,
+				      "awarded_on", x->awarded_on, "is_external", 1);
+			json_object_set_new(o, "level", x->level < 0 ? json_null() : json_integer(x->level));
+			json_object_set_new(o, "credits_milli", x->credits_milli < 0 ? json_null() : json_integer(x->credits_milli));
+			json_object_set_new(o, "hours_milli", x->hours_milli < 0 ? json_null() : json_integer(x->hours_milli));
+		}
 		json_array_append_new(detail, o ? o : json_pack("{s:O, s:b}", "outcome_id", id, "is_revoked", 1));
 	}
 	json_object_set_new(item, "source_outcomes", detail);
@@ -534,20 +545,17 @@ static enum ll_err item_credit(struct ll_tx *tx, struct decide_item_ctx *x, int6
 {
 	struct programme p;
 	json_t *root = NULL, *grants = json_loads(x->grants, 0, NULL), *sources = json_loads(x->sources, 0, NULL);
-	struct ledger_entry *current;
+	struct audit_outcome *current;
 	int n_current;
 	enum ll_err err = transfer_programme_load(tx, x->programme_id, &x->a, &p, &root);
 	if (err == LL_OK)
-		err = ledger_current_outcomes(tx, x->person_id, &x->a, &current, &n_current);
+		err = transfer_person_outcomes(tx, x->person_id, &x->a, &current, &n_current);
 	if (err != LL_OK)
 		goto out;
 	size_t i;
 	json_t *v;
 	json_array_foreach(sources, i, v) {
-		bool is_current = false;
-		for (int k = 0; k < n_current && !is_current; k++)
-			is_current = strcmp(current[k].outcome_id, json_string_value(v)) == 0;
-		if (!is_current) {
+		if (!transfer_outcome_find(current, n_current, json_string_value(v))) {
 			err = ll_fail(LL_REVOKED, NULL, "outcome %s that the transfer uses is no longer current", json_string_value(v));
 			goto out;
 		}

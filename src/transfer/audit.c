@@ -128,6 +128,18 @@ static int64_t within_limit(int32_t as_of_days, int years)
 static bool meets(const struct rule_condition *c, const struct audit_outcome *o, int64_t awarded, int32_t as_of_days,
 		  struct condition_miss *why)
 {
+	bool is_accepted = !o->node_id;
+	for (int i = 0; i < c->n_from_nodes && !is_accepted; i++)
+		is_accepted = strcmp(c->from_nodes[i], o->node_id) == 0;
+	if (!is_accepted) {
+		if (why) {
+			why->code = "source";
+			snprintf(why->message, sizeof(why->message), "来自学分银行 %s，本规则不认可该行的成果", o->node_id);
+			snprintf(why->message_en, sizeof(why->message_en),
+				 "comes from the credit bank %s, whose outcomes this rule does not recognise", o->node_id);
+		}
+		return false;
+	}
 	if (o->kind != c->kind) {
 		if (why) {
 			why->code = "kind";
@@ -562,7 +574,8 @@ static bool uses_build(struct search *s, struct arena *a)
 		for (int i = 0; i < s->n_of_kind[KIND_ACADEMIC_CREDIT]; i++) {
 			int o = s->of_kind[KIND_ACADEMIC_CREDIT][i];
 			const struct audit_outcome *x = &in->outcomes[o];
-			if (!x->code || strcmp(x->code, p->courses[c].code) != 0 ||
+			/* An outcome held by another credit bank passes a course only through a rule. */
+			if (x->node_id || !x->code || strcmp(x->code, p->courses[c].code) != 0 ||
 			    !is_passed(x) || s->outcome_slot[o] == -2)
 				continue;
 			ROOM(s->uses, s->n_uses, cap_uses, 1);
@@ -686,6 +699,7 @@ static json_t *named_outcomes(const struct search *s)
 		put_s(one, "code", x->code);
 		put_s(one, "result", x->result);
 		put_s(one, "awarded_on", x->awarded_on);
+		put_s(one, "node_id", x->node_id);
 		json_object_set_new(o, x->id, one);
 	}
 	return o;

@@ -273,6 +273,7 @@ int64_t transfer_score_tenths(const char *s)
 struct condition_in {
 	const char *kind, *code;
 	int64_t min_level, min_hours_milli, within_years, count;
+	const json_t *from_nodes;
 };
 static const struct json_field condition_spec[] = {
 	JSON_STR("kind", struct condition_in, kind, .max_len = 40),
@@ -283,6 +284,7 @@ static const struct json_field condition_spec[] = {
 	JSON_I64("within_years", struct condition_in, within_years, .is_optional = true, .min = 1,
 		 .max = RULE_WITHIN_YEARS_MAX),
 	JSON_I64("count", struct condition_in, count, .is_optional = true, .min = 1, .max = RULE_COUNT_MAX),
+	JSON_STRS("from_nodes", struct condition_in, from_nodes, .is_optional = true, .max_len = RULE_FROM_NODES_MAX),
 	JSON_END
 };
 
@@ -358,6 +360,22 @@ static enum ll_err condition_from_json(const json_t *obj, struct rule_condition 
 	json_t *r = json_object_get(obj, "min_result");
 	if (r && !json_is_null(r) && (err = min_result_from_json(r, &c)) != LL_OK)
 		return err;
+	/* The peers whose imported outcomes count: node ids, each once. */
+	size_t i;
+	const json_t *v;
+	json_array_foreach (in.from_nodes, i, v) {
+		const char *id = json_string_value(v);
+		size_t len = strlen(id);
+		bool is_id = len >= 2 && len <= 8;
+		for (size_t k = 0; k < len && is_id; k++)
+			is_id = id[k] >= 'A' && id[k] <= 'Z';
+		if (!is_id)
+			return ll_fail(LL_INVALID_VALUE, "from_nodes", "a node id is 2 to 8 capital letters (JS, ZJ, AH)");
+		for (int k = 0; k < c.n_from_nodes; k++)
+			if (strcmp(c.from_nodes[k], id) == 0)
+				return ll_fail(LL_INVALID_VALUE, "from_nodes", "node %s is named twice", id);
+		c.from_nodes[c.n_from_nodes++] = id;
+	}
 	*ret = c;
 	return LL_OK;
 }
@@ -453,6 +471,12 @@ json_t *rule_to_json(const struct transfer_rule *r)
 			json_object_set_new(o, "min_hours_milli", json_integer(c->min_hours_milli));
 		if (c->within_years > 0)
 			json_object_set_new(o, "within_years", json_integer(c->within_years));
+		if (c->n_from_nodes > 0) {
+			json_t *nodes = json_array();
+			for (int k = 0; k < c->n_from_nodes; k++)
+				json_array_append_new(nodes, json_string(c->from_nodes[k]));
+			json_object_set_new(o, "from_nodes", nodes);
+		}
 		if (c->min_result_kind == MIN_RESULT_PASS)
 			json_object_set_new(o, "min_result", json_string("pass"));
 		else if (c->min_result_kind != MIN_RESULT_NONE)
@@ -479,9 +503,24 @@ static bool same_str(const char *a, const char *b)
 	return (!a && !b) || (a && b && strcmp(a, b) == 0);
 }
 
+/* Whether a and b name the same peers, in any order. */
+static bool same_nodes(const struct rule_condition *a, const struct rule_condition *b)
+{
+	if (a->n_from_nodes != b->n_from_nodes)
+		return false;
+	for (int i = 0; i < a->n_from_nodes; i++) {
+		bool is_there = false;
+		for (int k = 0; k < b->n_from_nodes && !is_there; k++)
+			is_there = strcmp(a->from_nodes[i], b->from_nodes[k]) == 0;
+		if (!is_there)
+			return false;
+	}
+	return true;
+}
+
 static bool same_condition(const struct rule_condition *a, const struct rule_condition *b)
 {
-	return a->kind == b->kind && same_str(a->code, b->code) && a->min_level == b->min_level &&
+	return same_nodes(a, b) && a->kind == b->kind && same_str(a->code, b->code) && a->min_level == b->min_level &&
 	       a->min_result_kind == b->min_result_kind && same_str(a->min_result, b->min_result) &&
 	       a->min_hours_milli == b->min_hours_milli && a->within_years == b->within_years && a->count == b->count;
 }

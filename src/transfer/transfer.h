@@ -30,6 +30,7 @@
 #define RULE_GRANTS_MAX 8
 #define RULE_COUNT_MAX 100             /* outcomes one condition may ask for */
 #define RULE_WITHIN_YEARS_MAX 100
+#define RULE_FROM_NODES_MAX 8          /* peers a condition accepts imported outcomes from */
 
 /* A group of the plan: every course of a required group must be passed; an elective group asks
  * for at least min_credits_milli from its courses and from credit granted to it. */
@@ -84,7 +85,9 @@ enum min_result_kind { MIN_RESULT_NONE, MIN_RESULT_SCORE, MIN_RESULT_GRADE, MIN_
 
 /* One condition: count distinct outcomes of the person, each of this kind, with a code equal to
  * code (or matching it where it holds '*' for any run of characters), at least min_level, at
- * least the result, at least min_hours_milli, awarded at most within_years before the decision. */
+ * least the result, at least min_hours_milli, awarded at most within_years before the decision.
+ * Outcomes held here always count; outcomes imported from a peer of the federation count only
+ * when the condition names that peer in from_nodes (mutual recognition). */
 struct rule_condition {
 	enum outcome_kind kind;
 	const char *code;               /* NULL: any code */
@@ -96,6 +99,8 @@ struct rule_condition {
 	int64_t min_hours_milli;        /* -1: any */
 	int within_years;               /* 0: any age */
 	int count;                      /* at least 1 */
+	const char *from_nodes[RULE_FROM_NODES_MAX];   /* node ids (JS, ZJ, …) */
+	int n_from_nodes;
 };
 
 /* What a rule grants: a named course of the plan, or credits in an elective group. */
@@ -123,7 +128,7 @@ struct transfer_rule {
  *   {"name":"…","name_en":"…","effective_from":"2024-01-01","effective_to":null,
  *    "conditions":[{"kind":"vocational_certificate","code":"CET4*","min_level":3,
  *                   "min_result":{"score":"425"} | {"grade":"良好"} | "pass",
- *                   "min_hours_milli":16000,"within_years":5,"count":1}],
+ *                   "min_hours_milli":16000,"within_years":5,"count":1,"from_nodes":["JS","ZJ"]}],
  *    "grants":[{"course":"00012"},{"group":"elec","credits_milli":1000}]}
  * Refused with the field: unknown keys or kinds, a course the plan does not have, a course the
  * plan excludes from transfer, credits to a group that is not elective, a course granted twice,
@@ -145,9 +150,10 @@ int64_t transfer_score_tenths(const char *s);
 
 /* ---- Audits (audit.c) ---- */
 
-/* A current outcome of the person, as the audit sees it. */
+/* A current outcome of the person, as the audit sees it: held here, or imported from a peer. */
 struct audit_outcome {
-	const char *id;                 /* the outcome id */
+	const char *id;                 /* the outcome id (an imported one: its id here) */
+	const char *node_id;            /* NULL: held here; else the peer it was imported from */
 	enum outcome_kind kind;
 	const char *title;
 	const char *code;
@@ -219,7 +225,7 @@ struct audit_input {
 enum ll_err transfer_audit(const struct audit_input *in, json_t **ret_report);
 
 /* Whether outcome o meets condition c on day as_of_days; when it does not and why is not NULL,
- * *why gets a reason code ("kind", "code", "level", "result", "hours", "age") and message holds
+ * *why gets a reason code ("source", "kind", "code", "level", "result", "hours", "age") and message holds
  * the explanation in Chinese and English. */
 struct condition_miss {
 	const char *code;

@@ -818,6 +818,91 @@ static enum ll_err person_row(const struct store_row *row, void *ctx)
 	return LL_OK;
 }
 
+static const struct store_stmt EXTERNAL = {
+	"transfer external outcomes",
+	"SELECT id, node_id, kind, title, code, level, credits_milli, hours_milli, result_kind, result, awarded_on "
+	"FROM external_outcomes WHERE person_id = $1 ORDER BY awarded_on, id"
+};
+
+struct outcomes_ctx {
+	struct arena *a;
+	struct audit_outcome *items;
+	int n, cap;
+};
+
+static int64_t opt_i64(const struct store_row *row, int col)
+{
+	return store_row_is_null(row, col) ? -1 : store_row_i64(row, col);
+}
+
+static enum ll_err external_row(const struct store_row *row, void *ctx)
+{
+	struct outcomes_ctx *o = ctx;
+	enum outcome_kind kind;
+	if (!outcome_kind_parse(store_row_text(row, 2), &kind))
+		return LL_OK;   /* a kind this node does not know counts for nothing here */
+	if (o->n == o->cap) {
+		int cap = o->cap ? 2 * o->cap : 64;
+		struct audit_outcome *more = arena_alloc(o->a, sizeof(*more) * (size_t)cap);
+		if (!more)
+			return LL_NOMEM;
+		if (o->n)
+			memcpy(more, o->items, sizeof(*more) * (size_t)o->n);
+		o->items = more;
+		o->cap = cap;
+	}
+	int rk = store_row_is_null(row, 8) ? -1 : ledger_name_index(result_kinds, store_row_text(row, 8));
+	o->items[o->n++] = (struct audit_outcome){
+		.id = arena_strdup(o->a, store_row_text(row, 0)), .node_id = arena_strdup(o->a, store_row_text(row, 1)),
+		.kind = kind, .title = arena_strdup(o->a, store_row_text(row, 3)),
+		.code = store_row_is_null(row, 4) ? NULL : arena_strdup(o->a, store_row_text(row, 4)),
+		.level = opt_i64(row, 5), .credits_milli = opt_i64(row, 6), .hours_milli = opt_i64(row, 7),
+		.result_kind = rk < 0 ? RESULT_NONE : (enum result_kind)rk,
+		.result = store_row_is_null(row, 9) ? NULL : arena_strdup(o->a, store_row_text(row, 9)),
+		.awarded_on = arena_strdup(o->a, store_row_text(row, 10))
+	};
+	return LL_OK;
+}
+
+enum ll_err transfer_person_outcomes(struct ll_tx *tx, const char *person_id, struct arena *a,
+				     struct audit_outcome **ret, int *ret_n)
+{
+	struct ledger_entry *entries;
+	int n;
+	enum ll_err err = ledger_current_outcomes(tx, person_id, a, &entries, &n);
+	if (err != LL_OK)
+		return err;
+	struct outcomes_ctx o = { .a = a, .cap = n + 16 };
+	o.items = arena_alloc(a, sizeof(*o.items) * (size_t)o.cap);
+	if (!o.items)
+		return LL_NOMEM;
+	/* Credit a transfer granted is the transfer's, not an outcome of its own. */
+	for (int i = 0; i < n; i++) {
+		const struct outcome *x = &entries[i].o;
+		if (entries[i].transfer_item_id)
+			continue;
+		o.items[o.n++] = (struct audit_outcome){ .id = entries[i].outcome_id, .kind = x->kind, .title = x->title,
+							 .code = x->code, .level = x->level,
+							 .credits_milli = x->credits_milli, .hours_milli = x->hours_milli,
+							 .result_kind = x->result_kind, .result = x->result,
+							 .awarded_on = x->awarded_on };
+	}
+	err = store_exec(tx, &EXTERNAL, SP(SV_TEXT(person_id)), external_row, &o);
+	if (err == LL_OK) {
+		*ret = o.items;
+		*ret_n = o.n;
+	}
+	return err;
+}
+
+const struct audit_outcome *transfer_outcome_find(const struct audit_outcome *outcomes, int n, const char *id)
+{
+	for (int i = 0; i < n; i++)
+		if (strcmp(outcomes[i].id, id) == 0)
+			return &outcomes[i];
+	return NULL;
+}
+
 /* One audit inside tx against a programme loaded with its rules. */
 enum ll_err transfer_audit_one(struct ll_tx *tx, const struct programme *p, const struct rules_ctx *rules,
 			     const char *person_id, const char *as_of, struct arena *a, json_t **ret_report)
@@ -828,26 +913,13 @@ enum ll_err transfer_audit_one(struct ll_tx *tx, const struct programme *p, cons
 		return err;
 	if (!who.is_found)
 		return ll_fail(LL_NOT_FOUND, NULL, "no person %s", person_id);
-	struct ledger_entry *entries;
-	int n;
-	if ((err = ledger_current_outcomes(tx, person_id, a, &entries, &n)) != LL_OK)
+	struct audit_outcome *outcomes;
+	int n_outcomes;
+	if ((err = transfer_person_outcomes(tx, person_id, a, &outcomes, &n_outcomes)) != LL_OK)
 		return err;
-	struct audit_outcome *outcomes = arena_alloc(a, sizeof(*outcomes) * (size_t)(n ? n : 1));
 	struct transfer_rule *fit = arena_alloc(a, sizeof(*fit) * (size_t)(rules->n ? rules->n : 1));
-	if (!outcomes || !fit)
+	if (!fit)
 		return LL_NOMEM;
-	/* Credit a transfer granted is the transfer's, not an outcome of its own. */
-	int n_outcomes = 0;
-	for (int i = 0; i < n; i++) {
-		const struct outcome *o = &entries[i].o;
-		if (entries[i].transfer_item_id)
-			continue;
-		outcomes[n_outcomes++] = (struct audit_outcome){ .id = entries[i].outcome_id, .kind = o->kind,
-								 .title = o->title, .code = o->code, .level = o->level,
-								 .credits_milli = o->credits_milli,
-								 .hours_milli = o->hours_milli, .result_kind = o->result_kind,
-								 .result = o->result, .awarded_on = o->awarded_on };
-	}
 	struct audit_transfer *transfers = NULL;
 	int n_transfers = 0;
 	if ((err = transfer_items_load(tx, person_id, p->id, a, &transfers, &n_transfers)) != LL_OK)

@@ -9,7 +9,8 @@
 // Checked: the person gets their records from JS and ZJ into SH with consent, and not without; the
 // access is logged on both nodes and shown to the person on each; a tampered answer is refused and
 // nothing of it stored; a replayed request is refused; JS killed in the middle of a fetch is resumed
-// once it is back, with every record imported once.
+// once it is back, with every record imported once; a rule of SH that names JS recognises the
+// outcomes imported from JS (and not those from ZJ), and credit transferred by it is approved.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -357,5 +358,60 @@ describe('four credit banks as four processes exchange a person\'s records with 
     assert.equal(new Set(items.map((x) => x.outcome_id)).size, total, 'no record twice');
     const inJs = (await meJs('GET', '/api/v1/me/federation/access')).json.items.find((a) => a.node_id === 'SH');
     assert.ok(inJs.records >= total, 'JS logged what it gave SH');
+  });
+
+  test('mutual recognition: a rule of SH naming JS counts the outcomes imported from JS, not those from ZJ, and its credit is granted', async () => {
+    const staff = await signInAt(nodes.SH.base, 'staff');
+    const city = await signInAt(nodes.SH.base, 'city.admin');
+    const programme = (await staff('GET', '/api/v1/transfer/programmes')).json.items.find((p) => p.institution_name === '上海开放大学');
+    assert.ok(programme);
+    const rule = { name: '长三角社区教育互认：江苏社区课程三门', name_en: 'YRD recognition: three Jiangsu community courses', effective_from: '2024-01-01',
+      conditions: [{ kind: 'community_education', min_hours_milli: 12000, count: 3, from_nodes: ['JS'] }], grants: [{ group: 'elective', credits_milli: 1000 }] };
+    // A node id that is not one is refused, naming the field.
+    const bad = await staff('POST', `/api/v1/transfer/programmes/${programme.id}/rules`, { ...rule, conditions: [{ ...rule.conditions[0], from_nodes: ['js'] }] });
+    assert.equal(bad.status, 400, bad.text);
+    assert.equal(bad.json.error.field, 'conditions[0].from_nodes');
+    const published = await staff('POST', `/api/v1/transfer/programmes/${programme.id}/rules`, rule);
+    assert.equal(published.status, 201, published.text);
+    const decided = await city('POST', `/api/v1/transfer/rules/${published.json.id}/versions/${published.json.version}/decision`, { decision: 'approve' });
+    assert.equal(decided.status, 200, decided.text);
+    const listed = (await staff('GET', `/api/v1/transfer/programmes/${programme.id}/rules`)).json.items.find((r) => r.id === published.json.id);
+    assert.deepEqual(listed.rule.conditions[0].from_nodes, ['JS'], 'the rule says whose outcomes it recognises');
+
+    const imported = await external();
+    const fromJs = new Set(imported.filter((x) => x.node_id === 'JS').map((x) => x.id));
+    const fromZj = new Set(imported.filter((x) => x.node_id === 'ZJ').map((x) => x.id));
+    const audit = (await me('GET', `/api/v1/me/programmes/${programme.id}/audit`)).json;
+    const uses = audit.group_credits.filter((g) => g.rule?.id === published.json.id);
+    assert.ok(uses.length > 0, JSON.stringify(audit.rules.find((r) => r.id === published.json.id)));
+    const used = uses.flatMap((g) => g.outcome_ids);
+    assert.ok(used.some((id) => fromJs.has(id)), 'outcomes imported from JS count');
+    assert.ok(!used.some((id) => fromZj.has(id)), 'outcomes imported from ZJ do not');
+    for (const id of used.filter((x) => fromJs.has(x))) assert.equal(audit.outcomes[id].node_id, 'JS');
+    // The same rule recognising AH alone (where the person holds nothing) does not apply: the
+    // person's many community courses from JS and ZJ count for nothing under it.
+    const ahOnly = await staff('POST', `/api/v1/transfer/programmes/${programme.id}/rules`,
+      { ...rule, name: '长三角社区教育互认：安徽社区课程三门', conditions: [{ ...rule.conditions[0], from_nodes: ['AH'] }] });
+    assert.equal(ahOnly.status, 201, ahOnly.text);
+    assert.equal((await city('POST', `/api/v1/transfer/rules/${ahOnly.json.id}/versions/1/decision`, { decision: 'approve' })).status, 200);
+    const again = (await me('GET', `/api/v1/me/programmes/${programme.id}/audit`)).json;
+    const ah = again.rules.find((r) => r.id === ahOnly.json.id);
+    assert.equal(ah.applied, false, JSON.stringify(ah));
+    assert.ok(!again.group_credits.some((g) => g.rule?.id === ahOnly.json.id));
+    // A course of the plan is never passed directly by an outcome of another credit bank.
+    assert.ok(!audit.courses.some((c) => c.status === 'completed' && c.outcome_ids.some((id) => fromJs.has(id) || fromZj.has(id))));
+
+    const applied = await me('POST', `/api/v1/me/programmes/${programme.id}/applications`, { items: [{ group: 'elective', rule_id: published.json.id }] });
+    assert.equal(applied.status, 201, applied.text);
+    const item = applied.json.items[0];
+    assert.ok(item.sources.some((id) => fromJs.has(id)));
+    const queue = (await staff('GET', '/api/v1/transfer/items')).json.items.find((i) => i.id === item.id);
+    const detail = queue.source_outcomes.find((o) => fromJs.has(o.outcome_id));
+    assert.equal(detail.node_id, 'JS');
+    assert.equal(detail.is_external, true);
+    const approved = await staff('POST', `/api/v1/transfer/items/${item.id}/decision`, { decision: 'approve' });
+    assert.equal(approved.status, 200, approved.text);
+    const transcript = (await me('GET', '/api/v1/me/transcript')).json.items;
+    assert.ok(transcript.some((e) => e.transfer?.item_id === item.id), 'the credit is in SH\'s ledger');
   });
 });

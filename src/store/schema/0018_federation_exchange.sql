@@ -49,16 +49,20 @@ CREATE TABLE external_outcomes (
     jws TEXT NOT NULL,
     kind TEXT NOT NULL,
     title TEXT NOT NULL,
+    code TEXT,
     institution TEXT,
     level INTEGER,
     credits_milli BIGINT,
     hours_milli BIGINT,
+    result_kind TEXT,
     result TEXT,
     awarded_on TEXT NOT NULL,
     fetch_id TEXT NOT NULL REFERENCES federation_fetches (id),
     imported_at BIGINT NOT NULL,
     UNIQUE (person_id, node_id, outcome_id)
 );
+
+CREATE INDEX external_outcomes_person ON external_outcomes (person_id, awarded_on);
 
 CREATE TABLE federation_access (
     node_id TEXT NOT NULL,

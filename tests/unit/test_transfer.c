@@ -280,6 +280,15 @@ static void test_rule_refusals_name_the_field(void **state)
 		{ RULE("{\"kind\":\"community_education\",\"code\":\"a b\"}", "{\"course\":\"00012\"}"), LL_INVALID_VALUE,
 		  "conditions[0].code" },
 		{ RULE("", "{\"course\":\"00012\"}"), LL_OUT_OF_RANGE, "conditions" },
+		{ RULE("{\"kind\":\"community_education\",\"from_nodes\":[\"js\"]}", "{\"course\":\"00012\"}"),
+		  LL_INVALID_VALUE, "conditions[0].from_nodes" },
+		{ RULE("{\"kind\":\"community_education\",\"from_nodes\":[\"JS\",\"JS\"]}", "{\"course\":\"00012\"}"),
+		  LL_INVALID_VALUE, "conditions[0].from_nodes" },
+		{ RULE("{\"kind\":\"community_education\",\"from_nodes\":[\"ABCDEFGHI\"]}", "{\"course\":\"00012\"}"),
+		  LL_INVALID_VALUE, "conditions[0].from_nodes" },
+		{ RULE("{\"kind\":\"community_education\",\"from_nodes\":[\"A\",\"B\",\"C\",\"D\",\"E\",\"F\",\"G\",\"H\",\"I\"]}",
+		       "{\"course\":\"00012\"}"),
+		  LL_TOO_LONG, "conditions[0].from_nodes" },
 		{ "{\"name\":\"r\",\"effective_from\":\"2024-01-01\",\"effective_to\":\"2023-12-31\",\"conditions\":[" COND
 		  "],\"grants\":[{\"course\":\"00012\"}]}",
 		  LL_INVALID_DATE, "effective_to" },
@@ -429,6 +438,71 @@ static void test_grades_and_passes_share_one_scale(void **state)
 			fail_msg("case %zu (%s) should%s pass", i, cases[i].result ? cases[i].result : "none",
 				 cases[i].is_pass ? "" : " not");
 	}
+}
+
+/* ---- Outcomes of other credit banks (mutual recognition) ---- */
+
+static void test_rule_recognises_the_peers_it_names_and_says_so(void **state)
+{
+	struct fx *f = *state;
+	rule_add(f, "yrd", "{\"name\":\"yrd\",\"effective_from\":\"2024-01-01\",\"conditions\":["
+			   "{\"kind\":\"community_education\",\"count\":2,\"from_nodes\":[\"ZJ\",\"JS\"]}],"
+			   "\"grants\":[{\"group\":\"elec\",\"credits_milli\":1000}]}");
+	const struct rule_condition *c = &f->rules[0].conditions[0];
+	assert_int_equal(c->n_from_nodes, 2);
+	/* Round trip: the peers are kept, in their order. */
+	json_t *again = rule_to_json(&f->rules[0]);
+	json_t *nodes = json_object_get(json_array_get(json_object_get(again, "conditions"), 0), "from_nodes");
+	assert_int_equal(json_array_size(nodes), 2);
+	assert_string_equal(json_string_value(json_array_get(nodes, 0)), "ZJ");
+	json_decref(again);
+	struct audit_outcome o = { .id = "x", .kind = KIND_COMMUNITY_EDUCATION, .level = -1, .hours_milli = -1,
+				   .credits_milli = -1, .awarded_on = "2026-01-01" };
+	int32_t today = day("2026-11-24");
+	struct condition_miss why;
+	assert_true(rule_condition_meets(c, &o, today, &why));      /* held here: always */
+	o.node_id = "JS";
+	assert_true(rule_condition_meets(c, &o, today, &why));
+	o.node_id = "AH";
+	assert_false(rule_condition_meets(c, &o, today, &why));
+	assert_string_equal(why.code, "source");
+	assert_non_null(strstr(why.message_en, "AH"));
+	/* A condition that names no peer takes nothing imported. */
+	struct rule_condition local = *c;
+	local.n_from_nodes = 0;
+	o.node_id = "JS";
+	assert_false(rule_condition_meets(&local, &o, today, &why));
+	assert_string_equal(why.code, "source");
+}
+
+static void test_rules_recognising_other_peers_do_not_contradict(void **state)
+{
+	struct fx *f = *state;
+	rule_add(f, "a", "{\"name\":\"a\",\"effective_from\":\"2024-01-01\",\"conditions\":["
+			 "{\"kind\":\"community_education\",\"count\":2,\"from_nodes\":[\"JS\"]}],\"grants\":[{\"course\":\"00051\"}]}");
+	rule_add(f, "b", "{\"name\":\"b\",\"effective_from\":\"2024-01-01\",\"conditions\":["
+			 "{\"kind\":\"community_education\",\"count\":2,\"from_nodes\":[\"ZJ\"]}],\"grants\":[{\"course\":\"00052\"}]}");
+	rule_add(f, "c", "{\"name\":\"c\",\"effective_from\":\"2024-01-01\",\"conditions\":["
+			 "{\"kind\":\"community_education\",\"count\":2,\"from_nodes\":[\"JS\"]}],\"grants\":[{\"course\":\"00052\"}]}");
+	assert_false(rule_contradicts(&f->rules[0], &f->rules[1]));
+	assert_true(rule_contradicts(&f->rules[0], &f->rules[2]));
+}
+
+static void test_audit_never_passes_a_course_directly_by_another_banks_outcome(void **state)
+{
+	struct fx *f = *state;
+	outcome_add(f, "eng1-js", KIND_ACADEMIC_CREDIT, "00012", RESULT_SCORE, "75", "2025-06-30")->node_id = "JS";
+	json_t *r = audit(f);
+	assert_string_equal(status_of(r, "00012"), "missing");
+	json_decref(r);
+	/* Recognised by a rule that names its bank, it transfers. */
+	rule_add(f, "yrd", "{\"name\":\"yrd\",\"effective_from\":\"2024-01-01\",\"conditions\":["
+			   "{\"kind\":\"academic_credit\",\"code\":\"00012\",\"min_result\":\"pass\",\"from_nodes\":[\"JS\"]}],"
+			   "\"grants\":[{\"course\":\"00012\"}]}");
+	r = audit(f);
+	assert_string_equal(status_of(r, "00012"), "available");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(json_object_get(r, "outcomes"), "eng1-js"), "node_id")), "JS");
+	json_decref(r);
 }
 
 /* ---- Audits ---- */
@@ -759,6 +833,9 @@ int main(void)
 		T(test_rules_with_the_same_conditions_and_other_grants_contradict),
 		T(test_condition_checks_each_part_and_says_why),
 		T(test_grades_and_passes_share_one_scale),
+		T(test_rule_recognises_the_peers_it_names_and_says_so),
+		T(test_rules_recognising_other_peers_do_not_contradict),
+		T(test_audit_never_passes_a_course_directly_by_another_banks_outcome),
 		T(test_audit_counts_courses_passed_directly),
 		T(test_audit_one_certificate_exempts_two_courses),
 		T(test_audit_two_certificates_together_exempt_one_course),

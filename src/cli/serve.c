@@ -215,6 +215,11 @@ int cmd_serve(int argc, char **argv)
 	/* Credentials are issued at the city's public address, where lifelong accounts live. */
 	if ((err = cred_issuer_init(app.lrs->home_page, &issuer)) != LL_OK || (err = cred_keys_ensure(st, keys)) != LL_OK)
 		goto out;
+	/* Another province's node issues in its own credit bank's name. */
+	if (strcmp(node_id, "SH") != 0 && fed_node_name(node_id, false)) {
+		issuer.name = fed_node_name(node_id, false);
+		issuer.name_en = fed_node_name(node_id, true);
+	}
 	app.issuer = &issuer;
 	err = server_start(&app, &so, &srv);
 	if (err != LL_OK)

@@ -125,10 +125,11 @@ json_t *cred_badge_json(const struct cred_badge_in *in)
 		 in->institution_name ? in->institution_name : "");
 	char narrative[512];
 	snprintf(narrative, sizeof(narrative),
-		 "由%s按《%s录入标准》第 %d 版存入上海终身教育学分银行。Deposited by %s under version %d of the "
+		 "由%s按《%s录入标准》第 %d 版存入%s。Deposited by %s with the %s under version %d of the "
 		 "entry standard for %s.",
 		 in->institution_name ? in->institution_name : "", outcome_kind_labels_zh[o->kind], e->standard_version,
-		 in->institution_name ? in->institution_name : "", e->standard_version, outcome_kind_labels_en[o->kind]);
+		 in->issuer->name, in->institution_name ? in->institution_name : "", in->issuer->name_en,
+		 e->standard_version, outcome_kind_labels_en[o->kind]);
 	json_t *achievement = json_pack("{s:s, s:[s], s:s, s:s, s:{s:s}, s:s, s:o, s:s}", "id", achievement_id, "type",
 					"Achievement", "name", o->title, "description", description, "criteria",
 					"narrative", narrative, "achievementType", ACHIEVEMENT_TYPES[o->kind], "creator",
@@ -185,14 +186,16 @@ json_t *cred_clr_json(const struct cred_clr_in *in)
 				    identifiers(in->person_name, in->account_no), "verifiableCredential", embedded);
 	char name[256];
 	snprintf(name, sizeof(name), "%s的学习成果记录（%d 项）", in->person_name ? in->person_name : "", in->n);
+	char description[512];
+	snprintf(description, sizeof(description),
+		 "%s签发的学习成果记录，每一项都附有其账本证明。A transcript of learning outcomes issued by the %s, "
+		 "each with its ledger proof.",
+		 in->issuer->name, in->issuer->name_en);
 	json_t *vc = json_pack("{s:[s, s, s], s:s, s:[s, s], s:o, s:s, s:s, s:s, s:o}", "@context",
 			       "https://www.w3.org/ns/credentials/v2", "https://purl.imsglobal.org/spec/clr/v2p0/context-2.0.1.json",
 			       "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json", "id", in->id, "type",
 			       "VerifiableCredential", "ClrCredential", "issuer", cred_issuer_profile(in->issuer), "validFrom",
-			       valid_from, "name", name, "description",
-			       "上海终身教育学分银行签发的学习成果记录，每一项都附有其账本证明。A transcript of learning outcomes "
-			       "issued by the Shanghai Lifelong Education Credit Bank, each with its ledger proof.",
-			       "credentialSubject", subject);
+			       valid_from, "name", name, "description", description, "credentialSubject", subject);
 	if (vc && in->status_index >= 0 &&
 	    !set(vc, "credentialStatus", cred_status_entry_json(in->issuer, (uint64_t)in->status_index))) {
 		json_decref(vc);

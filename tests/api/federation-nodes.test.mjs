@@ -231,6 +231,10 @@ describe('four credit banks as four processes exchange a person\'s records with 
       assert.ok(x.jws.split('.').length === 3 && x.credential_id.startsWith('urn:uuid:'));
       assert.equal(x.fetch_id, made.json.id);
       assert.ok(x.title && x.kind && x.awarded_on && x.imported_at);
+      // ZJ issues in its own credit bank's name.
+      const vc = JSON.parse(Buffer.from(x.jws.split('.')[1], 'base64url').toString('utf8'));
+      assert.equal(vc.issuer.name, '浙江省终身教育学分银行');
+      assert.match(vc.credentialSubject.achievement.criteria.narrative, /存入浙江省终身教育学分银行/);
     }
     // The credentials verify at SH's public verifier too (ZJ's keys fetched from ZJ's did:web).
     const report = await (await fetch(`${nodes.SH.base}/api/v1/verify`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ credential: items[0].jws }) })).json();

@@ -182,6 +182,9 @@ enum ll_err fed_http_region(struct http_req *req);
 enum ll_err fed_http_authenticate(struct http_req *req);
 enum ll_err fed_http_stats(struct http_req *req);
 enum ll_err fed_http_records(struct http_req *req);
+/* This node's conversion rules in force and, peer by peer, the rules that recognise its outcomes
+ * (public). */
+enum ll_err fed_http_recognition(struct http_req *req);
 /* A person's own fetches, imported outcomes and access log. */
 enum ll_err fed_http_fetch_list(struct http_req *req);
 enum ll_err fed_http_fetch_create(struct http_req *req);

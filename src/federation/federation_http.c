@@ -12,6 +12,7 @@
 #include "../credentials/credentials.h"
 #include "../http/auth_http.h"
 #include "../http/http.h"
+#include "../transfer/transfer.h"
 #include "federation.h"
 
 const struct json_field fed_peer_update_spec[] = {
@@ -246,4 +247,43 @@ enum ll_err fed_http_access_list(struct http_req *req)
 	if (err == LL_OK)
 		http_reply(req, 200, page);
 	return err;
+}
+
+/* ---- Mutual recognition, published ---- */
+
+enum ll_err fed_http_recognition(struct http_req *req)
+{
+	json_t *rules = NULL, *peers = NULL;
+	enum ll_err err = transfer_rules_published(req->app->st, &rules);
+	if (err == LL_OK)
+		err = fed_peer_list(req->app->st, &peers);
+	if (err != LL_OK) {
+		json_decref(rules);
+		return err;
+	}
+	/* An agreement a peer: the rules here that recognise its outcomes. */
+	json_t *agreements = json_array();
+	size_t i, k, m;
+	const json_t *peer, *rule, *n;
+	json_array_foreach (json_object_get(peers, "items"), i, peer) {
+		const char *id = json_string_value(json_object_get(peer, "node_id"));
+		json_t *ids = json_array();
+		json_array_foreach (rules, k, rule)
+			json_array_foreach (json_object_get(rule, "recognises"), m, n)
+				if (strcmp(json_string_value(n), id) == 0)
+					json_array_append(ids, json_object_get(rule, "id"));
+		json_array_append_new(agreements, json_pack("{s:s, s:O, s:O, s:o}", "node_id", id, "name",
+							     json_object_get(peer, "name"), "status",
+							     json_object_get(peer, "status"), "rule_ids", ids));
+	}
+	json_decref(peers);
+	const char *zh = fed_node_name(req->app->node_id, false);
+	json_t *o = json_pack("{s:s, s:s, s:o, s:o}", "node_id", req->app->node_id, "name",
+			      zh ? zh : req->app->issuer->name, "agreements", agreements, "rules", rules);
+	if (!o)
+		return LL_NOMEM;
+	json_set_time(o, "as_of", clock_now_us());
+	http_reply(req, 200, o);
+	http_add_header(req, "Cache-Control", "public, max-age=60");
+	return LL_OK;
 }

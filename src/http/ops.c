@@ -338,6 +338,16 @@ static json_t *components(void)
 		"\"consent_until\":{\"type\":\"string\"},\"requests\":{\"type\":\"integer\"},"
 		"\"records\":{\"type\":\"integer\"},\"first_at\":{\"type\":\"string\"},"
 		"\"last_at\":{\"type\":\"string\"}}}}}"));
+	json_object_set_new(s, "FederationRecognition", obj_schema(
+		"{\"node_id\":{\"type\":\"string\"},\"name\":{\"type\":\"string\"},\"as_of\":{\"type\":\"string\"},"
+		"\"agreements\":{\"type\":\"array\",\"items\":{\"type\":\"object\",\"properties\":{"
+		"\"node_id\":{\"type\":\"string\"},\"name\":{\"type\":\"string\"},\"status\":{\"type\":\"string\"},"
+		"\"rule_ids\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}}}}},"
+		"\"rules\":{\"type\":\"array\",\"items\":{\"type\":\"object\",\"properties\":{"
+		"\"id\":{\"type\":\"string\"},\"version\":{\"type\":\"integer\"},\"programme\":{\"type\":\"object\"},"
+		"\"rule\":{\"type\":\"object\",\"description\":\"the rule's body: conditions (with from_nodes) and grants\"},"
+		"\"recognises\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}},"
+		"\"approved_at\":{\"type\":[\"string\",\"null\"]}}}}}"));
 	json_object_set_new(s, "FederationPeers", obj_schema(
 		"{\"items\":{\"type\":\"array\",\"items\":{\"$ref\":\"#/components/schemas/FederationPeer\"}}}"));
 	json_object_set_new(s, "TreeHead", obj_schema(

@@ -198,6 +198,10 @@ const struct route routes[] = {
 	{ "GET", "/api/v1/federation/node", fed_http_node, 0, .tag = "federation",
 	  .summary = "This credit bank's node: its id, names, issuer and the public keys it signs with",
 	  .response = "FederationNode" },
+	{ "GET", "/api/v1/federation/recognition", fed_http_recognition, 0, .tag = "federation",
+	  .summary = "This credit bank's conversion rules in force, and for each peer the rules that recognise "
+		     "outcomes imported from it (mutual recognition agreements)",
+	  .response = "FederationRecognition", .is_cross_origin = true },
 	{ "GET", "/api/v1/federation/peers", fed_http_peer_list, ROLE_CITY_ADMIN | ROLE_AUDITOR, .tag = "federation",
 	  .summary = "The peers this node trusts, by node id", .response = "FederationPeers" },
 	{ "POST", "/api/v1/federation/peers", fed_http_peer_create, ROLE_CITY_ADMIN, .max_body = 8 * KB,

@@ -296,6 +296,11 @@ enum ll_err transfer_rule_decide(struct ll_store *st, const char *rule_id, int v
  * "programme_name","institution_name","status","rule":{…},"published_at",…}]}. */
 enum ll_err transfer_rule_list(struct ll_store *st, const char *programme_id, const char *status, json_t **ret_page);
 
+/* Every programme's conversion rules in force, as the node publishes them: the latest approved
+ * version of each rule, [{"id", "version", "programme": {"id", "code", "name", "name_en",
+ * "institution", "institution_en"}, "rule": its body, "recognises": [the peers whose imported
+ * outcomes a condition accepts], "approved_at"}], by programme code. */
+enum ll_err transfer_rules_published(struct ll_store *st, json_t **ret_items);
 /* Enrols the person of account_no in a programme (staff of its institution), or the caller
  * themself when account_no is NULL (a person following it). Enrolling again changes nothing.
  * LL_UNKNOWN_ACCOUNT naming "account_no" when no account has the number. */

@@ -684,6 +684,62 @@ enum ll_err transfer_rule_list(struct ll_store *st, const char *programme_id, co
 	return LL_OK;
 }
 
+/* ---- What the node publishes ---- */
+
+static const struct store_stmt RULES_PUBLISHED = {
+	"transfer rules published",
+	"SELECT v.rule_id, v.version, p.id, p.code, p.name, p.name_en, i.name, i.name_en, v.body, v.decided_at "
+	"FROM transfer_rule_versions v JOIN programmes p ON p.id = v.programme_id "
+	"JOIN institutions i ON i.id = p.institution_id WHERE v.status = 'approved' AND v.version = "
+	"(SELECT MAX(w.version) FROM transfer_rule_versions w WHERE w.rule_id = v.rule_id AND w.status = 'approved') "
+	"ORDER BY p.code, p.id, v.rule_id LIMIT 2000"
+};
+
+static enum ll_err published_row(const struct store_row *row, void *ctx)
+{
+	json_t *body = json_loads(store_row_text(row, 8), 0, NULL);
+	/* The peers whose outcomes the rule recognises: every node a condition names, once. */
+	json_t *nodes = json_array();
+	size_t i, k;
+	const json_t *c, *n;
+	json_array_foreach (json_object_get(body, "conditions"), i, c)
+		json_array_foreach (json_object_get(c, "from_nodes"), k, n) {
+			bool is_there = false;
+			for (size_t j = 0; j < json_array_size(nodes) && !is_there; j++)
+				is_there = json_equal(json_array_get(nodes, j), n);
+			if (!is_there)
+				json_array_append(nodes, (json_t *)n);
+		}
+	json_t *o = json_pack("{s:s, s:I, s:{s:s, s:s, s:s, s:s?, s:s, s:s?}, s:o, s:o}", "id", store_row_text(row, 0),
+			      "version", (json_int_t)store_row_i64(row, 1), "programme", "id", store_row_text(row, 2), "code",
+			      store_row_text(row, 3), "name", store_row_text(row, 4), "name_en",
+			      store_row_is_null(row, 5) ? NULL : store_row_text(row, 5), "institution", store_row_text(row, 6),
+			      "institution_en", store_row_is_null(row, 7) ? NULL : store_row_text(row, 7), "rule",
+			      body ? body : json_object(), "recognises", nodes);
+	if (!o)
+		return LL_NOMEM;
+	json_set_time(o, "approved_at", store_row_is_null(row, 9) ? 0 : store_row_i64(row, 9));
+	return json_array_append_new(ctx, o) == 0 ? LL_OK : LL_NOMEM;
+}
+
+static enum ll_err published_txn(struct ll_tx *tx, void *ctx)
+{
+	json_array_clear(ctx);
+	return store_exec(tx, &RULES_PUBLISHED, SP_NONE, published_row, ctx);
+}
+
+enum ll_err transfer_rules_published(struct ll_store *st, json_t **ret_items)
+{
+	json_t *items = json_array();
+	enum ll_err err = items ? store_run(st, STORE_READ, "transfer rules published", published_txn, items) : LL_NOMEM;
+	if (err != LL_OK) {
+		json_decref(items);
+		return err;
+	}
+	*ret_items = items;
+	return LL_OK;
+}
+
 /* ---- Enrolments ---- */
 
 struct person_id_ctx {

@@ -381,6 +381,17 @@ describe('four credit banks as four processes exchange a person\'s records with 
     assert.equal(decided.status, 200, decided.text);
     const listed = (await staff('GET', `/api/v1/transfer/programmes/${programme.id}/rules`)).json.items.find((r) => r.id === published.json.id);
     assert.deepEqual(listed.rule.conditions[0].from_nodes, ['JS'], 'the rule says whose outcomes it recognises');
+    // SH publishes its rules and, peer by peer, the ones that recognise that peer's outcomes: anyone
+    // (a peer's admin, a learner elsewhere) reads them without signing in.
+    const pub = await fetch(`${nodes.SH.base}/api/v1/federation/recognition`);
+    assert.equal(pub.status, 200);
+    const recognition = await pub.json();
+    assert.equal(recognition.node_id, 'SH');
+    assert.deepEqual(recognition.rules.find((r) => r.id === published.json.id).recognises, ['JS']);
+    assert.ok(recognition.rules.length > 1, 'the rules that recognise no peer are published too');
+    assert.deepEqual(recognition.agreements.find((a) => a.node_id === 'JS').rule_ids, [published.json.id]);
+    assert.deepEqual(recognition.agreements.find((a) => a.node_id === 'ZJ').rule_ids, []);
+    assert.doesNotMatch(JSON.stringify(recognition), /display_name|published_by|decided_by/);
 
     const imported = await external();
     const fromJs = new Set(imported.filter((x) => x.node_id === 'JS').map((x) => x.id));

@@ -11,8 +11,9 @@
 
 static const struct store_stmt CURRENT = {
 	"badges of person",
-	"SELECT e.outcome_id, e.id, e.person_seq, (SELECT c.jws FROM credentials c WHERE c.person_id = e.person_id "
-	"AND c.entry_id = e.id AND c.type = 'OpenBadgeCredential' ORDER BY c.issued_at DESC, c.id DESC LIMIT 1) "
+	/* A credential of an entry is its person's: looked for by the entry alone (credentials_entry). */
+	"SELECT e.outcome_id, e.id, e.person_seq, (SELECT c.jws FROM credentials c WHERE c.entry_id = e.id "
+	"AND c.type = 'OpenBadgeCredential' ORDER BY c.issued_at DESC, c.id DESC LIMIT 1) "
 	"FROM ledger_entries e WHERE e.person_id = $1 AND e.person_seq > $2 AND e.op <> 'revoke' "
 	"AND NOT EXISTS (SELECT 1 FROM ledger_entries n WHERE n.supersedes = e.id) ORDER BY e.person_seq LIMIT $3"
 };
@@ -56,28 +57,35 @@ enum ll_err cred_badges_of_person(struct ll_store *st, const struct ll_keys *key
 	bool has_more = err == LL_OK && json_array_size(r.page.items) > (size_t)limit;
 	if (has_more)
 		json_array_remove(r.page.items, (size_t)limit);
-	size_t i;
+	/* The outcomes without a credential for their current version get one, issued together. */
+	size_t i, n = json_array_size(r.page.items);
 	json_t *item;
-	json_array_foreach (r.page.items, i, item) {
-		if (err != LL_OK)
-			break;
-		if (json_is_string(json_object_get(item, "jws")))
-			continue;
-		json_t *badge = NULL;
-		err = cred_issue_badge(st, keys, iss, person_id, json_string_value(json_object_get(item, "outcome_id")),
-				       &badge);
-		/* An outcome changed or revoked since it was read is left to the next page or gone. */
-		if (err == LL_NOT_FOUND) {
-			ll_error_clear();
-			err = LL_OK;
-			continue;
+	const char **ids = calloc(n ? n : 1, sizeof(*ids));
+	json_t **badges = calloc(n ? n : 1, sizeof(*badges));
+	size_t *where = calloc(n ? n : 1, sizeof(*where));
+	int m = 0;
+	if (err == LL_OK && (!ids || !badges || !where))
+		err = LL_NOMEM;
+	json_array_foreach (r.page.items, i, item)
+		if (err == LL_OK && !json_is_string(json_object_get(item, "jws"))) {
+			where[m] = i;
+			ids[m++] = json_string_value(json_object_get(item, "outcome_id"));
 		}
-		if (err == LL_OK) {
-			json_object_set(item, "entry_id", json_object_get(badge, "entry_id"));
-			json_object_set(item, "jws", json_object_get(badge, "jws"));
+	if (err == LL_OK && m)
+		err = cred_issue_badges(st, keys, iss, person_id, ids, m, badges);
+	/* An outcome changed or revoked since it was read is left to the next page or gone. */
+	for (int k = 0; err == LL_OK && k < m; k++) {
+		item = json_array_get(r.page.items, where[k]);
+		if (badges[k]) {
+			json_object_set(item, "entry_id", json_object_get(badges[k], "entry_id"));
+			json_object_set(item, "jws", json_object_get(badges[k], "jws"));
 		}
-		json_decref(badge);
 	}
+	for (int k = 0; badges && k < m; k++)
+		json_decref(badges[k]);
+	free(ids);
+	free(badges);
+	free(where);
 	/* What remains: the items with a credential, and where the next page starts. */
 	json_t *items = json_array();
 	json_array_foreach (r.page.items, i, item)

@@ -186,6 +186,12 @@ enum ll_err cred_did_document(struct ll_store *st, const struct ll_keys *keys, c
  * person holds no such current outcome. */
 enum ll_err cred_issue_badge(struct ll_store *st, const struct ll_keys *keys, const struct cred_issuer *iss,
 			     const char *person_id, const char *outcome_id, json_t **ret_obj);
+/* Issues the person's outcomes outcome_ids (n of them) as cred_issue_badge does each, committed
+ * together: ret_objs[i] is outcome i's credential, or NULL when the person holds no current
+ * version of it or it changed while it was issued. An error only when they could not be issued at
+ * all (then none is). */
+enum ll_err cred_issue_badges(struct ll_store *st, const struct ll_keys *keys, const struct cred_issuer *iss,
+			      const char *person_id, const char *const *outcome_ids, int n, json_t **ret_objs);
 /* Issues a CLR 2.0 transcript of the person's outcomes outcome_ids (a JSON array of 1 to
  * CRED_CLR_MAX distinct ids of their current outcomes), embedding each outcome's badge: the
  * person's newest one for the outcome's current version, or one issued now. *ret_obj: {"id",

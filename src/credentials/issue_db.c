@@ -189,15 +189,28 @@ static void take(struct ll_store *st, struct group *g)
 	}
 }
 
-static enum ll_err issue_together(struct ll_store *st, struct issue_ctx *x)
+/* Commits xs (n of them) in as few shared transactions as come: each x's own refusal is its
+ * x->refusal (with the others committed); the error of a transaction that failed is every one's. */
+static enum ll_err issue_together(struct ll_store *st, struct issue_ctx **xs, int n)
 {
-	struct waiter me = { .st = st, .x = x };
+	struct waiter *us = calloc((size_t)n, sizeof(*us));
+	if (!us)
+		return LL_NOMEM;
 	pthread_mutex_lock(&g_mu);
 	struct waiter **tail = &g_queue;
 	while (*tail)
 		tail = &(*tail)->next;
-	*tail = &me;
-	while (!me.is_done) {
+	for (int i = 0; i < n; i++) {
+		us[i] = (struct waiter){ .st = st, .x = xs[i] };
+		*tail = &us[i];
+		tail = &us[i].next;
+	}
+	for (int done = 0; done < n;) {
+		done = 0;
+		for (int i = 0; i < n; i++)
+			done += us[i].is_done;
+		if (done == n)
+			break;
 		if (g_is_committing) {
 			pthread_cond_wait(&g_done, &g_mu);
 			continue;
@@ -219,9 +232,16 @@ static enum ll_err issue_together(struct ll_store *st, struct issue_ctx *x)
 		pthread_cond_broadcast(&g_done);
 	}
 	pthread_mutex_unlock(&g_mu);
-	if (me.err != LL_OK)
-		return ll_fail(me.err, me.detail.field[0] ? me.detail.field : NULL, "%s", me.detail.message);
-	return LL_OK;
+	/* What each one came to: its refusal, or the failed transaction's error. */
+	enum ll_err err = LL_OK;
+	for (int i = 0; i < n; i++) {
+		xs[i]->refusal = us[i].err;
+		xs[i]->refusal_detail = us[i].detail;
+		if (us[i].err != LL_OK && n == 1)
+			err = ll_fail(us[i].err, us[i].detail.field[0] ? us[i].detail.field : NULL, "%s", us[i].detail.message);
+	}
+	free(us);
+	return err;
 }
 
 static json_t *summary(const char *id, const char *type, const char *outcome_id, const char *entry_id,
@@ -252,9 +272,68 @@ static enum ll_err badge_signed(const struct cred_issuer *iss, const struct subj
 	return *ret_credential ? cred_sign_with(&s->key, iss, *ret_credential, ret_jws) : LL_NOMEM;
 }
 
+/* One credential made ready to commit: read, proved, numbered and signed. */
+struct prepared {
+	struct subject s;
+	char id[64];
+	int64_t now;
+	json_t *credential;
+	char *jws;
+	struct issue_ctx x;
+};
+
 /* Everything but the commit happens in the caller's thread, beside other callers: reading, the
  * tree head and proof, a status index from this store's reserved block, the credential's JSON and
- * its signature. The commit is shared (issue_together). */
+ * its signature. */
+static enum ll_err prepare(struct ll_store *st, const struct ll_keys *keys, const struct cred_issuer *iss,
+			   const char *person_id, const char *outcome_id, struct arena *a, struct prepared *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->s = (struct subject){ .person_id = person_id, .outcome_id = outcome_id, .keys = keys, .a = a };
+	struct subject *s = &p->s;
+	enum ll_err err = store_run(st, STORE_READ, "credential subject", subject_txn, s);
+	if (err == LL_OK && !s->is_found)
+		err = ll_fail(LL_NOT_FOUND, "outcome_id", "you hold no current outcome with this id");
+	/* A tree head that holds the entry is usually signed already, and read with it; else one is
+	 * signed now. */
+	if (err == LL_OK && !s->is_proved)
+		err = ledger_sth_current(st, keys, (uint64_t)s->entry.seq + 1, &s->sth);
+	if (err == LL_OK && !s->is_proved)
+		err = ledger_inclusion_proof(st, (uint64_t)s->entry.seq, s->sth.tree_size, &s->proof);
+	int64_t status_index = -1;
+	if (err == LL_OK)
+		err = store_counter_take(st, "credential_status", STATUS_BLOCK, &status_index);
+	ll_id raw;
+	id_new(&raw);
+	snprintf(p->id, sizeof(p->id), "urn:uuid:%s", raw.s);
+	p->now = clock_now_us();
+	if (err == LL_OK)
+		err = badge_signed(iss, s, p->id, p->now, &s->sth, &s->proof, status_index, &p->credential, &p->jws);
+	p->x = (struct issue_ctx){ .subject = s, .id = p->id, .now = p->now, .jws = p->jws, .status_index = status_index };
+	return err;
+}
+
+/* The summary of a committed credential, with its JWS and JSON; NULL when out of memory. */
+static json_t *prepared_summary(const struct prepared *p)
+{
+	const struct subject *s = &p->s;
+	json_t *o = summary(p->id, CRED_TYPE_BADGE, s->outcome_id, s->entry.id, s->key.kid, s->entry.o.title, p->now, 1);
+	if (o && json_object_set_new(o, "jws", json_string(p->jws)) == 0 &&
+	    json_object_set(o, "credential", p->credential) == 0)
+		return o;
+	json_decref(o);
+	return NULL;
+}
+
+static void prepared_release(struct prepared *p)
+{
+	sodium_memzero(p->s.key.sk, sizeof(p->s.key.sk));
+	json_decref(p->credential);
+	free(p->jws);
+	p->credential = NULL;
+	p->jws = NULL;
+}
+
 enum ll_err cred_issue_badge(struct ll_store *st, const struct ll_keys *keys, const struct cred_issuer *iss,
 			     const char *person_id, const char *outcome_id, json_t **ret_obj)
 {
@@ -262,44 +341,58 @@ enum ll_err cred_issue_badge(struct ll_store *st, const struct ll_keys *keys, co
 		return ll_fail(LL_MISSING_FIELD, "outcome_id", "name the outcome the credential speaks for");
 	struct arena a;
 	arena_init(&a, 1 << 20);
-	struct subject s = { .person_id = person_id, .outcome_id = outcome_id, .keys = keys, .a = &a };
-	enum ll_err err = store_run(st, STORE_READ, "credential subject", subject_txn, &s);
-	if (err == LL_OK && !s.is_found)
-		err = ll_fail(LL_NOT_FOUND, "outcome_id", "you hold no current outcome with this id");
-	/* A tree head that holds the entry is usually signed already, and read with it; else one is
-	 * signed now. */
-	if (err == LL_OK && !s.is_proved)
-		err = ledger_sth_current(st, keys, (uint64_t)s.entry.seq + 1, &s.sth);
-	if (err == LL_OK && !s.is_proved)
-		err = ledger_inclusion_proof(st, (uint64_t)s.entry.seq, s.sth.tree_size, &s.proof);
-	int64_t status_index = -1;
+	struct prepared p;
+	enum ll_err err = prepare(st, keys, iss, person_id, outcome_id, &a, &p);
+	struct issue_ctx *x = &p.x;
 	if (err == LL_OK)
-		err = store_counter_take(st, "credential_status", STATUS_BLOCK, &status_index);
-	ll_id raw;
-	id_new(&raw);
-	char id[64];
-	snprintf(id, sizeof(id), "urn:uuid:%s", raw.s);
-	int64_t now = clock_now_us();
-	json_t *credential = NULL;
-	char *jws = NULL;
-	if (err == LL_OK)
-		err = badge_signed(iss, &s, id, now, &s.sth, &s.proof, status_index, &credential, &jws);
-	struct issue_ctx x = { .subject = &s, .id = id, .now = now, .jws = jws, .status_index = status_index };
-	if (err == LL_OK)
-		err = issue_together(st, &x);
-	if (err == LL_OK) {
-		json_t *o = summary(id, CRED_TYPE_BADGE, outcome_id, s.entry.id, s.key.kid, s.entry.o.title, now, 1);
-		if (o && json_object_set_new(o, "jws", json_string(jws)) == 0 &&
-		    json_object_set(o, "credential", credential) == 0)
-			*ret_obj = o;
-		else {
-			json_decref(o);
-			err = LL_NOMEM;
+		err = issue_together(st, &x, 1);
+	if (err == LL_OK && !(*ret_obj = prepared_summary(&p)))
+		err = LL_NOMEM;
+	prepared_release(&p);
+	arena_release(&a);
+	return err;
+}
+
+enum ll_err cred_issue_badges(struct ll_store *st, const struct ll_keys *keys, const struct cred_issuer *iss,
+			      const char *person_id, const char *const *outcome_ids, int n, json_t **ret_objs)
+{
+	struct arena a;
+	arena_init(&a, 0);
+	struct prepared *ps = calloc((size_t)(n ? n : 1), sizeof(*ps));
+	struct issue_ctx **xs = calloc((size_t)(n ? n : 1), sizeof(*xs));
+	enum ll_err err = ps && xs ? LL_OK : LL_NOMEM;
+	for (int i = 0; i < n; i++)
+		ret_objs[i] = NULL;
+	int m = 0;   /* the ones made ready, in xs */
+	for (int i = 0; i < n && err == LL_OK; i++) {
+		err = prepare(st, keys, iss, person_id, outcome_ids[i], &a, &ps[i]);
+		if (err == LL_NOT_FOUND) {
+			ll_error_clear();
+			err = LL_OK;
+			ps[i].x.refusal = LL_NOT_FOUND;
+			continue;
 		}
+		if (err == LL_OK)
+			xs[m++] = &ps[i].x;
 	}
-	sodium_memzero(s.key.sk, sizeof(s.key.sk));
-	json_decref(credential);
-	free(jws);
+	if (err == LL_OK && m)
+		err = issue_together(st, xs, m);
+	/* Each one's transaction may have failed on its own account, or the outcome changed meanwhile. */
+	for (int i = 0; i < m && err == LL_OK; i++)
+		if (xs[i]->refusal != LL_OK && xs[i]->refusal != LL_CONFLICT)
+			err = ll_fail(xs[i]->refusal, NULL, "%s", xs[i]->refusal_detail.message);
+	for (int i = 0; i < n && err == LL_OK; i++)
+		if (ps[i].x.refusal == LL_OK && ps[i].jws && !(ret_objs[i] = prepared_summary(&ps[i])))
+			err = LL_NOMEM;
+	for (int i = 0; ps && i < n; i++) {
+		if (err != LL_OK && ret_objs[i]) {
+			json_decref(ret_objs[i]);
+			ret_objs[i] = NULL;
+		}
+		prepared_release(&ps[i]);
+	}
+	free(ps);
+	free(xs);
 	arena_release(&a);
 	return err;
 }

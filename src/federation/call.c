@@ -122,8 +122,11 @@ enum ll_err fed_call(const struct fed_call *c, const char *method, const char *p
 					"Content-Type: application/json", digest_line };
 	const struct fetch_in in = { .method = method, .url = url, .headers = headers, .n_headers = body ? 5 : 3,
 				     .body = text.data, .body_len = text.len };
+	/* A page of credentials runs to a few hundred KiB: more than a document fetched to verify one. */
+	struct fetch_policy policy = *c->policy;
+	policy.max_bytes = FED_ANSWER_MAX;
 	struct fetched f;
-	err = fetch_request(c->policy, &in, &f);
+	err = fetch_request(&policy, &in, &f);
 	buf_release(&text);
 	if (err != LL_OK) {
 		free(nonce);

@@ -11,6 +11,7 @@
 #define FED_TAG "lifelong-federation"   /* the tag of every signature between nodes */
 #define FED_WINDOW_S 300                 /* how old a signature may be */
 #define FED_SKEW_S 60                    /* the clock difference allowed */
+#define FED_ANSWER_MAX (8u << 20)        /* the largest answer a peer may give */
 
 struct fed_signer {
 	struct ll_store *st;

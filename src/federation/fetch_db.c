@@ -47,7 +47,7 @@ static const struct store_stmt GET = { "fetch get",
 				       "SELECT " FETCH_COLUMNS FETCH_FROM " WHERE f.person_id = $1 AND f.id = $2" };
 static const struct store_stmt RETRY = {
 	"fetch retry",
-	"UPDATE federation_fetches SET state = 'queued', next_at = $3, updated_at = $3, finished_at = NULL "
+	"UPDATE federation_fetches SET state = 'queued', next_at = $3, updated_at = $3, finished_at = NULL, attempts = 0 "
 	"WHERE person_id = $1 AND id = $2 AND state IN ('retrying', 'failed') AND consent_until > $3"
 };
 static const struct store_stmt WITHDRAW = {

@@ -25,6 +25,8 @@ static const struct store_stmt FORGET = { "region hashes forget",
 static const struct store_stmt MISSING = { "region hashes missing",
 					   "SELECT id, id_sealed FROM persons WHERE region_hash IS NULL LIMIT $1" };
 static const struct store_stmt SET = { "region hash set", "UPDATE persons SET region_hash = $1 WHERE id = $2" };
+static const struct store_stmt ANY_MISSING = { "region hashes any missing",
+					       "SELECT 1 FROM persons WHERE region_hash IS NULL LIMIT 1" };
 static const struct store_stmt FIND = { "region hash find", "SELECT id FROM persons WHERE region_hash = $1" };
 static const struct store_stmt SEALED = { "region id sealed", "SELECT id_sealed FROM persons WHERE id = $1" };
 
@@ -95,6 +97,28 @@ static enum ll_err batch_txn(struct ll_tx *tx, void *ctx)
 	return store_exec(tx, &MISSING, SP(SV_I64(CATCH_UP_BATCH)), missing_row, pair);
 }
 
+static enum ll_err found_row(const struct store_row *row, void *ctx)
+{
+	(void)row;
+	*(bool *)ctx = true;
+	return LL_OK;
+}
+
+/* Whether the stored hashes were made with this key and none is missing: read, without taking
+ * the write lock (a peer asking for someone this node does not know asks this). */
+static enum ll_err check_txn(struct ll_tx *tx, void *ctx)
+{
+	struct catch_up *c = ctx;
+	c->is_same_key = false;
+	c->done = 0;
+	bool is_missing = false;
+	enum ll_err err = store_exec(tx, &FINGERPRINT, SP_NONE, fingerprint_row, c);
+	if (err == LL_OK && c->is_same_key)
+		err = store_exec(tx, &ANY_MISSING, SP_NONE, found_row, &is_missing);
+	c->done = is_missing;
+	return err;
+}
+
 enum ll_err fed_subjects_catch_up(struct ll_store *st, const struct ll_keys *keys, int64_t *ret_n)
 {
 	*ret_n = 0;
@@ -102,7 +126,10 @@ enum ll_err fed_subjects_catch_up(struct ll_store *st, const struct ll_keys *key
 		return LL_OK;
 	struct catch_up c = { .keys = keys };
 	fingerprint(keys, c.fingerprint);
-	enum ll_err err = store_run(st, STORE_WRITE, "region key", key_txn, &c);
+	enum ll_err err = store_run(st, STORE_READ, "region hashes check", check_txn, &c);
+	if (err != LL_OK || (c.is_same_key && !c.done))
+		return err;
+	err = store_run(st, STORE_WRITE, "region key", key_txn, &c);
 	do {
 		if (err == LL_OK)
 			err = store_run(st, STORE_WRITE, "region hashes", batch_txn, &c);

@@ -1,6 +1,7 @@
 /*
  * The base module's rules: the JSON spec decoder and its schema, the arena, the byte buffer,
- * clock conversions, the error table, UUIDv7 ids and the libsodium wrappers with the key file.
+ * clock conversions, the error table, UUIDv7 ids and the libsodium wrappers with the key file
+ * and its optional regional look-up key.
  * Nothing here opens a database; the key-file cases write into a fresh temporary folder that
  * the group teardown removes.
  */
@@ -1271,6 +1272,194 @@ static void test_keys_round_trip(void **state)
 	assert_null(keys_free(NULL));
 }
 
+/* ---- The regional look-up key ---- */
+
+/* The text of the file at path (at most 1 KiB), failing the test when it cannot be read. */
+static void read_text(const char *path, char out[1024])
+{
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	size_t n = fread(out, 1, 1023, f);
+	fclose(f);
+	out[n] = '\0';
+}
+
+/* The hex after "name=" at the start of a line of text, into out (at most 129 characters); false
+ * when no line names it. */
+static bool line_value(const char *text, const char *name, char out[130])
+{
+	size_t nlen = strlen(name);
+	for (const char *p = text; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
+		if (strncmp(p, name, nlen) == 0 && p[nlen] == '=') {
+			size_t len = strcspn(p + nlen + 1, "\n");
+			assert_true(len < 130);
+			memcpy(out, p + nlen + 1, len);
+			out[len] = '\0';
+			return true;
+		}
+	}
+	return false;
+}
+
+/* A key file at name: new keys of keygen without a region, then the region line given as is
+ * (none when NULL); loaded when it loads, else NULL and *ret_err says why. */
+static struct ll_keys *keys_with_region_line(const char *name, const char *region_line, enum ll_err *ret_err)
+{
+	char path[128], text[1024], more[1200];
+	tmp_path(name, path);
+	assert_int_equal(keys_generate_file(path, false), LL_OK);
+	read_text(path, text);
+	snprintf(more, sizeof(more), "%s%s%s", text, region_line ? region_line : "", region_line ? "\n" : "");
+	unlink(path);
+	write_file(path, more, 0600);
+	struct ll_keys *k = NULL;
+	enum ll_err err = keys_load(path, &k);
+	if (ret_err)
+		*ret_err = err;
+	return k;
+}
+
+static void test_keys_generate_with_region_writes_a_region_line_that_loads(void **state)
+{
+	char path[128], text[1024], hex[130];
+	struct ll_keys *k = NULL;
+	tmp_path("region.keys", path);
+	assert_int_equal(keys_generate_file(path, true), LL_OK);
+	read_text(path, text);
+	assert_true(line_value(text, "region", hex));
+	assert_int_equal(strlen(hex), 2 * CRYPTO_KEY_BYTES);
+	assert_int_equal(keys_load(path, &k), LL_OK);
+	assert_true(k->has_region);
+	/* The key loaded is the one the line holds, and none of the node's own keys. */
+	unsigned char want[CRYPTO_KEY_BYTES], zero[CRYPTO_KEY_BYTES] = { 0 };
+	assert_true(crypto_unhex(hex, want, sizeof(want)));
+	assert_memory_equal(k->region, want, sizeof(want));
+	assert_memory_not_equal(k->region, zero, sizeof(zero));
+	assert_memory_not_equal(k->region, k->lookup, CRYPTO_KEY_BYTES);
+	assert_memory_not_equal(k->region, k->seal, CRYPTO_KEY_BYTES);
+	unsigned char h[CRYPTO_HASH_BYTES];
+	assert_true(crypto_region_hash(k, "310104199001011233", 18, h));
+	/* The other keys are all there too. */
+	assert_true(line_value(text, "seal", hex));
+	assert_true(line_value(text, "sign", hex));
+	keys_free(k);
+
+	/* Two files made with a region hold two regional keys: each keygen makes a new one. */
+	struct ll_keys *other = NULL;
+	tmp_path("region2.keys", path);
+	assert_int_equal(keys_generate_file(path, true), LL_OK);
+	assert_int_equal(keys_load(path, &other), LL_OK);
+	snprintf(path, sizeof(path), "%s/region.keys", g_tmp);
+	assert_int_equal(keys_load(path, &k), LL_OK);
+	assert_memory_not_equal(k->region, other->region, CRYPTO_KEY_BYTES);
+	keys_free(k);
+	keys_free(other);
+}
+
+static void test_keys_without_region_have_no_region_hash(void **state)
+{
+	char path[128], text[1024], hex[130];
+	struct ll_keys *k = NULL;
+	tmp_path("noregion.keys", path);
+	assert_int_equal(keys_generate_file(path, false), LL_OK);
+	read_text(path, text);
+	assert_false(line_value(text, "region", hex));
+	assert_null(strstr(text, "region"));
+	assert_int_equal(keys_load(path, &k), LL_OK);
+	assert_false(k->has_region);
+	unsigned char h[CRYPTO_HASH_BYTES];
+	memset(h, 0xa5, sizeof(h));
+	assert_false(crypto_region_hash(k, "310104199001011233", 18, h));
+	/* The region key a file without one leaves is never used. */
+	unsigned char untouched[CRYPTO_HASH_BYTES];
+	memset(untouched, 0xa5, sizeof(untouched));
+	assert_memory_equal(h, untouched, sizeof(h));
+	keys_free(k);
+}
+
+static void test_keys_load_refuses_a_malformed_region_line(void **state)
+{
+	const char *hex32 = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+	char line[200];
+	const char *bad[] = { "region=", "region=00", "region=%.62s", "region=%.63sg", "region=%s00", "region=%s ",
+			      "region= %s", "region=%.62szz" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(line, sizeof(line), bad[i], hex32);
+		enum ll_err err = LL_OK;
+		struct ll_keys *k = keys_with_region_line("badregion.keys", line, &err);
+		if (err != LL_KEY_FILE)
+			fail_msg("'%s' loaded: got %s", line, ll_err_code(err));
+		assert_null(k);
+		assert_string_equal(ll_error_get(err)->field, "key_file");
+	}
+	/* The same file with a well-formed line loads, with that key. */
+	snprintf(line, sizeof(line), "region=%s", hex32);
+	enum ll_err err = LL_OK;
+	struct ll_keys *k = keys_with_region_line("goodregion.keys", line, &err);
+	assert_int_equal(err, LL_OK);
+	assert_true(k->has_region);
+	unsigned char want[CRYPTO_KEY_BYTES];
+	assert_true(crypto_unhex(hex32, want, sizeof(want)));
+	assert_memory_equal(k->region, want, sizeof(want));
+	keys_free(k);
+}
+
+static void test_region_hash_is_shared_by_files_with_the_same_region_line(void **state)
+{
+	const char *line_a = "region=a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf";
+	const char *line_b = "region=c0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedf";
+	/* Two nodes (other seal, look-up and signing keys) sharing line a; a third with line b. */
+	struct ll_keys *sh = keys_with_region_line("sh.keys", line_a, NULL);
+	struct ll_keys *js = keys_with_region_line("js.keys", line_a, NULL);
+	struct ll_keys *zj = keys_with_region_line("zj.keys", line_b, NULL);
+	assert_non_null(sh);
+	assert_non_null(js);
+	assert_non_null(zj);
+	assert_memory_not_equal(sh->lookup, js->lookup, CRYPTO_KEY_BYTES);
+	assert_memory_not_equal(sh->seal, js->seal, CRYPTO_KEY_BYTES);
+
+	const char *id = "310104199001011233";
+	unsigned char a[CRYPTO_HASH_BYTES], b[CRYPTO_HASH_BYTES], c[CRYPTO_HASH_BYTES], l[CRYPTO_HASH_BYTES];
+	assert_true(crypto_region_hash(sh, id, 18, a));
+	assert_true(crypto_region_hash(js, id, 18, b));
+	assert_memory_equal(a, b, sizeof(a));                  /* the same on both nodes */
+	assert_true(crypto_region_hash(sh, id, 18, b));
+	assert_memory_equal(a, b, sizeof(a));                  /* deterministic */
+	assert_true(crypto_region_hash(zj, id, 18, c));
+	assert_memory_not_equal(a, c, sizeof(a));              /* keyed by the region key */
+	assert_true(crypto_region_hash(sh, "310104199001011234", 18, c));
+	assert_memory_not_equal(a, c, sizeof(a));              /* another number */
+	assert_true(crypto_region_hash(sh, id, 17, c));
+	assert_memory_not_equal(a, c, sizeof(a));              /* only len bytes */
+
+	/* Not the node's own look-up hash of the same number, in any domain. */
+	crypto_lookup_hash(sh, CRYPTO_DOMAIN_ID_NUMBER, id, 18, l);
+	assert_memory_not_equal(a, l, sizeof(a));
+	crypto_lookup_hash(js, CRYPTO_DOMAIN_ID_NUMBER, id, 18, b);
+	assert_memory_not_equal(l, b, sizeof(l));              /* which differs from node to node */
+	keys_free(sh);
+	keys_free(js);
+	keys_free(zj);
+
+	/* Even when the region line holds the look-up key itself, the region hash is its own domain:
+	 * it never equals the ID number's look-up hash. */
+	char text[1024], path[128], lookup_hex[130], more[1200];
+	tmp_path("samekey.keys", path);
+	assert_int_equal(keys_generate_file(path, false), LL_OK);
+	read_text(path, text);
+	assert_true(line_value(text, "lookup", lookup_hex));
+	snprintf(more, sizeof(more), "%sregion=%s\n", text, lookup_hex);
+	unlink(path);
+	write_file(path, more, 0600);
+	struct ll_keys *same = NULL;
+	assert_int_equal(keys_load(path, &same), LL_OK);
+	assert_memory_equal(same->region, same->lookup, CRYPTO_KEY_BYTES);
+	assert_true(crypto_region_hash(same, id, 18, a));
+	crypto_lookup_hash(same, CRYPTO_DOMAIN_ID_NUMBER, id, 18, l);
+	assert_memory_not_equal(a, l, sizeof(a));
+	keys_free(same);
+}
+
 int main(void)
 {
 	const struct CMUnitTest json_tests[] = {
@@ -1352,6 +1541,10 @@ int main(void)
 		cmocka_unit_test(test_keys_load_refuses_missing_and_non_regular),
 		cmocka_unit_test(test_keys_load_refuses_malformed),
 		cmocka_unit_test(test_keys_round_trip),
+		cmocka_unit_test(test_keys_generate_with_region_writes_a_region_line_that_loads),
+		cmocka_unit_test(test_keys_without_region_have_no_region_hash),
+		cmocka_unit_test(test_keys_load_refuses_a_malformed_region_line),
+		cmocka_unit_test(test_region_hash_is_shared_by_files_with_the_same_region_line),
 	};
 	int failed = 0;
 	failed += cmocka_run_group_tests_name("json", json_tests, NULL, NULL);

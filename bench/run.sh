@@ -10,7 +10,8 @@
 #  (c) the credit bank's benchmarks, bench/ledger.sh (its own section of the file);
 #  (d) the learning overpass's benchmarks, bench/transfer.sh (its own section of the file);
 #  (e) the learning record store's benchmarks, bench/lrs.sh (its own section of the file);
-#  (f) the credentials' benchmarks, bench/credentials.sh (its own section of the file).
+#  (f) the credentials' benchmarks, bench/credentials.sh (its own section of the file);
+#  (g) the federation's benchmark, bench/federation.sh (its own section of the file).
 # Everything runs in a temporary folder that is removed at the end; the script stops only the
 # processes it started. Exits 1 when lifelong falls below half the ceiling, the import below half
 # of its raw insert, or the audits below 10,000 a second.
@@ -279,4 +280,6 @@ lrs_ok=0
 BUILD=$BUILD bash bench/lrs.sh || lrs_ok=1
 credentials_ok=0
 BUILD=$BUILD bash bench/credentials.sh || credentials_ok=1
-exit $((http_ok | ledger_ok | transfer_ok | lrs_ok | credentials_ok))
+federation_ok=0
+BUILD=$BUILD bash bench/federation.sh || federation_ok=1
+exit $((http_ok | ledger_ok | transfer_ok | lrs_ok | credentials_ok | federation_ok))

@@ -154,7 +154,7 @@ enum ll_err fed_fetch_retry(struct ll_store *st, const char *person_id, const ch
 enum ll_err fed_fetch_withdraw(struct ll_store *st, const char *person_id, const char *id, int64_t now_us,
 			       json_t **ret_fetch);
 /* Outcomes imported for the person from peers, by award date: {"items": [{"id", "node_id",
- * "node_name", "outcome_id", "entry_id", "credential_id", "kid", "kind", "title", "institution",
+ * "node_name", "outcome_id", "entry_id", "credential_id", "kid", "kind", "title", "code", "institution",
  * "level", "credits", "hours", "result", "awarded_on", "imported_at", "fetch_id", "jws"}]}. */
 enum ll_err fed_external_list(struct ll_store *st, const char *person_id, json_t **ret_page);
 

@@ -58,7 +58,8 @@ static const struct store_stmt WITHDRAW = {
 static const struct store_stmt EXTERNAL = {
 	"external outcomes",
 	"SELECT x.id, x.node_id, p.name, x.outcome_id, x.entry_id, x.credential_id, x.kid, x.kind, x.title, "
-	"x.institution, x.level, x.credits_milli, x.hours_milli, x.result, x.awarded_on, x.imported_at, x.fetch_id, x.jws "
+	"x.institution, x.level, x.credits_milli, x.hours_milli, x.result, x.awarded_on, x.imported_at, x.fetch_id, x.jws, "
+	"x.code "
 	"FROM external_outcomes x LEFT JOIN federation_peers p ON p.node_id = x.node_id WHERE x.person_id = $1 "
 	"ORDER BY x.awarded_on DESC, x.id"
 };
@@ -262,6 +263,7 @@ static enum ll_err external_row(const struct store_row *row, void *ctx)
 			      store_row_text(row, 17));
 	if (!o)
 		return LL_NOMEM;
+	json_set_str(o, "code", store_row_is_null(row, 18) ? NULL : store_row_text(row, 18));
 	json_set_time(o, "imported_at", store_row_i64(row, 15));
 	return json_array_append_new(ctx, o) == 0 ? LL_OK : LL_NOMEM;
 }

@@ -231,6 +231,7 @@ describe('four credit banks as four processes exchange a person\'s records with 
       assert.ok(x.jws.split('.').length === 3 && x.credential_id.startsWith('urn:uuid:'));
       assert.equal(x.fetch_id, made.json.id);
       assert.ok(x.title && x.kind && x.awarded_on && x.imported_at);
+      assert.ok(x.code === null || typeof x.code === 'string');
       // ZJ issues in its own credit bank's name.
       const vc = JSON.parse(Buffer.from(x.jws.split('.')[1], 'base64url').toString('utf8'));
       assert.equal(vc.issuer.name, '浙江省终身教育学分银行');
@@ -330,7 +331,24 @@ describe('four credit banks as four processes exchange a person\'s records with 
     }
   });
 
-  test('AH holds nobody of the person\'s ID number: the fetch ends with nothing, and nobody\'s access is logged there', async () => {
+  test('a peer too slow to answer: the fetch waits and tries again, and ends once the peer answers', async () => {
+    nodes.AH.proc.kill('SIGSTOP');
+    let made;
+    try {
+      made = await me('POST', '/api/v1/me/federation/fetches', { node_id: 'AH', ...consent() });
+      assert.equal(made.status, 201, made.text);
+      const waiting = await until(made.json.id, (f) => f.state === 'retrying', 'the fetch gives up on the silent peer for now', 20000);
+      assert.match(waiting.last_error, /^unreachable: /);
+      assert.equal(waiting.attempts, 1);
+    } finally {
+      nodes.AH.proc.kill('SIGCONT');
+    }
+    // The fetch ends on its own next try (after a second), or on the person's.
+    const done = await until(made.json.id, (f) => f.state === 'done', 'the fetch from AH ends', 20000);
+    assert.equal(done.last_error, null);
+  });
+
+  test('AH holds nobody of the person\'s ID number: the fetch ends with nothing imported', async () => {
     const made = await me('POST', '/api/v1/me/federation/fetches', { node_id: 'AH', ...consent() });
     const done = await until(made.json.id, (f) => f.state === 'done', 'the fetch from AH ends');
     assert.equal(done.received, 0);
@@ -360,6 +378,7 @@ describe('four credit banks as four processes exchange a person\'s records with 
     const items = await fromJs();
     assert.equal(items.length, total);
     assert.equal(new Set(items.map((x) => x.outcome_id)).size, total, 'no record twice');
+    assert.equal(items.filter((x) => /^JS-\d+$/.test(x.code || '')).length, EXTRA, 'each with its course code');
     const inJs = (await meJs('GET', '/api/v1/me/federation/access')).json.items.find((a) => a.node_id === 'SH');
     assert.ok(inJs.records >= total, 'JS logged what it gave SH');
   });

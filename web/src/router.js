@@ -70,6 +70,14 @@ const routes = [
     meta: { roles: ['citizen'], title: 'credentialShares.print.title' },
   },
   {
+    // 跨省学习记录: the citizen fetches their records held by another credit bank of the Yangtze
+    // River Delta, with consent, and sees what was imported and who accessed their records.
+    path: '/me/federation',
+    name: 'federation-records',
+    component: () => import('./views/FederationRecordsView.vue'),
+    meta: { roles: ['citizen'], title: 'federationRecords.title' },
+  },
+  {
     // The employer's page of a share: the shared records, each verified, without an account.
     path: '/s/:token',
     name: 'shared',

@@ -20,10 +20,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { freePort, sleep } from './lib.mjs';
+import { freePort, signInAt, sleep } from './lib.mjs';
 
 const BIN = process.env.LIFELONG_BIN;
-const PASSWORD = 'Demo-2026!';
 const CITIZEN = '3100000000000011';   // the demo city's first citizen, in SH, JS and ZJ alike
 const EXTRA = 300;                     // records JS holds beyond its demo city's
 
@@ -33,27 +32,6 @@ function run(args) {
   return r.stdout;
 }
 
-// A session at base as login: request(method, path, json) → {status, text, json}.
-async function signInAt(base, login) {
-  for (let i = 0; i < 40; i++) {
-    const res = await fetch(`${base}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ login, password: PASSWORD }) });
-    if (res.status === 503) {
-      await sleep(250);
-      continue;
-    }
-    const text = await res.text();
-    assert.equal(res.status, 200, text);
-    const body = JSON.parse(text);
-    const cookie = res.headers.getSetCookie().find((c) => c.startsWith('ll_session=')).split(';')[0];
-    const csrf = body.csrf_token || body.user.csrf_token;
-    return async (method, p, json) => {
-      const r = await fetch(base + p, { method, headers: { cookie, 'x-csrf-token': csrf, 'content-type': 'application/json' }, body: json === undefined ? undefined : JSON.stringify(json) });
-      const t = await r.text();
-      return { status: r.status, text: t, json: t ? JSON.parse(t) : null };
-    };
-  }
-  throw new Error('sign-in stayed busy');
-}
 
 // One node: its directory, key file, database and process.
 class Node {

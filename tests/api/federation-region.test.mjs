@@ -14,32 +14,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { BASE, anon, assertStatus, freePort, signInFixture, sleep } from './lib.mjs';
+import { BASE, anon, assertStatus, freePort, signInAt, signInFixture, sleep } from './lib.mjs';
 
 const BIN = process.env.LIFELONG_BIN;
 
 
-// A city admin of the other node: a session cookie and its CSRF token.
-async function signInAt(base, login) {
-  for (let i = 0; i < 40; i++) {
-    const res = await fetch(`${base}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ login, password: 'Demo-2026!' }) });
-    if (res.status === 503) {
-      await sleep(250);
-      continue;
-    }
-    const text = await res.text();
-    assert.equal(res.status, 200, text);
-    const body = JSON.parse(text);
-    const cookie = res.headers.getSetCookie().find((c) => c.startsWith('ll_session=')).split(';')[0];
-    const csrf = body.csrf_token || body.user.csrf_token;
-    return async (method, p, json) => {
-      const r = await fetch(base + p, { method, headers: { cookie, 'x-csrf-token': csrf, 'content-type': 'application/json' }, body: json === undefined ? undefined : JSON.stringify(json) });
-      const t = await r.text();
-      return { status: r.status, text: t, json: t ? JSON.parse(t) : null };
-    };
-  }
-  throw new Error('sign-in stayed busy');
-}
 
 // The base of an answer's signature as RFC 9421 §2.5 makes it, for the fake peer.
 function answerBase(body, params, contentType = 'application/json') {

@@ -476,3 +476,26 @@ export async function checkinSources(citizen, date) {
   const day = m.days.find((d) => d.date === date);
   return day ? [...day.sources].sort() : [];
 }
+
+// A session at another Lifelong node (a demo city's user, whose password the demo sets):
+// request(method, path, json) → {status, text, json}, with the session's cookie and CSRF token.
+export async function signInAt(base, login, password = 'Demo-2026!') {
+  for (let i = 0; i < 40; i++) {
+    const res = await fetch(`${base}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ login, password }) });
+    if (res.status === 503) {
+      await sleep(250);
+      continue;
+    }
+    const text = await res.text();
+    assert.equal(res.status, 200, text);
+    const body = JSON.parse(text);
+    const cookie = res.headers.getSetCookie().find((c) => c.startsWith('ll_session=')).split(';')[0];
+    const csrf = body.csrf_token || body.user.csrf_token;
+    return async (method, p, json) => {
+      const r = await fetch(base + p, { method, headers: { cookie, 'x-csrf-token': csrf, 'content-type': 'application/json' }, body: json === undefined ? undefined : JSON.stringify(json) });
+      const t = await r.text();
+      return { status: r.status, text: t, json: t ? JSON.parse(t) : null };
+    };
+  }
+  throw new Error('sign-in stayed busy');
+}

@@ -66,6 +66,31 @@ test('keygen writes a key file only its owner can read, and never overwrites one
   assert.equal(run(['keygen']).code, 64, '--out is required');
 });
 
+test('keygen --region adds a regional look-up key that other nodes copy; serve takes a key file with it or without', (t) => {
+  const dir = folder(t);
+  const plain = join(dir, 'plain'), region = join(dir, 'region');
+  assert.equal(run(['keygen', '--out', plain]).code, 0);
+  assert.equal(run(['keygen', '--region', '--out', region]).code, 0);
+  assert.doesNotMatch(readFileSync(plain, 'utf8'), /^region=/m, 'no regional key unless asked');
+  const line = readFileSync(region, 'utf8').split('\n').find((l) => l.startsWith('region='));
+  assert.match(line, /^region=[0-9a-f]{64}$/);
+  assert.match(run(['keygen', '--help']).out, /--region/);
+  // Another node's key file with the line copied in loads (migrate reads the key file).
+  writeFileSync(plain, `${readFileSync(plain, 'utf8')}${line}\n`);
+  assert.equal(run(['migrate', '--db', `sqlite:${join(dir, 'db')}`, '--key-file', plain]).code, 0);
+  // A malformed line is refused.
+  writeFileSync(plain, `${readFileSync(plain, 'utf8')}region=zz\n`);
+  const bad = run(['migrate', '--db', `sqlite:${join(dir, 'db')}`, '--key-file', plain]);
+  assert.notEqual(bad.code, 0);
+  assert.match(bad.err, /malformed 'region' line/);
+  // The records asked of a peer per request: 1 to 100.
+  for (const n of ['0', '101', 'x']) {
+    const r = run(['serve', '--federation-page', n, '--db', `sqlite:${join(dir, 'db')}`, '--key-file', region]);
+    assert.equal(r.code, 64, n);
+    assert.match(r.err, /--federation-page is a whole number from 1 to 100/);
+  }
+});
+
 test('a key file that others may read is refused and nothing is created', (t) => {
   const { dir, key, common } = fresh(t);
   chmodSync(key, 0o644);

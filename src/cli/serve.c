@@ -231,7 +231,7 @@ int cmd_serve(int argc, char **argv)
 		log_error("serve", "cannot start the background worker: imports wait for another server");
 	pthread_t fetcher;
 	const struct fed_fetcher ff = { .st = st, .keys = keys, .iss = &issuer, .own_id = node_id, .policy = &fetch,
-					.page = federation_page };
+					.page = federation_page, .stop = &worker_stop };
 	bool has_fetcher = pthread_create(&fetcher, NULL, fetcher_main, (void *)&ff) == 0;
 	if (!has_fetcher)
 		log_error("serve", "cannot start the federation's worker: records are not fetched from peers");

@@ -102,9 +102,11 @@ struct issue_ctx {
 	int64_t now;
 	const char *jws;
 	int64_t status_index;
-	/* In a group commit: this credential's own refusal, which leaves the others to commit. */
+	/* In a group commit: this credential's own refusal, which leaves the others to commit, or
+	 * (is_failed_together) the error of the whole group's transaction. */
 	enum ll_err refusal;
 	struct ll_error refusal_detail;
+	bool is_failed_together;
 };
 
 /* One credential's part of a group's transaction: its entry still current, and its rows. A
@@ -151,7 +153,7 @@ struct waiter {
 	struct issue_ctx *x;
 	enum ll_err err;
 	struct ll_error detail;
-	bool is_done;
+	bool is_done, is_failed_together;
 	struct waiter *next;
 };
 
@@ -226,6 +228,7 @@ static enum ll_err issue_together(struct ll_store *st, struct issue_ctx **xs, in
 			struct waiter *w = g.list[i];
 			w->err = err != LL_OK ? err : w->x->refusal;
 			w->detail = err != LL_OK ? detail : w->x->refusal_detail;
+			w->is_failed_together = err != LL_OK;
 			w->is_done = true;
 		}
 		g_is_committing = false;
@@ -237,6 +240,7 @@ static enum ll_err issue_together(struct ll_store *st, struct issue_ctx **xs, in
 	for (int i = 0; i < n; i++) {
 		xs[i]->refusal = us[i].err;
 		xs[i]->refusal_detail = us[i].detail;
+		xs[i]->is_failed_together = us[i].is_failed_together;
 		if (us[i].err != LL_OK && n == 1)
 			err = ll_fail(us[i].err, us[i].detail.field[0] ? us[i].detail.field : NULL, "%s", us[i].detail.message);
 	}
@@ -357,7 +361,7 @@ enum ll_err cred_issue_badges(struct ll_store *st, const struct ll_keys *keys, c
 			      const char *person_id, const char *const *outcome_ids, int n, json_t **ret_objs)
 {
 	struct arena a;
-	arena_init(&a, 0);
+	arena_init(&a, (size_t)(n ? n : 1) << 20);
 	struct prepared *ps = calloc((size_t)(n ? n : 1), sizeof(*ps));
 	struct issue_ctx **xs = calloc((size_t)(n ? n : 1), sizeof(*xs));
 	enum ll_err err = ps && xs ? LL_OK : LL_NOMEM;
@@ -377,9 +381,9 @@ enum ll_err cred_issue_badges(struct ll_store *st, const struct ll_keys *keys, c
 	}
 	if (err == LL_OK && m)
 		err = issue_together(st, xs, m);
-	/* Each one's transaction may have failed on its own account, or the outcome changed meanwhile. */
+	/* A transaction that failed fails them all; an outcome that changed meanwhile is only its own. */
 	for (int i = 0; i < m && err == LL_OK; i++)
-		if (xs[i]->refusal != LL_OK && xs[i]->refusal != LL_CONFLICT)
+		if (xs[i]->is_failed_together || (xs[i]->refusal != LL_OK && xs[i]->refusal != LL_CONFLICT))
 			err = ll_fail(xs[i]->refusal, NULL, "%s", xs[i]->refusal_detail.message);
 	for (int i = 0; i < n && err == LL_OK; i++)
 		if (ps[i].x.refusal == LL_OK && ps[i].jws && !(ret_objs[i] = prepared_summary(&ps[i])))

@@ -322,22 +322,6 @@ const struct json_field fed_records_spec[] = {
 	JSON_END
 };
 
-static const struct store_stmt ACCESS = {
-	"federation access",
-	"INSERT INTO federation_access (node_id, fetch_id, direction, person_id, purpose, consent_until, requests, records, "
-	"first_at, last_at) VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $8, $8) ON CONFLICT (node_id, fetch_id, direction) "
-	"DO UPDATE SET requests = federation_access.requests + 1, records = federation_access.records + $7, "
-	"last_at = $8, consent_until = $6"
-};
-
-enum ll_err fed_access_log(struct ll_tx *tx, const struct fed_access *a)
-{
-	return store_exec(tx, &ACCESS,
-			  SP(SV_TEXT(a->node_id), SV_TEXT(a->fetch_id), SV_TEXT(a->direction), SV_TEXT(a->person_id),
-			     SV_TEXT(a->purpose), SV_I64(a->consent_until), SV_I64(a->records), SV_I64(a->at)),
-			  NULL, NULL);
-}
-
 static enum ll_err access_txn(struct ll_tx *tx, void *ctx)
 {
 	return fed_access_log(tx, ctx);

@@ -137,6 +137,7 @@ extern const struct json_field fed_fetch_spec[];
  * done, failed (given up after FED_FETCH_ATTEMPTS tries, or the peer is gone or suspended),
  * withdrawn (the person withdrew consent), expired (consent ended before it was done). */
 #define FED_FETCH_ATTEMPTS 8
+#define FED_FETCH_RECORDS_MAX 100000      /* records one fetch may bring */
 /* Records the person's fetch, queued to run now. The peer must be registered and active, and no
  * other fetch of theirs from it under way. Nothing is stored when anything is refused. */
 enum ll_err fed_fetch_create(struct ll_store *st, const char *person_id, const struct fed_fetch_in *in, int64_t now_us,
@@ -153,10 +154,13 @@ enum ll_err fed_fetch_retry(struct ll_store *st, const char *person_id, const ch
 /* The person withdraws consent: a fetch not done stops (withdrawn); what it imported stays. */
 enum ll_err fed_fetch_withdraw(struct ll_store *st, const char *person_id, const char *id, int64_t now_us,
 			       json_t **ret_fetch);
-/* Outcomes imported for the person from peers, by award date: {"items": [{"id", "node_id",
- * "node_name", "outcome_id", "entry_id", "credential_id", "kid", "kind", "title", "code", "institution",
- * "level", "credits", "hours", "result", "awarded_on", "imported_at", "fetch_id", "jws"}]}. */
+/* Outcomes imported for the person from peers, newest award first, at most 2000, without their
+ * credentials' text: {"total", "items": [{"id", "node_id", "node_name", "outcome_id", "entry_id",
+ * "credential_id", "kid", "kind", "title", "code", "institution", "level", "credits", "hours",
+ * "result", "awarded_on", "imported_at", "fetch_id"}]}. Caller owns. */
 enum ll_err fed_external_list(struct ll_store *st, const char *person_id, json_t **ret_page);
+/* One of them with "jws", its credential as the peer signed it; LL_NOT_FOUND when not theirs. */
+enum ll_err fed_external_get(struct ll_store *st, const char *person_id, const char *id, json_t **ret_outcome);
 
 /* Who runs fetches: this node and how it reaches peers. */
 struct fed_fetcher {
@@ -166,6 +170,7 @@ struct fed_fetcher {
 	const char *own_id;
 	const struct fetch_policy *policy;
 	int page;                       /* records asked for per request (1 to 100) */
+	const volatile int *stop;       /* set when the server stops: a fetch stops after its page */
 };
 /* Runs the fetch that is due soonest, if one is, page after page until it is done or fails;
  * *ret_ran says whether one ran. Fetches left running by a server that stopped are due again. */
@@ -192,6 +197,7 @@ enum ll_err fed_http_fetch_get(struct http_req *req);
 enum ll_err fed_http_fetch_retry(struct http_req *req);
 enum ll_err fed_http_fetch_withdraw(struct http_req *req);
 enum ll_err fed_http_external_list(struct http_req *req);
+enum ll_err fed_http_external_get(struct http_req *req);
 enum ll_err fed_http_access_list(struct http_req *req);
 
 #endif

@@ -237,6 +237,18 @@ enum ll_err fed_http_external_list(struct http_req *req)
 	return err;
 }
 
+enum ll_err fed_http_external_get(struct http_req *req)
+{
+	const char *pid = NULL;
+	json_t *outcome = NULL;
+	enum ll_err err = http_my_person(req, &pid);
+	if (err == LL_OK)
+		err = fed_external_get(req->app->st, pid, http_param(req, "id"), &outcome);
+	if (err == LL_OK)
+		http_reply(req, 200, outcome);
+	return err;
+}
+
 enum ll_err fed_http_access_list(struct http_req *req)
 {
 	const char *pid = NULL;

@@ -5,6 +5,8 @@
 #ifndef LL_FEDERATION_INT_H
 #define LL_FEDERATION_INT_H
 
+#include <stdint.h>
+
 #include "../credentials/credentials.h"
 #include "federation.h"
 
@@ -42,5 +44,41 @@ struct fed_call {
  * the error the peer sent is told) or "bad_signature". */
 enum ll_err fed_call(const struct fed_call *c, const char *method, const char *path, const json_t *body,
 		     json_t **ret_answer, const char **ret_state);
+
+/* ---- A fetch being run (run_db.c holds its SQL; fetcher.c its talk with the peer) ---- */
+
+#define FED_PURPOSE_MAX 801              /* 200 characters of UTF-8 */
+
+struct fed_run {
+	char id[64], person_id[64], node_id[FED_NODE_ID_MAX], purpose[FED_PURPOSE_MAX], person_name[256];
+	int64_t consent_until, after, attempts, received;
+	int64_t lease;                   /* the next_at this run set: a change since is another's */
+};
+
+/* One record of a page, verified: what is kept of it. The strings live in entry (the ledger
+ * entry the credential carries), the answer, or are the record's own (credential_id, kid,
+ * institution). */
+struct fed_record {
+	const char *outcome_id, *entry_id, *credential_id, *kid, *jws;
+	const char *kind, *title, *institution, *result, *awarded_on, *code, *result_kind;
+	int64_t level, credits_milli, hours_milli;   /* -1: none */
+	json_t *entry;
+};
+
+/* Takes the fetch due soonest at now for this run, leased for a while: *ret_is_claimed says
+ * whether there was one (and no other run took it first). */
+enum ll_err fed_run_claim(struct ll_store *st, int64_t now, struct fed_run *ret_run, bool *ret_is_claimed);
+/* Extends r's lease; LL_CONFLICT when the fetch was withdrawn or taken over meanwhile. */
+enum ll_err fed_run_lease(struct ll_store *st, struct fed_run *r);
+/* Ends r's run with state ("retrying" with next_at, "failed", "expired") and message, counting
+ * a request to the peer in the access log when is_asked. LL_CONFLICT as fed_run_lease. */
+enum ll_err fed_run_set_back(struct ll_store *st, const struct fed_run *r, const char *state, const char *message,
+			     int64_t next_at, bool is_asked);
+/* Imports a page of n verified records and moves r past it (next: where the next page starts;
+ * -1 when this was the last, which ends the fetch and forgets the records of the peer it no
+ * longer gave), all in one transaction. *ret_imported: records new or changed here.
+ * LL_CONFLICT as fed_run_lease. */
+enum ll_err fed_run_import(struct ll_store *st, struct fed_run *r, const struct fed_record *recs, int n, int64_t next,
+			   int64_t *ret_imported);
 
 #endif

@@ -12,6 +12,7 @@
 #include "federation.h"
 
 #define DAY_US (86400LL * 1000000)
+#define FED_LIST_MAX_TEXT "2000"         /* rows a list gives at most */
 #define CONSENT_MAX_DAYS 365
 
 const struct json_field fed_fetch_spec[] = {
@@ -41,7 +42,8 @@ static const struct store_stmt INSERT = {
 	"imported, attempts, next_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 'queued', 0, 0, 0, 0, $6, $6, $6)"
 };
 static const struct store_stmt LIST = {
-	"fetch list", "SELECT " FETCH_COLUMNS FETCH_FROM " WHERE f.person_id = $1 ORDER BY f.created_at DESC, f.id DESC"
+	"fetch list", "SELECT " FETCH_COLUMNS FETCH_FROM " WHERE f.person_id = $1 ORDER BY f.created_at DESC, f.id DESC "
+	"LIMIT " FED_LIST_MAX_TEXT
 };
 static const struct store_stmt GET = { "fetch get",
 				       "SELECT " FETCH_COLUMNS FETCH_FROM " WHERE f.person_id = $1 AND f.id = $2" };
@@ -55,20 +57,44 @@ static const struct store_stmt WITHDRAW = {
 	"UPDATE federation_fetches SET state = 'withdrawn', next_at = NULL, updated_at = $3, finished_at = $3 "
 	"WHERE person_id = $1 AND id = $2 AND state IN ('queued', 'running', 'retrying', 'failed')"
 };
+/* The list without the credentials' text (a few KiB each); one outcome with it. */
+#define EXTERNAL_COLUMNS                                                                                     \
+	"x.id, x.node_id, p.name, x.outcome_id, x.entry_id, x.credential_id, x.kid, x.kind, x.title, "        \
+	"x.institution, x.level, x.credits_milli, x.hours_milli, x.result, x.awarded_on, x.imported_at, "     \
+	"x.fetch_id, x.code"
+#define EXTERNAL_FROM " FROM external_outcomes x LEFT JOIN federation_peers p ON p.node_id = x.node_id "
 static const struct store_stmt EXTERNAL = {
 	"external outcomes",
-	"SELECT x.id, x.node_id, p.name, x.outcome_id, x.entry_id, x.credential_id, x.kid, x.kind, x.title, "
-	"x.institution, x.level, x.credits_milli, x.hours_milli, x.result, x.awarded_on, x.imported_at, x.fetch_id, x.jws, "
-	"x.code "
-	"FROM external_outcomes x LEFT JOIN federation_peers p ON p.node_id = x.node_id WHERE x.person_id = $1 "
-	"ORDER BY x.awarded_on DESC, x.id"
+	"SELECT " EXTERNAL_COLUMNS EXTERNAL_FROM "WHERE x.person_id = $1 ORDER BY x.awarded_on DESC, x.id LIMIT "
+	FED_LIST_MAX_TEXT
 };
+static const struct store_stmt EXTERNAL_ONE = {
+	"external outcome", "SELECT " EXTERNAL_COLUMNS ", x.jws" EXTERNAL_FROM "WHERE x.person_id = $1 AND x.id = $2"
+};
+static const struct store_stmt EXTERNAL_COUNT = { "external count",
+						  "SELECT COUNT(*) FROM external_outcomes WHERE person_id = $1" };
 static const struct store_stmt ACCESS = {
 	"access list",
 	"SELECT a.node_id, p.name, a.direction, a.purpose, a.consent_until, a.requests, a.records, a.first_at, a.last_at "
 	"FROM federation_access a LEFT JOIN federation_peers p ON p.node_id = a.node_id WHERE a.person_id = $1 "
-	"ORDER BY a.last_at DESC"
+	"ORDER BY a.last_at DESC LIMIT " FED_LIST_MAX_TEXT
 };
+
+static const struct store_stmt ACCESS_LOG = {
+	"federation access",
+	"INSERT INTO federation_access (node_id, fetch_id, direction, person_id, purpose, consent_until, requests, records, "
+	"first_at, last_at) VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $8, $8) ON CONFLICT (node_id, fetch_id, direction, person_id) "
+	"DO UPDATE SET requests = federation_access.requests + 1, records = federation_access.records + $7, "
+	"last_at = $8, consent_until = $6"
+};
+
+enum ll_err fed_access_log(struct ll_tx *tx, const struct fed_access *a)
+{
+	return store_exec(tx, &ACCESS_LOG,
+			  SP(SV_TEXT(a->node_id), SV_TEXT(a->fetch_id), SV_TEXT(a->direction), SV_TEXT(a->person_id),
+			     SV_TEXT(a->purpose), SV_I64(a->consent_until), SV_I64(a->records), SV_I64(a->at)),
+			  NULL, NULL);
+}
 
 static void set_opt_time(json_t *o, const char *key, const struct store_row *row, int col)
 {
@@ -132,6 +158,9 @@ static enum ll_err create_txn(struct ll_tx *tx, void *ctx)
 				 SP(SV_TEXT(c->id), SV_TEXT(c->person_id), SV_TEXT(c->in->node_id), SV_TEXT(c->in->purpose),
 				    SV_I64(c->in->consent_until), SV_I64(c->now)),
 				 NULL, NULL);
+	/* Another request of theirs made one meanwhile (the index of fetches under way). */
+	if (err == LL_CONFLICT)
+		err = ll_fail(LL_FETCH_UNDER_WAY, "node_id", "a fetch of your records from %s is under way", c->in->node_id);
 	return err;
 }
 
@@ -212,6 +241,9 @@ static enum ll_err change_txn(struct ll_tx *tx, void *ctx)
 	struct change *c = ctx;
 	enum ll_err err = store_exec(tx, c->stmt, SP(SV_TEXT(c->person_id), SV_TEXT(c->id), SV_I64(c->now)), NULL, NULL);
 	c->is_changed = err == LL_OK && store_changes(tx) > 0;
+	/* Tried again while another fetch from the same peer is under way. */
+	if (err == LL_CONFLICT)
+		err = ll_fail(LL_FETCH_UNDER_WAY, "state", "another fetch of your records from this peer is under way");
 	return err;
 }
 
@@ -251,7 +283,7 @@ static json_t *milli_or_null(const struct store_row *row, int col)
 
 static enum ll_err external_row(const struct store_row *row, void *ctx)
 {
-	json_t *o = json_pack("{s:s, s:s, s:s?, s:s, s:s, s:s, s:s, s:s, s:s, s:s?, s:o, s:o, s:o, s:s?, s:s, s:s, s:s}",
+	json_t *o = json_pack("{s:s, s:s, s:s?, s:s, s:s, s:s, s:s, s:s, s:s, s:s?, s:o, s:o, s:o, s:s?, s:s, s:s}",
 			      "id", store_row_text(row, 0), "node_id", store_row_text(row, 1), "node_name",
 			      store_row_text(row, 2), "outcome_id", store_row_text(row, 3), "entry_id",
 			      store_row_text(row, 4), "credential_id", store_row_text(row, 5), "kid", store_row_text(row, 6),
@@ -259,18 +291,58 @@ static enum ll_err external_row(const struct store_row *row, void *ctx)
 			      store_row_text(row, 9), "level",
 			      store_row_is_null(row, 10) ? json_null() : json_integer(store_row_i64(row, 10)), "credits",
 			      milli_or_null(row, 11), "hours", milli_or_null(row, 12), "result", store_row_text(row, 13),
-			      "awarded_on", store_row_text(row, 14), "fetch_id", store_row_text(row, 16), "jws",
-			      store_row_text(row, 17));
+			      "awarded_on", store_row_text(row, 14), "fetch_id", store_row_text(row, 16));
 	if (!o)
 		return LL_NOMEM;
-	json_set_str(o, "code", store_row_is_null(row, 18) ? NULL : store_row_text(row, 18));
+	json_set_str(o, "code", store_row_is_null(row, 17) ? NULL : store_row_text(row, 17));
+	if (store_row_columns(row) > 18)
+		json_set_str(o, "jws", store_row_text(row, 18));
 	json_set_time(o, "imported_at", store_row_i64(row, 15));
 	return json_array_append_new(ctx, o) == 0 ? LL_OK : LL_NOMEM;
 }
 
+static enum ll_err count_into(const struct store_row *row, void *ctx)
+{
+	return json_object_set_new(ctx, "total", json_integer(store_row_i64(row, 0))) == 0 ? LL_OK : LL_NOMEM;
+}
+
+struct total {
+	json_t *page;
+	const char *person_id;
+};
+
+static enum ll_err total_txn(struct ll_tx *tx, void *ctx)
+{
+	const struct total *t = ctx;
+	return store_exec(tx, &EXTERNAL_COUNT, SP(SV_TEXT(t->person_id)), count_into, t->page);
+}
+
 enum ll_err fed_external_list(struct ll_store *st, const char *person_id, json_t **ret_page)
 {
-	return read_items(st, &EXTERNAL, person_id, NULL, external_row, ret_page);
+	json_t *page = NULL;
+	enum ll_err err = read_items(st, &EXTERNAL, person_id, NULL, external_row, &page);
+	struct total t = { page, person_id };
+	if (err == LL_OK)
+		err = store_run(st, STORE_READ, "external count", total_txn, &t);
+	if (err != LL_OK) {
+		json_decref(page);
+		return err;
+	}
+	*ret_page = page;
+	return LL_OK;
+}
+
+enum ll_err fed_external_get(struct ll_store *st, const char *person_id, const char *id, json_t **ret_outcome)
+{
+	json_t *page = NULL;
+	enum ll_err err = read_items(st, &EXTERNAL_ONE, person_id, id, external_row, &page);
+	json_t *one = err == LL_OK ? json_array_get(json_object_get(page, "items"), 0) : NULL;
+	if (err == LL_OK && !one)
+		err = ll_fail(LL_NOT_FOUND, NULL, "you have no imported outcome %s", id);
+	if (err == LL_OK)
+		*ret_outcome = json_incref(one);
+	json_decref(page);
+	return err;
 }
 
 static enum ll_err access_row(const struct store_row *row, void *ctx)

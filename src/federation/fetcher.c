@@ -1,169 +1,49 @@
 /*
  * Running a person's fetch of their records from a peer: page after page, each asked with a
  * signed request and believed only when the answer is signed for it by a key pinned for the peer,
- * and each record only when its credential verifies with the peer's pinned keys. A page is
- * imported in one transaction with the fetch's progress, so that a fetch stopped anywhere resumes
- * where it stopped and imports nothing twice. A failure (no answer, a refusal, a bad signature) is
- * tried again after 1, 2, 4, … seconds, FED_FETCH_ATTEMPTS times in all.
+ * and each record only when its credential verifies with the peer's pinned keys and names the
+ * person. A page is imported in one transaction with the fetch's progress (run_db.c), so that a
+ * fetch stopped anywhere resumes where it stopped and imports nothing twice. A failure (no answer,
+ * a refusal, a bad signature) is tried again after 1, 2, 4, … seconds, FED_FETCH_ATTEMPTS times in
+ * all. A fetch holds at most FED_FETCH_RECORDS_MAX records.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../base/clock.h"
-#include "../base/id.h"
 #include "../store/store.h"
 #include "federation.h"
 #include "federation_int.h"
 
 #define RECORDS_PATH "/api/v1/federation/records"
-#define LEASE_US (30LL * 1000000)       /* a running fetch another run may take over after this */
 #define BACKOFF_MAX_S 300
 
-static const struct store_stmt DUE = {
-	"fetch due",
-	"SELECT id, person_id, node_id, purpose, consent_until, state, after_seq, attempts, next_at "
-	"FROM federation_fetches WHERE state IN ('queued', 'running', 'retrying') AND next_at <= $1 "
-	"ORDER BY next_at LIMIT 1"
-};
-static const struct store_stmt CLAIM = {
-	"fetch claim",
-	"UPDATE federation_fetches SET state = 'running', next_at = $2, updated_at = $3 "
-	"WHERE id = $1 AND state = $4 AND next_at = $5"
-};
-static const struct store_stmt LEASE = { "fetch lease",
-					 "UPDATE federation_fetches SET next_at = $2 WHERE id = $1 AND state = 'running'" };
-static const struct store_stmt PROGRESS = {
-	"fetch progress",
-	"UPDATE federation_fetches SET after_seq = $2, received = received + $3, imported = imported + $4, "
-	"attempts = 0, last_error = NULL, updated_at = $5, state = $6, next_at = $7, finished_at = $8 "
-	"WHERE id = $1 AND state = 'running'"
-};
-static const struct store_stmt SETBACK = {
-	"fetch setback",
-	"UPDATE federation_fetches SET attempts = $2, last_error = $3, state = $4, next_at = $5, updated_at = $6, "
-	"finished_at = $7 WHERE id = $1 AND state = 'running'"
-};
-static const struct store_stmt EXTERNAL_ENTRY = {
-	"external entry", "SELECT entry_id FROM external_outcomes WHERE person_id = $1 AND node_id = $2 AND outcome_id = $3"
-};
-static const struct store_stmt EXTERNAL_INSERT = {
-	"external insert",
-	"INSERT INTO external_outcomes (id, person_id, node_id, outcome_id, entry_id, credential_id, kid, jws, kind, "
-	"title, institution, level, credits_milli, hours_milli, result, awarded_on, fetch_id, imported_at, code, "
-	"result_kind) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)"
-};
-static const struct store_stmt EXTERNAL_UPDATE = {
-	"external update",
-	"UPDATE external_outcomes SET entry_id = $4, credential_id = $5, kid = $6, jws = $7, kind = $8, title = $9, "
-	"institution = $10, level = $11, credits_milli = $12, hours_milli = $13, result = $14, awarded_on = $15, "
-	"fetch_id = $16, imported_at = $17, code = $18, result_kind = $19 "
-	"WHERE person_id = $1 AND node_id = $2 AND outcome_id = $3"
-};
-
-/* The fetch being run. */
-struct run {
-	const struct fed_fetcher *f;
-	char id[64], person_id[64], node_id[FED_NODE_ID_MAX], purpose[801];
-	int64_t consent_until, after, attempts, next_at, now;
-	char state[16];
-	bool is_found, is_claimed;
-};
-
-static enum ll_err due_row(const struct store_row *row, void *ctx)
+/* Records the run's failure: given up (state "failed" or "expired"), or after a failure of the
+ * peer ("unreachable", "refused", "bad_signature", "error") tried again later, until the attempts
+ * run out. A run withdrawn or taken over meanwhile is left as it is. */
+static enum ll_err set_back(const struct fed_fetcher *f, struct fed_run *r, const char *why, const char *message,
+			    bool is_asked)
 {
-	struct run *r = ctx;
-	snprintf(r->id, sizeof(r->id), "%s", store_row_text(row, 0));
-	snprintf(r->person_id, sizeof(r->person_id), "%s", store_row_text(row, 1));
-	snprintf(r->node_id, sizeof(r->node_id), "%s", store_row_text(row, 2));
-	snprintf(r->purpose, sizeof(r->purpose), "%s", store_row_text(row, 3));
-	r->consent_until = store_row_i64(row, 4);
-	snprintf(r->state, sizeof(r->state), "%s", store_row_text(row, 5));
-	r->after = store_row_i64(row, 6);
-	r->attempts = store_row_i64(row, 7);
-	r->next_at = store_row_i64(row, 8);
-	r->is_found = true;
-	return LL_OK;
-}
-
-static enum ll_err claim_txn(struct ll_tx *tx, void *ctx)
-{
-	struct run *r = ctx;
-	r->is_found = r->is_claimed = false;
-	enum ll_err err = store_exec(tx, &DUE, SP(SV_I64(r->now)), due_row, r);
-	if (err != LL_OK || !r->is_found)
-		return err;
-	err = store_exec(tx, &CLAIM,
-			 SP(SV_TEXT(r->id), SV_I64(r->now + LEASE_US), SV_I64(r->now), SV_TEXT(r->state), SV_I64(r->next_at)),
-			 NULL, NULL);
-	r->is_claimed = err == LL_OK && store_changes(tx) == 1;
-	return err;
-}
-
-static enum ll_err lease_txn(struct ll_tx *tx, void *ctx)
-{
-	struct run *r = ctx;
-	return store_exec(tx, &LEASE, SP(SV_TEXT(r->id), SV_I64(clock_now_us() + LEASE_US)), NULL, NULL);
-}
-
-/* ---- A failure: tried again later, or given up ---- */
-
-struct setback {
-	struct run *r;
-	const char *state;               /* retrying, failed, expired */
-	const char *message;
-	int64_t next_at;
-	bool is_asked;                   /* the peer was asked: the access is logged */
-};
-
-static enum ll_err setback_txn(struct ll_tx *tx, void *ctx)
-{
-	struct setback *s = ctx;
-	struct run *r = s->r;
-	int64_t now = clock_now_us();
-	bool is_final = strcmp(s->state, "retrying") != 0;
-	enum ll_err err = store_exec(tx, &SETBACK,
-				     SP(SV_TEXT(r->id), SV_I64(r->attempts), SV_TEXT(s->message), SV_TEXT(s->state),
-					is_final ? SV_NULL : SV_I64(s->next_at), SV_I64(now), is_final ? SV_I64(now) : SV_NULL),
-				     NULL, NULL);
-	if (err == LL_OK && s->is_asked) {
-		const struct fed_access a = { .node_id = r->node_id, .fetch_id = r->id, .direction = "out",
-					      .person_id = r->person_id, .purpose = r->purpose,
-					      .consent_until = r->consent_until, .records = 0, .at = now };
-		err = fed_access_log(tx, &a);
-	}
-	return err;
-}
-
-/* Records why the run stopped: state given, or after a failure of the peer (state
- * "unreachable", "refused", "bad_signature") retrying, until the attempts run out. */
-static enum ll_err set_back(struct run *r, const char *why, const char *message, bool is_asked)
-{
-	struct setback s = { .r = r, .is_asked = is_asked };
 	char text[400];
-	snprintf(text, sizeof(text), "%s: %s", why, message);
-	s.message = text;
+	const char *state = why;
+	int64_t next_at = 0;
 	if (strcmp(why, "failed") == 0 || strcmp(why, "expired") == 0) {
-		s.state = why;
 		snprintf(text, sizeof(text), "%s", message);
 	} else {
+		snprintf(text, sizeof(text), "%s: %s", why, message);
 		r->attempts++;
 		int64_t wait_s = r->attempts >= 9 ? BACKOFF_MAX_S : 1LL << (r->attempts - 1);
-		s.state = r->attempts >= FED_FETCH_ATTEMPTS ? "failed" : "retrying";
-		s.next_at = clock_now_us() + (wait_s < BACKOFF_MAX_S ? wait_s : BACKOFF_MAX_S) * 1000000;
+		state = r->attempts >= FED_FETCH_ATTEMPTS ? "failed" : "retrying";
+		next_at = clock_now_us() + (wait_s < BACKOFF_MAX_S ? wait_s : BACKOFF_MAX_S) * 1000000;
 	}
-	return store_run(r->f->st, STORE_WRITE, "fetch setback", setback_txn, &s);
+	enum ll_err err = fed_run_set_back(f->st, r, state, text, next_at, is_asked);
+	if (err == LL_CONFLICT)
+		ll_error_clear();
+	return err == LL_CONFLICT ? LL_OK : err;
 }
 
 /* ---- A page: verified, then imported ---- */
-
-/* One record of a page, verified: what is kept of it. */
-struct record {
-	const char *outcome_id, *entry_id, *credential_id, *kid, *jws;
-	const char *kind, *title, *institution, *result, *awarded_on, *code, *result_kind;
-	int64_t level, credits_milli, hours_milli;   /* -1: none */
-	json_t *entry;                                /* owns the strings above but jws, ids */
-};
 
 /* The peer's keys: its pinned issuer keys for credentials, and for its ledger the key its signed
  * answer vouches for. */
@@ -205,7 +85,8 @@ static int64_t opt_i64(const json_t *o, const char *key)
 }
 
 /* Verifies item (a record of the page) as a credential of the peer for the outcome it names. */
-static enum ll_err verify_record(const struct peer_keys *keys, const json_t *item, int64_t now, struct record *rec)
+static enum ll_err verify_record(const struct peer_keys *keys, const char *person_name, const json_t *item, int64_t now,
+				 struct fed_record *rec)
 {
 	memset(rec, 0, sizeof(*rec));
 	rec->outcome_id = json_string_value(json_object_get(item, "outcome_id"));
@@ -245,6 +126,18 @@ static enum ll_err verify_record(const struct peer_keys *keys, const json_t *ite
 		json_decref(report);
 		return err;
 	}
+	/* A credential of this person: the name it gives them is theirs here. */
+	const char *named = NULL;
+	size_t k;
+	const json_t *ident;
+	json_array_foreach (json_object_get(json_object_get(vc, "credentialSubject"), "identifier"), k, ident)
+		if (strcmp(json_string_value(json_object_get(ident, "identityType")) ?: "", "name") == 0)
+			named = json_string_value(json_object_get(ident, "identityHash"));
+	if (!named || strcmp(named, person_name) != 0) {
+		json_decref(report);
+		return ll_fail(LL_UNAUTHENTICATED, "items", "the credential of outcome %.40s names another person",
+			       rec->outcome_id);
+	}
 	rec->credential_id = json_string_value(json_object_get(vc, "id"));
 	rec->kid = json_string_value(json_object_get(report, "kid"));
 	rec->kind = json_string_value(json_object_get(rec->entry, "kind"));
@@ -269,7 +162,7 @@ static enum ll_err verify_record(const struct peer_keys *keys, const json_t *ite
 	return LL_OK;
 }
 
-static void record_release(struct record *rec)
+static void record_release(struct fed_record *rec)
 {
 	free((char *)rec->credential_id);
 	free((char *)rec->kid);
@@ -278,84 +171,38 @@ static void record_release(struct record *rec)
 	memset(rec, 0, sizeof(*rec));
 }
 
-struct import {
-	struct run *r;
-	struct record *recs;
-	int n;
-	int64_t next;                    /* -1: the last page */
-	int64_t imported;
-};
-
-static enum ll_err entry_row(const struct store_row *row, void *ctx)
+/* The answer a page: about this person and fetch, vouching for the peer's ledger key, moving on
+ * (or ending) with records on every page but the last, within the cap. */
+static enum ll_err check_answer(const struct fed_run *r, const json_t *answer, const char *subject,
+				struct peer_keys *keys, int64_t *ret_next)
 {
-	snprintf(ctx, 64, "%s", store_row_text(row, 0));
+	const json_t *items = json_object_get(answer, "items");
+	const json_t *next = json_object_get(answer, "next");
+	const char *ledger_key = json_string_value(json_object_get(answer, "ledger_key"));
+	unsigned char *lk = NULL;
+	size_t lk_len = 0;
+	bool is_ok = strcmp(json_string_value(json_object_get(answer, "subject")) ?: "", subject) == 0 &&
+		     strcmp(json_string_value(json_object_get(answer, "fetch_id")) ?: "", r->id) == 0 &&
+		     json_is_array(items) &&
+		     (json_is_null(next) ||
+		      (json_is_integer(next) && json_integer_value(next) > r->after && json_array_size(items) > 0)) &&
+		     ledger_key && jose_b64url_decode(ledger_key, strlen(ledger_key), &lk, &lk_len) && lk_len == 32;
+	if (is_ok)
+		memcpy(keys->ledger_pk, lk, 32);
+	free(lk);
+	if (!is_ok)
+		return ll_fail(LL_UNAUTHENTICATED, NULL, "%s answered for another person, fetch or page", r->node_id);
+	if (r->received + (int64_t)json_array_size(items) > FED_FETCH_RECORDS_MAX)
+		return ll_fail(LL_TOO_LONG, NULL, "%s gives more than %d records", r->node_id, FED_FETCH_RECORDS_MAX);
+	*ret_next = json_is_null(next) ? -1 : json_integer_value(next);
 	return LL_OK;
-}
-
-static struct store_val opt(int64_t v)
-{
-	return v >= 0 ? SV_I64(v) : SV_NULL;
-}
-
-static enum ll_err import_txn(struct ll_tx *tx, void *ctx)
-{
-	struct import *m = ctx;
-	struct run *r = m->r;
-	m->imported = 0;
-	int64_t now = clock_now_us();
-	enum ll_err err = LL_OK;
-	for (int i = 0; i < m->n && err == LL_OK; i++) {
-		const struct record *c = &m->recs[i];
-		char had[64] = "";
-		err = store_exec(tx, &EXTERNAL_ENTRY, SP(SV_TEXT(r->person_id), SV_TEXT(r->node_id), SV_TEXT(c->outcome_id)),
-				 entry_row, had);
-		if (err != LL_OK || strcmp(had, c->entry_id) == 0)
-			continue;   /* already here as it is */
-		if (had[0]) {
-			err = store_exec(tx, &EXTERNAL_UPDATE,
-					 SP(SV_TEXT(r->person_id), SV_TEXT(r->node_id), SV_TEXT(c->outcome_id),
-					    SV_TEXT(c->entry_id), SV_TEXT(c->credential_id), SV_TEXT(c->kid), SV_TEXT(c->jws),
-					    SV_TEXT(c->kind), SV_TEXT(c->title), SV_TEXT(c->institution), opt(c->level),
-					    opt(c->credits_milli), opt(c->hours_milli), SV_TEXT(c->result), SV_TEXT(c->awarded_on),
-					    SV_TEXT(r->id), SV_I64(now), SV_TEXT(c->code), SV_TEXT(c->result_kind)),
-					 NULL, NULL);
-		} else {
-			ll_id id;
-			id_new(&id);
-			err = store_exec(tx, &EXTERNAL_INSERT,
-					 SP(SV_TEXT(id.s), SV_TEXT(r->person_id), SV_TEXT(r->node_id), SV_TEXT(c->outcome_id),
-					    SV_TEXT(c->entry_id), SV_TEXT(c->credential_id), SV_TEXT(c->kid), SV_TEXT(c->jws),
-					    SV_TEXT(c->kind), SV_TEXT(c->title), SV_TEXT(c->institution), opt(c->level),
-					    opt(c->credits_milli), opt(c->hours_milli), SV_TEXT(c->result), SV_TEXT(c->awarded_on),
-					    SV_TEXT(r->id), SV_I64(now), SV_TEXT(c->code), SV_TEXT(c->result_kind)),
-					 NULL, NULL);
-		}
-		m->imported++;
-	}
-	bool is_last = m->next < 0;
-	if (err == LL_OK)
-		err = store_exec(tx, &PROGRESS,
-				 SP(SV_TEXT(r->id), SV_I64(is_last ? r->after : m->next), SV_I64(m->n), SV_I64(m->imported),
-				    SV_I64(now), SV_TEXT(is_last ? "done" : "running"),
-				    is_last ? SV_NULL : SV_I64(now + LEASE_US), is_last ? SV_I64(now) : SV_NULL),
-				 NULL, NULL);
-	if (err == LL_OK && store_changes(tx) != 1)
-		return ll_fail(LL_CONFLICT, NULL, "the fetch was withdrawn or taken over while it ran");
-	if (err == LL_OK) {
-		const struct fed_access a = { .node_id = r->node_id, .fetch_id = r->id, .direction = "out",
-					      .person_id = r->person_id, .purpose = r->purpose,
-					      .consent_until = r->consent_until, .records = m->n, .at = now };
-		err = fed_access_log(tx, &a);
-	}
-	return err;
 }
 
 /* Asks for, verifies and imports one page. *ret_is_last when it was the last. On a failure of the
  * peer the run is set back and LL_OK returned with *ret_is_stopped. */
-static enum ll_err one_page(struct run *r, const json_t *peer, const char *subject, bool *ret_is_last,
-			    bool *ret_is_stopped)
+static enum ll_err one_page(const struct fed_fetcher *f, struct fed_run *r, const json_t *peer, const char *subject,
+			    bool *ret_is_last, bool *ret_is_stopped)
 {
-	const struct fed_fetcher *f = r->f;
 	char until[32];
 	clock_format_rfc3339(r->consent_until, until);
 	json_t *body = json_pack("{s:s, s:s, s:s, s:s, s:I, s:i}", "subject", subject, "purpose", r->purpose,
@@ -365,52 +212,43 @@ static enum ll_err one_page(struct run *r, const json_t *peer, const char *subje
 	const struct fed_call c = { .st = f->st, .keys = f->keys, .iss = f->iss, .own_id = f->own_id,
 				    .policy = f->policy, .peer = peer };
 	json_t *answer = NULL;
-	const char *state = "ok";
+	const char *state = "error";
 	enum ll_err err = fed_call(&c, "POST", RECORDS_PATH, body, &answer, &state);
 	json_decref(body);
 	if (err == LL_NOMEM || err == LL_STORE || err == LL_STORE_BUSY)
 		return err;
-	/* The answer must be about this person and this fetch, and vouch for the peer's ledger key. */
+	if (strcmp(state, "ok") == 0)
+		state = "error";   /* failed before the peer was asked: this node's own trouble */
 	struct peer_keys keys = { .peer = peer };
+	int64_t next = -1;
+	if (err == LL_OK && (err = check_answer(r, answer, subject, &keys, &next)) != LL_OK)
+		state = err == LL_TOO_LONG ? "failed" : "bad_signature";
 	const json_t *items = json_object_get(answer, "items");
-	const json_t *next = json_object_get(answer, "next");
-	const char *ledger_key = json_string_value(json_object_get(answer, "ledger_key"));
-	unsigned char *lk = NULL;
-	size_t lk_len = 0;
-	if (err == LL_OK &&
-	    (strcmp(json_string_value(json_object_get(answer, "subject")) ?: "", subject) != 0 ||
-	     strcmp(json_string_value(json_object_get(answer, "fetch_id")) ?: "", r->id) != 0 || !json_is_array(items) ||
-	     !(json_is_null(next) || (json_is_integer(next) && json_integer_value(next) > r->after)) || !ledger_key ||
-	     !jose_b64url_decode(ledger_key, strlen(ledger_key), &lk, &lk_len) || lk_len != 32)) {
-		state = "bad_signature";
-		err = ll_fail(LL_UNAUTHENTICATED, NULL, "%s answered for another person, fetch or page", r->node_id);
-	}
-	if (lk && lk_len == 32)
-		memcpy(keys.ledger_pk, lk, 32);
-	free(lk);
 	size_t n = err == LL_OK ? json_array_size(items) : 0;
-	struct record *recs = n ? calloc(n, sizeof(*recs)) : NULL;
+	struct fed_record *recs = n ? calloc(n, sizeof(*recs)) : NULL;
 	if (n && !recs)
 		err = LL_NOMEM;
 	for (size_t i = 0; i < n && err == LL_OK; i++) {
-		err = verify_record(&keys, json_array_get(items, i), clock_now_us(), &recs[i]);
+		err = verify_record(&keys, r->person_name, json_array_get(items, i), clock_now_us(), &recs[i]);
 		if (err == LL_UNAUTHENTICATED)
 			state = "bad_signature";
 	}
+	int64_t imported = 0;
 	if (err == LL_OK) {
-		struct import m = { .r = r, .recs = recs, .n = (int)n, .next = json_is_null(next) ? -1 : json_integer_value(next) };
-		err = store_run(f->st, STORE_WRITE, "fetch import", import_txn, &m);
-		if (err == LL_OK) {
-			*ret_is_last = m.next < 0;
-			if (!*ret_is_last)
-				r->after = m.next;
+		err = fed_run_import(f->st, r, recs, (int)n, next, &imported);
+		*ret_is_last = next < 0;
+		if (err == LL_CONFLICT) {
+			/* Withdrawn or taken over meanwhile: nothing of the page was kept. */
+			ll_error_clear();
+			err = LL_OK;
+			*ret_is_stopped = true;
 		}
 	} else if (err != LL_NOMEM) {
 		/* Nothing of the page is kept: it is asked for again later. */
 		char message[300];
-		snprintf(message, sizeof(message), "%s", ll_error_get(err)->message);
+		snprintf(message, sizeof(message), "%.290s", ll_error_get(err)->message);
 		ll_error_clear();
-		err = set_back(r, state, message, true);
+		err = set_back(f, r, state, message, true);
 		*ret_is_stopped = true;
 	}
 	for (size_t i = 0; i < n; i++)
@@ -420,57 +258,74 @@ static enum ll_err one_page(struct run *r, const json_t *peer, const char *subje
 	return err;
 }
 
-/* Runs r's fetch page after page. */
-static enum ll_err run_pages(struct run *r)
+/* Runs r's fetch page after page, until it ends, fails, is taken from it or the server stops. */
+static enum ll_err run_pages(const struct fed_fetcher *f, struct fed_run *r)
 {
-	const struct fed_fetcher *f = r->f;
-	json_t *peer = NULL;
-	enum ll_err err = fed_peer_get(f->st, r->node_id, &peer);
-	if (err == LL_NOT_FOUND) {
-		ll_error_clear();
-		return set_back(r, "failed", "this credit bank no longer exchanges records with the peer", false);
-	}
-	if (err != LL_OK)
-		return err;
-	if (strcmp(json_string_value(json_object_get(peer, "status")), "active") != 0) {
-		json_decref(peer);
-		return set_back(r, "failed", "exchange with the peer is suspended", false);
-	}
 	unsigned char hash[32];
-	err = fed_subject_hash(f->st, f->keys, r->person_id, hash);
-	char *subject = err == LL_OK ? jose_b64url_encode(hash, sizeof(hash)) : NULL;
+	enum ll_err err = fed_subject_hash(f->st, f->keys, r->person_id, hash);
 	if (err == LL_NO_REGION_KEY) {
 		char message[200];
 		snprintf(message, sizeof(message), "%.190s", ll_error_get(err)->message);
 		ll_error_clear();
-		err = set_back(r, "failed", message, false);
-	} else if (err == LL_OK && !subject) {
-		err = LL_NOMEM;
+		return set_back(f, r, "failed", message, false);
 	}
+	char *subject = err == LL_OK ? jose_b64url_encode(hash, sizeof(hash)) : NULL;
+	if (err == LL_OK && !subject)
+		err = LL_NOMEM;
 	bool is_last = false, is_stopped = false;
-	while (err == LL_OK && subject && !is_last && !is_stopped) {
+	while (err == LL_OK && !is_last && !is_stopped && !(f->stop && *f->stop)) {
 		if (clock_now_us() >= r->consent_until) {
-			err = set_back(r, "expired", "the consent ended before the fetch was done", false);
+			err = set_back(f, r, "expired", "the consent ended before the fetch was done", false);
 			break;
 		}
-		err = one_page(r, peer, subject, &is_last, &is_stopped);
-		if (err == LL_OK && !is_last && !is_stopped)
-			err = store_run(f->st, STORE_WRITE, "fetch lease", lease_txn, r);
+		/* The peer as it is registered now: a suspension or a key unpinned counts from the next page. */
+		json_t *peer = NULL;
+		err = fed_peer_get(f->st, r->node_id, &peer);
+		if (err == LL_NOT_FOUND) {
+			ll_error_clear();
+			err = set_back(f, r, "failed", "this credit bank no longer exchanges records with the peer", false);
+			break;
+		}
+		if (err == LL_OK && strcmp(json_string_value(json_object_get(peer, "status")), "active") != 0) {
+			json_decref(peer);
+			err = set_back(f, r, "failed", "exchange with the peer is suspended", false);
+			break;
+		}
+		if (err == LL_OK)
+			err = one_page(f, r, peer, subject, &is_last, &is_stopped);
+		json_decref(peer);
+		if (err == LL_OK && !is_last && !is_stopped) {
+			err = fed_run_lease(f->st, r);
+			if (err == LL_CONFLICT) {
+				ll_error_clear();
+				err = LL_OK;
+				is_stopped = true;
+			}
+		}
 	}
 	free(subject);
-	json_decref(peer);
 	return err;
 }
 
 enum ll_err fed_fetch_run_due(const struct fed_fetcher *f, int64_t now_us, bool *ret_ran)
 {
 	*ret_ran = false;
-	struct run r = { .f = f, .now = now_us };
-	enum ll_err err = store_run(f->st, STORE_WRITE, "fetch claim", claim_txn, &r);
-	if (err != LL_OK || !r.is_claimed)
+	struct fed_run r;
+	bool is_claimed = false;
+	enum ll_err err = fed_run_claim(f->st, now_us, &r, &is_claimed);
+	if (err != LL_OK || !is_claimed)
 		return err;
 	*ret_ran = true;
 	if (r.consent_until <= now_us)
-		return set_back(&r, "expired", "the consent ended before the fetch was done", false);
-	return run_pages(&r);
+		return set_back(f, &r, "expired", "the consent ended before the fetch was done", false);
+	err = run_pages(f, &r);
+	/* Whatever else stopped it is this node's trouble: the person sees it, and it is tried again. */
+	if (err != LL_OK) {
+		char message[300];
+		snprintf(message, sizeof(message), "%.290s", ll_error_get(err)->message);
+		enum ll_err back = set_back(f, &r, "error", message, false);
+		if (back == LL_OK)
+			ll_fail(err, NULL, "%s", message);
+	}
+	return err;
 }

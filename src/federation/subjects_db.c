@@ -163,11 +163,13 @@ enum ll_err fed_subject_find(struct ll_store *st, const struct ll_keys *keys, co
 {
 	struct find f = { .hash = hash };
 	enum ll_err err = store_run(st, STORE_READ, "region subject", find_txn, &f);
-	/* Not found: perhaps a person made since the hashes were last filled in. */
+	/* Not found: perhaps a person made since the hashes were last filled in (by this catch-up or
+	 * another one that ran meanwhile). */
 	int64_t n = 0;
-	if (err == LL_OK && !f.person_id[0])
+	bool is_missed = err == LL_OK && !f.person_id[0];
+	if (is_missed)
 		err = fed_subjects_catch_up(st, keys, &n);
-	if (err == LL_OK && n > 0)
+	if (is_missed && err == LL_OK)
 		err = store_run(st, STORE_READ, "region subject", find_txn, &f);
 	*ret_is_found = err == LL_OK && f.person_id[0];
 	if (*ret_is_found)

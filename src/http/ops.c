@@ -321,9 +321,8 @@ static json_t *components(void)
 		"holds the regional look-up key\"},\"peers\":{\"type\":\"array\",\"items\":{\"type\":\"object\","
 		"\"properties\":{\"node_id\":{\"type\":\"string\"},\"name\":{\"type\":\"string\"}}}},"
 		"\"items\":{\"type\":\"array\",\"items\":{\"$ref\":\"#/components/schemas/FederationFetch\"}}}"));
-	json_object_set_new(s, "ExternalOutcomes", obj_schema(
-		"{\"items\":{\"type\":\"array\",\"items\":{\"type\":\"object\",\"properties\":{"
-		"\"id\":{\"type\":\"string\"},\"node_id\":{\"type\":\"string\"},\"node_name\":{\"type\":[\"string\",\"null\"]},"
+	json_object_set_new(s, "ExternalOutcome", obj_schema(
+		"{\"id\":{\"type\":\"string\"},\"node_id\":{\"type\":\"string\"},\"node_name\":{\"type\":[\"string\",\"null\"]},"
 		"\"outcome_id\":{\"type\":\"string\"},\"entry_id\":{\"type\":\"string\"},"
 		"\"credential_id\":{\"type\":\"string\"},\"kid\":{\"type\":\"string\"},\"kind\":{\"type\":\"string\"},"
 		"\"title\":{\"type\":\"string\"},\"code\":{\"type\":[\"string\",\"null\"]},"
@@ -331,7 +330,11 @@ static json_t *components(void)
 		"\"level\":{\"type\":[\"integer\",\"null\"]},\"credits\":{\"type\":[\"number\",\"null\"]},"
 		"\"hours\":{\"type\":[\"number\",\"null\"]},\"result\":{\"type\":[\"string\",\"null\"]},"
 		"\"awarded_on\":{\"type\":\"string\"},\"imported_at\":{\"type\":\"string\"},"
-		"\"fetch_id\":{\"type\":\"string\"},\"jws\":{\"type\":\"string\"}}}}}"));
+		"\"fetch_id\":{\"type\":\"string\"},\"jws\":{\"type\":\"string\",\"description\":\"one outcome only: "
+		"its credential as the other credit bank signed it\"}}"));
+	json_object_set_new(s, "ExternalOutcomes", obj_schema(
+		"{\"total\":{\"type\":\"integer\"},\"items\":{\"type\":\"array\",\"items\":"
+		"{\"$ref\":\"#/components/schemas/ExternalOutcome\"}}}"));
 	json_object_set_new(s, "FederationAccess", obj_schema(
 		"{\"items\":{\"type\":\"array\",\"items\":{\"type\":\"object\",\"properties\":{"
 		"\"node_id\":{\"type\":\"string\"},\"name\":{\"type\":[\"string\",\"null\"]},"

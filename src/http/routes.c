@@ -239,9 +239,12 @@ const struct route routes[] = {
 	{ "DELETE", "/api/v1/me/federation/fetches/{id}", fed_http_fetch_withdraw, ROLE_CITIZEN, .tag = "federation",
 	  .summary = "Withdraw consent: a fetch not done stops; what it imported stays", .response = "FederationFetch" },
 	{ "GET", "/api/v1/me/external-outcomes", fed_http_external_list, ROLE_CITIZEN, .tag = "federation",
-	  .summary = "The caller's outcomes imported from other credit banks, with where each came from and its "
-		     "signed credential (read-only)",
+	  .summary = "The caller's outcomes imported from other credit banks, newest award first (at most 2,000), "
+		     "with where each came from (read-only)",
 	  .response = "ExternalOutcomes" },
+	{ "GET", "/api/v1/me/external-outcomes/{id}", fed_http_external_get, ROLE_CITIZEN, .tag = "federation",
+	  .summary = "One imported outcome with its credential as the other credit bank signed it",
+	  .response = "ExternalOutcome" },
 	{ "GET", "/api/v1/me/federation/access", fed_http_access_list, ROLE_CITIZEN, .tag = "federation",
 	  .summary = "Every access to the caller's records across nodes: this node asking a peer, and peers asking "
 		     "this node",

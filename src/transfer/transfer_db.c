@@ -876,8 +876,9 @@ static enum ll_err person_row(const struct store_row *row, void *ctx)
 
 static const struct store_stmt EXTERNAL = {
 	"transfer external outcomes",
-	"SELECT id, node_id, kind, title, code, level, credits_milli, hours_milli, result_kind, result, awarded_on "
-	"FROM external_outcomes WHERE person_id = $1 ORDER BY awarded_on, id"
+	"SELECT x.id, x.node_id, x.kind, x.title, x.code, x.level, x.credits_milli, x.hours_milli, x.result_kind, "
+	"x.result, x.awarded_on FROM external_outcomes x JOIN federation_peers p ON p.node_id = x.node_id "
+	"AND p.status = 'active' WHERE x.person_id = $1 ORDER BY x.awarded_on, x.id"
 };
 
 struct outcomes_ctx {

@@ -45,7 +45,8 @@ enum ll_err transfer_person_of(struct ll_tx *tx, const struct ledger_caller *c, 
 enum ll_err transfer_audit_one(struct ll_tx *tx, const struct programme *p, const struct rules_ctx *rules,
 			       const char *person_id, const char *as_of, struct arena *a, json_t **ret_report);
 /* The person's current outcomes as audits weigh them: those in the ledger here (without the
- * credit transfers granted) and those imported from peers (node_id set, id their id here). */
+ * credit transfers granted) and those imported from peers this node has not suspended (node_id
+ * set, id their id here). Strings in a. */
 enum ll_err transfer_person_outcomes(struct ll_tx *tx, const char *person_id, struct arena *a,
 				     struct audit_outcome **ret, int *ret_n);
 /* The outcome of outcomes with id, or NULL. */

@@ -204,7 +204,10 @@ describe('four credit banks as four processes exchange a person\'s records with 
     const items = (await external()).filter((x) => x.node_id === 'ZJ');
     assert.equal(items.length, zjCurrent.length);
     const zjKids = (await (await fetch(`${nodes.ZJ.base}/api/v1/federation/node`)).json()).keys.map((k) => k.kid.split('#').pop());
-    for (const x of items) {
+    for (const listed of items) {
+      assert.equal(listed.jws, undefined, 'the list leaves the credentials\' text out');
+      const x = (await me('GET', `/api/v1/me/external-outcomes/${listed.id}`)).json;
+      assert.equal(x.title, listed.title);
       assert.ok(zjKids.includes(x.kid.split('#').pop()), 'signed by a key ZJ publishes');
       assert.ok(x.jws.split('.').length === 3 && x.credential_id.startsWith('urn:uuid:'));
       assert.equal(x.fetch_id, made.json.id);
@@ -216,7 +219,8 @@ describe('four credit banks as four processes exchange a person\'s records with 
       assert.match(vc.credentialSubject.achievement.criteria.narrative, /存入浙江省终身教育学分银行/);
     }
     // The credentials verify at SH's public verifier too (ZJ's keys fetched from ZJ's did:web).
-    const report = await (await fetch(`${nodes.SH.base}/api/v1/verify`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ credential: items[0].jws }) })).json();
+    const first = (await me('GET', `/api/v1/me/external-outcomes/${items[0].id}`)).json;
+    const report = await (await fetch(`${nodes.SH.base}/api/v1/verify`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ credential: first.jws }) })).json();
     assert.equal(report.is_valid, true, JSON.stringify(report.checks));
     // Logged on both nodes, and shown to the person on each.
     const out = (await me('GET', '/api/v1/me/federation/access')).json.items.find((a) => a.node_id === 'ZJ');
@@ -245,6 +249,20 @@ describe('four credit banks as four processes exchange a person\'s records with 
     assert.deepEqual((await external()).map((x) => x.id).sort(), before.map((x) => x.id).sort());
   });
 
+  test('an outcome ZJ revokes is gone from SH at the next fetch, the others kept as they were', async () => {
+    const before = (await external()).filter((x) => x.node_id === 'ZJ');
+    const gone = before[0];
+    const reviewer = await signInAt(nodes.ZJ.base, 'reviewer');
+    const revoked = await reviewer('POST', `/api/v1/ledger/outcomes/${gone.outcome_id}/revocation`, { reason: '证书有误' });
+    assert.equal(revoked.status, 201, revoked.text);
+    const made = await me('POST', '/api/v1/me/federation/fetches', { node_id: 'ZJ', ...consent() });
+    const done = await until(made.json.id, (f) => f.state === 'done', 'the fetch after the revocation ends');
+    assert.equal(done.received, before.length - 1);
+    const after = (await external()).filter((x) => x.node_id === 'ZJ');
+    assert.deepEqual(after.map((x) => x.id).sort(), before.filter((x) => x.id !== gone.id).map((x) => x.id).sort());
+    assert.equal((await me('GET', `/api/v1/me/external-outcomes/${gone.id}`)).status, 404);
+  });
+
   test('a tampered answer is refused and nothing of it stored; the fetch says so, and succeeds once answers are whole', async () => {
     const ids = async () => (await external()).filter((x) => x.node_id === 'ZJ').map((x) => `${x.id}:${x.entry_id}:${x.title}`).sort();
     const held = await ids();
@@ -266,15 +284,28 @@ describe('four credit banks as four processes exchange a person\'s records with 
     }
   });
 
-  test('a peer whose signed answer carries a credential its keys did not sign: refused, nothing stored', async () => {
-    // The peer FK is played here: its answers are signed by the key SH pins for it, but the record
-    // it passes on is a credential of ZJ's with a signature made by another key.
+  test('a peer\'s signed answer is believed record by record: a credential its keys did not sign, or one naming another person, is refused and nothing stored', async () => {
+    // The peer FK is played here. Its answers are signed by the key SH pins for it; the record it
+    // passes on is one of the person's outcomes at ZJ, as a credential (1) of ZJ's re-signed by a
+    // key nobody pinned, (2) signed by FK's pinned key but naming another person, (3) signed by
+    // FK's pinned key as it is. Its ledger proof is ZJ's, under ZJ's ledger key, which FK vouches for.
     const fkKey = crypto.generateKeyPairSync('ed25519');
     const stranger = crypto.generateKeyPairSync('ed25519').privateKey;
-    const real = (await external()).find((x) => x.node_id === 'ZJ');
+    const real = (await me('GET', `/api/v1/me/external-outcomes/${(await external()).find((x) => x.node_id === 'ZJ').id}`)).json;
     const [h, p] = real.jws.split('.');
-    const forged = `${h}.${p}.${crypto.sign(null, Buffer.from(`${h}.${p}`), stranger).toString('base64url')}`;
-    let fkKid;
+    const payload = JSON.parse(Buffer.from(p, 'base64url').toString('utf8'));
+    const did = await (await fetch(`${nodes.ZJ.base}/.well-known/did.json`)).json();
+    const ledgerKey = did.verificationMethod.find((m) => m.id.endsWith('#ledger')).publicKeyJwk.x;
+    let fkKid, mode;
+    const signed = (vc, key, kid) => {
+      const header = { ...JSON.parse(Buffer.from(h, 'base64url').toString('utf8')), kid };
+      const input = `${Buffer.from(JSON.stringify(header)).toString('base64url')}.${Buffer.from(JSON.stringify(vc)).toString('base64url')}`;
+      return `${input}.${crypto.sign(null, Buffer.from(input), key).toString('base64url')}`;
+    };
+    const otherName = structuredClone(payload);
+    otherName.credentialSubject.identifier.find((i) => i.identityType === 'name').identityHash = '另一个人';
+    const credential = () => (mode === 'forged' ? `${h}.${p}.${crypto.sign(null, Buffer.from(`${h}.${p}`), stranger).toString('base64url')}`
+      : signed(mode === 'other-name' ? otherName : payload, fkKey.privateKey, `${payload.issuer.id}#${fkKid}`));
     const fk = http.createServer((req, res) => {
       const chunks = [];
       req.on('data', (c) => chunks.push(c));
@@ -282,7 +313,7 @@ describe('four credit banks as four processes exchange a person\'s records with 
         const asked = JSON.parse(Buffer.concat(chunks).toString('utf8'));
         const nonce = (req.headers['signature-input'] || '').match(/;nonce="([^"]*)"/)?.[1] || '';
         const body = JSON.stringify({ node_id: 'FK', subject: asked.subject, fetch_id: asked.fetch_id, next: null,
-          ledger_key: crypto.randomBytes(32).toString('base64url'), items: [{ outcome_id: real.outcome_id, entry_id: real.entry_id, jws: forged }] });
+          ledger_key: ledgerKey, items: [{ outcome_id: real.outcome_id, entry_id: real.entry_id, jws: credential() }] });
         const digest = `sha-256=:${crypto.createHash('sha256').update(body).digest('base64')}:`;
         const params = `("@status" "content-type" "content-digest");created=${Math.floor(Date.now() / 1000)};nonce="${nonce}";keyid="FK#${fkKid}";tag="lifelong-federation"`;
         const base = [`"@status": 200`, `"content-type": application/json`, `"content-digest": ${digest}`, `"@signature-params": ${params}`].join('\n');
@@ -292,18 +323,28 @@ describe('four credit banks as four processes exchange a person\'s records with 
       });
     });
     await new Promise((ok) => fk.listen(0, '127.0.0.1', ok));
+    const admin = await signInAt(nodes.SH.base, 'city.admin');
+    const fkPeer = { name: '（测试）', base_url: `http://127.0.0.1:${fk.address().port}`, keys: [fkKey.publicKey.export({ format: 'jwk' }).x] };
     try {
-      const admin = await signInAt(nodes.SH.base, 'city.admin');
-      const reg = await admin('POST', '/api/v1/federation/peers', { node_id: 'FK', name: '（测试）', base_url: `http://127.0.0.1:${fk.address().port}`, keys: [fkKey.publicKey.export({ format: 'jwk' }).x] });
+      const reg = await admin('POST', '/api/v1/federation/peers', { node_id: 'FK', ...fkPeer });
       assert.equal(reg.status, 201, reg.text);
       fkKid = reg.json.keys[0].kid;
+      for (const [m, why] of [['forged', /^bad_signature: the credential of outcome .* does not verify/], ['other-name', /^bad_signature: the credential of outcome .* names another person/]]) {
+        mode = m;
+        const made = await me('POST', '/api/v1/me/federation/fetches', { node_id: 'FK', ...consent() });
+        const f = await until(made.json.id, (x) => x.state === 'retrying', `${m}: the fetch from FK waits to try again`);
+        assert.match(f.last_error, why, m);
+        assert.equal(f.received, 0);
+        assert.equal((await external()).filter((x) => x.node_id === 'FK').length, 0, `${m}: nothing stored`);
+        assert.equal((await me('DELETE', `/api/v1/me/federation/fetches/${made.json.id}`)).json.state, 'withdrawn');
+      }
+      // The control: the same record, signed by FK's pinned key and naming the person, is believed.
+      mode = 'good';
       const made = await me('POST', '/api/v1/me/federation/fetches', { node_id: 'FK', ...consent() });
-      const f = await until(made.json.id, (x) => x.state === 'retrying', 'the fetch from FK waits to try again');
-      assert.match(f.last_error, /^bad_signature: the credential of outcome .* does not verify/);
-      assert.equal(f.received, 0);
-      assert.equal((await external()).filter((x) => x.node_id === 'FK').length, 0);
-      assert.equal((await me('DELETE', `/api/v1/me/federation/fetches/${made.json.id}`)).json.state, 'withdrawn');
-      assert.equal((await admin('PUT', '/api/v1/federation/peers/FK', { name: '（测试）', base_url: `http://127.0.0.1:${fk.address().port}`, keys: [fkKey.publicKey.export({ format: 'jwk' }).x], status: 'suspended' })).status, 200);
+      const done = await until(made.json.id, (x) => x.state === 'done', 'good: the fetch from FK ends');
+      assert.equal(done.imported, 1);
+      // Suspended, FK's outcome stays listed for the person but no rule counts it (checked below).
+      assert.equal((await admin('PUT', '/api/v1/federation/peers/FK', { ...fkPeer, status: 'suspended' })).status, 200);
     } finally {
       fk.close();
     }
@@ -400,6 +441,13 @@ describe('four credit banks as four processes exchange a person\'s records with 
     assert.ok(used.some((id) => fromJs.has(id)), 'outcomes imported from JS count');
     assert.ok(!used.some((id) => fromZj.has(id)), 'outcomes imported from ZJ do not');
     for (const id of used.filter((x) => fromJs.has(x))) assert.equal(audit.outcomes[id].node_id, 'JS');
+    // While SH suspends JS, nothing imported from JS counts.
+    const jsPeer = (await city('GET', '/api/v1/federation/peers/JS')).json;
+    const jsBody = { name: jsPeer.name, base_url: jsPeer.base_url, keys: jsPeer.keys.map((k) => k.x) };
+    assert.equal((await city('PUT', '/api/v1/federation/peers/JS', { ...jsBody, status: 'suspended' })).status, 200);
+    const suspended = (await me('GET', `/api/v1/me/programmes/${programme.id}/audit`)).json;
+    assert.ok(!suspended.group_credits.some((g) => g.rule?.id === published.json.id), 'not while JS is suspended');
+    assert.equal((await city('PUT', '/api/v1/federation/peers/JS', { ...jsBody, status: 'active' })).status, 200);
     // The same rule recognising AH alone (where the person holds nothing) does not apply: the
     // person's many community courses from JS and ZJ count for nothing under it.
     const ahOnly = await staff('POST', `/api/v1/transfer/programmes/${programme.id}/rules`,

@@ -16,6 +16,7 @@
 
 #include "base/id.h"
 #include "federation/federation.h"
+#include "federation/federation_int.h"
 #include "http/fetch.h"
 
 static const char *const LOCAL_HOSTS[] = { "127.0.0.1", "localhost" };
@@ -932,7 +933,16 @@ static void test_external_list_is_the_persons_own_by_award_date(void **state)
 	assert_string_equal(jstr(x, "kind"), "academic_credit");
 	assert_string_equal(jstr(x, "awarded_on"), "2024-01-15");
 	assert_string_equal(jstr(x, "fetch_id"), jstr(mine, "id"));
-	assert_string_equal(jstr(x, "jws"), "h.p.s");
+	/* The list leaves the credentials' text out; one outcome has it. */
+	assert_null(json_object_get(x, "jws"));
+	assert_int_equal(json_integer_value(json_object_get(page, "total")), 2);
+	json_t *one = NULL;
+	assert_ok(fed_external_get(f->st, person_ids[0], "x-2", &one));
+	assert_string_equal(jstr(one, "jws"), "h.p.s");
+	assert_string_equal(jstr(one, "title"), "大学物理");
+	json_decref(one);
+	assert_int_equal(fed_external_get(f->st, person_ids[1], "x-2", &one), LL_NOT_FOUND);
+	ll_error_clear();
 	assert_true(json_is_null(json_object_get(x, "level")));
 	assert_true(json_is_null(json_object_get(x, "hours")));
 	assert_true(json_real_value(json_object_get(x, "credits")) == 2.5);
@@ -1028,6 +1038,21 @@ static void test_access_log_keeps_one_row_a_fetch_and_direction(void **state)
 	json_decref(page);
 	assert_ok(fed_access_list(f->st, person_ids[2], &page));
 	assert_int_equal(json_array_size(json_object_get(page, "items")), 0);
+	json_decref(page);
+
+	/* A peer that names the same fetch for another person: that person gets a row of their own, and
+	 * the first person's row counts nothing of it. */
+	struct fed_access d = a;
+	d.person_id = person_ids[2];
+	d.records = 5;
+	access_ok(f, &d);
+	assert_ok(fed_access_list(f->st, person_ids[2], &page));
+	assert_int_equal(json_array_size(json_object_get(page, "items")), 1);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(json_object_get(page, "items"), 0), "records")), 5);
+	json_decref(page);
+	assert_ok(fed_access_list(f->st, person_ids[0], &page));
+	items = json_object_get(page, "items");
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(items, 1), "records")), 1);
 	json_decref(page);
 }
 
@@ -1206,6 +1231,74 @@ static void test_run_due_retries_a_peer_that_does_not_answer(void **state)
 	json_decref(fetch);
 }
 
+/* A record of JS for outcome o, as a verified page gives it. */
+static struct fed_record record(const char *o, const char *entry)
+{
+	return (struct fed_record){ .outcome_id = o, .entry_id = entry, .credential_id = "urn:uuid:c", .kid = "k",
+				    .jws = "h.p.s", .kind = "academic_credit", .title = o, .awarded_on = "2025-01-01",
+				    .level = -1, .credits_milli = 2000, .hours_milli = -1 };
+}
+
+static void test_run_imports_only_while_it_holds_its_lease_and_forgets_what_the_peer_no_longer_gives(void **state)
+{
+	struct fx *f = *state;
+	peers(f);
+	json_t *made = fetch_ok(f, 0, "JS", T0);
+	struct fed_run r;
+	bool is_claimed = false;
+	assert_ok(fed_run_claim(f->st, T0 + 1, &r, &is_claimed));
+	assert_true(is_claimed);
+	assert_string_equal(r.id, jstr(made, "id"));
+	/* Claimed: another run finds nothing due. */
+	struct fed_run other;
+	bool is_other = true;
+	assert_ok(fed_run_claim(f->st, T0 + 2, &other, &is_other));
+	assert_false(is_other);
+	const struct fed_record page1[] = { record("o-1", "e-1"), record("o-2", "e-2") };
+	int64_t imported = 0;
+	assert_ok(fed_run_import(f->st, &r, page1, 2, 5, &imported));
+	assert_int_equal(imported, 2);
+	assert_int_equal(r.after, 5);
+	/* Taken over by another server (its lease is another's now): nothing of the page is kept. */
+	int64_t mine = r.lease;
+	assert_int_equal(sql(f->st, "UPDATE federation_fetches SET next_at = next_at + 1 WHERE id = $1",
+			     SP(SV_TEXT(r.id)), NULL, NULL),
+			 1);
+	const struct fed_record page2[] = { record("o-3", "e-3") };
+	assert_int_equal(fed_run_import(f->st, &r, page2, 1, -1, &imported), LL_CONFLICT);
+	ll_error_clear();
+	assert_int_equal(fed_run_lease(f->st, &r), LL_CONFLICT);
+	ll_error_clear();
+	assert_int_equal(count_rows(f->st, "external_outcomes"), 2);
+	/* Given back: the last page ends the fetch; an outcome of an earlier fetch that the peer no
+	 * longer gives is forgotten, one it gave again is kept. */
+	assert_int_equal(sql(f->st, "UPDATE federation_fetches SET next_at = $2 WHERE id = $1",
+			     SP(SV_TEXT(r.id), SV_I64(mine)), NULL, NULL),
+			 1);
+	assert_ok(fed_run_import(f->st, &r, page2, 1, -1, &imported));
+	json_t *done = fetch_now(f, r.id);
+	assert_string_equal(jstr(done, "state"), "done");
+	assert_int_equal(json_integer_value(json_object_get(done, "received")), 3);
+	json_decref(done);
+	assert_int_equal(count_rows(f->st, "external_outcomes"), 3);
+	/* A second fetch that gives o-1 and o-3 only: o-2 is gone, the others stay as they were. */
+	json_t *again = fetch_ok(f, 0, "JS", T0 + HOUR_US);
+	assert_ok(fed_run_claim(f->st, T0 + HOUR_US + 1, &r, &is_claimed));
+	assert_true(is_claimed);
+	const struct fed_record page3[] = { record("o-1", "e-1"), record("o-3", "e-3") };
+	assert_ok(fed_run_import(f->st, &r, page3, 2, -1, &imported));
+	assert_int_equal(imported, 0);
+	assert_int_equal(count_rows(f->st, "external_outcomes"), 2);
+	json_t *page = NULL;
+	assert_ok(fed_external_list(f->st, person_ids[0], &page));
+	const json_t *items = json_object_get(page, "items");
+	for (size_t i = 0; i < json_array_size(items); i++)
+		assert_string_not_equal(jstr(json_array_get(items, i), "outcome_id"), "o-2");
+	json_decref(page);
+	json_decref(again);
+	json_decref(made);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup_exchange, teardown_ledger)
@@ -1229,6 +1322,7 @@ int main(void)
 		T(test_run_due_expires_a_fetch_whose_consent_ended),
 		T(test_run_due_fails_without_a_regional_key_and_waits_for_next_at),
 		T(test_run_due_retries_a_peer_that_does_not_answer),
+		T(test_run_imports_only_while_it_holds_its_lease_and_forgets_what_the_peer_no_longer_gives),
 	};
 #undef T
 	int failed = ledger_fixture_run("federation exchange", tests, sizeof(tests) / sizeof(tests[0]));

@@ -9,7 +9,8 @@
 -- * external_outcomes: outcomes a peer holds, imported with their signed credentials and where
 --   they came from. Only a newer fetch from the same peer changes one; nothing here edits them.
 -- * federation_access: every cross-node access to a person's records, on both nodes: 'out' when
---   this node asked a peer, 'in' when a peer asked this node; one row per fetch.
+--   this node asked a peer, 'in' when a peer asked this node; one row per fetch and person (a
+--   peer names its fetch; whoever it asks about gets a row of their own).
 ALTER TABLE persons ADD COLUMN region_hash BYTEA;
 CREATE UNIQUE INDEX persons_region ON persons (region_hash);
 
@@ -37,6 +38,9 @@ CREATE TABLE federation_fetches (
 );
 CREATE INDEX federation_fetches_person ON federation_fetches (person_id, created_at);
 CREATE INDEX federation_fetches_due ON federation_fetches (state, next_at);
+-- One fetch under way per person and peer, whoever asks at the same time.
+CREATE UNIQUE INDEX federation_fetches_under_way ON federation_fetches (person_id, node_id)
+    WHERE state IN ('queued', 'running', 'retrying');
 
 CREATE TABLE external_outcomes (
     id TEXT PRIMARY KEY,
@@ -75,6 +79,6 @@ CREATE TABLE federation_access (
     records BIGINT NOT NULL,
     first_at BIGINT NOT NULL,
     last_at BIGINT NOT NULL,
-    PRIMARY KEY (node_id, fetch_id, direction)
+    PRIMARY KEY (node_id, fetch_id, direction, person_id)
 );
 CREATE INDEX federation_access_person ON federation_access (person_id, last_at);

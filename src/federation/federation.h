@@ -94,7 +94,7 @@ struct ll_tx;
 enum ll_err fed_subjects_catch_up(struct ll_store *st, const struct ll_keys *keys, int64_t *ret_n);
 /* The person whose ID number has the regional hash hash, filling in hashes first when none has. */
 enum ll_err fed_subject_find(struct ll_store *st, const struct ll_keys *keys, const unsigned char hash[32],
-			     char person_id[64], bool *ret_is_found);
+			     char ret_person_id[64], bool *ret_is_found);
 /* The regional hash of person_id's ID number; LL_NO_REGION_KEY without a regional key. */
 enum ll_err fed_subject_hash(struct ll_store *st, const struct ll_keys *keys, const char *person_id,
 			     unsigned char ret_hash[32]);

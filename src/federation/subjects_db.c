@@ -121,21 +121,28 @@ static enum ll_err check_txn(struct ll_tx *tx, void *ctx)
 
 enum ll_err fed_subjects_catch_up(struct ll_store *st, const struct ll_keys *keys, int64_t *ret_n)
 {
-	*ret_n = 0;
-	if (!keys->has_region)
+	if (!keys->has_region) {
+		*ret_n = 0;
 		return LL_OK;
+	}
 	struct catch_up c = { .keys = keys };
 	fingerprint(keys, c.fingerprint);
 	enum ll_err err = store_run(st, STORE_READ, "region hashes check", check_txn, &c);
-	if (err != LL_OK || (c.is_same_key && !c.done))
-		return err;
-	err = store_run(st, STORE_WRITE, "region key", key_txn, &c);
+	if (err == LL_OK && c.is_same_key && !c.done) {
+		*ret_n = 0;
+		return LL_OK;
+	}
+	if (err == LL_OK)
+		err = store_run(st, STORE_WRITE, "region key", key_txn, &c);
+	int64_t n = 0;
 	do {
 		if (err == LL_OK)
 			err = store_run(st, STORE_WRITE, "region hashes", batch_txn, &c);
 		if (err == LL_OK)
-			*ret_n += c.done;
+			n += c.done;
 	} while (err == LL_OK && c.done == CATCH_UP_BATCH);
+	if (err == LL_OK)
+		*ret_n = n;
 	return err;
 }
 
@@ -159,7 +166,7 @@ static enum ll_err find_txn(struct ll_tx *tx, void *ctx)
 }
 
 enum ll_err fed_subject_find(struct ll_store *st, const struct ll_keys *keys, const unsigned char hash[32],
-			     char person_id[64], bool *ret_is_found)
+			     char ret_person_id[64], bool *ret_is_found)
 {
 	struct find f = { .hash = hash };
 	enum ll_err err = store_run(st, STORE_READ, "region subject", find_txn, &f);
@@ -171,10 +178,12 @@ enum ll_err fed_subject_find(struct ll_store *st, const struct ll_keys *keys, co
 		err = fed_subjects_catch_up(st, keys, &n);
 	if (is_missed && err == LL_OK)
 		err = store_run(st, STORE_READ, "region subject", find_txn, &f);
-	*ret_is_found = err == LL_OK && f.person_id[0];
-	if (*ret_is_found)
-		snprintf(person_id, 64, "%s", f.person_id);
-	return err;
+	if (err != LL_OK)
+		return err;
+	if (f.person_id[0])
+		snprintf(ret_person_id, 64, "%s", f.person_id);
+	*ret_is_found = f.person_id[0] != '\0';
+	return LL_OK;
 }
 
 struct sealed {

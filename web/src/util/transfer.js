@@ -1,6 +1,9 @@
 // The learning overpass (立交桥) in the portal: programmes and their plans, conversion rules in
 // plain words, the progress of an audit group by group, and the words for the API's errors at
-// the field they name. Credits are kept in thousandths, as everywhere in Lifelong.
+// the field they name. Credits are kept in thousandths, as everywhere in Lifelong. Also this node's
+// mutual recognition (GET /api/v1/federation/recognition): its peers, named in the rules' words.
+import { reactive } from 'vue';
+import { ApiError } from '../api.js';
 import { i18n } from '../i18n.js';
 import { errorText } from './format.js';
 import { formatDay, fromMilli, kindName, levelName } from './ledger.js';
@@ -96,7 +99,64 @@ function resultWords(r) {
   return '';
 }
 
-// One condition of a rule: "2 项社区教育成果，学时不少于 16，5 年内取得".
+// ---- Mutual recognition ----
+
+// What a condition may name (src/transfer/transfer.h RULE_FROM_NODES_MAX): at most 8 node ids.
+export const FROM_NODES_MAX = 8;
+
+// This node's peers as the last answer of GET /api/v1/federation/recognition named them: node id
+// -> { name, status }. Reactive, so that words already shown take the names when they come.
+const peerBook = reactive({});
+let recognitionAsked = null; // the answer under way or come, shared by the page's parts
+
+// GET /api/v1/federation/recognition as it is now. The server lets browsers keep the public answer
+// for a minute, but the page that asks has often just changed it (a peer registered, a rule
+// approved in the queue): the browser is told to ask the server again, which api.js cannot say,
+// hence fetch itself here, with api.js's errors.
+async function fetchRecognition() {
+  let res;
+  try {
+    res = await fetch('/api/v1/federation/recognition', { headers: { Accept: 'application/json' }, cache: 'no-cache', credentials: 'same-origin' });
+  } catch (e) {
+    throw new ApiError(0, 'network', e && e.message);
+  }
+  const data = await res.json().catch(() => null);
+  if (!res.ok) {
+    const e = (data && data.error) || {};
+    throw new ApiError(res.status, e.code, e.message || res.statusText, e.field);
+  }
+  return data;
+}
+
+// This node's recognition agreements and the rules in force with the peers each recognises
+// (public); its peers' names are kept for peerName. Throws the API's error.
+export function loadRecognition() {
+  const asked = fetchRecognition().then((r) => {
+    for (const a of (r && r.agreements) || []) peerBook[a.node_id] = { name: a.name, status: a.status };
+    return r;
+  });
+  recognitionAsked = asked;
+  asked.catch(() => {
+    if (recognitionAsked === asked) recognitionAsked = null; // asked again next time
+  });
+  return asked;
+}
+
+// The peers' names for the rules' words: asked once (or taken from the answer another part of the
+// page asked for); without them, the words name the node ids.
+export function knowPeers() {
+  return (recognitionAsked || loadRecognition()).catch(() => null);
+}
+
+// A peer of this node for people: "江苏省终身教育学分银行（JS）", or "JS 学分银行" when its name is
+// not known (not registered here, or not asked yet).
+export function peerName(id) {
+  const p = peerBook[id];
+  return p && p.name ? t('transfer.words.nodeNamed', { name: p.name, id }) : t('transfer.words.nodeId', { id });
+}
+
+// One condition of a rule: "2 项社区教育成果，学时不少于 16，5 年内取得", and the peers whose
+// imported outcomes it accepts: "…（另认可江苏省终身教育学分银行（JS）的成果）".
 export function conditionText(c, levels = []) {
   const n = c.count || 1;
   const parts = [n > 1 ? t('transfer.words.countKind', { n, kind: kindName(c.kind) }) : t('transfer.words.oneKind', { kind: kindName(c.kind) })];
@@ -105,7 +165,9 @@ export function conditionText(c, levels = []) {
   if (c.min_result) parts.push(resultWords(c.min_result));
   if (c.min_hours_milli !== undefined && c.min_hours_milli !== null) parts.push(t('transfer.words.hours', { hours: fromMilli(c.min_hours_milli) || '0' }));
   if (c.within_years) parts.push(t('transfer.words.within', { n: c.within_years }, c.within_years));
-  return parts.filter(Boolean).join(t('transfer.words.sep'));
+  const text = parts.filter(Boolean).join(t('transfer.words.sep'));
+  const nodes = c.from_nodes || [];
+  return nodes.length ? text + t('transfer.words.fromNodes', { nodes: nodes.map(peerName).join(t('transfer.words.listSep')) }) : text;
 }
 
 // One grant of a rule, with the course's or the group's name from the plan when it is known.
@@ -246,6 +308,10 @@ export function transferErrorText(e, { rules } = {}) {
   const f = planPath(e.field);
   const last = f.replace(/\[\d+\]/g, '').split('.').pop();
   const k = (key, p) => t('transfer.errors.' + key, p);
+  if (last === 'from_nodes') {
+    if (e.code === 'too_long') return k('fromNodesMax', { max: FROM_NODES_MAX });
+    if (e.code === 'invalid_value') return k(/twice/.test(e.message || '') ? 'fromNodesTwice' : 'fromNodes');
+  }
   switch (e.code) {
     case 'rule_contradicts': {
       const m = UUID.exec(e.message || '');

@@ -454,6 +454,36 @@ test('where this node cannot exchange records, or has no peer to ask, the page s
   }
 });
 
+test('a person with more imported outcomes than the list gives is told how many are listed of how many', { skip }, async () => {
+  const b = await openBrowser();
+  try {
+    const { page } = b;
+    // The real list, answered as if it were the newest of 5,000 more (the API lists at most 2,000).
+    const list = (u) => u.pathname === '/api/v1/me/external-outcomes';
+    await page.route(
+      list,
+      async (route) => {
+        const res = await route.fetch();
+        const body = await res.json();
+        return route.fulfill({ response: res, json: { ...body, total: body.items.length + 5000 } });
+      },
+    );
+    await openRecords(page);
+    const more = page.locator('[data-test=fr-external] [data-test=external-more]');
+    await more.waitFor();
+    assert.match(await text(more), /^这里列出最近获得的 \d+ 项，共 5,00\d 项。$/);
+    await page.goto(`${BASE}/me/transcript`);
+    await page.locator('[data-test=external-more]').waitFor();
+    await page.unroute(list);
+    await page.reload();
+    await page.locator('[data-test=external-item]').first().waitFor();
+    assert.equal(await page.locator('[data-test=external-more]').count(), 0, 'not when all are listed');
+    assert.deepEqual(b.errors, []);
+  } finally {
+    await b.close();
+  }
+});
+
 test('the page in English', { skip }, async () => {
   const b = await openBrowser();
   try {

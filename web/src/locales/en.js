@@ -2056,6 +2056,7 @@ export default {
       sourceName: '{name} ({id})',
       importedAt: 'Imported at',
       kid: 'Signing key',
+      more: 'The {shown} most recently awarded of {total} are listed here.',
     },
     access: {
       title: 'Who accessed my records',

@@ -2056,6 +2056,7 @@ export default {
       sourceName: '{name}（{id}）',
       importedAt: '导入时间',
       kid: '签名密钥',
+      more: '这里列出最近获得的 {shown} 项，共 {total} 项。',
     },
     access: {
       title: '谁访问了我的记录',

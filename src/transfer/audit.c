@@ -699,7 +699,8 @@ static json_t *named_outcomes(const struct search *s)
 		put_s(one, "code", x->code);
 		put_s(one, "result", x->result);
 		put_s(one, "awarded_on", x->awarded_on);
-		put_s(one, "node_id", x->node_id);
+		if (x->node_id)   /* imported from a peer: which one */
+			put_s(one, "node_id", x->node_id);
 		json_object_set_new(o, x->id, one);
 	}
 	return o;

@@ -218,8 +218,8 @@ struct audit_input {
  *               "message_en","outcome_id"?}]}]  (the rules applied, and those the person has an
  *               outcome of a condition's kind and code for: the ones that could have applied),
  *    "rules_unrelated": the number of the other rules,
- *    "outcomes": {"<outcome id>": {"kind","title","code","result","awarded_on"}} for every outcome
- *                the report names,
+ *    "outcomes": {"<outcome id>": {"kind","title","code","result","awarded_on"}, and "node_id" for
+ *                one imported from a peer} for every outcome the report names,
  *    "unused_transfers": [{"id","reason"}], "is_search_truncated": bool}
  * LL_AUDIT_TOO_LARGE when the input passes the caps above. */
 enum ll_err transfer_audit(const struct audit_input *in, json_t **ret_report);

@@ -16,9 +16,11 @@
 #include "credentials_db.h"
 
 static const struct store_stmt PERSON = { "transcript person", "SELECT name, account_no FROM persons WHERE id = $1" };
+/* A credential of an entry is its person's: looked for by the entry alone (credentials_entry), not
+ * among all the person's credentials. */
 static const struct store_stmt CURRENT_BADGE = {
 	"transcript badge",
-	"SELECT id, jws FROM credentials WHERE person_id = $1 AND entry_id = $2 AND type = 'OpenBadgeCredential' "
+	"SELECT id, jws FROM credentials WHERE entry_id = $1 AND type = 'OpenBadgeCredential' "
 	"ORDER BY issued_at DESC, id DESC LIMIT 1"
 };
 static const struct store_stmt SUPERSEDED = { "transcript entry superseded",
@@ -94,7 +96,7 @@ static enum ll_err read_txn(struct ll_tx *tx, void *ctx)
 		}
 		r->parts[i].entry_id = e.id;
 		r->parts[i].title = e.o.title;
-		err = store_exec(tx, &CURRENT_BADGE, SP(SV_TEXT(r->person_id), SV_TEXT(r->parts[i].entry_id)), badge_row,
+		err = store_exec(tx, &CURRENT_BADGE, SP(SV_TEXT(r->parts[i].entry_id)), badge_row,
 				 &r->parts[i]);
 	}
 	if (err == LL_OK)

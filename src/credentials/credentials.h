@@ -188,8 +188,8 @@ enum ll_err cred_issue_badge(struct ll_store *st, const struct ll_keys *keys, co
 			     const char *person_id, const char *outcome_id, json_t **ret_obj);
 /* Issues the person's outcomes outcome_ids (n of them) as cred_issue_badge does each, committed
  * together: ret_objs[i] is outcome i's credential, or NULL when the person holds no current
- * version of it or it changed while it was issued. An error only when they could not be issued at
- * all (then none is). */
+ * version of it or it changed while it was issued; each the caller's. An error only when they
+ * could not be issued at all (then none is). */
 enum ll_err cred_issue_badges(struct ll_store *st, const struct ll_keys *keys, const struct cred_issuer *iss,
 			      const char *person_id, const char *const *outcome_ids, int n, json_t **ret_objs);
 /* Issues a CLR 2.0 transcript of the person's outcomes outcome_ids (a JSON array of 1 to
@@ -202,8 +202,8 @@ enum ll_err cred_issue_clr(struct ll_store *st, const struct ll_keys *keys, cons
 			   const char *person_id, const json_t *outcome_ids, json_t **ret_obj);
 /* The person's current outcomes recorded after their person_seq after (0: from the first), at
  * most limit, each as its Open Badges credential: the newest one for the outcome's current version,
- * or one issued now. *ret_page: {"items": [{"outcome_id", "entry_id", "seq", "jws"}], "next": the
- * after of the next page, or null at the end}. */
+ * or one issued now. *ret_page (the caller's): {"items": [{"outcome_id", "entry_id", "seq", "jws"}],
+ * "next": the after of the next page, or null at the end}. */
 enum ll_err cred_badges_of_person(struct ll_store *st, const struct ll_keys *keys, const struct cred_issuer *iss,
 				  const char *person_id, int64_t after, int limit, json_t **ret_page);
 /* The person's credentials, newest first, without their text: {"items": [{"id", "type",

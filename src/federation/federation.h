@@ -99,7 +99,7 @@ enum ll_err fed_subject_find(struct ll_store *st, const struct ll_keys *keys, co
 enum ll_err fed_subject_hash(struct ll_store *st, const struct ll_keys *keys, const char *person_id,
 			     unsigned char ret_hash[32]);
 
-/* ---- Cross-node access to a person's records, logged on both nodes ---- */
+/* ---- Cross-node access to a person's records, logged on both nodes (the list is the caller's) ---- */
 
 struct fed_access {
 	const char *node_id;            /* the other node */
@@ -117,7 +117,8 @@ enum ll_err fed_access_log(struct ll_tx *tx, const struct fed_access *a);
  * "consent_until", "requests", "records", "first_at", "last_at"}]}. */
 enum ll_err fed_access_list(struct ll_store *st, const char *person_id, json_t **ret_page);
 
-/* ---- Fetches of a person's records from peers (fetch_db.c, fetcher.c) ---- */
+/* ---- Fetches of a person's records from peers (fetch_db.c, fetcher.c) ----
+ * Every JSON result below is the caller's (json_decref). */
 
 struct fed_records_in {
 	const char *subject, *purpose, *fetch_id;

@@ -181,6 +181,18 @@ static void add_persons(struct fx *f, int first, int count)
 	assert_ok(store_run(f->st, STORE_WRITE, "test persons", new_persons_txn, &p));
 }
 
+/* Person serial (made by add_persons) has the regional hash of their ID number under keys. */
+static void assert_added_hashed(struct fx *f, int serial, const struct ll_keys *keys)
+{
+	unsigned char got[32], want[32];
+	char number[ID_NUMBER_LEN + 1], id[32];
+	number_of(serial, number);
+	snprintf(id, sizeof(id), "person-%d", serial);
+	assert_true(stored_hash(f, id, got));
+	region_hash(keys, number, want);
+	assert_memory_equal(got, want, 32);
+}
+
 static void test_catch_up_fills_every_missing_hash_once(void **state)
 {
 	struct fx *f = *state;
@@ -210,12 +222,7 @@ static void test_catch_up_fills_every_missing_hash_once(void **state)
 	assert_int_equal(without_hash(f), 1);
 	assert_int_equal(catch_up(f, g_region_a), 1);
 	assert_int_equal(without_hash(f), 0);
-	unsigned char got[32], want[32];
-	char number[ID_NUMBER_LEN + 1];
-	number_of(100, number);
-	assert_true(stored_hash(f, "person-100", got));
-	region_hash(g_region_a, number, want);
-	assert_memory_equal(got, want, 32);
+	assert_added_hashed(f, 100, g_region_a);
 	assert_hashes_under(f, g_region_a);
 }
 
@@ -230,12 +237,7 @@ static void test_catch_up_counts_every_person_across_batches(void **state)
 	assert_int_equal(catch_up(f, g_region_a), 1203);
 	assert_int_equal(without_hash(f), 0);
 	assert_int_equal(catch_up(f, g_region_a), 0);
-	unsigned char got[32], want[32];
-	char number[ID_NUMBER_LEN + 1];
-	number_of(6202, number);
-	assert_true(stored_hash(f, "person-6202", got));
-	region_hash(g_region_a, number, want);
-	assert_memory_equal(got, want, 32);
+	assert_added_hashed(f, 6202, g_region_a);
 	assert_hashes_under(f, g_region_a);
 }
 

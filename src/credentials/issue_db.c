@@ -26,15 +26,14 @@ static const struct store_stmt CREDENTIAL_INSERT = {
 	"INSERT INTO credentials (id, person_id, type, outcome_id, entry_id, kid, title, issued_at, jws, status_index) "
 	"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
 };
-static const struct store_stmt CREDENTIAL_ENTRY = {
-	"credential entry", "INSERT INTO credential_entries (credential_id, entry_id) VALUES ($1, $2)"
-};
 static const struct store_stmt SUPERSEDED = { "credential entry superseded",
 					      "SELECT COUNT(*) FROM ledger_entries WHERE supersedes = $1" };
-/* What a list shows of a credential, records being how many ledger entries it speaks for. */
+/* What a list shows of a credential, records being how many ledger entries it speaks for: a
+ * badge's own, or a transcript's in credential_entries. */
 #define SUMMARY_COLUMNS                                                                                           \
 	"c.id, c.type, c.outcome_id, c.entry_id, c.kid, c.title, c.issued_at, "                                   \
-	"(SELECT COUNT(*) FROM credential_entries ce WHERE ce.credential_id = c.id)"
+	"CASE WHEN c.entry_id IS NULL THEN (SELECT COUNT(*) FROM credential_entries ce WHERE ce.credential_id = c.id) " \
+	"ELSE 1 END"
 static const struct store_stmt CREDENTIAL_LIST = {
 	"credential list",
 	"SELECT " SUMMARY_COLUMNS " FROM credentials c WHERE c.person_id = $1 ORDER BY c.issued_at DESC, c.id DESC LIMIT 500"
@@ -109,7 +108,7 @@ struct issue_ctx {
 	bool is_failed_together;
 };
 
-/* One credential's part of a group's transaction: its entry still current, and its rows. A
+/* One credential's part of a group's transaction: its entry still current, and its row. A
  * refusal of this credential alone is x->refusal, with nothing of it written; anything else fails
  * the transaction. */
 static enum ll_err issue_one(struct ll_tx *tx, struct issue_ctx *x)
@@ -128,14 +127,11 @@ static enum ll_err issue_one(struct ll_tx *tx, struct issue_ctx *x)
 		ll_error_clear();
 		return LL_OK;
 	}
-	err = store_exec(tx, &CREDENTIAL_INSERT,
-			 SP(SV_TEXT(x->id), SV_TEXT(s->person_id), SV_TEXT(CRED_TYPE_BADGE), SV_TEXT(s->outcome_id),
-			    SV_TEXT(s->entry.id), SV_TEXT(s->key.kid), SV_TEXT(s->entry.o.title), SV_I64(x->now),
-			    SV_TEXT(x->jws), SV_I64(x->status_index)),
-			 NULL, NULL);
-	if (err == LL_OK)
-		err = store_exec(tx, &CREDENTIAL_ENTRY, SP(SV_TEXT(x->id), SV_TEXT(s->entry.id)), NULL, NULL);
-	return err;
+	return store_exec(tx, &CREDENTIAL_INSERT,
+			  SP(SV_TEXT(x->id), SV_TEXT(s->person_id), SV_TEXT(CRED_TYPE_BADGE), SV_TEXT(s->outcome_id),
+			     SV_TEXT(s->entry.id), SV_TEXT(s->key.kid), SV_TEXT(s->entry.o.title), SV_I64(x->now),
+			     SV_TEXT(x->jws), SV_I64(x->status_index)),
+			  NULL, NULL);
 }
 
 /* ---- Group commit ----

@@ -11,18 +11,20 @@
 #include "credentials.h"
 #include "credentials_db.h"
 
+/* A credential is revoked once any entry it speaks for is superseded: a badge's own entry, or one
+ * of a transcript's in credential_entries. */
+#define SUPERSEDED_ENTRY                                                                                          \
+	"(EXISTS (SELECT 1 FROM ledger_entries e WHERE e.supersedes = c.entry_id) "                               \
+	"OR EXISTS (SELECT 1 FROM credential_entries ce JOIN ledger_entries e ON e.supersedes = ce.entry_id "    \
+	"WHERE ce.credential_id = c.id))"
 static const struct store_stmt REVOKED_IN = {
 	"credential status list",
-	"SELECT c.status_index FROM credentials c WHERE c.status_index >= $1 AND c.status_index < $2 "
-	"AND EXISTS (SELECT 1 FROM credential_entries ce JOIN ledger_entries e ON e.supersedes = ce.entry_id "
-	"WHERE ce.credential_id = c.id)"
+	"SELECT c.status_index FROM credentials c WHERE c.status_index >= $1 AND c.status_index < $2 AND " SUPERSEDED_ENTRY
 };
 static const struct store_stmt LAST_INDEX = { "credential status last",
 					      "SELECT COALESCE(MAX(status_index), -1) FROM credentials" };
 static const struct store_stmt IS_REVOKED = {
-	"credential status one",
-	"SELECT COUNT(*) FROM credentials c JOIN credential_entries ce ON ce.credential_id = c.id "
-	"JOIN ledger_entries e ON e.supersedes = ce.entry_id WHERE c.status_index = $1"
+	"credential status one", "SELECT COUNT(*) FROM credentials c WHERE c.status_index = $1 AND " SUPERSEDED_ENTRY
 };
 
 static enum ll_err i64_row(const struct store_row *row, void *ctx)

@@ -17,6 +17,7 @@
 #include "../base/log.h"
 #include "../base/strmap.h"
 #include "ledger_db.h"
+#include "node_cache.h"
 
 /* A new tree head is signed at most this often unless a proof needs one. */
 #define STH_MIN_INTERVAL_US 1000000
@@ -184,21 +185,38 @@ static enum ll_err node_row(const struct store_row *row, void *ctx)
 	return LL_OK;
 }
 
+/* The stored tree as a transaction reads it, with the nodes it read kept in memory when they are
+ * surely committed. */
+struct stored_nodes {
+	struct ll_tx *tx;
+	struct node_cache *cache;
+};
+
 static enum ll_err node_read(void *ctx, unsigned level, uint64_t index, unsigned char out[MERKLE_HASH_BYTES])
 {
-	struct node_read_ctx c = { .tx = ctx, .out = out };
+	struct stored_nodes *s = ctx;
+	if (s->cache && node_cache_get(s->cache, level, index, out))
+		return LL_OK;
+	struct node_read_ctx c = { .tx = s->tx, .out = out };
 	enum ll_err err = level == 0 ? store_exec(c.tx, &LEAF_GET, SP(SV_I64((int64_t)index)), node_row, &c)
 				     : store_exec(c.tx, &NODE_GET, SP(SV_I64(node_last_leaf(level, index)), SV_I64(level)),
 						  node_row, &c);
 	if (err == LL_OK && !c.is_found)
 		err = ll_fail(LL_LEDGER_BROKEN, NULL, "tree node (level %u, index %llu) is missing", level,
 			      (unsigned long long)index);
+	if (err == LL_OK && s->cache)
+		node_cache_put(s->cache, level, index, out);
 	return err;
 }
 
-static struct merkle_leaves stored_tree(struct ll_tx *tx)
+/* The leaves of the stored tree, read through s (the caller's, kept while the result is used).
+ * Only a reading transaction's nodes go into the cache: a writer's own may yet roll back. */
+static struct merkle_leaves stored_tree(struct ll_tx *tx, struct stored_nodes *s)
 {
-	return (struct merkle_leaves){ .node = node_read, .ctx = tx };
+	*s = (struct stored_nodes){ .tx = tx };
+	if (store_tx_mode(tx) == STORE_READ)
+		s->cache = node_cache_of(store_tx_store(tx));
+	return (struct merkle_leaves){ .node = node_read, .ctx = s };
 }
 
 enum ll_err ledger_i64_row(const struct store_row *row, void *ctx)
@@ -551,7 +569,8 @@ enum ll_err ledger_append_ex(struct ll_tx *tx, struct ledger_entry *entries, int
 	if (!(flags & LEDGER_APPEND_NEW_PERSONS) && (err = heads_fetch(tx, entries, n, kept, &fetched)) != LL_OK)
 		goto out;
 	struct merkle_frontier f;
-	struct merkle_leaves tree = stored_tree(tx);
+	struct stored_nodes nodes;
+	struct merkle_leaves tree = stored_tree(tx, &nodes);
 	err = merkle_frontier_from_nodes(&f, first, &tree);
 	if (err != LL_OK)
 		goto out;
@@ -635,7 +654,8 @@ static enum ll_err sth_current_txn(struct ll_tx *tx, void *ctx)
 		return LL_OK;
 	struct merkle_sth sth = { .tree_size = (uint64_t)size, .timestamp_us = now };
 	struct merkle_frontier f;
-	struct merkle_leaves tree = stored_tree(tx);
+	struct stored_nodes nodes;
+	struct merkle_leaves tree = stored_tree(tx, &nodes);
 	if ((err = merkle_frontier_from_nodes(&f, sth.tree_size, &tree)) != LL_OK)
 		return err;
 	merkle_frontier_root(&f, sth.root_hash);
@@ -681,7 +701,8 @@ enum ll_err ledger_proof_tx(struct ll_tx *tx, uint64_t seq, struct merkle_sth *r
 	enum ll_err err = sth_current_txn(tx, &c);
 	if (err != LL_OK || c.is_to_sign)
 		return err;
-	struct merkle_leaves tree = stored_tree(tx);
+	struct stored_nodes nodes;
+	struct merkle_leaves tree = stored_tree(tx, &nodes);
 	err = merkle_inclusion_proof(&tree, c.sth.tree_size, seq, ret_proof);
 	if (err == LL_OK) {
 		*ret_sth = c.sth;
@@ -708,7 +729,8 @@ static enum ll_err proof_txn(struct ll_tx *tx, void *ctx)
 	if (c->b > (uint64_t)size)
 		return ll_fail(LL_OUT_OF_RANGE, c->is_consistency ? "second" : "tree_size",
 			       "the log holds %lld entries", (long long)size);
-	struct merkle_leaves tree = stored_tree(tx);
+	struct stored_nodes nodes;
+	struct merkle_leaves tree = stored_tree(tx, &nodes);
 	return c->is_consistency ? merkle_consistency_proof(&tree, c->a, c->b, &c->proof)
 				 : merkle_inclusion_proof(&tree, c->b, c->a, &c->proof);
 }

@@ -30,6 +30,7 @@ enum ll_err store_open(const char *url, const struct store_options *opt, struct 
 	pthread_mutex_init(&st->lock, NULL);
 	pthread_cond_init(&st->freed, NULL);
 	pthread_mutex_init(&st->blocks_lock, NULL);
+	pthread_mutex_init(&st->memo_lock, NULL);
 
 	if (strncmp(url, "sqlite:", 7) == 0 && url[7]) {
 		st->ops = &store_sqlite_ops;
@@ -73,6 +74,9 @@ struct ll_store *store_close(struct ll_store *st)
 {
 	if (!st)
 		return NULL;
+	for (int i = 0; i < STORE_MEMO_MAX; i++)
+		if (st->memos[i].name)
+			st->memos[i].release(st->memos[i].p);
 	struct pooled_conn *pc = st->idle;
 	while (pc) {
 		struct pooled_conn *next = pc->next;
@@ -82,6 +86,7 @@ struct ll_store *store_close(struct ll_store *st)
 	}
 	pthread_mutex_destroy(&st->lock);
 	pthread_mutex_destroy(&st->blocks_lock);
+	pthread_mutex_destroy(&st->memo_lock);
 	pthread_cond_destroy(&st->freed);
 	free(st->target);
 	free(st);
@@ -149,7 +154,7 @@ static enum ll_err run_on(struct ll_store *st, struct pooled_conn *pc, enum stor
 	int64_t t0 = clock_mono_us();
 	enum ll_err err;
 	for (int attempt = 0;; attempt++) {
-		struct ll_tx tx = { .st = st, .conn = pc->conn };
+		struct ll_tx tx = { .st = st, .conn = pc->conn, .mode = mode };
 		err = st->ops->begin(pc->conn, mode);
 		if (err == LL_OK) {
 			err = fn(&tx, ctx);
@@ -330,6 +335,31 @@ enum ll_err store_counter_take(struct ll_store *st, const char *name, int64_t bl
 		*ret_value = b->next++;
 	pthread_mutex_unlock(&st->blocks_lock);
 	return err;
+}
+
+enum store_mode store_tx_mode(const struct ll_tx *tx)
+{
+	return tx->mode;
+}
+
+void *store_memo(struct ll_store *st, const char *name, void *(*make)(struct ll_store *st), void (*release)(void *))
+{
+	void *p = NULL;
+	pthread_mutex_lock(&st->memo_lock);
+	for (int i = 0; i < STORE_MEMO_MAX; i++) {
+		struct store_memo *m = &st->memos[i];
+		if (m->name && strcmp(m->name, name) == 0) {
+			p = m->p;
+			break;
+		}
+		if (!m->name) {
+			if ((p = make(st)) != NULL)
+				*m = (struct store_memo){ .name = name, .p = p, .release = release };
+			break;
+		}
+	}
+	pthread_mutex_unlock(&st->memo_lock);
+	return p;
 }
 
 struct ll_store *store_tx_store(struct ll_tx *tx)

@@ -92,6 +92,16 @@ enum ll_err store_session_run(struct store_session *s, enum store_mode mode, con
 /* Gives the connection back; accepts NULL; returns NULL. */
 struct store_session *store_session_close(struct store_session *s);
 
+/* The mode tx was begun in: a STORE_READ transaction sees only what others committed. */
+enum store_mode store_tx_mode(const struct ll_tx *tx);
+
+/* What a module keeps beside an open store, found by name (a string constant of the module): the
+ * first call makes it with make(st), and store_close frees it with release() before it closes
+ * the pool. For memory of what never changes once committed (the ledger's tree nodes) or a
+ * session of one writer. Safe from any thread; NULL when make fails or every one of the store's
+ * few places is taken. */
+void *store_memo(struct ll_store *st, const char *name, void *(*make)(struct ll_store *st), void (*release)(void *));
+
 /* Runs one statement inside tx. on_row may be NULL. A unique-constraint violation returns
  * LL_CONFLICT (and in PostgreSQL aborts the transaction, so prefer ON CONFLICT DO NOTHING and
  * store_changes to detect duplicates). */

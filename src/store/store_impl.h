@@ -57,6 +57,7 @@ struct pooled_conn {
 };
 
 #define STORE_COUNTER_BLOCKS 8
+#define STORE_MEMO_MAX 4
 
 struct ll_store {
 	const struct store_engine_ops *ops;
@@ -77,11 +78,19 @@ struct ll_store {
 		char name[32];
 		int64_t next, end;
 	} blocks[STORE_COUNTER_BLOCKS];
+	/* What modules keep beside the store (store_memo). */
+	pthread_mutex_t memo_lock;
+	struct store_memo {
+		const char *name;
+		void *p;
+		void (*release)(void *p);
+	} memos[STORE_MEMO_MAX];
 };
 
 struct ll_tx {
 	struct ll_store *st;
 	struct store_conn *conn;
+	enum store_mode mode;
 	int64_t changes;
 };
 

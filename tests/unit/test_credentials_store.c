@@ -4,10 +4,10 @@
  * a person's own current outcome (recorded, listed, read back, and verified with this node's keys
  * or with its DID document), refusals that store nothing (another person's outcome, an unknown or
  * revoked one, none named, another person's credential), a corrected outcome issued for its newest
- * entry, a credential whose key row is gone or changed, and the node's ledger key, which verifies
- * tree heads but never a credential. Every case runs on SQLite and, when
- * LIFELONG_TEST_PG names a server, on PostgreSQL, from an empty migrated database
- * (ledger_fixture.h, credentials_fixture.h).
+ * entry, a credential whose key row is gone or changed, the node's ledger key, which verifies
+ * tree heads but never a credential, and migration 0019, which leaves credential_entries to
+ * transcripts. Every case runs on SQLite and, when LIFELONG_TEST_PG names a server, on
+ * PostgreSQL, from an empty migrated database (ledger_fixture.h, credentials_fixture.h).
  */
 #include <pthread.h>
 #include <sodium.h>
@@ -507,6 +507,8 @@ static void test_revoking_or_correcting_an_outcome_revokes_its_credentials(void 
 	assert_int_equal(index_of(json_object_get(ca, "credential")), 0);
 	assert_int_equal(index_of(json_object_get(cb, "credential")), 1);
 	assert_int_equal(index_of(json_object_get(cc, "credential")), 2);
+	/* A badge's entry is its own row's alone: what revokes it is found there. */
+	assert_int_equal(count_rows(f->st, "credential_entries"), 0);
 	unsigned char *bits = list_bits(f, &iss);
 	for (uint64_t i = 0; i < CRED_STATUS_LIST_BITS; i++)
 		if (cred_status_get(bits, CRED_STATUS_LIST_BYTES, i))
@@ -609,7 +611,78 @@ static void test_credentials_issued_at_once_each_get_their_own_index_and_verify(
 		}
 	}
 	assert_int_equal(count_rows(f->st, "credentials"), ISSUERS * ISSUES_EACH);
-	assert_int_equal(count_rows(f->st, "credential_entries"), ISSUERS * ISSUES_EACH);
+	/* a badge's entry is its own row's: credential_entries lists only a transcript's */
+	assert_int_equal(count_rows(f->st, "credential_entries"), 0);
+}
+
+/* ---- Migration 0019 ---- */
+
+/* 0019_credential_entries.sql leaves credential_entries to transcripts: a badge's row there,
+ * which issuing wrote until then, goes, and a transcript's rows stay. 0019 changes rows only, no
+ * table, so this case's database with the record of 0019 taken away is a database at version 18,
+ * and migrating it applies 0019 alone. Afterwards the badge is revoked through its own entry and
+ * the transcript through its rows. */
+static void test_migration_19_keeps_credential_entries_of_transcripts_only(void **state)
+{
+	struct fx *f = *state;
+	struct cred_issuer iss = issuer();
+	assert_ok(cred_keys_ensure(f->st, g_keys));
+	struct deposit_result a = credit_ok(f, 0, "高等数学", "row-1");
+	struct deposit_result b = credit_ok(f, 0, "线性代数", "row-2");
+	json_t *badge = badge_ok(f, &iss, 0, a.outcome_id);
+	const char *badge_id = jstr(badge, "id");
+	uint64_t badge_index = index_of(json_object_get(badge, "credential"));
+	/* The rows of version 18: the badge's entry listed too, and a transcript of both entries. */
+	sql(f->st, "INSERT INTO credential_entries (credential_id, entry_id) VALUES ($1, $2)",
+	    SP(SV_TEXT(badge_id), SV_TEXT(a.entry_id)), NULL, NULL);
+	sql(f->st,
+	    "INSERT INTO credentials (id, person_id, type, outcome_id, entry_id, kid, title, issued_at, jws, "
+	    "status_index) SELECT 'urn:uuid:test-clr', person_id, $1, NULL, NULL, kid, 'transcript', issued_at, jws, "
+	    "status_index + 1 FROM credentials WHERE id = $2",
+	    SP(SV_TEXT(CRED_TYPE_CLR), SV_TEXT(badge_id)), NULL, NULL);
+	sql(f->st, "INSERT INTO credential_entries (credential_id, entry_id) VALUES ('urn:uuid:test-clr', $1), "
+		   "('urn:uuid:test-clr', $2)",
+	    SP(SV_TEXT(a.entry_id), SV_TEXT(b.entry_id)), NULL, NULL);
+	assert_int_equal(count_rows(f->st, "credential_entries"), 3);
+
+	int version = 0, applied = -1;
+	assert_ok(store_schema_version(f->st, &version));
+	if (version != 19)
+		fail_msg("this case takes the database back to version 18 only while 0019 is the newest "
+			 "migration (the newest is %d): take it back to 18 another way", version);
+	assert_int_equal(sql(f->st, "DELETE FROM schema_migrations WHERE version = 19", SP_NONE, NULL, NULL), 1);
+	assert_ok(store_schema_version(f->st, &version));
+	assert_int_equal(version, 18);
+	assert_ok(store_migrate(f->st, &applied));
+	assert_int_equal(applied, 1);
+	assert_ok(store_schema_version(f->st, &version));
+	assert_int_equal(version, 19);
+
+	assert_int_equal(sql_i64(f->st, "SELECT COUNT(*) FROM credential_entries WHERE credential_id = $1",
+				 SP(SV_TEXT(badge_id))),
+			 0);
+	assert_int_equal(sql_i64(f->st,
+				 "SELECT COUNT(*) FROM credential_entries WHERE credential_id = 'urn:uuid:test-clr' "
+				 "AND entry_id IN ($1, $2)",
+				 SP(SV_TEXT(a.entry_id), SV_TEXT(b.entry_id))),
+			 2);
+	assert_int_equal(count_rows(f->st, "credential_entries"), 2);
+	assert_int_equal(sql_i64(f->st, "SELECT COUNT(*) FROM credentials WHERE id = $1 AND entry_id = $2",
+				 SP(SV_TEXT(badge_id), SV_TEXT(a.entry_id))),
+			 1);
+
+	bool is_revoked = true;
+	assert_ok(cred_status_is_revoked(f->st, badge_index, &is_revoked));
+	assert_false(is_revoked);
+	assert_ok(cred_status_is_revoked(f->st, badge_index + 1, &is_revoked));
+	assert_false(is_revoked);
+	revoke_ok(f, U1, a.outcome_id, "录入错误");
+	assert_ok(cred_status_is_revoked(f->st, badge_index, &is_revoked));
+	assert_true(is_revoked);
+	is_revoked = false;
+	assert_ok(cred_status_is_revoked(f->st, badge_index + 1, &is_revoked));
+	assert_true(is_revoked);
+	json_decref(badge);
 }
 
 int main(void)
@@ -627,6 +700,7 @@ int main(void)
 		T(test_revoking_or_correcting_an_outcome_revokes_its_credentials),
 		T(test_the_newest_key_signs_whatever_the_clock_says),
 		T(test_credentials_issued_at_once_each_get_their_own_index_and_verify),
+		T(test_migration_19_keeps_credential_entries_of_transcripts_only),
 	};
 #undef T
 	return ledger_fixture_run("credentials store", tests, sizeof(tests) / sizeof(tests[0]));

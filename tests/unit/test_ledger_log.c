@@ -1,11 +1,12 @@
 /*
  * The credit bank's log on a real database: per-person chains across interleaved appends and bulk
  * loads, signed tree heads over the root of the entries, inclusion and consistency proofs for
- * every leaf, and the verifier on a clean ledger and after each kind of tampering done with SQL
- * behind its back (a named case each). Every case runs on SQLite and, when LIFELONG_TEST_PG names
- * a server (scripts/pg-test.sh run sets it), again on PostgreSQL; each case starts from an empty,
- * migrated database with the reference data, four institutions and three persons
- * (ledger_fixture.h).
+ * every leaf, the tree nodes a store keeps in memory (never another node's hash, and kept only
+ * from reading transactions), and the verifier on a clean ledger and after each kind of
+ * tampering done with SQL behind its back (a named case each). Every case runs on SQLite and,
+ * when LIFELONG_TEST_PG names a server (scripts/pg-test.sh run sets it), again on PostgreSQL;
+ * each case starts from an empty, migrated database with the reference data, four institutions
+ * and three persons (ledger_fixture.h).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include "base/clock.h"
 #include "base/id.h"
 #include "ledger/ledger_db.h"
+#include "ledger/node_cache.h"
 #include "ledger_fixture.h"
 
 #define MAX_ENTRIES 256
@@ -425,6 +427,225 @@ static void test_proofs_verify_for_every_leaf(void **state)
 	assert_fails(ledger_consistency_proof(f->st, 30, 20, &p), LL_OUT_OF_RANGE, NULL);
 }
 
+/* ---- Tree nodes kept in memory ---- */
+
+/* A hash no two (level, index) share, so a node given back for another's place shows. */
+static void node_hash_of(unsigned level, uint64_t index, unsigned char out[MERKLE_HASH_BYTES])
+{
+	uint64_t x = (index << 6 | level) * UINT64_C(0x9e3779b97f4a7c15) + 1;
+	for (int i = 0; i < MERKLE_HASH_BYTES; i++) {
+		x ^= x >> 29;
+		x *= UINT64_C(0xbf58476d1ce4e5b9);
+		out[i] = (unsigned char)(x >> 56);
+	}
+	memcpy(out, &index, sizeof(index));
+	out[sizeof(index)] = (unsigned char)level;
+}
+
+/* Many more nodes than the table has slots (65,536), at every level a tree of 2^40 leaves has, so
+ * that slots are shared many times over. */
+#define CACHE_NODES 200000
+#define CACHE_LEVELS 41
+
+static void cache_key(int k, unsigned *ret_level, uint64_t *ret_index)
+{
+	*ret_level = (unsigned)(k % CACHE_LEVELS);
+	*ret_index = (uint64_t)(k / CACHE_LEVELS) * 977 + (uint64_t)(k % 7);
+}
+
+/* The node table gives back what was put for a node and nothing for a node never put; a node
+ * that shares its slot with a later one is gone, never answered with the other's hash. */
+static void test_node_cache_never_gives_another_nodes_hash(void **state)
+{
+	struct fx *f = *state;
+	struct node_cache *c = node_cache_of(f->st);
+	assert_non_null(c);
+	assert_ptr_equal(node_cache_of(f->st), c);
+	unsigned char want[MERKLE_HASH_BYTES], got[MERKLE_HASH_BYTES];
+
+	/* A node put again holds its newest hash. */
+	assert_false(node_cache_get(c, 5, 7, got));
+	memset(want, 0x11, sizeof(want));
+	node_cache_put(c, 5, 7, want);
+	assert_true(node_cache_get(c, 5, 7, got));
+	assert_memory_equal(got, want, MERKLE_HASH_BYTES);
+	assert_false(node_cache_get(c, 5, 6, got));
+	assert_false(node_cache_get(c, 4, 7, got));
+	memset(want, 0x22, sizeof(want));
+	node_cache_put(c, 5, 7, want);
+	assert_true(node_cache_get(c, 5, 7, got));
+	assert_memory_equal(got, want, MERKLE_HASH_BYTES);
+
+	for (int k = 0; k < CACHE_NODES; k++) {
+		unsigned level;
+		uint64_t index;
+		cache_key(k, &level, &index);
+		if (node_cache_get(c, level, index, got))
+			fail_msg("node (level %u, index %llu) found before it was put", level,
+				 (unsigned long long)index);
+		node_hash_of(level, index, want);
+		node_cache_put(c, level, index, want);
+		if (!node_cache_get(c, level, index, got))
+			fail_msg("node (level %u, index %llu) not found just after it was put", level,
+				 (unsigned long long)index);
+		assert_memory_equal(got, want, MERKLE_HASH_BYTES);
+	}
+	int found = 0;
+	for (int k = 0; k < CACHE_NODES; k++) {
+		unsigned level;
+		uint64_t index;
+		cache_key(k, &level, &index);
+		if (!node_cache_get(c, level, index, got))
+			continue;
+		node_hash_of(level, index, want);
+		if (memcmp(got, want, MERKLE_HASH_BYTES) != 0)
+			fail_msg("node (level %u, index %llu) answered with another node's hash", level,
+				 (unsigned long long)index);
+		found++;
+	}
+	/* Some were pushed out by later nodes of their slot, and the table kept some. */
+	assert_true(found > 0);
+	assert_true(found < CACHE_NODES);
+}
+
+/* Eight entries appended four and four, so that the second append reads node (level 2, index 0),
+ * leaves 0-3 (last leaf 3), to resume the tree: a read in a writing transaction. Leaf 4's
+ * inclusion proof in the tree of 8 holds that node as its last hash (leaf 5, node (1, 3), node
+ * (2, 0), deepest first). Fills hashes with the leaf hashes and root with the tree's root. */
+#define KEPT_SIZE 8
+#define KEPT_LEAF 4
+#define KEPT_NODE_IN_PROOF 2
+#define KEPT_NODE_SQL "UPDATE ledger_nodes SET hash = $1 WHERE last_leaf = 3 AND level = 2"
+
+static void tree_of_eight(struct fx *f, unsigned char *hashes, unsigned char root[MERKLE_HASH_BYTES])
+{
+	static struct ledger_entry out[KEPT_SIZE];
+	static const int persons[KEPT_SIZE] = { 0, 1, 2, 0, 1, 2, 0, 1 };
+	append_entries(f, persons, 4, out);
+	append_entries(f, persons + 4, 4, out + 4);
+	assert_int_equal(leaf_hashes(f, hashes), KEPT_SIZE);
+	struct merkle_leaves leaves = { .hashes = hashes };
+	assert_ok(merkle_root(&leaves, KEPT_SIZE, root));
+}
+
+/* Overwrites the stored node that leaf 4's proof uses, behind the ledger's back, with 0xab bytes,
+ * which forged receives. */
+static void kept_node_tamper(struct fx *f, unsigned char forged[MERKLE_HASH_BYTES])
+{
+	memset(forged, 0xab, MERKLE_HASH_BYTES);
+	assert_int_equal(sql(f->st, KEPT_NODE_SQL, SP(SV_BLOB(forged, MERKLE_HASH_BYTES)), NULL, NULL), 1);
+}
+
+static void assert_proof_equal(const struct merkle_proof *got, const struct merkle_proof *want)
+{
+	assert_int_equal(got->len, want->len);
+	assert_memory_equal(got->hashes, want->hashes, want->len * MERKLE_HASH_BYTES);
+}
+
+struct proof_tx_job {
+	uint64_t seq;
+	struct merkle_sth sth;
+	struct merkle_proof proof;
+	bool is_found;
+};
+
+static enum ll_err proof_tx_txn(struct ll_tx *tx, void *ctx)
+{
+	struct proof_tx_job *j = ctx;
+	return ledger_proof_tx(tx, j->seq, &j->sth, &j->proof, &j->is_found);
+}
+
+/* ledger_proof_tx for leaf seq in a transaction of that mode, against a head already signed. */
+static struct merkle_proof proof_in(struct fx *f, enum store_mode mode, uint64_t seq)
+{
+	struct proof_tx_job j = { .seq = seq };
+	assert_ok(store_run(f->st, mode, "test proof", proof_tx_txn, &j));
+	assert_true(j.is_found);
+	return j.proof;
+}
+
+/* A proof asked in a reading transaction keeps the nodes it read: a stored node changed behind
+ * the ledger's back afterwards does not reach the next proofs this store gives, whichever way
+ * they are asked, while another store, whose table is empty, reads the changed one. */
+static void test_proof_in_a_read_transaction_keeps_its_nodes(void **state)
+{
+	struct fx *f = *state;
+	static unsigned char hashes[KEPT_SIZE * MERKLE_HASH_BYTES];
+	unsigned char root[MERKLE_HASH_BYTES], forged[MERKLE_HASH_BYTES];
+	tree_of_eight(f, hashes, root);
+	const unsigned char *leaf = hashes + KEPT_LEAF * MERKLE_HASH_BYTES;
+	struct merkle_sth sth;
+	assert_ok(ledger_sth_current(f->st, g_keys, KEPT_SIZE, &sth));
+	assert_memory_equal(sth.root_hash, root, MERKLE_HASH_BYTES);
+
+	struct merkle_proof first, again;
+	assert_ok(ledger_inclusion_proof(f->st, KEPT_LEAF, KEPT_SIZE, &first));
+	assert_int_equal(first.len, 3);
+	assert_true(merkle_inclusion_verify(KEPT_LEAF, KEPT_SIZE, leaf, &first, root));
+	kept_node_tamper(f, forged);
+	assert_memory_not_equal(first.hashes[KEPT_NODE_IN_PROOF], forged, MERKLE_HASH_BYTES);
+
+	assert_ok(ledger_inclusion_proof(f->st, KEPT_LEAF, KEPT_SIZE, &again));
+	assert_proof_equal(&again, &first);
+	again = proof_in(f, STORE_READ, KEPT_LEAF);
+	assert_proof_equal(&again, &first);
+	/* Leaf 7's proof (leaf 6, node (1, 2), node (2, 0)) shares the kept node. */
+	assert_ok(ledger_inclusion_proof(f->st, 7, KEPT_SIZE, &again));
+	assert_memory_equal(again.hashes[2], first.hashes[KEPT_NODE_IN_PROOF], MERKLE_HASH_BYTES);
+	assert_true(merkle_inclusion_verify(7, KEPT_SIZE, hashes + 7 * MERKLE_HASH_BYTES, &again, root));
+
+	/* The change is in the database: a store of its own reads it. */
+	struct ll_store *other = NULL;
+	assert_ok(store_open(g_url, NULL, &other));
+	assert_ok(ledger_inclusion_proof(other, KEPT_LEAF, KEPT_SIZE, &again));
+	other = store_close(other);
+	assert_memory_equal(again.hashes[KEPT_NODE_IN_PROOF], forged, MERKLE_HASH_BYTES);
+	assert_false(merkle_inclusion_verify(KEPT_LEAF, KEPT_SIZE, leaf, &again, root));
+}
+
+/* Nothing a writing transaction reads is kept: not the node the second append read to resume the
+ * tree, nor the nodes of a proof asked with ledger_proof_tx inside a STORE_WRITE transaction (a
+ * writer's own nodes may yet roll back). So a node changed after those is what the next
+ * reading proof returns. */
+static void test_nodes_read_in_a_write_transaction_are_not_kept(void **state)
+{
+	struct fx *f = *state;
+	static unsigned char hashes[KEPT_SIZE * MERKLE_HASH_BYTES];
+	unsigned char root[MERKLE_HASH_BYTES], forged[MERKLE_HASH_BYTES];
+	tree_of_eight(f, hashes, root);
+	const unsigned char *leaf = hashes + KEPT_LEAF * MERKLE_HASH_BYTES;
+	struct merkle_sth sth;
+	assert_ok(ledger_sth_current(f->st, g_keys, KEPT_SIZE, &sth));
+
+	struct merkle_proof written = proof_in(f, STORE_WRITE, KEPT_LEAF);
+	assert_int_equal(written.len, 3);
+	assert_true(merkle_inclusion_verify(KEPT_LEAF, KEPT_SIZE, leaf, &written, root));
+	kept_node_tamper(f, forged);
+
+	struct merkle_proof read;
+	assert_ok(ledger_inclusion_proof(f->st, KEPT_LEAF, KEPT_SIZE, &read));
+	assert_int_equal(read.len, 3);
+	assert_memory_equal(read.hashes[KEPT_NODE_IN_PROOF], forged, MERKLE_HASH_BYTES);
+	/* The rest of the path was read again and is as it was. */
+	assert_memory_equal(read.hashes, written.hashes, KEPT_NODE_IN_PROOF * MERKLE_HASH_BYTES);
+}
+
+/* A node changed before any reading proof is what the first such proof returns: the appends
+ * that wrote and read the tree kept nothing. */
+static void test_node_changed_before_any_read_proof_is_what_it_returns(void **state)
+{
+	struct fx *f = *state;
+	static unsigned char hashes[KEPT_SIZE * MERKLE_HASH_BYTES];
+	unsigned char root[MERKLE_HASH_BYTES], forged[MERKLE_HASH_BYTES];
+	tree_of_eight(f, hashes, root);
+	const unsigned char *leaf = hashes + KEPT_LEAF * MERKLE_HASH_BYTES;
+	kept_node_tamper(f, forged);
+	struct merkle_proof p;
+	assert_ok(ledger_inclusion_proof(f->st, KEPT_LEAF, KEPT_SIZE, &p));
+	assert_memory_equal(p.hashes[KEPT_NODE_IN_PROOF], forged, MERKLE_HASH_BYTES);
+	assert_false(merkle_inclusion_verify(KEPT_LEAF, KEPT_SIZE, leaf, &p, root));
+}
+
 /* ---- Verification ---- */
 
 /* Twelve entries (seq 0-11) for three persons: deposits, a correction (seq 6) and a revocation
@@ -684,6 +905,10 @@ int main(void)
 		T(test_sth_signs_the_root_of_the_entries),
 		T(test_sth_of_empty_log_is_the_empty_root),
 		T(test_proofs_verify_for_every_leaf),
+		T(test_node_cache_never_gives_another_nodes_hash),
+		T(test_proof_in_a_read_transaction_keeps_its_nodes),
+		T(test_nodes_read_in_a_write_transaction_are_not_kept),
+		T(test_node_changed_before_any_read_proof_is_what_it_returns),
 		T(test_verify_clean_ledger_is_ok),
 		T(test_verify_finds_resigned_sth_over_wrong_root),
 	};

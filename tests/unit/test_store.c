@@ -1066,6 +1066,129 @@ static void test_session_keeps_its_connection(void **state)
 	assert_null(s);
 }
 
+static enum ll_err mode_txn(struct ll_tx *tx, void *ctx)
+{
+	*(enum store_mode *)ctx = store_tx_mode(tx);
+	return LL_OK;
+}
+
+/* A transaction knows the mode it was begun in, through store_run and a session alike; writes
+ * and reads alternate so that a mode left over from the last one would show. */
+static void test_tx_mode_is_the_mode_begun_in(void **state)
+{
+	struct ll_store *st = *state;
+	static const enum store_mode modes[] = { STORE_WRITE, STORE_READ, STORE_WRITE, STORE_READ };
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		enum store_mode got = (enum store_mode)-1;
+		assert_int_equal(store_run(st, modes[i], "test mode", mode_txn, &got), LL_OK);
+		assert_int_equal(got, modes[i]);
+	}
+	struct store_session *s;
+	assert_int_equal(store_session_open(st, &s), LL_OK);
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		enum store_mode got = (enum store_mode)-1;
+		assert_int_equal(store_session_run(s, modes[i], "test mode", mode_txn, &got), LL_OK);
+		assert_int_equal(got, modes[i]);
+	}
+	s = store_session_close(s);
+}
+
+/* What memo_make made and memo_release released, by the number each made thing holds. */
+#define MEMO_PLACES 4 /* STORE_MEMO_MAX in store_impl.h */
+#define MEMO_LOG_MAX 16
+static struct {
+	int made, failed;
+	int released[MEMO_LOG_MAX];
+	struct ll_store *made_for[MEMO_LOG_MAX];
+} g_memo;
+
+static void *memo_make(struct ll_store *st)
+{
+	if (g_memo.made >= MEMO_LOG_MAX)
+		return NULL;
+	int *p = malloc(sizeof(*p));
+	if (p) {
+		g_memo.made_for[g_memo.made] = st;
+		*p = g_memo.made++;
+	}
+	return p;
+}
+
+static void *memo_make_none(struct ll_store *st)
+{
+	(void)st;
+	g_memo.failed++;
+	return NULL;
+}
+
+static void memo_release(void *p)
+{
+	int i = *(int *)p;
+	if (i >= 0 && i < MEMO_LOG_MAX)
+		g_memo.released[i]++;
+	free(p);
+}
+
+/* A memo is made once a name, by a make given the store, and the same pointer comes back after;
+ * each name gets its own; a failed make takes no place; a name past the store's places gets NULL
+ * while the others are still found; and store_close releases each made memo exactly once.
+ * Another store keeps its own. */
+static void test_memo_is_made_once_a_name_and_released_once_at_close(void **state)
+{
+	struct ll_store *st = *state;
+	memset(&g_memo, 0, sizeof(g_memo));
+	int *a = store_memo(st, "test memo a", memo_make, memo_release);
+	assert_non_null(a);
+	assert_ptr_equal(store_memo(st, "test memo a", memo_make, memo_release), a);
+	assert_ptr_equal(store_memo(st, "test memo a", memo_make_none, memo_release), a);
+	assert_int_equal(g_memo.made, 1);
+	assert_int_equal(g_memo.failed, 0);
+
+	/* make failing: NULL, and the place stays free for a working make. */
+	assert_null(store_memo(st, "test memo b", memo_make_none, memo_release));
+	assert_int_equal(g_memo.failed, 1);
+	int *b = store_memo(st, "test memo b", memo_make, memo_release);
+	assert_non_null(b);
+	assert_ptr_not_equal(b, a);
+	assert_ptr_equal(store_memo(st, "test memo b", memo_make, memo_release), b);
+
+	int *c = store_memo(st, "test memo c", memo_make, memo_release);
+	int *d = store_memo(st, "test memo d", memo_make, memo_release);
+	assert_non_null(c);
+	assert_non_null(d);
+	assert_int_equal(g_memo.made, MEMO_PLACES);
+	assert_int_equal(*a, 0);
+	assert_int_equal(*b, 1);
+	assert_int_equal(*c, 2);
+	assert_int_equal(*d, 3);
+	for (int i = 0; i < MEMO_PLACES; i++)
+		assert_ptr_equal(g_memo.made_for[i], st);
+
+	/* Every place taken: a fifth name gets nothing, the four are still found. */
+	assert_null(store_memo(st, "test memo e", memo_make, memo_release));
+	assert_ptr_equal(store_memo(st, "test memo a", memo_make, memo_release), a);
+	assert_ptr_equal(store_memo(st, "test memo d", memo_make, memo_release), d);
+
+	/* Another store on the same database keeps memos of its own. */
+	struct ll_store *other = NULL;
+	assert_int_equal(store_open(g_url, NULL, &other), LL_OK);
+	int *other_a = store_memo(other, "test memo a", memo_make, memo_release);
+	assert_non_null(other_a);
+	assert_ptr_not_equal(other_a, a);
+	int other_i = *other_a;
+	assert_ptr_equal(g_memo.made_for[other_i], other);
+	assert_null(store_close(other));
+	assert_int_equal(g_memo.released[other_i], 1);
+
+	for (int i = 0; i < g_memo.made; i++)
+		if (i != other_i && g_memo.released[i] != 0)
+			fail_msg("memo %d released %d times before its store closed", i, g_memo.released[i]);
+	*state = store_close(st);
+	for (int i = 0; i < g_memo.made; i++)
+		if (g_memo.released[i] != 1)
+			fail_msg("memo %d released %d times, want once", i, g_memo.released[i]);
+}
+
 /* ---- main ---- */
 
 #define ENGINE_TEST(f, setup) cmocka_unit_test_setup_teardown(f, setup, teardown_store)
@@ -1094,6 +1217,8 @@ static const struct CMUnitTest engine_tests[] = {
 	ENGINE_TEST(test_sql_error_is_store_error_and_store_recovers, setup_migrated),
 	ENGINE_TEST(test_indexes_suspend_and_restore_around_a_load, setup_migrated),
 	ENGINE_TEST(test_session_keeps_its_connection, setup_migrated),
+	ENGINE_TEST(test_tx_mode_is_the_mode_begun_in, setup_migrated),
+	ENGINE_TEST(test_memo_is_made_once_a_name_and_released_once_at_close, setup_migrated),
 };
 
 static const struct CMUnitTest sqlite_tests[] = {

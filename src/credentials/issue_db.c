@@ -147,6 +147,7 @@ static enum ll_err issue_one(struct ll_tx *tx, struct issue_ctx *x)
 struct waiter {
 	struct ll_store *st;
 	struct issue_ctx *x;
+	pthread_cond_t *wake;   /* its caller's: signalled when it is done or the queue is its to commit */
 	enum ll_err err;
 	struct ll_error detail;
 	bool is_done, is_failed_together;
@@ -154,7 +155,6 @@ struct waiter {
 };
 
 static pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t g_done = PTHREAD_COND_INITIALIZER;
 static struct waiter *g_queue;
 static bool g_is_committing;
 
@@ -194,23 +194,28 @@ static enum ll_err issue_together(struct ll_store *st, struct issue_ctx **xs, in
 	struct waiter *us = calloc((size_t)n, sizeof(*us));
 	if (!us)
 		return LL_NOMEM;
+	/* Each caller sleeps on a condition of its own, woken only when its credentials are done or
+	 * the next commit is its to make: one shared condition woke every caller at every commit,
+	 * most of them to sleep again. */
+	pthread_cond_t wake;
+	pthread_cond_init(&wake, NULL);
 	pthread_mutex_lock(&g_mu);
 	struct waiter **tail = &g_queue;
 	while (*tail)
 		tail = &(*tail)->next;
 	for (int i = 0; i < n; i++) {
-		us[i] = (struct waiter){ .st = st, .x = xs[i] };
+		us[i] = (struct waiter){ .st = st, .x = xs[i], .wake = &wake };
 		*tail = &us[i];
 		tail = &us[i].next;
 	}
-	for (int done = 0; done < n;) {
-		done = 0;
+	for (;;) {
+		int done = 0;
 		for (int i = 0; i < n; i++)
 			done += us[i].is_done;
 		if (done == n)
 			break;
 		if (g_is_committing) {
-			pthread_cond_wait(&g_done, &g_mu);
+			pthread_cond_wait(&wake, &g_mu);
 			continue;
 		}
 		struct group g;
@@ -226,11 +231,16 @@ static enum ll_err issue_together(struct ll_store *st, struct issue_ctx **xs, in
 			w->detail = err != LL_OK ? detail : w->x->refusal_detail;
 			w->is_failed_together = err != LL_OK;
 			w->is_done = true;
+			if (w->wake != &wake)
+				pthread_cond_signal(w->wake);
 		}
 		g_is_committing = false;
-		pthread_cond_broadcast(&g_done);
+		/* Whoever queued first makes the next commit (this caller again, if it is still queued). */
+		if (g_queue && g_queue->wake != &wake)
+			pthread_cond_signal(g_queue->wake);
 	}
 	pthread_mutex_unlock(&g_mu);
+	pthread_cond_destroy(&wake);
 	/* What each one came to: its refusal, or the failed transaction's error. */
 	enum ll_err err = LL_OK;
 	for (int i = 0; i < n; i++) {

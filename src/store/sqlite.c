@@ -4,6 +4,7 @@
  * statement may use them in any order. It must never be used by two threads at once: the pool in
  * store.c hands each connection to one transaction at a time.
  */
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,8 +42,19 @@ static void sqlite_close(struct store_conn *c)
 	free(c);
 }
 
+/* SQLite's process-wide settings, made before it first initialises. Memory statistics off: with
+ * them on, every allocation and free of every connection takes one global lock, and threads
+ * issuing credentials at once spent their waits on it more than on anything but their commits. */
+static pthread_once_t setup_once = PTHREAD_ONCE_INIT;
+
+static void sqlite_setup(void)
+{
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 static enum ll_err sqlite_open(const char *target, const struct store_options *opt, struct store_conn **ret)
 {
+	pthread_once(&setup_once, sqlite_setup);
 	struct store_conn *c = calloc(1, sizeof(*c));
 	if (!c)
 		return ll_fail(LL_NOMEM, NULL, NULL);
@@ -81,30 +93,6 @@ static enum ll_err sqlite_open(const char *target, const struct store_options *o
 	return LL_OK;
 }
 
-static enum ll_err sqlite_simple(struct store_conn *c, const char *sql)
-{
-	int rc = sqlite3_exec(c->db, sql, NULL, NULL, NULL);
-	return rc == SQLITE_OK ? LL_OK : sqlite_fail(c->db, rc, sql);
-}
-
-static enum ll_err sqlite_begin(struct store_conn *c, enum store_mode mode)
-{
-	/* A writer takes the write lock up front so that it waits in the busy handler rather than
-	 * failing half-way through when a read lock cannot be upgraded. */
-	return sqlite_simple(c, mode == STORE_WRITE ? "BEGIN IMMEDIATE" : "BEGIN");
-}
-
-static enum ll_err sqlite_commit(struct store_conn *c)
-{
-	return sqlite_simple(c, "COMMIT");
-}
-
-static void sqlite_rollback(struct store_conn *c)
-{
-	if (!sqlite3_get_autocommit(c->db))
-		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
-}
-
 static enum ll_err sqlite_prepare(struct store_conn *c, const char *sql, sqlite3_stmt **ret, bool *ret_cached)
 {
 	struct stmt_cache_slot *slot = stmt_cache_find(&c->cache, sql);
@@ -128,6 +116,41 @@ static enum ll_err sqlite_prepare(struct store_conn *c, const char *sql, sqlite3
 	}
 	*ret = s;
 	return LL_OK;
+}
+
+/* Runs a statement without parameters or rows (BEGIN, COMMIT) prepared once per connection:
+ * sqlite3_exec would parse it again at every transaction. */
+static enum ll_err sqlite_control(struct store_conn *c, const char *sql)
+{
+	sqlite3_stmt *s = NULL;
+	bool is_cached = false;
+	enum ll_err err = sqlite_prepare(c, sql, &s, &is_cached);
+	if (err != LL_OK)
+		return err;
+	int rc = sqlite3_step(s);
+	if (is_cached)
+		sqlite3_reset(s);
+	else
+		sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? LL_OK : sqlite_fail(c->db, rc, sql);
+}
+
+static enum ll_err sqlite_begin(struct store_conn *c, enum store_mode mode)
+{
+	/* A writer takes the write lock up front so that it waits in the busy handler rather than
+	 * failing half-way through when a read lock cannot be upgraded. */
+	return sqlite_control(c, mode == STORE_WRITE ? "BEGIN IMMEDIATE" : "BEGIN");
+}
+
+static enum ll_err sqlite_commit(struct store_conn *c)
+{
+	return sqlite_control(c, "COMMIT");
+}
+
+static void sqlite_rollback(struct store_conn *c)
+{
+	if (!sqlite3_get_autocommit(c->db))
+		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
 /* Binds one value (borrowed until the statement is reset) to parameter i. */

@@ -36,7 +36,8 @@ struct merkle_proof;
 #define JOSE_ED25519_SECRET_BYTES 64
 #define JOSE_THUMBPRINT_MAX 48   /* 43 characters of base64url and a NUL */
 
-/* data as base64url without padding; malloc'd, NULL when out of memory. */
+/* data as base64url without padding; malloc'd, NULL when out of memory. Not constant-time: for
+ * public data only (a secret goes through libsodium's sodium_bin2base64). */
 char *jose_b64url_encode(const void *data, size_t len);
 /* Decodes len characters of base64url without padding into a malloc'd buffer (NUL after the
  * bytes); false, with nothing allocated, when they are not exactly that (padding, other

@@ -143,10 +143,14 @@ enum ll_err cred_share_create(struct ll_store *st, const struct ll_keys *keys, c
 	enum ll_err err = cred_issue_clr(st, keys, iss, person_id, in->outcome_ids, &clr);
 	if (err != LL_OK)
 		return err;
-	/* The token: random bits as base64url text; the text is what is hashed and sealed. */
+	/* The token: random bits as base64url text; the text is what is hashed and sealed. It is a
+	 * secret, so libsodium's constant-time encoder spells it, not jose_b64url_encode. */
 	unsigned char raw[TOKEN_BYTES];
 	randombytes_buf(raw, sizeof(raw));
-	char *token = jose_b64url_encode(raw, sizeof(raw));
+	size_t token_cap = sodium_base64_encoded_len(sizeof(raw), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	char *token = malloc(token_cap);
+	if (token)
+		sodium_bin2base64(token, token_cap, raw, sizeof(raw), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 	sodium_memzero(raw, sizeof(raw));
 	if (!token) {
 		json_decref(clr);

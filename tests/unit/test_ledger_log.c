@@ -511,21 +511,29 @@ static void test_node_cache_never_gives_another_nodes_hash(void **state)
 /* Eight entries appended four and four, so that the second append reads node (level 2, index 0),
  * leaves 0-3 (last leaf 3), to resume the tree: a read in a writing transaction. Leaf 4's
  * inclusion proof in the tree of 8 holds that node as its last hash (leaf 5, node (1, 3), node
- * (2, 0), deepest first). Fills hashes with the leaf hashes and root with the tree's root. */
+ * (2, 0), deepest first). tree_of_eight fills a kept_tree with the leaf hashes and the root. */
 #define KEPT_SIZE 8
 #define KEPT_LEAF 4
 #define KEPT_NODE_IN_PROOF 2
 #define KEPT_NODE_SQL "UPDATE ledger_nodes SET hash = $1 WHERE last_leaf = 3 AND level = 2"
 
-static void tree_of_eight(struct fx *f, unsigned char *hashes, unsigned char root[MERKLE_HASH_BYTES])
+struct kept_tree {
+	unsigned char hashes[KEPT_SIZE * MERKLE_HASH_BYTES];
+	unsigned char root[MERKLE_HASH_BYTES];
+	const unsigned char *leaf; /* leaf KEPT_LEAF's hash, in hashes */
+	unsigned char forged[MERKLE_HASH_BYTES];
+};
+
+static void tree_of_eight(struct fx *f, struct kept_tree *t)
 {
 	static struct ledger_entry out[KEPT_SIZE];
 	static const int persons[KEPT_SIZE] = { 0, 1, 2, 0, 1, 2, 0, 1 };
 	append_entries(f, persons, 4, out);
 	append_entries(f, persons + 4, 4, out + 4);
-	assert_int_equal(leaf_hashes(f, hashes), KEPT_SIZE);
-	struct merkle_leaves leaves = { .hashes = hashes };
-	assert_ok(merkle_root(&leaves, KEPT_SIZE, root));
+	assert_int_equal(leaf_hashes(f, t->hashes), KEPT_SIZE);
+	struct merkle_leaves leaves = { .hashes = t->hashes };
+	assert_ok(merkle_root(&leaves, KEPT_SIZE, t->root));
+	t->leaf = t->hashes + KEPT_LEAF * MERKLE_HASH_BYTES;
 }
 
 /* Overwrites the stored node that leaf 4's proof uses, behind the ledger's back, with 0xab bytes,
@@ -570,20 +578,18 @@ static struct merkle_proof proof_in(struct fx *f, enum store_mode mode, uint64_t
 static void test_proof_in_a_read_transaction_keeps_its_nodes(void **state)
 {
 	struct fx *f = *state;
-	static unsigned char hashes[KEPT_SIZE * MERKLE_HASH_BYTES];
-	unsigned char root[MERKLE_HASH_BYTES], forged[MERKLE_HASH_BYTES];
-	tree_of_eight(f, hashes, root);
-	const unsigned char *leaf = hashes + KEPT_LEAF * MERKLE_HASH_BYTES;
+	static struct kept_tree t;
+	tree_of_eight(f, &t);
 	struct merkle_sth sth;
 	assert_ok(ledger_sth_current(f->st, g_keys, KEPT_SIZE, &sth));
-	assert_memory_equal(sth.root_hash, root, MERKLE_HASH_BYTES);
+	assert_memory_equal(sth.root_hash, t.root, MERKLE_HASH_BYTES);
 
 	struct merkle_proof first, again;
 	assert_ok(ledger_inclusion_proof(f->st, KEPT_LEAF, KEPT_SIZE, &first));
 	assert_int_equal(first.len, 3);
-	assert_true(merkle_inclusion_verify(KEPT_LEAF, KEPT_SIZE, leaf, &first, root));
-	kept_node_tamper(f, forged);
-	assert_memory_not_equal(first.hashes[KEPT_NODE_IN_PROOF], forged, MERKLE_HASH_BYTES);
+	assert_true(merkle_inclusion_verify(KEPT_LEAF, KEPT_SIZE, t.leaf, &first, t.root));
+	kept_node_tamper(f, t.forged);
+	assert_memory_not_equal(first.hashes[KEPT_NODE_IN_PROOF], t.forged, MERKLE_HASH_BYTES);
 
 	assert_ok(ledger_inclusion_proof(f->st, KEPT_LEAF, KEPT_SIZE, &again));
 	assert_proof_equal(&again, &first);
@@ -592,15 +598,15 @@ static void test_proof_in_a_read_transaction_keeps_its_nodes(void **state)
 	/* Leaf 7's proof (leaf 6, node (1, 2), node (2, 0)) shares the kept node. */
 	assert_ok(ledger_inclusion_proof(f->st, 7, KEPT_SIZE, &again));
 	assert_memory_equal(again.hashes[2], first.hashes[KEPT_NODE_IN_PROOF], MERKLE_HASH_BYTES);
-	assert_true(merkle_inclusion_verify(7, KEPT_SIZE, hashes + 7 * MERKLE_HASH_BYTES, &again, root));
+	assert_true(merkle_inclusion_verify(7, KEPT_SIZE, t.hashes + 7 * MERKLE_HASH_BYTES, &again, t.root));
 
 	/* The change is in the database: a store of its own reads it. */
 	struct ll_store *other = NULL;
 	assert_ok(store_open(g_url, NULL, &other));
 	assert_ok(ledger_inclusion_proof(other, KEPT_LEAF, KEPT_SIZE, &again));
 	other = store_close(other);
-	assert_memory_equal(again.hashes[KEPT_NODE_IN_PROOF], forged, MERKLE_HASH_BYTES);
-	assert_false(merkle_inclusion_verify(KEPT_LEAF, KEPT_SIZE, leaf, &again, root));
+	assert_memory_equal(again.hashes[KEPT_NODE_IN_PROOF], t.forged, MERKLE_HASH_BYTES);
+	assert_false(merkle_inclusion_verify(KEPT_LEAF, KEPT_SIZE, t.leaf, &again, t.root));
 }
 
 /* Nothing a writing transaction reads is kept: not the node the second append read to resume the
@@ -610,22 +616,20 @@ static void test_proof_in_a_read_transaction_keeps_its_nodes(void **state)
 static void test_nodes_read_in_a_write_transaction_are_not_kept(void **state)
 {
 	struct fx *f = *state;
-	static unsigned char hashes[KEPT_SIZE * MERKLE_HASH_BYTES];
-	unsigned char root[MERKLE_HASH_BYTES], forged[MERKLE_HASH_BYTES];
-	tree_of_eight(f, hashes, root);
-	const unsigned char *leaf = hashes + KEPT_LEAF * MERKLE_HASH_BYTES;
+	static struct kept_tree t;
+	tree_of_eight(f, &t);
 	struct merkle_sth sth;
 	assert_ok(ledger_sth_current(f->st, g_keys, KEPT_SIZE, &sth));
 
 	struct merkle_proof written = proof_in(f, STORE_WRITE, KEPT_LEAF);
 	assert_int_equal(written.len, 3);
-	assert_true(merkle_inclusion_verify(KEPT_LEAF, KEPT_SIZE, leaf, &written, root));
-	kept_node_tamper(f, forged);
+	assert_true(merkle_inclusion_verify(KEPT_LEAF, KEPT_SIZE, t.leaf, &written, t.root));
+	kept_node_tamper(f, t.forged);
 
 	struct merkle_proof read;
 	assert_ok(ledger_inclusion_proof(f->st, KEPT_LEAF, KEPT_SIZE, &read));
 	assert_int_equal(read.len, 3);
-	assert_memory_equal(read.hashes[KEPT_NODE_IN_PROOF], forged, MERKLE_HASH_BYTES);
+	assert_memory_equal(read.hashes[KEPT_NODE_IN_PROOF], t.forged, MERKLE_HASH_BYTES);
 	/* The rest of the path was read again and is as it was. */
 	assert_memory_equal(read.hashes, written.hashes, KEPT_NODE_IN_PROOF * MERKLE_HASH_BYTES);
 }
@@ -635,15 +639,13 @@ static void test_nodes_read_in_a_write_transaction_are_not_kept(void **state)
 static void test_node_changed_before_any_read_proof_is_what_it_returns(void **state)
 {
 	struct fx *f = *state;
-	static unsigned char hashes[KEPT_SIZE * MERKLE_HASH_BYTES];
-	unsigned char root[MERKLE_HASH_BYTES], forged[MERKLE_HASH_BYTES];
-	tree_of_eight(f, hashes, root);
-	const unsigned char *leaf = hashes + KEPT_LEAF * MERKLE_HASH_BYTES;
-	kept_node_tamper(f, forged);
+	static struct kept_tree t;
+	tree_of_eight(f, &t);
+	kept_node_tamper(f, t.forged);
 	struct merkle_proof p;
 	assert_ok(ledger_inclusion_proof(f->st, KEPT_LEAF, KEPT_SIZE, &p));
-	assert_memory_equal(p.hashes[KEPT_NODE_IN_PROOF], forged, MERKLE_HASH_BYTES);
-	assert_false(merkle_inclusion_verify(KEPT_LEAF, KEPT_SIZE, leaf, &p, root));
+	assert_memory_equal(p.hashes[KEPT_NODE_IN_PROOF], t.forged, MERKLE_HASH_BYTES);
+	assert_false(merkle_inclusion_verify(KEPT_LEAF, KEPT_SIZE, t.leaf, &p, t.root));
 }
 
 /* ---- Verification ---- */

@@ -54,6 +54,8 @@ test('the city admin publishes a new version of a standard and sees the version 
 
     // The version history lists both.
     await card.locator('[data-test=standard-versions]').click();
+    // The list arrives after the click: wait for both items before reading them.
+    await card.locator('[data-test=standard-version-item]').nth(1).waitFor();
     const versions = await card.locator('[data-test=standard-version-item]').evaluateAll((els) => els.map((e) => Number(e.dataset.version)));
     assert.equal(versions[0], before.version + 1);
     assert.equal(versions[1], before.version);

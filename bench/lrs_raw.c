@@ -114,7 +114,7 @@ int main(int argc, char **argv)
 	sqlite3_busy_timeout(db, 10000); /* the server beside it commits now and then */
 	/* A cache that holds what a transaction dirties: spilled pages would be written to the WAL again
 	 * and again. The log is checkpointed as the server's is (src/store/sqlite.c). */
-	exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA cache_size=-1048576; "
+	exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA cache_size=-1048576; PRAGMA temp_store=MEMORY; "
 	     "PRAGMA wal_autocheckpoint=131072;");
 	const char *authority = "{\"objectType\":\"Agent\",\"name\":\"bench\",\"account\":{\"homePage\":"
 				"\"https://lifelong.sh.cn/xapi/clients\",\"name\":\"bench\"}}";

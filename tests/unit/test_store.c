@@ -19,6 +19,7 @@
 
 #include "base/embed.h"
 #include "base/log.h"
+#include "store/sqlite_vfs.h"
 #include "store/store.h"
 
 static const char *g_url;    /* the engine under test */
@@ -963,6 +964,141 @@ static void test_sqlite_connections_are_durable_and_checkpoint_late(void **state
 	assert_int_equal(query_i64(st, "PRAGMA wal_autocheckpoint", SP_NONE), 131072);
 }
 
+/* ---- the log's gathered writes (SQLite) ---- */
+
+static enum ll_err big_rows_txn(struct ll_tx *tx, void *ctx)
+{
+	const int *n = ctx;
+	static const struct store_stmt insert = { "big row", "INSERT INTO t_values (id, t) VALUES ($1, $2)" };
+	char text[3001];
+	enum ll_err err = LL_OK;
+	for (int i = 0; i < *n && err == LL_OK; i++) {
+		memset(text, 'a' + i % 26, sizeof(text) - 1);
+		text[sizeof(text) - 1] = '\0';
+		err = store_exec(tx, &insert, SP(SV_I64(i), SV_TEXT(text)), NULL, NULL);
+	}
+	return err;
+}
+
+/* A commit of 300 pages reaches the log in a few calls, not SQLite's two a page, and every row
+ * is there for a connection opened afterwards. */
+static void test_sqlite_log_writes_are_gathered(void **state)
+{
+	struct ll_store *st = *state;
+	values_table_create(st);
+	int n = 300;
+	unsigned long before = sqlite_vfs_log_writes();
+	assert_int_equal(store_run(st, STORE_WRITE, "big rows", big_rows_txn, &n), LL_OK);
+	unsigned long writes = sqlite_vfs_log_writes() - before;
+	assert_true(writes >= 10);                            /* 300 pages of 4 KiB, 128 KiB a call */
+	assert_true(writes <= 16);
+	*state = store_close(st);
+	assert_int_equal(store_open(g_url, NULL, &st), LL_OK);
+	*state = st;
+	assert_int_equal(query_i64(st, "SELECT COUNT(*) FROM t_values WHERE length(t) = 3000", SP_NONE), n);
+	assert_int_equal(query_i64(st, "SELECT COUNT(*) FROM t_values WHERE substr(t, 3000, 1) = char(97 + id % 26)",
+				   SP_NONE),
+			 n);
+}
+
+/* The file's bytes as a reader of the disk sees them. */
+static size_t file_read_all(const char *path, unsigned char *out, size_t cap)
+{
+	FILE *f = fopen(path, "rb");
+	assert_non_null(f);
+	size_t n = fread(out, 1, cap, f);
+	fclose(f);
+	return n;
+}
+
+static void fill(unsigned char *p, size_t n, unsigned seed)
+{
+	for (size_t i = 0; i < n; i++)
+		p[i] = (unsigned char)(seed * 31 + i * 7);
+}
+
+/* The VFS itself on a log file: writes in a row wait in the buffer; a read, a sync, a write
+ * elsewhere, a full buffer or the close sends them, and what the file holds in the end is exactly
+ * what was written, in order, including a part written twice. */
+static void test_sqlite_vfs_gathers_log_writes_in_order(void **state)
+{
+	(void)state; /* the store under test has registered the VFS */
+	sqlite3_vfs *vfs = sqlite3_vfs_find(LL_SQLITE_VFS);
+	assert_non_null(vfs);
+	char path[160];
+	snprintf(path, sizeof(path), "%s-wal", g_sqlite_path);
+	unlink(path);
+	sqlite3_file *f = calloc(1, (size_t)vfs->szOsFile);
+	assert_non_null(f);
+	int flags = SQLITE_OPEN_WAL | SQLITE_OPEN_CREATE | SQLITE_OPEN_READWRITE;
+	assert_int_equal(vfs->xOpen(vfs, path, f, flags, NULL), SQLITE_OK);
+	enum { SIZE = 300000 };
+	unsigned char *want = calloc(1, SIZE), *got = calloc(1, SIZE), *part = malloc(SIZE);
+	assert_non_null(want);
+	assert_non_null(got);
+	assert_non_null(part);
+	size_t end = 0;
+#define WRITE(off, n, seed)                                                                          \
+	do {                                                                                         \
+		fill(part, (n), (seed));                                                             \
+		assert_int_equal(f->pMethods->xWrite(f, part, (int)(n), (off)), SQLITE_OK);        \
+		memcpy(want + (off), part, (n));                                                     \
+		if ((size_t)(off) + (n) > end)                                                       \
+			end = (size_t)(off) + (n);                                                   \
+	} while (0)
+
+	unsigned long w0 = sqlite_vfs_log_writes();
+	WRITE(0, 32, 1);    /* the log's header, then frames: a header and a page each */
+	WRITE(32, 24, 2);
+	WRITE(56, 4096, 3);
+	WRITE(4152, 24, 4);
+	WRITE(4176, 4096, 5);
+	assert_int_equal(sqlite_vfs_log_writes(), w0);
+	sqlite3_int64 size = 0;
+	assert_int_equal(f->pMethods->xFileSize(f, &size), SQLITE_OK);
+	assert_int_equal(size, 8272);
+	WRITE(56, 4096, 6); /* a page written again while still gathered */
+	assert_int_equal(sqlite_vfs_log_writes(), w0);
+
+	/* A read of gathered bytes sends them first, and sees them. */
+	assert_int_equal(f->pMethods->xRead(f, got, 4096, 56), SQLITE_OK);
+	assert_memory_equal(got, want + 56, 4096);
+	assert_int_equal(sqlite_vfs_log_writes(), w0 + 1);
+
+	/* A write elsewhere sends what was gathered before it. */
+	WRITE(8272, 100, 7);
+	WRITE(20000, 100, 8);
+	assert_int_equal(sqlite_vfs_log_writes(), w0 + 2);
+
+	/* A full buffer is sent; more than 128 KiB in a row takes more than one call. */
+	for (int i = 0; i < 60; i++)
+		WRITE(20100 + (size_t)i * 4120, 4120, 9 + (unsigned)i);
+	unsigned long w1 = sqlite_vfs_log_writes();
+	assert_true(w1 >= w0 + 3 && w1 <= w0 + 4);
+
+	/* A sync sends the rest: the disk then holds exactly what was written. */
+	assert_int_equal(f->pMethods->xSync(f, SQLITE_SYNC_NORMAL), SQLITE_OK);
+	assert_int_equal(sqlite_vfs_log_writes(), w1 + 1);
+	assert_int_equal(file_read_all(path, got, SIZE), end);
+	assert_memory_equal(got, want, end);
+
+	/* Truncating sends what is gathered first; closing sends the rest. */
+	WRITE(end, 500, 70);
+	assert_int_equal(f->pMethods->xTruncate(f, (sqlite3_int64)end), SQLITE_OK);
+	assert_int_equal(sqlite_vfs_log_writes(), w1 + 2);
+	WRITE(100, 50, 71);
+	assert_int_equal(f->pMethods->xClose(f), SQLITE_OK);
+	assert_int_equal(sqlite_vfs_log_writes(), w1 + 3);
+	assert_int_equal(file_read_all(path, got, SIZE), end);
+	assert_memory_equal(got, want, end);
+#undef WRITE
+	unlink(path);
+	free(f);
+	free(want);
+	free(got);
+	free(part);
+}
+
 /* ---- index suspension for bulk loads ---- */
 
 struct suspend_ctx {
@@ -1223,6 +1359,8 @@ static const struct CMUnitTest engine_tests[] = {
 
 static const struct CMUnitTest sqlite_tests[] = {
 	ENGINE_TEST(test_sqlite_connections_are_durable_and_checkpoint_late, setup_migrated),
+	ENGINE_TEST(test_sqlite_log_writes_are_gathered, setup_migrated),
+	ENGINE_TEST(test_sqlite_vfs_gathers_log_writes_in_order, setup_migrated),
 };
 
 static const struct CMUnitTest pg_tests[] = {

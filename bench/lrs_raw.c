@@ -2,7 +2,8 @@
  * The ceiling of the LRS ingestion benchmark, and its bulk loader: the rows the server writes for
  * the benchmark's statements (the statement with its body, its IRIs numbered once, its related
  * rows, an activity's definition the first time it is seen) inserted into the same schema with nothing but the sqlite3 C API, in transactions of
- * BATCH statements, synced as the server's are.
+ * BATCH statements, synced as the server's are, through the VFS the server's connections use
+ * (src/store/sqlite_vfs.c: a commit's writes to the log gathered into few calls).
  *
  *   lrs_raw DB CLIENT_ID COUNT BATCH SEED   prints "COUNT SECONDS"
  */
@@ -12,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include "store/sqlite_vfs.h"
 
 #define LEARNERS 100000
 #define COURSES 2000
@@ -109,7 +112,8 @@ int main(int argc, char **argv)
 	const char *client = argv[2];
 	long count = atol(argv[3]), batch = atol(argv[4]);
 	rng_state = (uint64_t)atoll(argv[5]) * 2654435761u + 88172645463325252ull;
-	if (sqlite3_open(argv[1], &db) != SQLITE_OK)
+	if (sqlite_vfs_register() != SQLITE_OK ||
+	    sqlite3_open_v2(argv[1], &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, LL_SQLITE_VFS) != SQLITE_OK)
 		die("open");
 	sqlite3_busy_timeout(db, 10000); /* the server beside it commits now and then */
 	/* A cache that holds what a transaction dirties: spilled pages would be written to the WAL again

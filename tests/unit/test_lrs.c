@@ -232,6 +232,44 @@ static void test_stored_form_and_keys(void **state)
 	json_decref(authority);
 }
 
+/* The statement as received is the caller's and stays as it was, whether or not the stored form
+ * changes something below its top level (a lone context activity, in the statement or in its
+ * sub-statement, made an array). */
+static void test_check_leaves_the_statement_received_as_it_was(void **state)
+{
+	(void)state;
+	static const char *const texts[] = {
+		"{" BASE ",\"context\":{\"contextActivities\":{\"parent\":[{\"id\":\"https://a.cn/c\"}]}}}",
+		"{" BASE ",\"context\":{\"contextActivities\":{\"parent\":{\"id\":\"https://a.cn/c\"}}}}",
+		"{" ACTOR "," VERB ",\"object\":{\"objectType\":\"SubStatement\"," BASE ","
+		"\"context\":{\"contextActivities\":{\"grouping\":{\"id\":\"https://a.cn/g\"}}}}}",
+	};
+	json_t *authority = parse("{\"objectType\":\"Agent\",\"account\":{\"homePage\":\"https://ll.sh.cn/xapi/clients\","
+				  "\"name\":\"shou-moodle\"}}");
+	struct lrs_stamp stamp = STAMP;
+	stamp.authority = authority;
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		json_t *obj = parse(texts[i]);
+		char *before = json_dumps(obj, JSON_COMPACT | JSON_SORT_KEYS);
+		struct lrs_statement s;
+		assert_int_equal(lrs_statement_check(obj, "", &stamp, &s), LL_OK);
+		char *after = json_dumps(obj, JSON_COMPACT | JSON_SORT_KEYS);
+		assert_string_equal(after, before);
+		/* The stored form has what the LRS sets, and arrays. */
+		assert_non_null(json_object_get(s.json, "id"));
+		assert_non_null(json_object_get(s.json, "version"));
+		assert_true(json_equal(json_object_get(s.json, "authority"), authority));
+		const json_t *at = i == 2 ? json_object_get(s.json, "object") : s.json;
+		json_t *ca = json_object_get(json_object_get(at, "context"), "contextActivities");
+		assert_true(json_is_array(json_object_get(ca, i == 2 ? "grouping" : "parent")));
+		free(before);
+		free(after);
+		lrs_statement_release(&s);
+		json_decref(obj);
+	}
+	json_decref(authority);
+}
+
 static void test_voiding_and_sub_statement_keys(void **state)
 {
 	(void)state;
@@ -391,6 +429,7 @@ int main(void)
 		cmocka_unit_test(test_each_rule_refuses_with_its_path),
 		cmocka_unit_test(test_a_batch_prefix_leads_the_path),
 		cmocka_unit_test(test_stored_form_and_keys),
+		cmocka_unit_test(test_check_leaves_the_statement_received_as_it_was),
 		cmocka_unit_test(test_voiding_and_sub_statement_keys),
 		cmocka_unit_test(test_same_statement_ignores_what_the_lrs_sets),
 		cmocka_unit_test(test_lexical_rules),

@@ -1025,8 +1025,10 @@ static void test_sqlite_vfs_gathers_log_writes_in_order(void **state)
 	(void)state; /* the store under test has registered the VFS */
 	sqlite3_vfs *vfs = sqlite3_vfs_find(LL_SQLITE_VFS);
 	assert_non_null(vfs);
+	/* Named as the platform's VFS expects a log to be (the database's name, a dash, more), but not
+	 * the open database's own log. */
 	char path[160];
-	snprintf(path, sizeof(path), "%s-wal", g_sqlite_path);
+	snprintf(path, sizeof(path), "%s-gathered", g_sqlite_path);
 	unlink(path);
 	sqlite3_file *f = calloc(1, (size_t)vfs->szOsFile);
 	assert_non_null(f);

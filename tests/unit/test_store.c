@@ -1101,6 +1101,145 @@ static void test_sqlite_vfs_gathers_log_writes_in_order(void **state)
 	free(part);
 }
 
+/* A connection of the store's VFS on path, with the store's journal and sync settings. */
+static sqlite3 *vfs_connection(const char *path, const char *synchronous)
+{
+	sqlite3 *db = NULL;
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, LL_SQLITE_VFS),
+			 SQLITE_OK);
+	char sql[96];
+	snprintf(sql, sizeof(sql), "PRAGMA journal_mode=WAL; PRAGMA synchronous=%s", synchronous);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	return db;
+}
+
+static int64_t vfs_i64(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *q = NULL;
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	int64_t v = sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	return v;
+}
+
+static void vfs_exec(sqlite3 *db, const char *sql)
+{
+	char *msg = NULL;
+	int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+	if (rc != SQLITE_OK)
+		fail_msg("%s: %s", sql, msg ? msg : sqlite3_errstr(rc));
+}
+
+static void vfs_db_remove(const char *path)
+{
+	const char *suffixes[] = { "", "-wal", "-shm" };
+	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+		char p[200];
+		snprintf(p, sizeof(p), "%s%s", path, suffixes[i]);
+		unlink(p);
+	}
+}
+
+/* A transaction that spilled pages to the log and rolled back leaves frames in its connection's
+ * buffer. Another connection then commits frames at the same places in the log; the first
+ * connection reads, checkpoints and closes. Its rolled-back frames must never land on the
+ * committed ones: every committed row reads back, and the database is whole after reopening. */
+static void test_sqlite_rolled_back_spill_never_overwrites_a_later_commit(void **state)
+{
+	(void)state;
+	char path[160];
+	snprintf(path, sizeof(path), "%s/spill.db", g_sqlite_dir);
+	vfs_db_remove(path);
+	sqlite3 *a = vfs_connection(path, "FULL"), *b = vfs_connection(path, "FULL");
+	vfs_exec(b, "CREATE TABLE t (id INTEGER PRIMARY KEY, v BLOB NOT NULL)");
+	vfs_exec(b, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3) "
+		     "INSERT INTO t (v) SELECT zeroblob(100) FROM n");
+	/* Ten rows of a page each through a cache of four pages: pages spill to the log. */
+	vfs_exec(a, "PRAGMA cache_size=4");
+	vfs_exec(a, "BEGIN; WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10) "
+		     "INSERT INTO t (v) SELECT randomblob(3000) FROM n; ROLLBACK");
+	vfs_exec(b, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 8) "
+		     "INSERT INTO t (v) SELECT zeroblob(3000) FROM n");
+	assert_int_equal(vfs_i64(a, "SELECT COUNT(*) FROM t"), 11);
+	assert_int_equal(vfs_i64(a, "SELECT SUM(length(v)) FROM t WHERE v = zeroblob(length(v))"), 300 + 8 * 3000);
+	vfs_exec(a, "PRAGMA wal_checkpoint");
+	sqlite3_close(a);
+	assert_int_equal(vfs_i64(b, "SELECT COUNT(*) FROM t WHERE v = zeroblob(length(v))"), 11);
+	sqlite3_close(b);
+	sqlite3 *c = vfs_connection(path, "FULL");
+	assert_int_equal(vfs_i64(c, "SELECT COUNT(*) FROM t WHERE v = zeroblob(length(v))"), 11);
+	assert_int_equal(vfs_i64(c, "SELECT COUNT(*) FROM pragma_integrity_check WHERE integrity_check <> 'ok'"), 0);
+	sqlite3_close(c);
+	vfs_db_remove(path);
+}
+
+/* A connection that does not sync its commits (synchronous=NORMAL) still publishes a commit only
+ * once its frames are in the file: another connection reads them at once. */
+static void test_sqlite_unsynced_commit_is_in_the_log_before_it_is_seen(void **state)
+{
+	(void)state;
+	char path[160];
+	snprintf(path, sizeof(path), "%s/unsynced.db", g_sqlite_dir);
+	vfs_db_remove(path);
+	sqlite3 *a = vfs_connection(path, "NORMAL"), *b = vfs_connection(path, "FULL");
+	vfs_exec(a, "CREATE TABLE t (id INTEGER PRIMARY KEY, v BLOB NOT NULL)");
+	for (int i = 1; i <= 3; i++) {
+		vfs_exec(a, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5) "
+			     "INSERT INTO t (v) SELECT zeroblob(3000) FROM n");
+		assert_int_equal(vfs_i64(b, "SELECT COUNT(*) FROM t WHERE v = zeroblob(3000)"), 5 * i);
+	}
+	sqlite3_close(a);
+	sqlite3_close(b);
+	vfs_db_remove(path);
+}
+
+/* The size of the file at path on disk. */
+static int64_t disk_size(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	int64_t n = ftell(f);
+	fclose(f);
+	return n;
+}
+
+/* The database file of a connection writes its log's gathered bytes before it lets the shared
+ * index move on: at the barrier SQLite puts between a commit's two index headers, and before it
+ * releases a lock. Bytes are gathered into the connection's own log, then each moment is called
+ * as SQLite calls it. */
+static void test_sqlite_log_is_written_before_the_index_moves(void **state)
+{
+	(void)state;
+	char path[160], wal[170];
+	snprintf(path, sizeof(path), "%s/moments.db", g_sqlite_dir);
+	snprintf(wal, sizeof(wal), "%s-wal", path);
+	vfs_db_remove(path);
+	sqlite3 *a = vfs_connection(path, "FULL");
+	vfs_exec(a, "CREATE TABLE t (id INTEGER PRIMARY KEY)");
+	sqlite3_file *db = NULL, *log = NULL;
+	assert_int_equal(sqlite3_file_control(a, "main", SQLITE_FCNTL_FILE_POINTER, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_file_control(a, "main", SQLITE_FCNTL_JOURNAL_POINTER, &log), SQLITE_OK);
+	assert_non_null(db);
+	assert_non_null(log);
+	unsigned char bytes[100];
+	memset(bytes, 0x5a, sizeof(bytes));
+	/* Past the log's end, where SQLite writes a transaction's next frames. */
+	int64_t end = disk_size(wal);
+	assert_int_equal(log->pMethods->xWrite(log, bytes, sizeof(bytes), end), SQLITE_OK);
+	assert_int_equal(disk_size(wal), end);
+	db->pMethods->xShmBarrier(db);
+	assert_int_equal(disk_size(wal), end + 100);
+	assert_int_equal(log->pMethods->xWrite(log, bytes, sizeof(bytes), end + 100), SQLITE_OK);
+	assert_int_equal(disk_size(wal), end + 100);
+	/* Slot 7 (a reader's), which this connection does not hold: the release changes nothing else. */
+	assert_int_equal(db->pMethods->xShmLock(db, 7, 1, SQLITE_SHM_UNLOCK | SQLITE_SHM_SHARED), SQLITE_OK);
+	assert_int_equal(disk_size(wal), end + 200);
+	sqlite3_close(a);
+	vfs_db_remove(path);
+}
+
 /* ---- index suspension for bulk loads ---- */
 
 struct suspend_ctx {
@@ -1363,6 +1502,9 @@ static const struct CMUnitTest sqlite_tests[] = {
 	ENGINE_TEST(test_sqlite_connections_are_durable_and_checkpoint_late, setup_migrated),
 	ENGINE_TEST(test_sqlite_log_writes_are_gathered, setup_migrated),
 	ENGINE_TEST(test_sqlite_vfs_gathers_log_writes_in_order, setup_migrated),
+	ENGINE_TEST(test_sqlite_rolled_back_spill_never_overwrites_a_later_commit, setup_migrated),
+	ENGINE_TEST(test_sqlite_unsynced_commit_is_in_the_log_before_it_is_seen, setup_migrated),
+	ENGINE_TEST(test_sqlite_log_is_written_before_the_index_moves, setup_migrated),
 };
 
 static const struct CMUnitTest pg_tests[] = {

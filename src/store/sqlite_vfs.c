@@ -116,8 +116,9 @@ static int gather_write(sqlite3_file *f, const void *data, int amt, sqlite3_int6
 		if (rc != SQLITE_OK)
 			return rc;
 	}
-	/* Larger than the buffer, or no memory for one: written as it comes. */
-	if ((size_t)amt > GATHER_BYTES || (!g->buf && !(g->buf = malloc(GATHER_BYTES))))
+	/* Written as it comes: larger than the buffer, no memory for one, or a log whose database
+	 * file is not known (nothing would write the buffer before the shared index moves on). */
+	if ((size_t)amt > GATHER_BYTES || !g->db || (!g->buf && !(g->buf = malloc(GATHER_BYTES))))
 		return log_write(g, data, amt, off);
 	if (g->len == 0)
 		g->at = off;
@@ -278,11 +279,11 @@ static void db_shm_barrier(sqlite3_file *f)
 static int db_shm_lock(sqlite3_file *f, int offset, int n, int flags)
 {
 	struct db_file *d = (struct db_file *)f;
-	if ((flags & SQLITE_SHM_UNLOCK) && d->log) {
-		int rc = gather_flush(d->log);
-		if (rc != SQLITE_OK)
-			return rc;
-	}
+	/* The lock is released whatever the write does: SQLite does not look at an unlock's result,
+	 * and a lock kept would stop every writer. A commit's frames were written at its sync or its
+	 * publication, so only frames rolled back can be lost here, which no one reads. */
+	if ((flags & SQLITE_SHM_UNLOCK) && d->log)
+		gather_flush(d->log);
 	return d->w.real->pMethods->xShmLock(d->w.real, offset, n, flags);
 }
 

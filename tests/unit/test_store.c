@@ -7,12 +7,14 @@
  */
 #include <pthread.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -1001,6 +1003,17 @@ static void test_sqlite_log_writes_are_gathered(void **state)
 			 n);
 }
 
+/* The size of the file at path on disk. */
+static int64_t disk_size(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	int64_t n = ftell(f);
+	fclose(f);
+	return n;
+}
+
 /* The file's bytes as a reader of the disk sees them. */
 static size_t file_read_all(const char *path, unsigned char *out, size_t cap)
 {
@@ -1017,40 +1030,44 @@ static void fill(unsigned char *p, size_t n, unsigned seed)
 		p[i] = (unsigned char)(seed * 31 + i * 7);
 }
 
-/* The VFS itself on a log file: writes in a row wait in the buffer; a read, a sync, a write
- * elsewhere, a full buffer or the close sends them, and what the file holds in the end is exactly
- * what was written, in order, including a part written twice. */
+static sqlite3 *vfs_connection(const char *path, const char *synchronous);
+static void vfs_exec(sqlite3 *db, const char *sql);
+static void vfs_db_remove(const char *path);
+
+/* The VFS itself on a connection's log, past the frames SQLite wrote: writes in a row wait in the
+ * buffer; a read, a sync, a write elsewhere, a full buffer or the close sends them, and what the
+ * file holds in the end is exactly what was written, in order, including a part written twice.
+ * A second connection keeps the log from being removed when the first closes. */
 static void test_sqlite_vfs_gathers_log_writes_in_order(void **state)
 {
-	(void)state; /* the store under test has registered the VFS */
-	sqlite3_vfs *vfs = sqlite3_vfs_find(LL_SQLITE_VFS);
-	assert_non_null(vfs);
-	/* Named as the platform's VFS expects a log to be (the database's name, a dash, more), but not
-	 * the open database's own log. */
-	char path[160];
-	snprintf(path, sizeof(path), "%s-gathered", g_sqlite_path);
-	unlink(path);
-	sqlite3_file *f = calloc(1, (size_t)vfs->szOsFile);
+	(void)state;
+	char path[160], wal[170];
+	snprintf(path, sizeof(path), "%s/gather.db", g_sqlite_dir);
+	snprintf(wal, sizeof(wal), "%s-wal", path);
+	vfs_db_remove(path);
+	sqlite3 *a = vfs_connection(path, "FULL"), *b = vfs_connection(path, "FULL");
+	vfs_exec(a, "CREATE TABLE t (id INTEGER PRIMARY KEY)");
+	sqlite3_file *f = NULL;
+	assert_int_equal(sqlite3_file_control(a, "main", SQLITE_FCNTL_JOURNAL_POINTER, &f), SQLITE_OK);
 	assert_non_null(f);
-	int flags = SQLITE_OPEN_WAL | SQLITE_OPEN_CREATE | SQLITE_OPEN_READWRITE;
-	assert_int_equal(vfs->xOpen(vfs, path, f, flags, NULL), SQLITE_OK);
-	enum { SIZE = 300000 };
-	unsigned char *want = calloc(1, SIZE), *got = calloc(1, SIZE), *part = malloc(SIZE);
+	enum { BASE = 65536, SIZE = 300000 };
+	unsigned char *want = calloc(1, SIZE), *got = calloc(1, BASE + SIZE), *part = malloc(SIZE);
 	assert_non_null(want);
 	assert_non_null(got);
 	assert_non_null(part);
+	assert_true(file_read_all(wal, got, BASE + SIZE) < BASE);
 	size_t end = 0;
 #define WRITE(off, n, seed)                                                                          \
 	do {                                                                                         \
 		fill(part, (n), (seed));                                                             \
-		assert_int_equal(f->pMethods->xWrite(f, part, (int)(n), (off)), SQLITE_OK);        \
+		assert_int_equal(f->pMethods->xWrite(f, part, (int)(n), BASE + (off)), SQLITE_OK); \
 		memcpy(want + (off), part, (n));                                                     \
 		if ((size_t)(off) + (n) > end)                                                       \
 			end = (size_t)(off) + (n);                                                   \
 	} while (0)
 
 	unsigned long w0 = sqlite_vfs_log_writes();
-	WRITE(0, 32, 1);    /* the log's header, then frames: a header and a page each */
+	WRITE(0, 32, 1);    /* a header, then frames: a header and a page each */
 	WRITE(32, 24, 2);
 	WRITE(56, 4096, 3);
 	WRITE(4152, 24, 4);
@@ -1058,12 +1075,12 @@ static void test_sqlite_vfs_gathers_log_writes_in_order(void **state)
 	assert_int_equal(sqlite_vfs_log_writes(), w0);
 	sqlite3_int64 size = 0;
 	assert_int_equal(f->pMethods->xFileSize(f, &size), SQLITE_OK);
-	assert_int_equal(size, 8272);
+	assert_int_equal(size, BASE + 8272);
 	WRITE(56, 4096, 6); /* a page written again while still gathered */
 	assert_int_equal(sqlite_vfs_log_writes(), w0);
 
 	/* A read of gathered bytes sends them first, and sees them. */
-	assert_int_equal(f->pMethods->xRead(f, got, 4096, 56), SQLITE_OK);
+	assert_int_equal(f->pMethods->xRead(f, got, 4096, BASE + 56), SQLITE_OK);
 	assert_memory_equal(got, want + 56, 4096);
 	assert_int_equal(sqlite_vfs_log_writes(), w0 + 1);
 
@@ -1081,24 +1098,49 @@ static void test_sqlite_vfs_gathers_log_writes_in_order(void **state)
 	/* A sync sends the rest: the disk then holds exactly what was written. */
 	assert_int_equal(f->pMethods->xSync(f, SQLITE_SYNC_NORMAL), SQLITE_OK);
 	assert_int_equal(sqlite_vfs_log_writes(), w1 + 1);
-	assert_int_equal(file_read_all(path, got, SIZE), end);
-	assert_memory_equal(got, want, end);
+	assert_int_equal(file_read_all(wal, got, BASE + SIZE), BASE + end);
+	assert_memory_equal(got + BASE, want, end);
 
 	/* Truncating sends what is gathered first; closing sends the rest. */
 	WRITE(end, 500, 70);
-	assert_int_equal(f->pMethods->xTruncate(f, (sqlite3_int64)end), SQLITE_OK);
+	assert_int_equal(f->pMethods->xTruncate(f, (sqlite3_int64)(BASE + end)), SQLITE_OK);
 	assert_int_equal(sqlite_vfs_log_writes(), w1 + 2);
 	WRITE(100, 50, 71);
-	assert_int_equal(f->pMethods->xClose(f), SQLITE_OK);
-	assert_int_equal(sqlite_vfs_log_writes(), w1 + 3);
-	assert_int_equal(file_read_all(path, got, SIZE), end);
-	assert_memory_equal(got, want, end);
+	sqlite3_close(a);
+	assert_true(sqlite_vfs_log_writes() >= w1 + 3);
+	assert_int_equal(file_read_all(wal, got, BASE + SIZE), BASE + end);
+	assert_memory_equal(got + BASE, want, end);
 #undef WRITE
-	unlink(path);
-	free(f);
+	sqlite3_close(b);
+	vfs_db_remove(path);
 	free(want);
 	free(got);
 	free(part);
+}
+
+/* A log opened without its database file (no connection's): nothing would write a buffer before
+ * the shared index moves on, so each write goes to the file as it comes. */
+static void test_sqlite_vfs_log_without_its_database_is_not_gathered(void **state)
+{
+	(void)state;
+	sqlite3_vfs *vfs = sqlite3_vfs_find(LL_SQLITE_VFS);
+	assert_non_null(vfs);
+	char path[160];
+	snprintf(path, sizeof(path), "%s-alone", g_sqlite_path); /* the platform's VFS wants "<db>-…" */
+	unlink(path);
+	sqlite3_file *f = calloc(1, (size_t)vfs->szOsFile);
+	assert_non_null(f);
+	assert_int_equal(vfs->xOpen(vfs, path, f, SQLITE_OPEN_WAL | SQLITE_OPEN_CREATE | SQLITE_OPEN_READWRITE, NULL),
+			 SQLITE_OK);
+	unsigned char bytes[24] = { 1, 2, 3 };
+	unsigned long w0 = sqlite_vfs_log_writes();
+	assert_int_equal(f->pMethods->xWrite(f, bytes, sizeof(bytes), 0), SQLITE_OK);
+	assert_int_equal(f->pMethods->xWrite(f, bytes, sizeof(bytes), 24), SQLITE_OK);
+	assert_int_equal(sqlite_vfs_log_writes(), w0 + 2);
+	assert_int_equal(disk_size(path), 48);
+	assert_int_equal(f->pMethods->xClose(f), SQLITE_OK);
+	free(f);
+	unlink(path);
 }
 
 /* A connection of the store's VFS on path, with the store's journal and sync settings. */
@@ -1194,17 +1236,6 @@ static void test_sqlite_unsynced_commit_is_in_the_log_before_it_is_seen(void **s
 	vfs_db_remove(path);
 }
 
-/* The size of the file at path on disk. */
-static int64_t disk_size(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	assert_non_null(f);
-	fseek(f, 0, SEEK_END);
-	int64_t n = ftell(f);
-	fclose(f);
-	return n;
-}
-
 /* The database file of a connection writes its log's gathered bytes before it lets the shared
  * index move on: at the barrier SQLite puts between a commit's two index headers, and before it
  * releases a lock. Bytes are gathered into the connection's own log, then each moment is called
@@ -1237,6 +1268,45 @@ static void test_sqlite_log_is_written_before_the_index_moves(void **state)
 	assert_int_equal(db->pMethods->xShmLock(db, 7, 1, SQLITE_SHM_UNLOCK | SQLITE_SHM_SHARED), SQLITE_OK);
 	assert_int_equal(disk_size(wal), end + 200);
 	sqlite3_close(a);
+	vfs_db_remove(path);
+}
+
+/* A lock on the shared index is released even when writing the log's gathered bytes fails (a
+ * file size limit here): SQLite does not look at an unlock's result, and a lock kept would stop
+ * every writer. */
+static void test_sqlite_lock_is_released_when_the_log_cannot_be_written(void **state)
+{
+	(void)state;
+	char path[160], wal[170];
+	snprintf(path, sizeof(path), "%s/unwritable.db", g_sqlite_dir);
+	snprintf(wal, sizeof(wal), "%s-wal", path);
+	vfs_db_remove(path);
+	sqlite3 *a = vfs_connection(path, "FULL"), *b = vfs_connection(path, "FULL");
+	vfs_exec(a, "CREATE TABLE t (id INTEGER PRIMARY KEY)");
+	sqlite3_file *db = NULL, *log = NULL;
+	assert_int_equal(sqlite3_file_control(a, "main", SQLITE_FCNTL_FILE_POINTER, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_file_control(a, "main", SQLITE_FCNTL_JOURNAL_POINTER, &log), SQLITE_OK);
+	int64_t end = disk_size(wal);
+	unsigned char bytes[100] = { 0 };
+	/* The write lock (slot 0) taken as a writer takes it, then frames gathered past the log's end
+	 * that the file may not grow to hold. */
+	assert_int_equal(db->pMethods->xShmLock(db, 0, 1, SQLITE_SHM_LOCK | SQLITE_SHM_EXCLUSIVE), SQLITE_OK);
+	assert_int_equal(log->pMethods->xWrite(log, bytes, sizeof(bytes), end + 4096), SQLITE_OK);
+	struct rlimit was;
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &was), 0);
+	void (*old_handler)(int) = signal(SIGXFSZ, SIG_IGN);
+	struct rlimit small = { .rlim_cur = (rlim_t)end, .rlim_max = was.rlim_max };
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &small), 0);
+	db->pMethods->xShmLock(db, 0, 1, SQLITE_SHM_UNLOCK | SQLITE_SHM_EXCLUSIVE);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &was), 0);
+	signal(SIGXFSZ, old_handler);
+	assert_int_equal(disk_size(wal), end);
+	/* Another connection writes at once: the lock is free. */
+	sqlite3_busy_timeout(b, 0);
+	vfs_exec(b, "INSERT INTO t (id) VALUES (1)");
+	assert_int_equal(vfs_i64(a, "SELECT COUNT(*) FROM t"), 1);
+	sqlite3_close(a);
+	sqlite3_close(b);
 	vfs_db_remove(path);
 }
 
@@ -1502,9 +1572,11 @@ static const struct CMUnitTest sqlite_tests[] = {
 	ENGINE_TEST(test_sqlite_connections_are_durable_and_checkpoint_late, setup_migrated),
 	ENGINE_TEST(test_sqlite_log_writes_are_gathered, setup_migrated),
 	ENGINE_TEST(test_sqlite_vfs_gathers_log_writes_in_order, setup_migrated),
+	ENGINE_TEST(test_sqlite_vfs_log_without_its_database_is_not_gathered, setup_migrated),
 	ENGINE_TEST(test_sqlite_rolled_back_spill_never_overwrites_a_later_commit, setup_migrated),
 	ENGINE_TEST(test_sqlite_unsynced_commit_is_in_the_log_before_it_is_seen, setup_migrated),
 	ENGINE_TEST(test_sqlite_log_is_written_before_the_index_moves, setup_migrated),
+	ENGINE_TEST(test_sqlite_lock_is_released_when_the_log_cannot_be_written, setup_migrated),
 };
 
 static const struct CMUnitTest pg_tests[] = {

@@ -1034,6 +1034,37 @@ static sqlite3 *vfs_connection(const char *path, const char *synchronous);
 static void vfs_exec(sqlite3 *db, const char *sql);
 static void vfs_db_remove(const char *path);
 
+/* Two connections of the store's VFS on a new database name in the test folder, with a table t,
+ * and the first one's database file and log as SQLite holds them. */
+struct vfs_pair {
+	char path[160], wal[170];
+	sqlite3 *a, *b;
+	sqlite3_file *db, *log;
+};
+
+static void vfs_pair_open(struct vfs_pair *p, const char *name)
+{
+	snprintf(p->path, sizeof(p->path), "%s/%s", g_sqlite_dir, name);
+	snprintf(p->wal, sizeof(p->wal), "%s-wal", p->path);
+	vfs_db_remove(p->path);
+	p->a = vfs_connection(p->path, "FULL");
+	p->b = vfs_connection(p->path, "FULL");
+	vfs_exec(p->a, "CREATE TABLE t (id INTEGER PRIMARY KEY)");
+	p->db = p->log = NULL;
+	assert_int_equal(sqlite3_file_control(p->a, "main", SQLITE_FCNTL_FILE_POINTER, &p->db), SQLITE_OK);
+	assert_int_equal(sqlite3_file_control(p->a, "main", SQLITE_FCNTL_JOURNAL_POINTER, &p->log), SQLITE_OK);
+	assert_non_null(p->db);
+	assert_non_null(p->log);
+}
+
+/* Closes what is still open (a may have been closed by the test) and removes the files. */
+static void vfs_pair_close(struct vfs_pair *p)
+{
+	sqlite3_close(p->a);
+	sqlite3_close(p->b);
+	vfs_db_remove(p->path);
+}
+
 /* The VFS itself on a connection's log, past the frames SQLite wrote: writes in a row wait in the
  * buffer; a read, a sync, a write elsewhere, a full buffer or the close sends them, and what the
  * file holds in the end is exactly what was written, in order, including a part written twice.
@@ -1041,15 +1072,10 @@ static void vfs_db_remove(const char *path);
 static void test_sqlite_vfs_gathers_log_writes_in_order(void **state)
 {
 	(void)state;
-	char path[160], wal[170];
-	snprintf(path, sizeof(path), "%s/gather.db", g_sqlite_dir);
-	snprintf(wal, sizeof(wal), "%s-wal", path);
-	vfs_db_remove(path);
-	sqlite3 *a = vfs_connection(path, "FULL"), *b = vfs_connection(path, "FULL");
-	vfs_exec(a, "CREATE TABLE t (id INTEGER PRIMARY KEY)");
-	sqlite3_file *f = NULL;
-	assert_int_equal(sqlite3_file_control(a, "main", SQLITE_FCNTL_JOURNAL_POINTER, &f), SQLITE_OK);
-	assert_non_null(f);
+	struct vfs_pair p;
+	vfs_pair_open(&p, "gather.db");
+	sqlite3_file *f = p.log;
+	const char *wal = p.wal;
 	enum { BASE = 65536, SIZE = 300000 };
 	unsigned char *want = calloc(1, SIZE), *got = calloc(1, BASE + SIZE), *part = malloc(SIZE);
 	assert_non_null(want);
@@ -1106,13 +1132,13 @@ static void test_sqlite_vfs_gathers_log_writes_in_order(void **state)
 	assert_int_equal(f->pMethods->xTruncate(f, (sqlite3_int64)(BASE + end)), SQLITE_OK);
 	assert_int_equal(sqlite_vfs_log_writes(), w1 + 2);
 	WRITE(100, 50, 71);
-	sqlite3_close(a);
+	sqlite3_close(p.a);
+	p.a = NULL;
 	assert_true(sqlite_vfs_log_writes() >= w1 + 3);
 	assert_int_equal(file_read_all(wal, got, BASE + SIZE), BASE + end);
 	assert_memory_equal(got + BASE, want, end);
 #undef WRITE
-	sqlite3_close(b);
-	vfs_db_remove(path);
+	vfs_pair_close(&p);
 	free(want);
 	free(got);
 	free(part);
@@ -1243,17 +1269,10 @@ static void test_sqlite_unsynced_commit_is_in_the_log_before_it_is_seen(void **s
 static void test_sqlite_log_is_written_before_the_index_moves(void **state)
 {
 	(void)state;
-	char path[160], wal[170];
-	snprintf(path, sizeof(path), "%s/moments.db", g_sqlite_dir);
-	snprintf(wal, sizeof(wal), "%s-wal", path);
-	vfs_db_remove(path);
-	sqlite3 *a = vfs_connection(path, "FULL");
-	vfs_exec(a, "CREATE TABLE t (id INTEGER PRIMARY KEY)");
-	sqlite3_file *db = NULL, *log = NULL;
-	assert_int_equal(sqlite3_file_control(a, "main", SQLITE_FCNTL_FILE_POINTER, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_file_control(a, "main", SQLITE_FCNTL_JOURNAL_POINTER, &log), SQLITE_OK);
-	assert_non_null(db);
-	assert_non_null(log);
+	struct vfs_pair p;
+	vfs_pair_open(&p, "moments.db");
+	sqlite3_file *db = p.db, *log = p.log;
+	const char *wal = p.wal;
 	unsigned char bytes[100];
 	memset(bytes, 0x5a, sizeof(bytes));
 	/* Past the log's end, where SQLite writes a transaction's next frames. */
@@ -1267,8 +1286,7 @@ static void test_sqlite_log_is_written_before_the_index_moves(void **state)
 	/* Slot 7 (a reader's), which this connection does not hold: the release changes nothing else. */
 	assert_int_equal(db->pMethods->xShmLock(db, 7, 1, SQLITE_SHM_UNLOCK | SQLITE_SHM_SHARED), SQLITE_OK);
 	assert_int_equal(disk_size(wal), end + 200);
-	sqlite3_close(a);
-	vfs_db_remove(path);
+	vfs_pair_close(&p);
 }
 
 /* A lock on the shared index is released even when writing the log's gathered bytes fails (a
@@ -1277,15 +1295,10 @@ static void test_sqlite_log_is_written_before_the_index_moves(void **state)
 static void test_sqlite_lock_is_released_when_the_log_cannot_be_written(void **state)
 {
 	(void)state;
-	char path[160], wal[170];
-	snprintf(path, sizeof(path), "%s/unwritable.db", g_sqlite_dir);
-	snprintf(wal, sizeof(wal), "%s-wal", path);
-	vfs_db_remove(path);
-	sqlite3 *a = vfs_connection(path, "FULL"), *b = vfs_connection(path, "FULL");
-	vfs_exec(a, "CREATE TABLE t (id INTEGER PRIMARY KEY)");
-	sqlite3_file *db = NULL, *log = NULL;
-	assert_int_equal(sqlite3_file_control(a, "main", SQLITE_FCNTL_FILE_POINTER, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_file_control(a, "main", SQLITE_FCNTL_JOURNAL_POINTER, &log), SQLITE_OK);
+	struct vfs_pair p;
+	vfs_pair_open(&p, "unwritable.db");
+	sqlite3_file *db = p.db, *log = p.log;
+	const char *wal = p.wal;
 	int64_t end = disk_size(wal);
 	unsigned char bytes[100] = { 0 };
 	/* The write lock (slot 0) taken as a writer takes it, then frames gathered past the log's end
@@ -1302,12 +1315,10 @@ static void test_sqlite_lock_is_released_when_the_log_cannot_be_written(void **s
 	signal(SIGXFSZ, old_handler);
 	assert_int_equal(disk_size(wal), end);
 	/* Another connection writes at once: the lock is free. */
-	sqlite3_busy_timeout(b, 0);
-	vfs_exec(b, "INSERT INTO t (id) VALUES (1)");
-	assert_int_equal(vfs_i64(a, "SELECT COUNT(*) FROM t"), 1);
-	sqlite3_close(a);
-	sqlite3_close(b);
-	vfs_db_remove(path);
+	sqlite3_busy_timeout(p.b, 0);
+	vfs_exec(p.b, "INSERT INTO t (id) VALUES (1)");
+	assert_int_equal(vfs_i64(p.a, "SELECT COUNT(*) FROM t"), 1);
+	vfs_pair_close(&p);
 }
 
 /* ---- index suspension for bulk loads ---- */

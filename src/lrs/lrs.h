@@ -37,6 +37,8 @@ struct lrs_attachment_ref {
 	const char *content_type;
 	int64_t length;
 	bool has_file_url;
+	bool is_sub;                    /* declared by the statement's sub-statement */
+	int index;                      /* its place in the attachments it was declared among */
 };
 
 struct lrs_statement {
@@ -63,6 +65,7 @@ struct lrs_statement {
 	/* Members of an anonymous-group actor or object, whose keys match the agent query. */
 	const char *member_keys[LRS_RELATED_MAX];
 	int n_member_keys;
+	/* The statement's attachments and its sub-statement's (is_sub). */
 	struct lrs_attachment_ref attachments[LRS_ATTACHMENTS_MAX];
 	int n_attachments;
 	json_t *pool;                   /* strings built while checking (agent keys, lowercase ids) */
@@ -90,6 +93,17 @@ struct lrs_stamp {
 enum ll_err lrs_statement_check(const json_t *obj, const char *prefix, const struct lrs_stamp *stamp,
 				struct lrs_statement *ret);
 void lrs_statement_release(struct lrs_statement *s);
+
+/* Whether v is a version of xAPI 1.0 as the version header and a statement's version carry it:
+ * "1.0" (read as 1.0.0), or "1.0." and a patch number, with a pre-release after a hyphen or not
+ * ("1.0.3", "1.0.10", "1.0.0-beta"). */
+bool lrs_version_is_1_0(const char *v);
+
+/* The path of property leaf ("" for the attachment itself) of attachment a, after prefix ("" or
+ * "[i]." in a batch): "attachments[k].leaf", or "object.attachments[k].leaf" for its
+ * sub-statement's. */
+void lrs_attachment_path(const struct lrs_attachment_ref *a, const char *prefix, const char *leaf, char *out,
+			 size_t size);
 
 /* True when two stored forms of a statement say the same thing, as xAPI compares a statement
  * sent again with the one it holds: apart from what the LRS sets (id, stored, authority, version,
@@ -141,6 +155,7 @@ struct lrs_payload {
 	const char *content_type;
 	const void *data;
 	size_t len;
+	bool is_verified;               /* the bytes have the SHA-2 sha2 says */
 };
 
 /* One request's statements: stored all together or not at all. */
@@ -235,6 +250,10 @@ enum ll_err lrs_writer_submit(struct lrs_writer *w, struct lrs_batch *b,
 void lrs_writer_drain(struct lrs_writer *w);
 /* Drains w, then frees it (NULL is fine); returns NULL. */
 struct lrs_writer *lrs_writer_stop(struct lrs_writer *w);
+/* A time before which every statement stored through w, or being stored, has its stored time:
+ * now, or the start of the commit being made. A read begun after asking sees every statement
+ * stored before it (X-Experience-API-Consistent-Through). */
+int64_t lrs_writer_consistent_through(struct lrs_writer *w);
 struct lrs_writer_stats {
 	uint64_t commits, batches, statements;
 };
@@ -451,7 +470,8 @@ enum ll_err lrs_multipart_statements(const struct lrs_part *parts, int n, const 
  * application/json; every later part is an attachment's data with Content-Transfer-Encoding:
  * binary and an X-Experience-API-Hash that is a SHA-2 in hex equal (in any case) to the sha2 of
  * an attachment the statements declare; every declared attachment without a fileUrl has a part.
- * The bytes are not checked against the hash or the declared length. Failures:
+ * The bytes are not refused for their hash or length: a payload says whether its bytes have its
+ * hash (is_verified). Failures:
  *   LL_MISSING_FIELD / LL_INVALID_VALUE "parts[0].Content-Type"   as lrs_multipart_statements
  *   LL_INVALID_VALUE "parts[i].Content-Type"         a later application/json part without a hash
  *                                                    (every statement belongs in parts[0])
@@ -459,7 +479,9 @@ enum ll_err lrs_multipart_statements(const struct lrs_part *parts, int n, const 
  *                                                    hex; or no declared attachment has it
  *   LL_MISSING_FIELD / LL_INVALID_VALUE "parts[i].Content-Transfer-Encoding"   absent; not binary
  *   LL_MISSING_FIELD "attachments[k].sha2" ("[j].attachments[k].sha2" when parts[0] holds an
- *                                                    array)   a declared attachment has no part
+ *                                                    array; "object.attachments[k].sha2" for a
+ *                                                    sub-statement's)   a declared attachment has
+ *                                                    no part
  * On success payloads[0..*ret_n_payloads) holds the data to store, one per distinct hash, in the
  * order of the parts: sha2 (lowercase) and data borrowed from parts, content_type from the first
  * declaration of that hash (borrowed from the statement). payloads must have room for n - 1. */

@@ -73,10 +73,14 @@ static const struct store_stmt STATEMENT_INSTITUTION = {
 static const struct store_stmt VOID_TARGET = {
 	"lrs void", "UPDATE lrs_statements SET is_voided = 1 WHERE id = $1 AND is_voiding = 0"
 };
+/* Data is kept once by its hash. Data whose bytes are not what the hash says is kept only while
+ * there is no other, and gives way to data whose bytes are: it can never stand in for them. */
 static const struct store_stmt ATTACHMENT_INSERT = {
 	"lrs attachment insert",
-	"INSERT INTO lrs_attachments (sha2, content_type, length, data, created_at) VALUES ($1, $2, $3, $4, $5) "
-	"ON CONFLICT DO NOTHING"
+	"INSERT INTO lrs_attachments (sha2, content_type, length, data, created_at, is_verified) "
+	"VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (sha2) DO UPDATE SET content_type = excluded.content_type, "
+	"length = excluded.length, data = excluded.data, created_at = excluded.created_at, is_verified = 1 "
+	"WHERE excluded.is_verified = 1 AND lrs_attachments.is_verified = 0"
 };
 static const struct store_stmt PERSON_BY_ACCOUNT = { "lrs person by account",
 						     "SELECT id FROM persons WHERE account_no = $1" };
@@ -647,7 +651,8 @@ static enum ll_err store_txn(struct ll_tx *tx, void *ctx)
 				const struct lrs_payload *p = &batch->payloads[i];
 				err = store_exec(tx, &ATTACHMENT_INSERT,
 						 SP(SV_TEXT(p->sha2), SV_TEXT(p->content_type), SV_I64((int64_t)p->len),
-						    SV_BLOB(p->data ? p->data : "", p->len), SV_I64(now)),
+						    SV_BLOB(p->data ? p->data : "", p->len), SV_I64(now),
+						    SV_BOOL(p->is_verified)),
 						 NULL, NULL);
 			}
 		}

@@ -123,8 +123,24 @@ static enum ll_err alternate_syntax(struct http_req *req, const char *method)
 	return LL_OK;
 }
 
+/* X-Experience-API-Consistent-Through, once: a statement stored before it is committed already,
+ * or being committed with a stored time no earlier. Taken before a request reads anything. */
+static void consistent_through(struct http_req *req)
+{
+	for (int i = 0; i < req->n_headers; i++)
+		if (strcmp(req->header_names[i], "X-Experience-API-Consistent-Through") == 0)
+			return;
+	char *through = arena_alloc(&req->arena, 32);
+	if (through && req->app->lrs) {
+		lrs_time_format(lrs_writer_consistent_through(req->app->lrs->writer), through);
+		http_add_header(req, "X-Experience-API-Consistent-Through", through);
+	}
+}
+
 enum ll_err lrs_http_check(struct http_req *req)
 {
+	if (strcmp(req->path, "/xapi/statements") == 0)
+		consistent_through(req);
 	const char *method = http_query(req, "method");
 	if (method) {
 		enum ll_err err = alternate_syntax(req, method);
@@ -134,8 +150,8 @@ enum ll_err lrs_http_check(struct http_req *req)
 	const char *v = http_header(req, "X-Experience-API-Version");
 	if (!v)
 		return ll_fail(LL_USAGE, "X-Experience-API-Version", "xAPI requests carry X-Experience-API-Version");
-	/* 1.0, 1.0.0 ... 1.0.9: every 1.0.x client speaks what this LRS speaks. */
-	if (strncmp(v, "1.0", 3) != 0 || (v[3] && !(v[3] == '.' && v[4] >= '0' && v[4] <= '9' && !v[5])))
+	/* 1.0 (read as 1.0.0) and every 1.0.x: each speaks what this LRS speaks. */
+	if (!lrs_version_is_1_0(v))
 		return ll_fail(LL_USAGE, "X-Experience-API-Version", "this LRS speaks xAPI 1.0.x, not %.16s", v);
 	return LL_OK;
 }
@@ -149,16 +165,13 @@ void lrs_http_decorate(struct http_req *req)
 		http_add_header(req, "WWW-Authenticate", "Basic realm=\"xAPI\", charset=\"UTF-8\"");
 }
 
+/* Statement requests answered before their check ran (a refused body, say) get the header too. */
 void lrs_http_decorate_statements(struct http_req *req)
 {
 	lrs_http_decorate(req);
-	/* Every statement this server answered for is committed before the answer. */
-	char *now = arena_alloc(&req->arena, 32);
-	if (now) {
-		lrs_time_format(clock_now_us(), now);
-		http_add_header(req, "X-Experience-API-Consistent-Through", now);
-	}
+	consistent_through(req);
 }
+
 
 /* ---- HTTP Basic with a client's key and secret ---- */
 
@@ -311,13 +324,13 @@ static enum ll_err signatures_check(const struct store_req *x, int n_payloads, b
 		const struct lrs_statement *s = &x->statements[i];
 		for (int k = 0; k < s->n_attachments; k++) {
 			const struct lrs_attachment_ref *a = &s->attachments[k];
-			if (strcmp(a->usage_type, LRS_USAGE_SIGNATURE) != 0)
+			/* A signature signs the statement that carries it, not a sub-statement. */
+			if (a->is_sub || strcmp(a->usage_type, LRS_USAGE_SIGNATURE) != 0)
 				continue;
-			char field[96];
+			char prefix[24] = "", field[96];
 			if (is_array)
-				snprintf(field, sizeof(field), "[%d].attachments[%d]", i, k);
-			else
-				snprintf(field, sizeof(field), "attachments[%d]", k);
+				snprintf(prefix, sizeof(prefix), "[%d].", i);
+			lrs_attachment_path(a, prefix, "", field, sizeof(field));
 			const struct lrs_payload *p = NULL;
 			for (int j = 0; j < n_payloads && !p; j++)
 				if (strcasecmp(x->payloads[j].sha2, a->sha2) == 0)
@@ -346,7 +359,7 @@ static enum ll_err store_statements(struct http_req *req, json_t *root, const ch
 	if (n == 0)
 		return ll_fail(LL_INVALID_VALUE, NULL, "the request holds no statement");
 	if (n > XAPI_BATCH_MAX)
-		return ll_fail(LL_OUT_OF_RANGE, NULL, "a request holds at most %d statements", XAPI_BATCH_MAX);
+		return ll_fail(LL_BODY_TOO_LARGE, NULL, "a request holds at most %d statements", XAPI_BATCH_MAX);
 	struct lrs_client client;
 	client_of(req, &client);
 	struct store_req *x = calloc(1, sizeof(*x));
@@ -380,8 +393,9 @@ static enum ll_err store_statements(struct http_req *req, json_t *root, const ch
 		/* Raw attachment data comes in multipart/mixed; with JSON, each attachment is a link. */
 		for (int k = 0; k < x->statements[i].n_attachments && !parts; k++)
 			if (!x->statements[i].attachments[k].has_file_url) {
-				char field[96];
-				snprintf(field, sizeof(field), "%sattachments[%d].fileUrl", prefix, k);
+				char field[96], dotted[24];
+				snprintf(dotted, sizeof(dotted), "%s%s", prefix, *prefix ? "." : "");
+				lrs_attachment_path(&x->statements[i].attachments[k], dotted, "fileUrl", field, sizeof(field));
 				return ll_fail(LL_MISSING_FIELD, field,
 					       "an attachment sent without its data (application/json) has a fileUrl");
 			}
@@ -472,7 +486,8 @@ static const char *http_date(struct http_req *req, int64_t t_us)
 	return out;
 }
 
-/* format=ids: agents by their identifier, activities and verbs by their ids. */
+/* format=ids: agents by their identifier, activities and verbs by their ids. A group with an
+ * identifier of its own is named by it alone; an anonymous one by its members'. */
 static void ids_only_agent(json_t *a)
 {
 	if (!json_is_object(a))
@@ -488,6 +503,9 @@ static void ids_only_agent(json_t *a)
 		if (!is_kept)
 			json_object_del(a, key);
 	}
+	if (json_object_get(a, "mbox") || json_object_get(a, "mbox_sha1sum") || json_object_get(a, "openid") ||
+	    json_object_get(a, "account"))
+		json_object_del(a, "member");
 	size_t i;
 	json_t *m;
 	json_array_foreach (json_object_get(a, "member"), i, m)
@@ -1095,7 +1113,20 @@ enum ll_err lrs_http_document(struct http_req *req)
 		const char *date = newest ? http_date(req, newest) : NULL;
 		if (date)
 			http_add_header(req, "Last-Modified", date);
+		/* Every GET is answered with an ETag, a list of ids too: that of the list's text. */
+		char *text = json_dumps(ids, JSON_COMPACT), tag[41];
+		char *etag = NULL;
+		if (text) {
+			lrs_etag(text, strlen(text), tag);
+			etag = arena_printf(&req->arena, "\"%s\"", tag);
+		}
+		free(text);
+		if (!etag) {
+			json_decref(ids);
+			return ll_fail(LL_NOMEM, NULL, NULL);
+		}
 		http_reply(req, 200, ids);
+		http_add_header(req, "ETag", etag);
 		return LL_OK;
 	}
 	struct lrs_document doc;

@@ -816,19 +816,19 @@ static enum ll_err check_attachments(struct check *c, const json_t *list)
 {
 	if (!json_is_array(list))
 		return fail(c, LL_WRONG_TYPE, "must be an array of attachments");
-	if (json_array_size(list) > LRS_ATTACHMENTS_MAX)
-		return fail(c, LL_OUT_OF_RANGE, "a statement has at most %d attachments", LRS_ATTACHMENTS_MAX);
+	if (json_array_size(list) > (size_t)(LRS_ATTACHMENTS_MAX - c->s->n_attachments))
+		return fail(c, LL_OUT_OF_RANGE, "a statement and its sub-statement have at most %d attachments",
+			    LRS_ATTACHMENTS_MAX);
 	size_t i;
 	json_t *a;
 	json_array_foreach (list, i, a) {
 		size_t old = push_index(c, i);
-		struct lrs_attachment_ref ref = { 0 };
+		struct lrs_attachment_ref ref = { .is_sub = c->is_sub, .index = (int)i };
 		enum ll_err err = check_attachment(c, a, &ref);
 		pop(c, old);
 		if (err != LL_OK)
 			return err;
-		if (!c->is_sub)
-			c->s->attachments[c->s->n_attachments++] = ref;
+		c->s->attachments[c->s->n_attachments++] = ref;
 	}
 	return LL_OK;
 }
@@ -990,17 +990,25 @@ static enum ll_err check_body(struct check *c, json_t *st)
 	return err;
 }
 
-static bool version_is_valid(const char *v)
+bool lrs_version_is_1_0(const char *v)
 {
-	if (strncmp(v, "1.0", 3) != 0)
-		return false;
-	if (v[3] == '\0')
+	if (strcmp(v, "1.0") == 0)
 		return true;
-	if (v[3] != '.' || !isdigit((unsigned char)v[4]))
+	if (strncmp(v, "1.0.", 4) != 0 || !isdigit((unsigned char)v[4]))
 		return false;
 	for (v += 4; isdigit((unsigned char)*v); v++)
 		;
+	if (*v == '-' && v[1]) /* a pre-release: letters, digits, hyphens and dots (Semantic Versioning) */
+		for (v++; isalnum((unsigned char)*v) || *v == '-' || *v == '.'; v++)
+			;
 	return *v == '\0';
+}
+
+void lrs_attachment_path(const struct lrs_attachment_ref *a, const char *prefix, const char *leaf, char *out,
+			 size_t size)
+{
+	snprintf(out, size, "%s%sattachments[%d]%s%s", prefix, a->is_sub ? "object." : "", a->index, *leaf ? "." : "",
+		 leaf);
 }
 
 static enum ll_err check_statement(struct check *c, json_t *st, const struct lrs_stamp *stamp)
@@ -1016,9 +1024,9 @@ static enum ll_err check_statement(struct check *c, json_t *st, const struct lrs
 	const char *s_str;
 	if (err == LL_OK)
 		err = string_of(c, st, "version", false, &s_str);
-	if (err == LL_OK && s_str && !version_is_valid(s_str)) {
+	if (err == LL_OK && s_str && !lrs_version_is_1_0(s_str)) {
 		size_t old = push(c, "version");
-		err = fail(c, LL_INVALID_VALUE, "this LRS stores statements of version 1.0.x");
+		err = fail(c, LL_INVALID_VALUE, "this LRS stores statements of version 1.0.x (1.0.0, 1.0.3...)");
 		pop(c, old);
 	}
 	int64_t stored;

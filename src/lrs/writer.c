@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 
+#include "../base/clock.h"
 #include "../store/store.h"
 #include "lrs.h"
 
@@ -27,8 +28,16 @@ struct lrs_writer {
 	struct lrs_batch *head, *tail;
 	bool is_stopping;
 	bool is_joined;
+	/* While a commit is being made: a time no later than the stored time of its statements. */
+	int64_t committing_since_us;
 	struct lrs_writer_stats stats;
 };
+
+/* The clock to the millisecond below, as statements' stored times are (lrs_db.c). */
+static int64_t now_ms_us(void)
+{
+	return clock_now_us() / 1000 * 1000;
+}
 
 /* Takes up to the limits from the queue into list, oldest first; returns how many. Holds mu. */
 static int take(struct lrs_writer *w, struct lrs_batch **list)
@@ -57,6 +66,7 @@ static void *writer_main(void *arg)
 		if (!w->head)
 			break;
 		int n = list ? take(w, list) : 0;
+		w->committing_since_us = n ? now_ms_us() : 0;
 		pthread_mutex_unlock(&w->mu);
 		if (n == 0) {
 			/* Out of memory at start: refuse rather than store nothing forever. */
@@ -78,6 +88,7 @@ static void *writer_main(void *arg)
 		for (int i = 0; i < n; i++)
 			statements += (uint64_t)list[i]->stored;
 		pthread_mutex_lock(&w->mu);
+		w->committing_since_us = 0;
 		w->stats.commits++;
 		w->stats.batches += (uint64_t)n;
 		w->stats.statements += statements;
@@ -161,6 +172,16 @@ struct lrs_writer *lrs_writer_stop(struct lrs_writer *w)
 	pthread_mutex_destroy(&w->mu);
 	free(w);
 	return NULL;
+}
+
+int64_t lrs_writer_consistent_through(struct lrs_writer *w)
+{
+	pthread_mutex_lock(&w->mu);
+	int64_t t = now_ms_us();
+	if (w->committing_since_us && w->committing_since_us < t)
+		t = w->committing_since_us;
+	pthread_mutex_unlock(&w->mu);
+	return t;
 }
 
 void lrs_writer_get_stats(struct lrs_writer *w, struct lrs_writer_stats *ret_stats)

@@ -1,4 +1,5 @@
-// Statements with their attachments' data in multipart/mixed, read back with attachments=true,
+// Statements with their attachments' data in multipart/mixed (a sub-statement's too; data whose
+// bytes are not its hash never displaces data whose bytes are), read back with attachments=true,
 // and signed statements (a JWS attachment): accepted when the signature holds and says the
 // statement, refused with 400 at the attachment otherwise; refused requests store nothing.
 import { test, describe } from 'node:test';
@@ -113,6 +114,55 @@ describe('attachments in multipart/mixed', () => {
     }
     assert.equal((await xapi.request('POST', '/xapi/statements', { raw: 'x', headers: { 'Content-Type': 'multipart/mixed;' } })).status, 400);
     assert.equal((await xapi.request('POST', '/xapi/statements', { raw: 'x', headers: { 'Content-Type': 'multipart/form-data; boundary=x' } })).status, 400);
+  });
+
+  test('bytes that are not their hash are taken, but give way to the bytes that are and never displace them', async () => {
+    const { xapi } = await setup();
+    const real = Buffer.from(`结业证书 ${crypto.randomUUID()}`);
+    const forged = Buffer.from('FORGED CONTENT');
+    const declared = () => statement({ attachments: [{ usageType: CERT_USAGE, display: { en: 'cert' }, contentType: 'text/plain', length: real.length, sha2: sha256(real) }] });
+    const dataOf = async (st) => {
+      const r = await rawGet(xapi, `statementId=${st.id}&attachments=true`);
+      return parseReply(r.type, r.body)[1].data;
+    };
+    // Other bytes under the hash of the real ones, first: kept, as nothing else is.
+    const first = declared();
+    assertStatus(await post(xapi, first, [{ data: forged, hash: sha256(real) }]), 200);
+    assert.deepEqual(await dataOf(first), forged);
+    // The real bytes replace them, for every statement that names the hash.
+    const second = declared();
+    assertStatus(await post(xapi, second, [{ data: real }]), 200);
+    assert.deepEqual(await dataOf(second), real);
+    assert.deepEqual(await dataOf(first), real);
+    // Other bytes again do not displace them.
+    const third = declared();
+    assertStatus(await post(xapi, third, [{ data: forged, hash: sha256(real) }]), 200);
+    for (const st of [first, second, third]) assert.deepEqual(await dataOf(st), real);
+  });
+
+  test("a sub-statement's attachments travel as parts too, and come back with it", async () => {
+    const { xapi } = await setup();
+    const data = Buffer.from(`作业 ${crypto.randomUUID()}`);
+    const att = { usageType: CERT_USAGE, display: { en: 'homework' }, contentType: 'text/plain', length: data.length, sha2: sha256(data) };
+    const sub = (attachments) => statement({ object: { objectType: 'SubStatement', actor: { mbox: 'mailto:teacher@example.cn' }, verb: { id: 'http://adlnet.gov/expapi/verbs/passed' }, object: { id: 'https://learn.shlll.cn/courses/first-aid' }, attachments } });
+    const st = sub([att]);
+    const res = await post(xapi, st, [{ data }]);
+    assertStatus(res, 200);
+    const got = await rawGet(xapi, `statementId=${st.id}&attachments=true`);
+    const parts = parseReply(got.type, got.body);
+    assert.equal(parts.length, 2);
+    assert.deepEqual(parts[1].data, data);
+    // Without its part (and no fileUrl), in multipart or in JSON: 400 at the sub-statement's attachment.
+    const missing = sub([att, { ...att, sha2: sha256(Buffer.from('x')), length: 1 }]);
+    const refused = await post(xapi, missing, [{ data }]);
+    assert.equal(refused.status, 400, refused.text);
+    assert.equal(refused.json.error.field, 'object.attachments[1].sha2');
+    assertError(await xapi.get(`/xapi/statements?statementId=${missing.id}`), 404, 'not_found');
+    const json = sub([att]);
+    const asJson = await xapi.post('/xapi/statements', json);
+    assert.equal(asJson.status, 400, asJson.text);
+    assert.equal(asJson.json.error.field, 'object.attachments[0].fileUrl');
+    assertError(await xapi.get(`/xapi/statements?statementId=${json.id}`), 404, 'not_found');
   });
 });
 

@@ -1274,7 +1274,7 @@ describe('1.9 special data types', () => {
   });
 
   test('S51 version: 1.0 or 1.0.x, kept as received; 1.0.0 when absent', async () => {
-    await mustAccept(['1.0', '1.0.0', '1.0.3', '1.0.9'].map((v) => [v, (s) => { s.version = v; }]),
+    await mustAccept(['1.0', '1.0.0', '1.0.3', '1.0.9', '1.0.10', '1.0.0-beta'].map((v) => [v, (s) => { s.version = v; }]),
       (got, sent) => (got.version === sent.version ? '' : `version ${sent.version} came back as ${got.version}`));
     await mustReject([
       ['0.9.9', (s) => { s.version = '0.9.9'; }],
@@ -1283,6 +1283,8 @@ describe('1.9 special data types', () => {
       ['should fail', (s) => { s.version = 'should fail'; }],
       ['a number', (s) => { s.version = 1.0; }],
       ['0.95', (s) => { s.version = '0.95'; }],
+      ['1.0.x', (s) => { s.version = '1.0.x'; }],
+      ['1.0.', (s) => { s.version = '1.0.'; }],
     ]);
     const w = await setup();
     assert.equal((await store(w.x, stmt())).version, '1.0.0');
@@ -1912,7 +1914,7 @@ describe('2.4 GET /statements', () => {
     }
   });
 
-  test('format=ids: agents by objectType and IFI, activities by id, verbs by id; format=exact as stored', async () => {
+  test('format=ids: agents by objectType and IFI, an identified group without its members, activities by id, verbs by id; format=exact as stored', async () => {
     const w = await setup();
     const V = verbId('ids');
     const s = stmt({
@@ -1939,6 +1941,11 @@ describe('2.4 GET /statements', () => {
       if (got.object.id !== s.object.id) bad.push(`${path}: object.id ${got.object.id}`);
       only('instructor', got.context.instructor, ['objectType', 'mbox', 'mbox_sha1sum', 'openid', 'account']);
     }
+    // An identified group is named by its own identifier alone, without its members.
+    const team = stmt({ actor: { objectType: 'Group', name: 'Team', mbox: mbox(), member: [{ name: 'A', mbox: mbox() }] } });
+    await store(w.x, team);
+    const named = (await w.x.get(`/xapi/statements?${q({ statementId: team.id, format: 'ids' })}`)).json;
+    if (JSON.stringify(named.actor) !== JSON.stringify({ objectType: 'Group', mbox: team.actor.mbox })) bad.push(`an identified group as ${JSON.stringify(named.actor)}`);
     assert.deepEqual(bad, []);
     const ex = await w.x.get(`/xapi/statements?${q({ statementId: s.id, format: 'exact' })}`);
     assert.deepEqual(ex.json, exact);
@@ -3186,6 +3193,11 @@ describe('4.1 documents: common rules', () => {
       const all = await list();
       if (all.status !== 200 || JSON.stringify([...(all.json || [])].sort()) !== '["first","second"]') bad.push(`${d.kind} all: ${brief(all)}`);
       if (all.headers.get('content-type') !== 'application/json') bad.push(`${d.kind}: Content-Type ${all.headers.get('content-type')}`);
+      // Every GET has an ETag, a list too: the same for the same list, another once it changes.
+      const tag = all.headers.get('etag');
+      if (!/^"[0-9a-f]{40}"$/.test(tag || '')) bad.push(`${d.kind}: the list's ETag ${tag}`);
+      if ((await list()).headers.get('etag') !== tag) bad.push(`${d.kind}: the same list under another ETag`);
+      if ((await list({ since: mark })).headers.get('etag') === tag) bad.push(`${d.kind}: a shorter list under the same ETag`);
       const lm = Date.parse(all.headers.get('last-modified'));
       if (!(lm >= Math.floor(Date.parse(mark) / 1000) * 1000)) bad.push(`${d.kind}: Last-Modified ${all.headers.get('last-modified')} is older than the newest document (after ${mark})`);
       const since = await list({ since: mark });
@@ -3865,17 +3877,17 @@ describe('6.1 versioning', () => {
     assert.deepEqual(bad, []);
   });
 
-  test('6.1 1.0 and every 1.0.x are accepted; 0.9, 0.95, 1.1.0, 2.0.0 and nonsense are 400 and write nothing', async () => {
+  test('6.1 1.0 and every 1.0.x (1.0.10, a pre-release too) are accepted; 0.9, 0.95, 1.1.0, 2.0.0 and nonsense are 400 and write nothing', async () => {
     const w = await setup();
     const bad = [];
-    for (const v of ['1.0', '1.0.0', '1.0.1', '1.0.2', '1.0.3', '1.0.9']) {
+    for (const v of ['1.0', '1.0.0', '1.0.1', '1.0.2', '1.0.3', '1.0.9', '1.0.10', '1.0.4-beta.1']) {
       const sid = uuid();
       const res = await w.x.put(`/xapi/statements?${q({ statementId: sid })}`, stmt(), { version: v });
       if (res.status !== 204) bad.push(`${v}: want 204, got ${brief(res)}`);
       const doc = await docReq(w.x, 'PUT', STATE, STATE.key(), 'x', {}, { version: v });
       if (doc.status !== 204) bad.push(`${v} on state: want 204, got ${brief(doc)}`);
     }
-    for (const v of ['0.9', '0.95', '1.1.0', '1.1', '2.0.0', '1', '1.0.3.1', 'nonsense', '']) {
+    for (const v of ['0.9', '0.95', '1.1.0', '1.1', '2.0.0', '1', '1.0.3.1', '1.0.', '1.0.x', '1.0.3-', 'nonsense', '']) {
       const sid = uuid();
       const res = await w.x.put(`/xapi/statements?${q({ statementId: sid })}`, stmt(), { headers: { 'X-Experience-API-Version': v }, version: null });
       if (res.status !== 400) bad.push(`${JSON.stringify(v)}: want 400, got ${brief(res)}`);
@@ -4301,6 +4313,12 @@ describe('6.6 error codes', () => {
       .catch((e) => ({ status: `error ${e.cause?.code || e.message}`, text: '' }));
     if (doc.status !== 413) bad.push(`a 2 MB state: want 413, got ${doc.status} ${(doc.text || '').slice(0, 100)}`);
     if ((await docState(w.x, STATE, key)).status !== 404) bad.push('the 2 MB state was written');
+    // More statements than a request may hold, each of them small.
+    const many = Array.from({ length: 1001 }, () => stmt({ id: uuid() }));
+    const batch = await w.x.post('/xapi/statements', many);
+    if (batch.status !== 413) bad.push(`1001 statements: want 413, got ${brief(batch)}`);
+    for (const one of [many[0], many[1000]])
+      if ((await getById(w.x, one.id)).status !== 404) bad.push('a statement of the 1001 was stored');
     assert.deepEqual(bad, []);
   });
 });

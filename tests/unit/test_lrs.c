@@ -146,6 +146,7 @@ static const struct refusal {
 	{ "a timestamp with the unknown offset -00:00", "{" BASE ",\"timestamp\":\"2026-11-24T09:30:00-00:00\"}",
 	  LL_INVALID_VALUE, "timestamp" },
 	{ "version 2.0.0", "{" BASE ",\"version\":\"2.0.0\"}", LL_INVALID_VALUE, "version" },
+	{ "version 1.1.0", "{" BASE ",\"version\":\"1.1.0\"}", LL_INVALID_VALUE, "version" },
 	{ "an attachment without a sha2",
 	  "{" BASE ",\"attachments\":[{\"usageType\":\"http://id.tincanapi.com/attachment/certificate\","
 	  "\"display\":{\"zh-CN\":\"证书\"},\"contentType\":\"application/pdf\",\"length\":12}]}", LL_MISSING_FIELD,
@@ -423,6 +424,71 @@ static void test_actor_key_of_a_query_agent(void **state)
 	json_decref(g);
 }
 
+static void test_versions_of_1_0(void **state)
+{
+	(void)state;
+	static const char *const taken[] = { "1.0", "1.0.0", "1.0.3", "1.0.10", "1.0.0-beta", "1.0.3-rc.1" };
+	static const char *const refused[] = { "1.0.", "1.0.x", "1.0.3-", "1.0.3-beta!", "1.0.3 ", "1.1.0",
+						"0.95", "10.0.0", "" };
+	for (size_t i = 0; i < sizeof(taken) / sizeof(taken[0]); i++)
+		if (!lrs_version_is_1_0(taken[i]))
+			fail_msg("'%s' is refused", taken[i]);
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
+		if (lrs_version_is_1_0(refused[i]))
+			fail_msg("'%s' is taken", refused[i]);
+	/* A statement keeps the version it was sent with. */
+	struct lrs_statement s = { 0 };
+	assert_int_equal(check_text("{" BASE ",\"version\":\"1.0.10\"}", &s), LL_OK);
+	assert_string_equal(json_string_value(json_object_get(s.json, "version")), "1.0.10");
+	lrs_statement_release(&s);
+}
+
+/* A sub-statement's attachments are the statement's to receive, and count with its own towards
+ * the limit. */
+static void test_sub_statement_attachments(void **state)
+{
+	(void)state;
+	json_t *att = json_pack("{s:s, s:{s:s}, s:s, s:i, s:s}", "usageType", "http://id.tincanapi.com/attachment/certificate",
+				"display", "zh-CN", "证书", "contentType", "application/pdf", "length", 12, "sha2",
+				"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+	json_t *st = parse("{" ACTOR "," VERB ",\"object\":{\"objectType\":\"SubStatement\"," BASE "}}");
+	json_t *own = json_array(), *sub = json_array();
+	json_object_set_new(st, "attachments", own);
+	json_object_set_new(json_object_get(st, "object"), "attachments", sub);
+	json_array_append(own, att);
+	json_array_append(sub, att);
+	json_array_append(sub, att);
+	struct lrs_statement s;
+	ll_error_clear();
+	assert_int_equal(lrs_statement_check(st, "", &STAMP, &s), LL_OK);
+	assert_int_equal(s.n_attachments, 3);
+	const struct lrs_attachment_ref *mine = NULL, *second = NULL;
+	for (int i = 0; i < s.n_attachments; i++)
+		if (!s.attachments[i].is_sub)
+			mine = &s.attachments[i];
+		else if (s.attachments[i].index == 1)
+			second = &s.attachments[i];
+	assert_non_null(mine);
+	assert_non_null(second);
+	char path[96];
+	lrs_attachment_path(second, "[4].", "sha2", path, sizeof(path));
+	assert_string_equal(path, "[4].object.attachments[1].sha2");
+	lrs_attachment_path(mine, "", "", path, sizeof(path));
+	assert_string_equal(path, "attachments[0]");
+	lrs_statement_release(&s);
+	/* 31 of its own and 2 of its sub-statement's are one too many. */
+	for (int i = 1; i < LRS_ATTACHMENTS_MAX - 1; i++)
+		json_array_append(own, att);
+	assert_int_equal(lrs_statement_check(st, "", &STAMP, &s), LL_OUT_OF_RANGE);
+	assert_string_equal(ll_error_get(LL_OUT_OF_RANGE)->field, "attachments");
+	json_array_remove(sub, 0);
+	assert_int_equal(lrs_statement_check(st, "", &STAMP, &s), LL_OK);
+	assert_int_equal(s.n_attachments, LRS_ATTACHMENTS_MAX);
+	lrs_statement_release(&s);
+	json_decref(st);
+	json_decref(att);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -434,6 +500,8 @@ int main(void)
 		cmocka_unit_test(test_same_statement_ignores_what_the_lrs_sets),
 		cmocka_unit_test(test_lexical_rules),
 		cmocka_unit_test(test_actor_key_of_a_query_agent),
+		cmocka_unit_test(test_versions_of_1_0),
+		cmocka_unit_test(test_sub_statement_attachments),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,8 +3,9 @@
  * Content-Type fails to read, refused with its code and field; the leniencies the conformance
  * suite's clients need (a preamble, a quoted boundary, no space after a colon, bare LF lines, no
  * line ending after the close delimiter); xAPI's rules tying parts to the statements' declared
- * attachments, checked on statements lrs_statement_check made; binary content kept byte for
- * byte; and the writer's answers read back by the reader.
+ * attachments (a sub-statement's too), checked on statements lrs_statement_check made, with each
+ * part's bytes hashed (SHA-224 to SHA-512) and marked verified or not; binary content kept byte
+ * for byte; and the writer's answers read back by the reader.
  */
 #include <ctype.h>
 #include <setjmp.h>
@@ -29,13 +30,22 @@
 #define B "-------314159265358979323846"
 #define TYPE "multipart/mixed; boundary=" B
 
-#define ATT(sha, extra)                                                                                        \
+#define ATT_LENGTH(sha, length, extra)                                                                  \
 	"{\"usageType\":\"http://example.com/attachment-usage/test\",\"display\":{\"en-US\":\"A test attachment\"}," \
-	"\"contentType\":\"text/plain; charset=ascii\",\"length\":27,\"sha2\":\"" sha "\"" extra "}"
+	"\"contentType\":\"text/plain; charset=ascii\",\"length\":" length ",\"sha2\":\"" sha "\"" extra "}"
+#define ATT(sha, extra) ATT_LENGTH(sha, "27", extra)
 #define STMT(atts)                                                                                      \
 	"{\"actor\":{\"mbox\":\"mailto:li.hua@example.cn\"},"                                              \
 	"\"verb\":{\"id\":\"http://adlnet.gov/expapi/verbs/answered\",\"display\":{\"en-US\":\"answered\"}}," \
 	"\"object\":{\"id\":\"http://www.example.com/tincan/activities/multipart\"},\"attachments\":[" atts "]}"
+/* The second text's attachment. */
+#define ATT2(extra) ATT_LENGTH(SHA2, "33", extra)
+/* A statement whose object is a sub-statement with these attachments. */
+#define SUB_STMT(atts)                                                                                  \
+	"{\"actor\":{\"mbox\":\"mailto:li.hua@example.cn\"},"                                              \
+	"\"verb\":{\"id\":\"http://adlnet.gov/expapi/verbs/answered\"},\"object\":{\"objectType\":\"SubStatement\"," \
+	"\"actor\":{\"mbox\":\"mailto:wang.fang@example.cn\"},\"verb\":{\"id\":\"http://adlnet.gov/expapi/verbs/passed\"}," \
+	"\"object\":{\"id\":\"http://www.example.com/tincan/activities/multipart\"},\"attachments\":[" atts "]}}"
 #define FILE_URL ",\"fileUrl\":\"https://files.example.cn/a.txt\""
 
 #define JSON_PART(json) "--" B "\r\nContent-Type: application/json\r\n\r\n" json "\r\n"
@@ -309,7 +319,7 @@ static void test_empty_parts(void **state)
 
 static void test_a_request_with_attachments_gives_its_payloads(void **state)
 {
-	static const char body[] = JSON_PART(STMT(ATT(SHA1, "") "," ATT(SHA2, ""))) DATA_PART(SHA2, TEXT2)
+	static const char body[] = JSON_PART(STMT(ATT(SHA1, "") "," ATT2(""))) DATA_PART(SHA2, TEXT2)
 		DATA_PART(SHA1, TEXT1) CLOSE;
 	struct request *r;
 	assert_int_equal(request_run(TYPE, body, strlen(body), &r), LL_OK);
@@ -337,13 +347,57 @@ static void test_one_part_serves_every_attachment_with_its_hash(void **state)
 	request_release(r);
 }
 
-static void test_the_bytes_are_not_checked_against_hash_or_length(void **state)
+static void test_each_size_of_sha2_names_its_bytes(void **state)
 {
-	/* The suite sends re-encoded bytes under the original hash and length. */
-	static const char body[] = JSON_PART(STMT(ATT(SHA1, ""))) DATA_PART(SHA1, "other bytes, other length") CLOSE;
+	/* TEXT1 under SHA-224, SHA-384 and SHA-512, in upper case too. */
+	static const char *const hashes[] = {
+		"c2cbbebbd121cef70be1ee90b88351274d98dc3df4b892a2d3a67292",
+		"653bf79aebb9254ba2e947e296e3d6db2f8b60d52aba385ce94bd43000d76bc6f3cc42bad8aeaaea0f3c72b4e8c98701",
+		"F5AE792CE55BDF336801C76C7A5DFBF3216153CAA9958FC5E1808A6EAAFE0C15D136CBDA940E315F1257014AAAEFFD61"
+		"F953B8D0BFCA666674752A97EA7B120C",
+	};
+	for (size_t i = 0; i < sizeof(hashes) / sizeof(hashes[0]); i++) {
+		char json[1024], body[2048];
+		snprintf(json, sizeof(json), STMT(ATT("%s", "")), hashes[i]);
+		snprintf(body, sizeof(body), JSON_PART("%s") DATA_PART("%s", TEXT1) CLOSE, json, hashes[i]);
+		struct request *r;
+		enum ll_err err = request_run(TYPE, body, strlen(body), &r);
+		if (err != LL_OK)
+			fail_msg("%s: %s at %s", hashes[i], ll_error_get(err)->message, ll_error_get(err)->field);
+		assert_int_equal(r->n_payloads, 1);
+		assert_true(r->payloads[0].is_verified);
+		request_release(r);
+	}
+}
+
+static void test_bytes_that_are_not_their_hash_are_taken_unverified(void **state)
+{
+	/* The suite sends re-encoded bytes under the original hash and length: taken, marked. */
+	static const char body[] = JSON_PART(STMT(ATT(SHA1, "") "," ATT2(""))) DATA_PART(SHA1, "other bytes, other length")
+		DATA_PART(SHA2, TEXT2) CLOSE;
 	struct request *r;
 	assert_int_equal(request_run(TYPE, body, strlen(body), &r), LL_OK);
+	assert_int_equal(r->n_payloads, 2);
+	assert_false(r->payloads[0].is_verified);
+	assert_true(r->payloads[1].is_verified);
+	request_release(r);
+	/* The same length as the bytes hashed, one byte other. */
+	static const char same_length[] = JSON_PART(STMT(ATT(SHA1, ""))) DATA_PART(SHA1, "here is a simple attachmenT") CLOSE;
+	assert_int_equal(request_run(TYPE, same_length, strlen(same_length), &r), LL_OK);
+	assert_false(r->payloads[0].is_verified);
+	request_release(r);
+}
+
+static void test_a_sub_statements_attachment_takes_its_part(void **state)
+{
+	static const char body[] = JSON_PART(SUB_STMT(ATT(SHA1, ""))) DATA_PART(SHA1, TEXT1) CLOSE;
+	struct request *r;
+	assert_int_equal(request_run(TYPE, body, strlen(body), &r), LL_OK);
+	assert_int_equal(r->statements[0].n_attachments, 1);
+	assert_true(r->statements[0].attachments[0].is_sub);
 	assert_int_equal(r->n_payloads, 1);
+	assert_bytes(r->payloads[0].data, r->payloads[0].len, TEXT1, strlen(TEXT1));
+	assert_true(r->payloads[0].is_verified);
 	request_release(r);
 }
 
@@ -391,13 +445,16 @@ static const struct refusal CHECK_REFUSALS[] = {
 	  JSON_PART(STMT(ATT(SHA1, ""))) "--" B "\r\nContent-Transfer-Encoding: base64\r\nX-Experience-API-Hash: " SHA1
 	  "\r\n\r\naGVyZQ==\r\n" CLOSE, LL_INVALID_VALUE, "parts[1].Content-Transfer-Encoding" },
 	{ "a declared attachment without a part", TYPE,
-	  JSON_PART(STMT(ATT(SHA1, "") "," ATT(SHA2, ""))) DATA_PART(SHA1, TEXT1) CLOSE, LL_MISSING_FIELD,
+	  JSON_PART(STMT(ATT(SHA1, "") "," ATT2(""))) DATA_PART(SHA1, TEXT1) CLOSE, LL_MISSING_FIELD,
 	  "attachments[1].sha2" },
 	{ "a batch's declared attachment without a part", TYPE,
-	  JSON_PART("[" STMT(ATT(SHA1, "")) ",\n " STMT(ATT(SHA1, FILE_URL) "," ATT(SHA2, "")) "]")
+	  JSON_PART("[" STMT(ATT(SHA1, "")) ",\n " STMT(ATT(SHA1, FILE_URL) "," ATT2("")) "]")
 	  DATA_PART(SHA1, TEXT1) CLOSE, LL_MISSING_FIELD, "[1].attachments[1].sha2" },
 	{ "a batch's declared attachment without a part, after white space", TYPE,
 	  JSON_PART("\r\n [" STMT(ATT(SHA1, "")) "]") CLOSE, LL_MISSING_FIELD, "[0].attachments[0].sha2" },
+	{ "a sub-statement's attachment without a part", TYPE,
+	  JSON_PART(SUB_STMT(ATT(SHA1, "") "," ATT2(""))) DATA_PART(SHA1, TEXT1) CLOSE, LL_MISSING_FIELD,
+	  "object.attachments[1].sha2" },
 	{ "an unmatched part (the suite's no_match_sha2)", TYPE,
 	  JSON_PART(STMT(ATT(SHA1, ""))) DATA_PART(SHA1, TEXT1) DATA_PART(SHA3, TEXT2) CLOSE, LL_INVALID_VALUE,
 	  "parts[2].X-Experience-API-Hash" },
@@ -430,7 +487,7 @@ static void test_the_check_needs_a_part(void **state)
 static void test_the_suites_too_many_body(void **state)
 {
 	static const char body[] =
-		"--" B "\nContent-Type: application/json\n\n" STMT(ATT(SHA1, "") "," ATT(SHA2, "")) "\n"
+		"--" B "\nContent-Type: application/json\n\n" STMT(ATT(SHA1, "") "," ATT2("")) "\n"
 		"--" B "\nContent-Disposition: attachment; filename=\"text_data.txt\"\nContent-Type: text/plain\n"
 		"Content-Transfer-Encoding: binary\nX-Experience-API-Hash: " SHA1 "\n\n" TEXT1 "\n"
 		"--" B "\nContent-Disposition: attachment; filename=\"text_data.txt\"\nContent-Type: text/plain\n"
@@ -557,7 +614,9 @@ int main(void)
 		cmocka_unit_test(test_empty_parts),
 		cmocka_unit_test(test_a_request_with_attachments_gives_its_payloads),
 		cmocka_unit_test(test_one_part_serves_every_attachment_with_its_hash),
-		cmocka_unit_test(test_the_bytes_are_not_checked_against_hash_or_length),
+		cmocka_unit_test(test_each_size_of_sha2_names_its_bytes),
+		cmocka_unit_test(test_bytes_that_are_not_their_hash_are_taken_unverified),
+		cmocka_unit_test(test_a_sub_statements_attachment_takes_its_part),
 		cmocka_unit_test(test_file_url_attachments_need_no_part),
 		cmocka_unit_test(test_each_rule_refuses_with_its_field),
 		cmocka_unit_test(test_the_check_needs_a_part),

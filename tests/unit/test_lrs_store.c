@@ -349,7 +349,7 @@ static void test_attachments_are_kept_once_by_their_hash(void **state)
 	struct fx *f = *state;
 	static const char pdf[] = "%PDF-1.4 certificate";
 	const struct lrs_payload p = { "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", "application/pdf",
-				       pdf, sizeof(pdf) - 1 };
+				       pdf, sizeof(pdf) - 1, true };
 	for (int i = 0; i < 2; i++) {
 		char *text = statement_text(IDS[i], MBOX_ACTOR "," VERB "," OBJECT);
 		struct test_batch t;
@@ -364,6 +364,46 @@ static void test_attachments_are_kept_once_by_their_hash(void **state)
 	assert_int_equal(count_rows(f->st, "lrs_attachments"), 1);
 	assert_int_equal(sql_i64(f->st, "SELECT length FROM lrs_attachments WHERE sha2 = $1", SP(SV_TEXT(p.sha2))),
 			 (int64_t)sizeof(pdf) - 1);
+}
+
+/* Data whose bytes are not what its hash says is kept while there is no other, and gives way to
+ * data whose bytes are; neither other unverified data nor anything else replaces verified data. */
+static void test_unverified_attachment_data_gives_way_to_verified(void **state)
+{
+	struct fx *f = *state;
+	static const char sha[] = "7063d0a4cfa93373753ad2f5a6ffcf684559fb1df3c2f0473a14ece7d4edb06a";
+	static const char real[] = "here is another simple attachment", forged[] = "FORGED", other[] = "OTHER FORGED";
+	const struct {
+		const char *data;
+		bool is_verified;
+		const char *kept;
+	} steps[] = {
+		{ forged, false, forged }, /* the first data under the hash, unverified */
+		{ other, false, forged },  /* unverified does not replace unverified */
+		{ real, true, real },      /* verified replaces it */
+		{ forged, false, real },   /* and stays */
+	};
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		char id[40];
+		snprintf(id, sizeof(id), "01a20bb3-0585-75f0-8be1-%012zu", 960000 + i);
+		char *text = statement_text(id, MBOX_ACTOR "," VERB "," OBJECT);
+		const struct lrs_payload p = { sha, "text/plain", steps[i].data, strlen(steps[i].data), steps[i].is_verified };
+		struct test_batch t;
+		const char *texts[] = { text };
+		batch_make(&t, texts, 1);
+		t.b.payloads = &p;
+		t.b.n_payloads = 1;
+		assert_ok(store_one(f, NULL, &t));
+		batch_release(&t);
+		free(text);
+		const char *kept = steps[i].kept;
+		if (sql_i64(f->st, "SELECT COUNT(*) FROM lrs_attachments WHERE sha2 = $1 AND data = $2 AND length = $3",
+			    SP(SV_TEXT(sha), SV_BLOB(kept, strlen(kept)), SV_I64((int64_t)strlen(kept)))) != 1)
+			fail_msg("step %zu: the data kept is not '%s'", i, kept);
+		assert_int_equal(sql_i64(f->st, "SELECT is_verified FROM lrs_attachments WHERE sha2 = $1", SP(SV_TEXT(sha))),
+				 kept == real);
+	}
+	assert_int_equal(count_rows(f->st, "lrs_attachments"), 1);
 }
 
 /* ---- Two writers of one id at once ---- */
@@ -625,12 +665,18 @@ struct hold {
 	struct waiter *w;
 };
 
-static enum ll_err hold_txn(struct ll_tx *tx, void *ctx)
+/* What the writer's commit takes first: SQLite's write lock is the transaction's already. */
+static void take_writers_lock(struct ll_tx *tx)
 {
-	struct hold *h = ctx;
 	if (g_is_pg)
 		assert_ok(store_exec(tx, &(struct store_stmt){ "hold", "SELECT pg_advisory_xact_lock(31009)" }, SP_NONE,
 				     NULL, NULL));
+}
+
+static enum ll_err hold_txn(struct ll_tx *tx, void *ctx)
+{
+	struct hold *h = ctx;
+	take_writers_lock(tx);
 	for (int i = 0; i <= QUEUED; i++)
 		assert_ok(lrs_writer_submit(h->writer, &h->t[i].b, on_done, h->w));
 	usleep(50 * 1000); /* the writer takes the first request and waits for the lock */
@@ -682,6 +728,69 @@ static void test_writer_stores_queued_requests_in_shared_commits_and_answers_eac
 		free(texts[i]);
 	}
 	free(t);
+	lrs_cache_free(cache);
+}
+
+/* Consistent-Through while a commit waits for the write lock: the time its commit began, not
+ * the clock, so that a read begun then, which cannot see it yet, claims nothing it misses; once
+ * stored, the statement's stored time is no earlier. An idle writer's is the clock's. */
+struct through_hold {
+	struct lrs_writer *writer;
+	struct test_batch *t;
+	struct waiter *w;
+	int64_t submitted_us, through_us, asked_us;
+};
+
+static enum ll_err through_hold_txn(struct ll_tx *tx, void *ctx)
+{
+	struct through_hold *h = ctx;
+	take_writers_lock(tx);
+	h->submitted_us = clock_now_us();
+	assert_ok(lrs_writer_submit(h->writer, &h->t->b, on_done, h->w));
+	usleep(100 * 1000); /* the writer takes the request and waits for the lock */
+	h->asked_us = clock_now_us();
+	h->through_us = lrs_writer_consistent_through(h->writer);
+	return LL_OK;
+}
+
+static void test_consistent_through_waits_for_a_commit_under_way(void **state)
+{
+	struct fx *f = *state;
+	struct lrs_cache *cache = lrs_cache_new();
+	struct lrs_writer *writer;
+	assert_ok(lrs_writer_start(f->st, cache, HOME, &writer));
+	int64_t before = clock_now_us() / 1000 * 1000;
+	int64_t idle = lrs_writer_consistent_through(writer);
+	assert_true(idle >= before && idle <= clock_now_us());
+	struct waiter w = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0 };
+	struct test_batch t;
+	char *text = statement_text("01a20bb3-0585-75f0-8be1-000000950000", MBOX_ACTOR "," VERB "," OBJECT);
+	const char *one[] = { text };
+	batch_make(&t, one, 1);
+	struct through_hold h = { writer, &t, &w, 0, 0, 0 };
+	assert_ok(store_run(f->st, STORE_WRITE, "hold the writer", through_hold_txn, &h));
+	/* Taken when the writer took the request (at once), a tenth of a second before it was asked. */
+	if (h.through_us < h.submitted_us / 1000 * 1000 || h.through_us > h.submitted_us + 50 * 1000)
+		fail_msg("consistent through %lld while a commit of a statement submitted at %lld waits (asked at %lld)",
+			 (long long)h.through_us, (long long)h.submitted_us, (long long)h.asked_us);
+	pthread_mutex_lock(&w.mu);
+	while (w.done < 1)
+		pthread_cond_wait(&w.cond, &w.mu);
+	pthread_mutex_unlock(&w.mu);
+	assert_int_equal(t.b.err, LL_OK);
+	char *body = NULL;
+	assert_ok(lrs_statement_get(f->st, "01a20bb3-0585-75f0-8be1-000000950000", false, NULL, &body));
+	json_t *got = json_loads(body, 0, NULL);
+	int64_t stored = 0;
+	assert_true(lrs_timestamp_parse(json_string_value(json_object_get(got, "stored")), &stored));
+	assert_true(stored >= h.through_us);
+	/* Idle again: the clock's. */
+	assert_true(lrs_writer_consistent_through(writer) >= h.asked_us / 1000 * 1000);
+	json_decref(got);
+	free(body);
+	writer = lrs_writer_stop(writer);
+	batch_release(&t);
+	free(text);
 	lrs_cache_free(cache);
 }
 
@@ -747,8 +856,10 @@ int main(void)
 		T(test_a_lifelong_account_actor_is_its_person_and_related_iris_are_indexed),
 		T(test_a_claimed_agent_is_its_persons_before_and_after_the_claim),
 		T(test_attachments_are_kept_once_by_their_hash),
+		T(test_unverified_attachment_data_gives_way_to_verified),
 		T(test_two_writers_of_one_id_at_once_one_wins),
 		T(test_writer_stores_queued_requests_in_shared_commits_and_answers_each),
+		T(test_consistent_through_waits_for_a_commit_under_way),
 		T(test_queries_match_by_each_filter_and_by_what_a_statement_refers_to),
 		T(test_query_pages_continue_where_they_stopped_and_keep_to_time_bounds),
 		T(test_query_indexes_hold_every_column_a_query_checks),

@@ -250,9 +250,9 @@ enum ll_err lrs_writer_submit(struct lrs_writer *w, struct lrs_batch *b,
 void lrs_writer_drain(struct lrs_writer *w);
 /* Drains w, then frees it (NULL is fine); returns NULL. */
 struct lrs_writer *lrs_writer_stop(struct lrs_writer *w);
-/* A time before which every statement stored through w, or being stored, has its stored time:
- * now, or the start of the commit being made. A read begun after asking sees every statement
- * stored before it (X-Experience-API-Consistent-Through). */
+/* A time after which every statement stored through w but not committed yet has its stored
+ * time: a millisecond before now, or before the start of the commit being made. A read begun
+ * after asking sees every statement stored up to it (X-Experience-API-Consistent-Through). */
 int64_t lrs_writer_consistent_through(struct lrs_writer *w);
 struct lrs_writer_stats {
 	uint64_t commits, batches, statements;

@@ -426,18 +426,23 @@ enum ll_err lrs_multipart_check(const struct lrs_part *parts, int n, const struc
 		err = attachment_part_check(&parts[i], i, statements, n_statements, &ref);
 		if (err != LL_OK)
 			goto out;
-		/* One part may serve every attachment with its hash; a second one adds nothing. */
-		bool is_new = true;
-		for (int k = 0; k < n_payloads && is_new; k++)
-			is_new = strcmp(payloads[k].sha2, parts[i].hash) != 0;
-		if (!is_new)
+		/* One part serves every attachment with its hash: the first whose bytes are that hash, else
+		 * the first. */
+		struct lrs_payload *same = NULL;
+		for (int k = 0; k < n_payloads && !same; k++)
+			if (strcmp(payloads[k].sha2, parts[i].hash) == 0)
+				same = &payloads[k];
+		if (same && same->is_verified)
 			continue;
 		bool is_verified = false;
 		if ((err = sha2_matches(parts[i].data, parts[i].len, parts[i].hash, &is_verified)) != LL_OK)
 			goto out;
-		payloads[n_payloads++] = (struct lrs_payload){ .sha2 = parts[i].hash, .content_type = ref->content_type,
-							      .data = parts[i].data, .len = parts[i].len,
-							      .is_verified = is_verified };
+		if (!same)
+			same = &payloads[n_payloads++];
+		else if (!is_verified)
+			continue;
+		*same = (struct lrs_payload){ .sha2 = parts[i].hash, .content_type = ref->content_type,
+					      .data = parts[i].data, .len = parts[i].len, .is_verified = is_verified };
 	}
 	bool is_array = is_batch(&parts[0]);
 	for (int j = 0; j < n_statements; j++)

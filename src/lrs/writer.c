@@ -181,7 +181,9 @@ int64_t lrs_writer_consistent_through(struct lrs_writer *w)
 	if (w->committing_since_us && w->committing_since_us < t)
 		t = w->committing_since_us;
 	pthread_mutex_unlock(&w->mu);
-	return t;
+	/* A millisecond earlier: a commit under way, or one begun later in this millisecond, may
+	 * store statements at t itself, and a query since t leaves out those stored at t. */
+	return t - 1000;
 }
 
 void lrs_writer_get_stats(struct lrs_writer *w, struct lrs_writer_stats *ret_stats)

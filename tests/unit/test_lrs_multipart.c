@@ -381,6 +381,14 @@ static void test_bytes_that_are_not_their_hash_are_taken_unverified(void **state
 	assert_false(r->payloads[0].is_verified);
 	assert_true(r->payloads[1].is_verified);
 	request_release(r);
+	/* Two parts under one hash, the other bytes first: the bytes that are the hash are kept. */
+	static const char both[] = JSON_PART(STMT(ATT(SHA1, ""))) DATA_PART(SHA1, "other bytes") DATA_PART(SHA1, TEXT1)
+		DATA_PART(SHA1, "more bytes") CLOSE;
+	assert_int_equal(request_run(TYPE, both, strlen(both), &r), LL_OK);
+	assert_int_equal(r->n_payloads, 1);
+	assert_true(r->payloads[0].is_verified);
+	assert_bytes(r->payloads[0].data, r->payloads[0].len, TEXT1, strlen(TEXT1));
+	request_release(r);
 	/* The same length as the bytes hashed, one byte other. */
 	static const char same_length[] = JSON_PART(STMT(ATT(SHA1, ""))) DATA_PART(SHA1, "here is a simple attachmenT") CLOSE;
 	assert_int_equal(request_run(TYPE, same_length, strlen(same_length), &r), LL_OK);

@@ -13,7 +13,6 @@
 #include <time.h>
 
 #include "../auth/roles.h"
-#include "../base/clock.h"
 #include "../base/id.h"
 #include "../http/auth_http.h"
 #include "../http/http.h"
@@ -171,7 +170,6 @@ void lrs_http_decorate_statements(struct http_req *req)
 	lrs_http_decorate(req);
 	consistent_through(req);
 }
-
 
 /* ---- HTTP Basic with a client's key and secret ---- */
 

@@ -665,6 +665,36 @@ struct hold {
 	struct waiter *w;
 };
 
+/* A writer over the fixture's store, with a cache of its own, and what its requests signal. */
+struct writer_fx {
+	struct lrs_cache *cache;
+	struct lrs_writer *writer;
+	struct waiter w;
+};
+
+static void writer_fx_start(struct fx *f, struct writer_fx *x)
+{
+	*x = (struct writer_fx){ .cache = lrs_cache_new(),
+				 .w = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0 } };
+	assert_non_null(x->cache);
+	assert_ok(lrs_writer_start(f->st, x->cache, HOME, &x->writer));
+}
+
+/* Waits until n requests are answered. */
+static void writer_fx_wait(struct writer_fx *x, int n)
+{
+	pthread_mutex_lock(&x->w.mu);
+	while (x->w.done < n)
+		pthread_cond_wait(&x->w.cond, &x->w.mu);
+	pthread_mutex_unlock(&x->w.mu);
+}
+
+static void writer_fx_stop(struct writer_fx *x)
+{
+	x->writer = lrs_writer_stop(x->writer);
+	x->cache = lrs_cache_free(x->cache);
+}
+
 /* What the writer's commit takes first: SQLite's write lock is the transaction's already. */
 static void take_writers_lock(struct ll_tx *tx)
 {
@@ -686,10 +716,8 @@ static enum ll_err hold_txn(struct ll_tx *tx, void *ctx)
 static void test_writer_stores_queued_requests_in_shared_commits_and_answers_each(void **state)
 {
 	struct fx *f = *state;
-	struct lrs_cache *cache = lrs_cache_new();
-	struct lrs_writer *writer;
-	assert_ok(lrs_writer_start(f->st, cache, HOME, &writer));
-	struct waiter w = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0 };
+	struct writer_fx x;
+	writer_fx_start(f, &x);
 	struct test_batch *t = calloc(QUEUED + 1, sizeof(*t));
 	char *texts[QUEUED + 1];
 	for (int i = 0; i < QUEUED; i++) {
@@ -705,16 +733,13 @@ static void test_writer_stores_queued_requests_in_shared_commits_and_answers_eac
 	const char *clash[] = { texts[QUEUED] };
 	batch_make(&t[QUEUED], clash, 1);
 	/* Submitted while another transaction holds the writer back, as a commit being synced does. */
-	struct hold h = { writer, t, &w };
+	struct hold h = { x.writer, t, &x.w };
 	assert_ok(store_run(f->st, STORE_WRITE, "hold the writer", hold_txn, &h));
-	pthread_mutex_lock(&w.mu);
-	while (w.done < QUEUED + 1)
-		pthread_cond_wait(&w.cond, &w.mu);
-	pthread_mutex_unlock(&w.mu);
-	assert_int_equal(w.conflicts, 1);
+	writer_fx_wait(&x, QUEUED + 1);
+	assert_int_equal(x.w.conflicts, 1);
 	assert_int_equal(t[QUEUED].b.err, LL_CONFLICT);
 	struct lrs_writer_stats stats;
-	lrs_writer_get_stats(writer, &stats);
+	lrs_writer_get_stats(x.writer, &stats);
 	assert_int_equal(stats.batches, QUEUED + 1);
 	assert_int_equal(stats.statements, QUEUED);
 	/* Requests queued while a commit is made share the next one: the first request's commit, then
@@ -722,13 +747,12 @@ static void test_writer_stores_queued_requests_in_shared_commits_and_answers_eac
 	if (stats.commits > 3)
 		fail_msg("%llu commits for %d requests queued at once", (unsigned long long)stats.commits, QUEUED + 1);
 	assert_int_equal(count_rows(f->st, "lrs_statements"), QUEUED);
-	writer = lrs_writer_stop(writer);
+	writer_fx_stop(&x);
 	for (int i = 0; i <= QUEUED; i++) {
 		batch_release(&t[i]);
 		free(texts[i]);
 	}
 	free(t);
-	lrs_cache_free(cache);
 }
 
 /* Consistent-Through while a commit waits for the write lock: the time its commit began, not
@@ -756,28 +780,23 @@ static enum ll_err through_hold_txn(struct ll_tx *tx, void *ctx)
 static void test_consistent_through_waits_for_a_commit_under_way(void **state)
 {
 	struct fx *f = *state;
-	struct lrs_cache *cache = lrs_cache_new();
-	struct lrs_writer *writer;
-	assert_ok(lrs_writer_start(f->st, cache, HOME, &writer));
+	struct writer_fx x;
+	writer_fx_start(f, &x);
 	int64_t before = clock_now_us() / 1000 * 1000;
-	int64_t idle = lrs_writer_consistent_through(writer);
+	int64_t idle = lrs_writer_consistent_through(x.writer);
 	assert_true(idle >= before - 1000 && idle < clock_now_us());
-	struct waiter w = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0 };
 	struct test_batch t;
 	char *text = statement_text("01a20bb3-0585-75f0-8be1-000000950000", MBOX_ACTOR "," VERB "," OBJECT);
 	const char *one[] = { text };
 	batch_make(&t, one, 1);
-	struct through_hold h = { writer, &t, &w, 0, 0, 0 };
+	struct through_hold h = { x.writer, &t, &x.w, 0, 0, 0 };
 	assert_ok(store_run(f->st, STORE_WRITE, "hold the writer", through_hold_txn, &h));
 	/* A millisecond before the writer took the request (at once), a tenth of a second before it was
 	 * asked. */
 	if (h.through_us < h.submitted_us / 1000 * 1000 - 1000 || h.through_us > h.asked_us - 20 * 1000)
 		fail_msg("consistent through %lld while a commit of a statement submitted at %lld waits (asked at %lld)",
 			 (long long)h.through_us, (long long)h.submitted_us, (long long)h.asked_us);
-	pthread_mutex_lock(&w.mu);
-	while (w.done < 1)
-		pthread_cond_wait(&w.cond, &w.mu);
-	pthread_mutex_unlock(&w.mu);
+	writer_fx_wait(&x, 1);
 	assert_int_equal(t.b.err, LL_OK);
 	char *body = NULL;
 	assert_ok(lrs_statement_get(f->st, "01a20bb3-0585-75f0-8be1-000000950000", false, NULL, &body));
@@ -787,13 +806,12 @@ static void test_consistent_through_waits_for_a_commit_under_way(void **state)
 	/* After it: a query since the header finds the statement. */
 	assert_true(stored > h.through_us);
 	/* Idle again: the clock's, a millisecond back. */
-	assert_true(lrs_writer_consistent_through(writer) >= h.asked_us / 1000 * 1000 - 1000);
+	assert_true(lrs_writer_consistent_through(x.writer) >= h.asked_us / 1000 * 1000 - 1000);
 	json_decref(got);
 	free(body);
-	writer = lrs_writer_stop(writer);
+	writer_fx_stop(&x);
 	batch_release(&t);
 	free(text);
-	lrs_cache_free(cache);
 }
 
 /* The columns of index name, each followed by a space. */
